@@ -1,0 +1,99 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import fs from 'node:fs';
+import type { Server } from 'node:http';
+import { createHttpServer } from '@vercel/cosmosdb-server';
+import { freePort, waitForPort } from './ports';
+
+/**
+ * The emulators of the local stack: Azurite (queues, blobs) as a child process and
+ * the Cosmos DB emulator (@vercel/cosmosdb-server) in-process over plain HTTP.
+ * Both bind to 127.0.0.1 only.
+ */
+
+/** Azurite's well-known development account (public, documented by Microsoft). */
+export const DEV_ACCOUNT = 'devstoreaccount1';
+export const DEV_ACCOUNT_KEY =
+  'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
+/** The Cosmos emulator's well-known key (public, documented by Microsoft). */
+export const COSMOS_EMULATOR_KEY =
+  'C2y6yDjf5/R+ob0N8A7Cgv30VRDJIWEHLM+4QDU5DE2nQ9nDuVTqobD4b8mGGyPMbIZnqyMsEcaGQy67XIw/Jw==';
+
+export interface AzuriteHandle {
+  connectionString: string;
+  queuePort: number;
+  blobPort: number;
+  pid: number;
+  stop(): Promise<void>;
+}
+
+/** Starts Azurite; `location` keeps data on disk, otherwise it is in memory. */
+export async function startAzurite(opts: { location?: string; queuePort?: number; blobPort?: number } = {}): Promise<AzuriteHandle> {
+  const queuePort = opts.queuePort ?? (await freePort());
+  const blobPort = opts.blobPort ?? (await freePort());
+  const tablePort = await freePort();
+  const bin = require.resolve('azurite/dist/src/azurite.js');
+  const args = [
+    bin, '--silent', '--disableTelemetry', '--skipApiVersionCheck',
+    '--blobHost', '127.0.0.1', '--queueHost', '127.0.0.1', '--tableHost', '127.0.0.1',
+    '--blobPort', String(blobPort), '--queuePort', String(queuePort), '--tablePort', String(tablePort),
+  ];
+  if (opts.location) {
+    fs.mkdirSync(opts.location, { recursive: true });
+    args.push('--location', opts.location);
+  } else {
+    args.push('--inMemoryPersistence');
+  }
+  const child: ChildProcess = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr?.on('data', (d: Buffer) => { stderr += d.toString(); });
+  const exited = new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`azurite exited (${code}): ${stderr}`))));
+  await Promise.race([Promise.all([waitForPort(queuePort), waitForPort(blobPort)]), exited]);
+  exited.catch(() => undefined);
+  const connectionString =
+    `DefaultEndpointsProtocol=http;AccountName=${DEV_ACCOUNT};AccountKey=${DEV_ACCOUNT_KEY};` +
+    `QueueEndpoint=http://127.0.0.1:${queuePort}/${DEV_ACCOUNT};BlobEndpoint=http://127.0.0.1:${blobPort}/${DEV_ACCOUNT};`;
+  return {
+    connectionString,
+    queuePort,
+    blobPort,
+    pid: child.pid ?? -1,
+    stop: () => stopChild(child),
+  };
+}
+
+export interface CosmosHandle {
+  endpoint: string;
+  key: string;
+  port: number;
+  stop(): Promise<void>;
+}
+
+/** Starts the Cosmos emulator in this process (in memory; see devhost/cosmos-snapshot.ts for persistence). */
+export async function startCosmos(opts: { port?: number } = {}): Promise<CosmosHandle> {
+  const server: Server = createHttpServer();
+  const port = opts.port ?? 0;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => resolve());
+  });
+  const addr = server.address();
+  if (addr === null || typeof addr === 'string') throw new Error('cosmos emulator: no address');
+  return {
+    endpoint: `http://127.0.0.1:${addr.port}/`,
+    key: COSMOS_EMULATOR_KEY,
+    port: addr.port,
+    stop: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+  };
+}
+
+export async function stopChild(child: ChildProcess, graceMs = 3000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const done = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+  await done;
+  clearTimeout(timer);
+}
+
+export const repoRoot = path.resolve(__dirname, '..');

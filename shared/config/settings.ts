@@ -1,0 +1,63 @@
+import { z } from 'zod';
+
+/**
+ * App settings (environment variables) of the Function App, validated once.
+ *
+ * In Azure the storage and Cosmos connections are identity-based (no keys):
+ * `AzureWebJobsStorage__queueServiceUri` / `__blobServiceUri` and `COSMOS_ENDPOINT`
+ * without `COSMOS_KEY`. Locally (`npm start`, tests) a storage connection string
+ * for Azurite and the Cosmos emulator's key are given instead.
+ */
+export const SettingsSchema = z.object({
+  /** Azurite / Azure Storage connection string (local). */
+  AzureWebJobsStorage: z.string().min(1).optional(),
+  AzureWebJobsStorage__queueServiceUri: z.url().optional(),
+  AzureWebJobsStorage__blobServiceUri: z.url().optional(),
+  /** Client id of a user-assigned identity, when one is used instead of the system one. */
+  AzureWebJobsStorage__clientId: z.string().optional(),
+
+  COSMOS_ENDPOINT: z.url(),
+  /** Only for the local emulator; in Azure the app's identity has data-plane RBAC. */
+  COSMOS_KEY: z.string().min(1).optional(),
+  COSMOS_DATABASE: z.string().min(1).default('mailchannel'),
+
+  /** Azure Key Vault for secrets; when absent the local encrypted store is used. */
+  KEY_VAULT_URI: z.url().optional(),
+  /** Local encrypted secret store (development only). */
+  LOCAL_SECRETS_FILE: z.string().min(1).optional(),
+  /** 32-byte key, base64 or hex, for the local secret store (development only). */
+  LOCAL_SECRETS_KEY: z.string().min(1).optional(),
+
+  /** Local admin key (development); in Azure admins come through App Service Authentication or a function key. */
+  ADMIN_API_KEY: z.string().min(16).optional(),
+
+  /** Public base URL of this Function App, used for Graph change-notification subscriptions. */
+  PUBLIC_BASE_URL: z.url().optional(),
+
+  APPLICATIONINSIGHTS_CONNECTION_STRING: z.string().optional(),
+});
+
+export type Settings = z.infer<typeof SettingsSchema>;
+
+let cached: Settings | undefined;
+
+/** Reads and validates the settings; throws one message naming every wrong variable. */
+export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
+  const parsed = SettingsSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    throw new Error(`Invalid app settings:\n  ${lines.join('\n  ')}`);
+  }
+  return parsed.data;
+}
+
+/** The process-wide settings (read once per process, as the Functions worker does). */
+export function settings(): Settings {
+  cached ??= loadSettings();
+  return cached;
+}
+
+/** For tests that change the environment between cases. */
+export function resetSettingsCache(): void {
+  cached = undefined;
+}

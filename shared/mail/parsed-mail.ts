@@ -1,0 +1,59 @@
+import { z } from 'zod';
+
+/**
+ * A parsed mail as the pipeline sees it: produced by `parse.ts` from raw MIME, and the
+ * base of what `npx mail-channel inspect` prints. Plain data, JSON-safe.
+ */
+export const Address = z.object({ address: z.string(), name: z.string().default('') });
+export type Address = z.infer<typeof Address>;
+
+export const AttachmentInfo = z.object({
+  filename: z.string(),
+  contentType: z.string(),
+  size: z.number().int().nonnegative(),
+  inline: z.boolean(),
+  cid: z.string().optional(),
+  /** sha256 of the content, hex: dedups blobs and names them. */
+  sha256: z.string(),
+});
+export type AttachmentInfo = z.infer<typeof AttachmentInfo>;
+
+export const ParsedMail = z.object({
+  /** Message-ID without angle brackets; undefined when the mail has none. */
+  messageId: z.string().optional(),
+  inReplyTo: z.string().optional(),
+  references: z.array(z.string()).default([]),
+  from: Address.optional(),
+  /** Reply-To, when present. */
+  replyTo: z.array(Address).default([]),
+  to: z.array(Address).default([]),
+  cc: z.array(Address).default([]),
+  subject: z.string().default(''),
+  /** ISO date from the Date header, when present and valid. */
+  date: z.string().optional(),
+  /** Plain-text body (from text/plain, or derived from HTML). */
+  text: z.string().default(''),
+  /** Sanitized HTML body (safe to render), when the mail has HTML. */
+  html: z.string().optional(),
+  /** The new text of a reply, quoted history removed. */
+  replyText: z.string().default(''),
+  /** Header names lower-cased; repeated headers joined with "\n". */
+  headers: z.record(z.string(), z.string()),
+  attachments: z.array(AttachmentInfo).default([]),
+  /** sha256 of the raw MIME, hex. */
+  rawSha256: z.string(),
+  rawSize: z.number().int().nonnegative(),
+  /** Problems met while parsing that did not stop it (e.g. a bad charset). */
+  warnings: z.array(z.string()).default([]),
+});
+export type ParsedMail = z.infer<typeof ParsedMail>;
+
+export const MailKind = z.enum(['human', 'auto-reply', 'bounce', 'list', 'loop']);
+export type MailKind = z.infer<typeof MailKind>;
+
+export const Classification = z.object({
+  kind: MailKind,
+  /** Every signal that led to the kind, e.g. "Auto-Submitted: auto-replied". */
+  reasons: z.array(z.string()),
+});
+export type Classification = z.infer<typeof Classification>;

@@ -1,0 +1,41 @@
+import type { SourceRef } from '../queue/contracts';
+
+/**
+ * The one seam between the pipeline and a mailbox. Two implementations:
+ * `imap.ts` (imapflow) and `graph.ts` (Microsoft Graph).
+ *
+ * Errors: throw `TransientError` when a retry can help (network, 429/503, timeout),
+ * `PermanentError` when not (auth rejected, folder missing). See shared/errors.ts.
+ */
+export interface ListedMail {
+  ref: SourceRef;
+  internetMessageId?: string;
+  receivedAt?: string;
+}
+
+/** Opaque per-folder sync position (IMAP: uidValidity + lastUid; Graph: delta link). */
+export type FolderCursor = Record<string, unknown>;
+
+export interface ListResult {
+  mails: ListedMail[];
+  /** Store this and pass it to the next `listNew` of the same folder. */
+  cursor: FolderCursor;
+  /** The previous cursor was no longer valid (UIDVALIDITY change, expired delta link): this is a full resync. */
+  resynced: boolean;
+}
+
+export interface MailSource {
+  /**
+   * Mail in `folder` that is new since `cursor`. With no cursor, establishes the
+   * starting position: when `since` is given, mail received at or after it is
+   * listed; otherwise nothing existing is listed (only mail arriving afterwards).
+   */
+  listNew(folder: string, cursor: FolderCursor | undefined, options?: { since?: Date }): Promise<ListResult>;
+  /** The raw RFC 822 bytes, without marking the mail read. */
+  fetchRaw(ref: SourceRef): Promise<Buffer>;
+  /** Moves the mail; returns its ref in the target folder. Moving a mail that is already there is not an error. */
+  move(ref: SourceRef, targetFolder: string): Promise<SourceRef>;
+  /** Creates the folders that do not exist yet. */
+  ensureFolders(folders: string[]): Promise<void>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,29 @@
+/**
+ * Cosmos DB containers and blob containers the app uses, with their partition keys.
+ * The infra (infra/) and the local stack create exactly these; a test checks both.
+ *
+ * Note for queries: the local emulator ignores the `partitionKey` query option, so
+ * every query filters on the partition key in its WHERE clause.
+ */
+export const CosmosContainers = {
+  /** Mail channels; pk /id. */
+  channels: { id: 'channels', partitionKey: '/id' },
+  /** Ticket templates; pk /id. */
+  templates: { id: 'templates', partitionKey: '/id' },
+  /** Offers (catalogue entries, silent ones included); pk /id. */
+  offers: { id: 'offers', partitionKey: '/id' },
+  /** Tickets and their notes (docs with `type: 'ticket' | 'note'`); pk /ticketId. */
+  tickets: { id: 'tickets', partitionKey: '/ticketId' },
+  /** One record per mail per channel: its fate; pk /channelId. */
+  ledger: { id: 'ledger', partitionKey: '/channelId' },
+  /** Per channel and folder: IMAP UIDVALIDITY/last UID, Graph delta link; pk /channelId. */
+  syncState: { id: 'syncState', partitionKey: '/channelId' },
+} as const;
+export type CosmosContainerName = keyof typeof CosmosContainers;
+
+export const BlobContainers = {
+  /** Raw MIME of every mail, for audit, retry and dry run. */
+  rawMail: 'raw-mail',
+  /** Ticket and note attachments. */
+  attachments: 'attachments',
+} as const;
