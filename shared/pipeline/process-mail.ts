@@ -1,0 +1,260 @@
+import { createHash } from 'node:crypto';
+import type { ChannelRecord } from '../config/channel';
+import { PermanentError } from '../errors';
+import type { Classification, ParsedMail } from '../mail/parsed-mail';
+import type { MailInboundMessage, SourceRef } from '../queue/contracts';
+import type { MailSource } from '../sources/mail-source';
+import type { LedgerRecord, LedgerWithEtag, Outcome } from '../store/ledger';
+import type { MappableTemplate } from '../tickets/field-mapping';
+import { decide, targetFolder, type Decision, type TicketPlan } from './decide';
+import { ledgerKey, ticketIdFor } from './ledger-key';
+
+/**
+ * processMail: one mail from the `mail-inbound` queue to its outcome, exactly once.
+ *
+ *   fetch raw → keep in Blob → parse → ledger (dedup) → decide → ticket → record → move
+ *
+ * Exactly-once rests on the ledger record (key = channel + Message-ID) and on ids
+ * derived from it: the ticket id is a function of the key, the raw blob is named by
+ * it, and the ledger moves `received → decided → done` with ETag checks. A crash
+ * anywhere leaves a state from which the redelivery finishes the work without
+ * repeating what was done. The mail moves only after its outcome is stored.
+ *
+ * Transient errors (network, throttling) propagate so the queue retries; permanent
+ * ones become outcomes with reasons.
+ */
+
+export interface ParsedWithContent {
+  mail: ParsedMail;
+  attachmentContents: Map<string, Buffer>;
+}
+
+/** Every I/O the pipeline does, so tests and the dry run can see exactly what happens. */
+export interface ProcessDeps {
+  loadChannel(id: string): Promise<ChannelRecord | undefined>;
+  openSource(channel: ChannelRecord): Promise<MailSource>;
+  getTemplate(id: string): Promise<MappableTemplate | undefined>;
+  parse(raw: Buffer): Promise<ParsedWithContent>;
+  classify(mail: ParsedMail, channel: ChannelRecord): Classification;
+  createTicket(input: { id: string; channelId: string; ledgerKey: string; messageId?: string; plan: TicketPlan; attachmentBlobs: Map<string, string> }): Promise<{ ticketId: string; created: boolean }>;
+  putRawMail(channelId: string, key: string, raw: Buffer): Promise<string>;
+  getRawMail(blobName: string): Promise<Buffer>;
+  putAttachment(sha256: string, content: Buffer, contentType: string): Promise<string>;
+  readLedger(channelId: string, key: string): Promise<LedgerWithEtag | undefined>;
+  createLedger(record: LedgerRecord): Promise<LedgerWithEtag | undefined>;
+  replaceLedger(record: LedgerRecord, etag: string): Promise<LedgerWithEtag>;
+  now(): Date;
+  log(message: string, props?: Record<string, unknown>): void;
+}
+
+export type ProcessResult =
+  | { status: 'done'; key: string; outcome: Outcome; ticketId?: string; ticketCreated?: boolean; movedTo?: string }
+  | { status: 'duplicate'; key: string; outcome?: Outcome; movedTo?: string }
+  | { status: 'already-done'; key: string; outcome?: Outcome }
+  | { status: 'channel-gone' };
+
+const outcomeOf = (d: Decision): Outcome =>
+  d.action === 'createTicket' ? 'created' : d.action === 'ignore' ? 'ignored' : d.action === 'leave' ? 'left' : d.code === 'MIME_UNPARSEABLE' ? 'failed' : 'rejected';
+
+export const sameRef = (a: SourceRef, b: SourceRef): boolean => JSON.stringify(a) === JSON.stringify(b);
+
+/** Where the mail sits for the admin: a stable text key for a source ref. */
+export const sourceKeyOf = (ref: SourceRef): string => createHash('sha256').update(JSON.stringify(ref)).digest('hex');
+
+export async function processMail(msg: MailInboundMessage, deps: ProcessDeps): Promise<ProcessResult> {
+  const channel = await deps.loadChannel(msg.channelId);
+  if (!channel) {
+    deps.log('channel no longer exists; message dropped', { channelId: msg.channelId });
+    return { status: 'channel-gone' };
+  }
+  let source: MailSource | undefined;
+  const openSource = async () => (source ??= await deps.openSource(channel));
+  try {
+    return await run(msg, channel, deps, openSource);
+  } finally {
+    await source?.close().catch(() => undefined);
+  }
+}
+
+async function run(msg: MailInboundMessage, channel: ChannelRecord, deps: ProcessDeps, openSource: () => Promise<MailSource>): Promise<ProcessResult> {
+  const nowIso = () => deps.now().toISOString();
+
+  // A retry from the admin API reprocesses the stored raw MIME from scratch.
+  if (msg.retryOfLedgerKey) return retry(msg, msg.retryOfLedgerKey, channel, deps, openSource);
+
+  // Cheap dedup before fetching: the listing often knows the Message-ID already.
+  if (msg.internetMessageId) {
+    const known = await deps.readLedger(channel.id, ledgerKey(channel.id, { messageId: msg.internetMessageId }));
+    if (known?.record.state === 'done') return settleCopy(known, msg.source, channel, deps, openSource);
+  }
+
+  const raw = await (await openSource()).fetchRaw(msg.source);
+  const { parsed, parseError } = await parseSafely(raw, deps);
+  const rawSha256 = parsed?.mail.rawSha256 ?? createHash('sha256').update(raw).digest('hex');
+  const key = ledgerKey(channel.id, { messageId: parsed?.mail.messageId, rawSha256 });
+  const rawBlob = await deps.putRawMail(channel.id, key, raw);
+
+  let entry = await deps.readLedger(channel.id, key);
+  if (entry?.record.state === 'done') return settleCopy(entry, msg.source, channel, deps, openSource);
+  if (entry && !sameRef(entry.record.source, msg.source) && entry.record.state === 'decided') {
+    // Another copy of the same mail is mid-flight elsewhere; this copy follows its outcome.
+    deps.log('second copy of a mail whose first copy is not moved yet', { key });
+  }
+  if (!entry) {
+    const fresh: LedgerRecord = {
+      id: key,
+      channelId: channel.id,
+      state: 'received',
+      messageId: parsed?.mail.messageId,
+      rawSha256,
+      rawBlob,
+      rawSize: raw.length,
+      subject: parsed?.mail.subject,
+      from: parsed?.mail.from?.address,
+      source: msg.source,
+      imported: msg.imported,
+      attempts: 1,
+      stages: [],
+      duplicates: [],
+      retries: 0,
+      timings: { receivedAt: msg.receivedAt, enqueuedAt: msg.enqueuedAt, firstAttemptAt: nowIso() },
+      updatedAt: nowIso(),
+    };
+    entry = (await deps.createLedger(fresh)) ?? (await deps.readLedger(channel.id, key));
+    if (!entry) throw new Error(`ledger record ${key} vanished while being created`);
+  } else {
+    entry = await deps.replaceLedger({ ...entry.record, attempts: entry.record.attempts + 1 }, entry.etag);
+  }
+
+  if (entry.record.state === 'received') entry = await decideAndStore(entry, msg, channel, deps, parsed, parseError);
+  return finishMove(entry, msg.source, deps, openSource);
+}
+
+/** Runs the stages, writes the ticket (idempotent id), stores the outcome: `received → decided`. */
+async function decideAndStore(
+  entry: LedgerWithEtag,
+  msg: Pick<MailInboundMessage, 'receivedAt' | 'enqueuedAt'>,
+  channel: ChannelRecord,
+  deps: ProcessDeps,
+  parsed: ParsedWithContent | undefined,
+  parseError: PermanentError | undefined,
+): Promise<LedgerWithEtag> {
+  let decision: Decision;
+  if (!parsed) {
+    const reason = parseError?.message ?? 'the mail could not be parsed';
+    decision = { action: 'reject', code: 'MIME_UNPARSEABLE', reason, stages: [{ stage: 'parse', result: { verdict: 'reject', code: 'MIME_UNPARSEABLE', reason } }] };
+  } else {
+    const template = await deps.getTemplate(channel.ticketMapping.templateId);
+    decision = decide({
+      channel,
+      mail: parsed.mail,
+      classification: deps.classify(parsed.mail, channel),
+      folder: entry.record.source.folder,
+      template,
+      receivedAt: msg.receivedAt ?? parsed.mail.date ?? msg.enqueuedAt,
+    });
+  }
+
+  let ticketId: string | undefined;
+  if (decision.action === 'createTicket' && parsed) {
+    const blobs = new Map<string, string>();
+    for (const a of decision.ticket.attachments) {
+      if (a.blocked) continue;
+      const content = parsed.attachmentContents.get(a.sha256);
+      if (content) blobs.set(a.sha256, await deps.putAttachment(a.sha256, content, a.contentType));
+    }
+    const res = await deps.createTicket({
+      id: ticketIdFor(entry.record.id),
+      channelId: channel.id,
+      ledgerKey: entry.record.id,
+      messageId: parsed.mail.messageId,
+      plan: decision.ticket,
+      attachmentBlobs: blobs,
+    });
+    ticketId = res.ticketId;
+    deps.log(res.created ? 'ticket created' : 'ticket already existed (redelivery)', { ticketId, key: entry.record.id });
+  }
+
+  const outcome = outcomeOf(decision);
+  const next: LedgerRecord = {
+    ...entry.record,
+    state: 'decided',
+    outcome,
+    reasonCode: decision.action === 'createTicket' ? undefined : decision.code,
+    reason: decision.action === 'createTicket' ? undefined : decision.reason,
+    ticketId,
+    stages: decision.stages,
+    targetFolder: targetFolder(decision, channel.folders),
+    lastError: undefined,
+    timings: { ...entry.record.timings, decidedAt: deps.now().toISOString() },
+  };
+  return deps.replaceLedger(next, entry.etag);
+}
+
+/** Moves the mail to its target folder (if any) and closes the record: `decided → done`. */
+async function finishMove(entry: LedgerWithEtag, ref: SourceRef, deps: ProcessDeps, openSource: () => Promise<MailSource>): Promise<ProcessResult> {
+  const r = entry.record;
+  let newRef = ref;
+  if (r.targetFolder && r.targetFolder.toLowerCase() !== ref.folder.toLowerCase()) {
+    newRef = await (await openSource()).move(ref, r.targetFolder);
+  }
+  const doneAt = deps.now();
+  const startedAt = Date.parse(r.timings.receivedAt ?? r.timings.enqueuedAt ?? r.timings.firstAttemptAt);
+  await deps.replaceLedger(
+    {
+      ...r,
+      state: 'done',
+      source: newRef,
+      movedAt: r.targetFolder ? doneAt.toISOString() : undefined,
+      timings: { ...r.timings, doneAt: doneAt.toISOString(), latencyMs: Number.isNaN(startedAt) ? undefined : Math.max(0, doneAt.getTime() - startedAt) },
+    },
+    entry.etag,
+  );
+  return { status: 'done', key: r.id, outcome: r.outcome ?? 'failed', ticketId: r.ticketId, movedTo: r.targetFolder };
+}
+
+/**
+ * A mail whose record is done arrives again. The same copy (a redelivered message):
+ * nothing to do. Another copy of it (the same Message-ID delivered twice into the
+ * mailbox): no new ticket; the copy follows the first one's folder so the inbox empties.
+ */
+async function settleCopy(entry: LedgerWithEtag, ref: SourceRef, channel: ChannelRecord, deps: ProcessDeps, openSource: () => Promise<MailSource>): Promise<ProcessResult> {
+  const r = entry.record;
+  const target = r.targetFolder;
+  const inPlace = sameRef(r.source, ref) || (target !== undefined && target.toLowerCase() === ref.folder.toLowerCase());
+  if (inPlace || r.duplicates.some((d) => sameRef(d.source, ref) && d.movedAt)) return { status: 'already-done', key: r.id, outcome: r.outcome };
+  let movedAt: string | undefined;
+  if (target) {
+    await (await openSource()).move(ref, target);
+    movedAt = deps.now().toISOString();
+  }
+  await deps.replaceLedger({ ...r, duplicates: [...r.duplicates, { source: ref, seenAt: deps.now().toISOString(), movedAt }] }, entry.etag);
+  deps.log('duplicate copy of an already processed mail', { key: r.id, channelId: channel.id });
+  return { status: 'duplicate', key: r.id, outcome: r.outcome, movedTo: target };
+}
+
+/** Parse failures are permanent: a parser that chokes on these bytes will choke again. */
+async function parseSafely(raw: Buffer, deps: ProcessDeps): Promise<{ parsed?: ParsedWithContent; parseError?: PermanentError }> {
+  try {
+    return { parsed: await deps.parse(raw) };
+  } catch (err) {
+    return { parseError: err instanceof PermanentError ? err : new PermanentError('MIME_UNPARSEABLE', `the mail could not be parsed: ${(err as Error).message}`) };
+  }
+}
+
+/** Reprocesses a recorded mail from its stored raw MIME (admin retry). */
+async function retry(msg: MailInboundMessage, key: string, channel: ChannelRecord, deps: ProcessDeps, openSource: () => Promise<MailSource>): Promise<ProcessResult> {
+  const entry = await deps.readLedger(channel.id, key);
+  if (!entry) throw new PermanentError('LEDGER_NOT_FOUND', `no ledger record ${key} in channel ${channel.id}`);
+  if (!entry.record.rawBlob) throw new PermanentError('RAW_MISSING', `ledger record ${key} has no stored raw mail to retry from`);
+  const { parsed, parseError } = await parseSafely(await deps.getRawMail(entry.record.rawBlob), deps);
+  let current = entry;
+  if (current.record.state !== 'received') {
+    current = await deps.replaceLedger(
+      { ...current.record, state: 'received', retries: current.record.retries + 1, attempts: current.record.attempts + 1, lastError: undefined },
+      current.etag,
+    );
+  }
+  const decided = await decideAndStore(current, { receivedAt: current.record.timings.receivedAt, enqueuedAt: msg.enqueuedAt }, channel, deps, parsed, parseError);
+  return finishMove(decided, decided.record.source, deps, openSource);
+}

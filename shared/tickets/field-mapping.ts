@@ -1,0 +1,180 @@
+import type { z } from 'zod';
+import type { ChannelRecord, FieldSource } from '../config/channel';
+import type { Address, ParsedMail } from '../mail/parsed-mail';
+
+/**
+ * Maps a parsed mail onto a ticket of the channel's template: the standard fields
+ * (title, description, requester, watchers, priority, received date) and the
+ * channel's field mapping (mail properties, headers, regex captures) coerced to the
+ * template's field types. Pure: the dry run and the real run call the same function.
+ */
+
+/** The part of a template the mapping needs (structural, so any template shape fits). */
+export interface MappableTemplate {
+  id: string;
+  fields: ReadonlyArray<{
+    name: string;
+    type: 'string' | 'text' | 'email' | 'date' | 'enum' | 'number';
+    required: boolean;
+    options?: readonly string[];
+    label?: string;
+  }>;
+}
+
+export type Priority = 'low' | 'normal' | 'high';
+export type FieldValue = string | number | null;
+
+export interface MappedTicket {
+  templateId: string;
+  title: string;
+  description: { text: string; html?: string };
+  requester: Address;
+  watchers: Address[];
+  priority: Priority;
+  receivedAt: string;
+  fields: Record<string, FieldValue>;
+}
+
+export type MappingResult =
+  | { ok: true; ticket: MappedTicket; notes: string[] }
+  | { ok: false; code: 'REQUIRED_FIELD_MISSING' | 'FIELD_VALUE_INVALID'; reason: string };
+
+const MAX_TITLE = 255;
+
+/** Importance / X-Priority / Priority headers → ticket priority. */
+export function priorityOf(headers: Record<string, string>): Priority {
+  const xp = headers['x-priority']?.trim();
+  if (xp) {
+    const n = Number.parseInt(xp, 10);
+    if (n === 1 || n === 2) return 'high';
+    if (n === 4 || n === 5) return 'low';
+  }
+  const imp = (headers['importance'] ?? headers['x-msmail-priority'] ?? '').trim().toLowerCase();
+  if (imp === 'high') return 'high';
+  if (imp === 'low') return 'low';
+  const prio = (headers['priority'] ?? '').trim().toLowerCase();
+  if (prio === 'urgent') return 'high';
+  if (prio === 'non-urgent') return 'low';
+  return 'normal';
+}
+
+function formatAddresses(list: readonly Address[]): string {
+  return list.map((a) => (a.name ? `${a.name} <${a.address}>` : a.address)).join(', ');
+}
+
+/** The raw (string) value of one mapping source, or undefined when the mail has none. */
+export function sourceValue(source: z.infer<typeof FieldSource>, mail: ParsedMail): string | undefined {
+  switch (source.kind) {
+    case 'mail':
+      switch (source.property) {
+        case 'subject': return mail.subject || undefined;
+        case 'text': return mail.text || undefined;
+        case 'html': return mail.html;
+        case 'from': return mail.from?.address;
+        case 'fromName': return mail.from?.name || undefined;
+        case 'to': return mail.to.length ? formatAddresses(mail.to) : undefined;
+        case 'cc': return mail.cc.length ? formatAddresses(mail.cc) : undefined;
+        case 'date': return mail.date;
+        case 'priority': return priorityOf(mail.headers);
+        case 'messageId': return mail.messageId;
+        case 'attachmentNames': return mail.attachments.filter((a) => !a.inline).map((a) => a.filename).join(', ') || undefined;
+      }
+      return undefined;
+    case 'header':
+      return mail.headers[source.name.toLowerCase()]?.trim() || undefined;
+    case 'regex': {
+      const haystack = source.on === 'subject' ? mail.subject : mail.text;
+      const m = new RegExp(source.pattern, source.flags).exec(haystack);
+      if (!m) return undefined;
+      const v = typeof source.group === 'number' ? m[source.group] : m.groups?.[source.group];
+      return v?.trim() || undefined;
+    }
+  }
+}
+
+type FieldDef = MappableTemplate['fields'][number];
+
+/** Coerces a string to the template field's type; a string result is the error. */
+function coerce(def: FieldDef, raw: string): { value: FieldValue } | { error: string } {
+  switch (def.type) {
+    case 'number': {
+      const n = Number(raw.replace(',', '.'));
+      return Number.isFinite(n) ? { value: n } : { error: `"${raw}" is not a number` };
+    }
+    case 'date': {
+      const t = Date.parse(raw);
+      return Number.isNaN(t) ? { error: `"${raw}" is not a date` } : { value: new Date(t).toISOString() };
+    }
+    case 'email': {
+      const m = /[^\s<>@]+@[^\s<>@]+\.[^\s<>@]+/.exec(raw);
+      return m ? { value: m[0].toLowerCase() } : { error: `"${raw}" is not an email address` };
+    }
+    case 'enum': {
+      const hit = def.options?.find((o) => o.toLowerCase() === raw.toLowerCase());
+      return hit !== undefined ? { value: hit } : { error: `"${raw}" is not one of ${(def.options ?? []).join(', ')}` };
+    }
+    case 'string':
+      return { value: raw.replace(/\s+/g, ' ').slice(0, 1000) };
+    case 'text':
+      return { value: raw };
+  }
+}
+
+/** `receivedAt`: when the mailbox received the mail (listing), else its Date header. */
+export function mapTicket(channel: ChannelRecord, template: MappableTemplate, mail: ParsedMail, receivedAt: string): MappingResult {
+  const notes: string[] = [];
+  if (!mail.from) return { ok: false, code: 'REQUIRED_FIELD_MISSING', reason: 'the mail has no sender to be the requester' };
+  const title = (mail.subject.replace(/\s+/g, ' ').trim() || '(no subject)').slice(0, MAX_TITLE);
+  const own = channel.connection.username.toLowerCase();
+  const watchers = [...mail.to, ...mail.cc].filter(
+    (a, i, all) => a.address.toLowerCase() !== own && a.address.toLowerCase() !== mail.from?.address.toLowerCase() && all.findIndex((b) => b.address.toLowerCase() === a.address.toLowerCase()) === i,
+  );
+
+  const fields: Record<string, FieldValue> = {};
+  const byName = new Map(template.fields.map((f) => [f.name, f]));
+  for (const m of channel.ticketMapping.fields) {
+    const def = byName.get(m.field);
+    if (!def) {
+      notes.push(`mapping for "${m.field}" skipped: the template has no such field`);
+      continue;
+    }
+    const raw = sourceValue(m.source, mail) ?? m.default;
+    if (raw === undefined) continue;
+    let result = coerce(def, raw);
+    if ('error' in result && m.default !== undefined && raw !== m.default) {
+      notes.push(`field "${m.field}": ${result.error}; default used`);
+      result = coerce(def, m.default);
+    }
+    if ('error' in result) {
+      if (def.required) return { ok: false, code: 'FIELD_VALUE_INVALID', reason: `template field "${m.field}": ${result.error}` };
+      notes.push(`field "${m.field}" left empty: ${result.error}`);
+      continue;
+    }
+    fields[m.field] = result.value;
+  }
+
+  const missing = template.fields.filter((f) => f.required && (fields[f.name] === undefined || fields[f.name] === null || fields[f.name] === ''));
+  if (missing.length) {
+    const names = missing.map((f) => `"${f.name}"`).join(', ');
+    return {
+      ok: false,
+      code: 'REQUIRED_FIELD_MISSING',
+      reason: `template "${template.id}" requires ${names}, and neither the mail nor the channel's field mapping (or its default) gives a value`,
+    };
+  }
+
+  return {
+    ok: true,
+    notes,
+    ticket: {
+      templateId: template.id,
+      title,
+      description: { text: mail.text, ...(mail.html ? { html: mail.html } : {}) },
+      requester: mail.from,
+      watchers,
+      priority: priorityOf(mail.headers),
+      receivedAt,
+      fields,
+    },
+  };
+}
