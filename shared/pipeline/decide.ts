@@ -2,6 +2,7 @@ import { mapTicket, type MappableTemplate, type MappedTicket } from '../tickets/
 import { judgeAttachment, type AttachmentVerdict } from './attachment-policy';
 import type { ReasonCode, StageRecord } from './decision';
 import type { StageInput } from './stage';
+import type { Outcome } from '../store/ledger';
 import { filterStages } from './stages';
 
 /**
@@ -13,6 +14,9 @@ export type TicketPlan = MappedTicket & { attachments: AttachmentVerdict[] };
 export type Decision =
   | { action: 'leave' | 'ignore' | 'reject'; code: ReasonCode; reason: string; stages: StageRecord[] }
   | { action: 'createTicket'; ticket: TicketPlan; stages: StageRecord[] };
+
+export const outcomeOf = (d: Decision): Outcome =>
+  d.action === 'createTicket' ? 'created' : d.action === 'ignore' ? 'ignored' : d.action === 'leave' ? 'left' : d.code === 'MIME_UNPARSEABLE' ? 'failed' : 'rejected';
 
 /** Where the mail goes for each action (`undefined` = stays where it is). */
 export function targetFolder(decision: Pick<Decision, 'action'>, folders: { success: string; fail: string }): string | undefined {

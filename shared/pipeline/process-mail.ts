@@ -6,7 +6,7 @@ import type { MailInboundMessage, SourceRef } from '../queue/contracts';
 import type { MailSource } from '../sources/mail-source';
 import type { LedgerRecord, LedgerWithEtag, Outcome } from '../store/ledger';
 import type { MappableTemplate } from '../tickets/field-mapping';
-import { decide, targetFolder, type Decision, type TicketPlan } from './decide';
+import { decide, outcomeOf, targetFolder, type Decision, type TicketPlan } from './decide';
 import { ledgerKey, ticketIdFor } from './ledger-key';
 
 /**
@@ -53,9 +53,6 @@ export type ProcessResult =
   | { status: 'already-done'; key: string; outcome?: Outcome }
   | { status: 'channel-gone' };
 
-const outcomeOf = (d: Decision): Outcome =>
-  d.action === 'createTicket' ? 'created' : d.action === 'ignore' ? 'ignored' : d.action === 'leave' ? 'left' : d.code === 'MIME_UNPARSEABLE' ? 'failed' : 'rejected';
-
 export const sameRef = (a: SourceRef, b: SourceRef): boolean => JSON.stringify(a) === JSON.stringify(b);
 
 /** Where the mail sits for the admin: a stable text key for a source ref. */
@@ -71,6 +68,9 @@ export async function processMail(msg: MailInboundMessage, deps: ProcessDeps): P
   const openSource = async () => (source ??= await deps.openSource(channel));
   try {
     return await run(msg, channel, deps, openSource);
+  } catch (err) {
+    await noteError(msg, channel.id, err, deps);
+    throw err;
   } finally {
     await source?.close().catch(() => undefined);
   }
@@ -231,6 +231,25 @@ async function settleCopy(entry: LedgerWithEtag, ref: SourceRef, channel: Channe
   await deps.replaceLedger({ ...r, duplicates: [...r.duplicates, { source: ref, seenAt: deps.now().toISOString(), movedAt }] }, entry.etag);
   deps.log('duplicate copy of an already processed mail', { key: r.id, channelId: channel.id });
   return { status: 'duplicate', key: r.id, outcome: r.outcome, movedTo: target };
+}
+
+/**
+ * Keeps the error of a failed attempt on the ledger record (when there is one), so the
+ * poison handler and the admin see why a mail is stuck. Best effort: never masks `err`.
+ */
+async function noteError(msg: MailInboundMessage, channelId: string, err: unknown, deps: ProcessDeps): Promise<void> {
+  const key = msg.retryOfLedgerKey ?? (msg.internetMessageId ? ledgerKey(channelId, { messageId: msg.internetMessageId }) : undefined);
+  const e = err as { code?: unknown; message?: unknown };
+  deps.log('processing attempt failed', { channelId, key, code: e.code, error: String(e.message ?? err) });
+  if (!key) return;
+  try {
+    const entry = await deps.readLedger(channelId, key);
+    if (!entry || entry.record.state === 'done') return;
+    const lastError = { code: String(e.code ?? 'ERROR'), message: String(e.message ?? err).slice(0, 1000), at: deps.now().toISOString() };
+    await deps.replaceLedger({ ...entry.record, lastError }, entry.etag);
+  } catch {
+    // the original error matters more
+  }
 }
 
 /** Parse failures are permanent: a parser that chokes on these bytes will choke again. */

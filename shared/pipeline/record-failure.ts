@@ -1,0 +1,72 @@
+import { MailInboundMessage } from '../queue/contracts';
+import type { LedgerRecord } from '../store/ledger';
+import { ledgerKey } from './ledger-key';
+import { sourceKeyOf, type ProcessDeps } from './process-mail';
+
+/**
+ * recordFailure (on `mail-inbound-poison`): the host gave up on a mail after five
+ * failed attempts. Record it as failed, with the last error the attempts met, and
+ * move it to the fail folder, so an admin sees it and can retry it once the cause
+ * is fixed. A mail that finished after all (a late success) is left as it is.
+ */
+export type FailureDeps = Pick<ProcessDeps, 'loadChannel' | 'openSource' | 'readLedger' | 'createLedger' | 'replaceLedger' | 'now' | 'log'>;
+
+export type FailureResult = 'recorded' | 'already-done' | 'invalid-message' | 'channel-gone';
+
+export async function recordFailure(body: unknown, deps: FailureDeps): Promise<FailureResult> {
+  const parsed = MailInboundMessage.safeParse(body);
+  if (!parsed.success) {
+    deps.log('poison message does not match the mail-inbound contract; nothing to record', { issues: parsed.error.issues.map((i) => i.path.join('.')) });
+    return 'invalid-message';
+  }
+  const msg = parsed.data;
+  const channel = await deps.loadChannel(msg.channelId);
+  if (!channel) return 'channel-gone';
+
+  const key =
+    msg.retryOfLedgerKey ??
+    ledgerKey(channel.id, msg.internetMessageId ? { messageId: msg.internetMessageId } : { sourceKey: sourceKeyOf(msg.source) });
+  const now = deps.now().toISOString();
+  let entry = await deps.readLedger(channel.id, key);
+  if (entry?.record.state === 'done' && entry.record.outcome !== 'failed' && !msg.retryOfLedgerKey) return 'already-done';
+
+  const last = entry?.record.lastError;
+  const reason = `gave up after ${entry?.record.attempts ?? 5} attempts${last ? `: ${last.code}: ${last.message}` : ''}`;
+  const base: LedgerRecord = entry?.record ?? {
+    id: key,
+    channelId: channel.id,
+    state: 'received',
+    messageId: msg.internetMessageId,
+    source: msg.source,
+    imported: msg.imported,
+    attempts: 5,
+    stages: [],
+    duplicates: [],
+    retries: 0,
+    timings: { receivedAt: msg.receivedAt, enqueuedAt: msg.enqueuedAt, firstAttemptAt: now },
+    updatedAt: now,
+  };
+  const failed: LedgerRecord = {
+    ...base,
+    state: 'decided',
+    outcome: 'failed',
+    reasonCode: 'POISON',
+    reason,
+    targetFolder: channel.folders.fail,
+    stages: [...base.stages, { stage: 'poison', result: { verdict: 'reject', code: 'POISON', reason } }],
+    timings: { ...base.timings, decidedAt: now },
+  };
+  entry = entry ? await deps.replaceLedger(failed, entry.etag) : await deps.createLedger(failed);
+  if (!entry) throw new Error(`ledger record ${key} was created concurrently; retry`);
+
+  const source = await deps.openSource(channel);
+  try {
+    const here = entry.record.source;
+    const moved = here.folder.toLowerCase() === channel.folders.fail.toLowerCase() ? here : await source.move(here, channel.folders.fail);
+    await deps.replaceLedger({ ...entry.record, state: 'done', source: moved, movedAt: deps.now().toISOString(), timings: { ...entry.record.timings, doneAt: deps.now().toISOString() } }, entry.etag);
+  } finally {
+    await source.close().catch(() => undefined);
+  }
+  deps.log('mail recorded as failed after poison', { key, channelId: channel.id });
+  return 'recorded';
+}
