@@ -1,0 +1,88 @@
+import type { HttpHandler } from '@azure/functions';
+import { z } from 'zod';
+import { adminHandler, publicHandler, type ApiOperation, type ApiRequest } from '../http/handler';
+import { parseOrThrow } from '../http/validation';
+import { NotFoundError } from '../store/errors';
+import { listTemplates, getTemplate, listOffers } from '../tickets/catalogue';
+import { listTickets, getTicket } from '../tickets/tickets';
+import {
+  listChannels, getChannel, createChannel, replaceChannel, patchChannel, deleteChannel, publishChannel, pauseChannel, type ChangeContext,
+} from './channel-service';
+import { openApiDocument } from './openapi';
+import { adminRoutes, type AdminRouteKey } from './routes';
+
+/**
+ * The admin API's operations, one per route in routes.ts, each already wrapped with
+ * authentication and error mapping. functions/admin-*.ts register these.
+ */
+const OffersQuery = z.object({ includeSilent: z.enum(['true', 'false']).optional() });
+const TicketsQuery = z.object({
+  channelId: z.string().min(1).optional(),
+  limit: z.coerce.number().int().min(1).max(1000).optional(),
+});
+
+function change(req: ApiRequest): ChangeContext {
+  return { actor: req.principal.name, ifMatch: req.ifMatch, warn: (m) => req.context.warn(m) };
+}
+
+function query(req: ApiRequest): Record<string, string> {
+  return Object.fromEntries(req.request.query.entries());
+}
+
+const operations: Record<AdminRouteKey, ApiOperation> = {
+  listChannels: async () => ({ body: { items: await listChannels() } }),
+  createChannel: async (req) => {
+    const view = await createChannel(await req.json(), change(req));
+    return { status: 201, body: view, etag: view.etag, headers: { location: `/api/channels/${view.id}` } };
+  },
+  getChannel: async (req) => {
+    const view = await getChannel(req.param('id'));
+    return { body: view, etag: view.etag };
+  },
+  replaceChannel: async (req) => {
+    const view = await replaceChannel(req.param('id'), await req.json(), change(req));
+    return { body: view, etag: view.etag };
+  },
+  patchChannel: async (req) => {
+    const view = await patchChannel(req.param('id'), await req.json(), change(req));
+    return { body: view, etag: view.etag };
+  },
+  deleteChannel: async (req) => {
+    await deleteChannel(req.param('id'), change(req));
+    return { status: 204 };
+  },
+  publishChannel: async (req) => {
+    const view = await publishChannel(req.param('id'), change(req));
+    return { body: view, etag: view.etag };
+  },
+  pauseChannel: async (req) => {
+    const view = await pauseChannel(req.param('id'), change(req));
+    return { body: view, etag: view.etag };
+  },
+  listTemplates: async () => ({ body: { items: await listTemplates() } }),
+  getTemplate: async (req) => {
+    const id = req.param('id');
+    const t = await getTemplate(id);
+    if (!t) throw new NotFoundError('template', id);
+    return { body: t };
+  },
+  listOffers: async (req) => {
+    const q = parseOrThrow(OffersQuery, query(req));
+    return { body: { items: await listOffers({ includeSilent: q.includeSilent === 'true' }) } };
+  },
+  listTickets: async (req) => {
+    const q = parseOrThrow(TicketsQuery, query(req));
+    return { body: { items: await listTickets(q) } };
+  },
+  getTicket: async (req) => {
+    const id = req.param('id');
+    const t = await getTicket(id);
+    if (!t) throw new NotFoundError('ticket', id);
+    return { body: t };
+  },
+  openApi: async () => ({ body: openApiDocument(), headers: { 'cache-control': 'public, max-age=300' } }),
+};
+
+export const adminApi: Record<AdminRouteKey, HttpHandler> = Object.fromEntries(
+  (Object.keys(operations) as AdminRouteKey[]).map((k) => [k, adminRoutes[k].admin ? adminHandler(operations[k]) : publicHandler(operations[k])]),
+) as Record<AdminRouteKey, HttpHandler>;

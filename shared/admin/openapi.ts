@@ -1,0 +1,184 @@
+import { z } from 'zod';
+import { ChannelInput, ChannelView } from '../config/channel';
+import { ApiErrorBody } from '../http/api-error';
+import { Template } from '../tickets/template';
+import { Offer } from '../tickets/offer';
+import { TicketWithNotes } from '../tickets/ticket';
+import { ADMIN_ROLE } from '../http/admin-auth';
+import { adminRoutes, type AdminRouteKey, type RouteDef } from './routes';
+
+/**
+ * The admin API as an OpenAPI 3.1 document, generated from the same zod schemas the code
+ * validates with (`z.toJSONSchema`, JSON Schema 2020-12 = OpenAPI 3.1's dialect) and from
+ * the route table, so it cannot drift from what the routes do.
+ */
+const list = <S extends z.ZodType>(item: S) => z.object({ items: z.array(item) });
+
+const outputSchemas = {
+  ChannelView,
+  ChannelList: list(ChannelView),
+  Template,
+  TemplateList: list(Template),
+  Offer,
+  OfferList: list(Offer),
+  Ticket: TicketWithNotes,
+  TicketList: list(TicketWithNotes),
+  Error: ApiErrorBody,
+} as const;
+const inputSchemas = { ChannelInput } as const;
+
+type SchemaId = keyof typeof outputSchemas | keyof typeof inputSchemas | 'ChannelPatch';
+
+interface OperationSpec {
+  body?: SchemaId;
+  ok: { status: number; schema?: SchemaId; etag?: boolean };
+  ifMatch?: boolean;
+  query?: { name: string; description: string; schema: Record<string, unknown> }[];
+  errors: number[];
+}
+
+const auth = [401, 403];
+const spec: Record<AdminRouteKey, OperationSpec> = {
+  listChannels: { ok: { status: 200, schema: 'ChannelList' }, errors: auth },
+  createChannel: { body: 'ChannelInput', ok: { status: 201, schema: 'ChannelView', etag: true }, errors: [400, ...auth, 413, 415] },
+  getChannel: { ok: { status: 200, schema: 'ChannelView', etag: true }, errors: [...auth, 404] },
+  replaceChannel: { body: 'ChannelInput', ifMatch: true, ok: { status: 200, schema: 'ChannelView', etag: true }, errors: [400, ...auth, 404, 409, 412, 413, 415] },
+  patchChannel: { body: 'ChannelPatch', ifMatch: true, ok: { status: 200, schema: 'ChannelView', etag: true }, errors: [400, ...auth, 404, 409, 412, 413, 415] },
+  deleteChannel: { ifMatch: true, ok: { status: 204 }, errors: [...auth, 404, 412] },
+  publishChannel: { ifMatch: true, ok: { status: 200, schema: 'ChannelView', etag: true }, errors: [...auth, 404, 409, 412] },
+  pauseChannel: { ifMatch: true, ok: { status: 200, schema: 'ChannelView', etag: true }, errors: [...auth, 404, 409, 412] },
+  listTemplates: { ok: { status: 200, schema: 'TemplateList' }, errors: auth },
+  getTemplate: { ok: { status: 200, schema: 'Template' }, errors: [...auth, 404] },
+  listOffers: {
+    ok: { status: 200, schema: 'OfferList' },
+    query: [{ name: 'includeSilent', description: 'also list silent offers (the entry points of mail channels)', schema: { type: 'string', enum: ['true', 'false'] } }],
+    errors: [400, ...auth],
+  },
+  listTickets: {
+    ok: { status: 200, schema: 'TicketList' },
+    query: [
+      { name: 'channelId', description: 'only tickets created from this channel', schema: { type: 'string' } },
+      { name: 'limit', description: 'at most this many tickets, newest first (default 200)', schema: { type: 'integer', minimum: 1, maximum: 1000 } },
+    ],
+    errors: [400, ...auth],
+  },
+  getTicket: { ok: { status: 200, schema: 'Ticket' }, errors: [...auth, 404] },
+  openApi: { ok: { status: 200 }, errors: [] },
+};
+
+const ERROR_TEXT: Record<number, string> = {
+  400: 'Invalid input: `issues` names every wrong field (`error: "validation"`), or malformed JSON',
+  401: 'No identity: sign in through App Service Authentication or send the admin key',
+  403: `Signed in without the app role ${ADMIN_ROLE}`,
+  404: 'No such resource',
+  409: 'The change contradicts the current state (e.g. the template of a published channel)',
+  412: 'If-Match does not match the current ETag: someone changed it since you read it',
+  413: 'Body too large',
+  415: 'Body is not JSON',
+};
+
+function componentSchemas(): Record<string, unknown> {
+  const toComponents = (schemas: Record<string, z.ZodType>, io: 'input' | 'output') => {
+    const registry = z.registry<{ id: string }>();
+    for (const [id, schema] of Object.entries(schemas)) registry.add(schema, { id });
+    const out = z.toJSONSchema(registry, { io, target: 'draft-2020-12', unrepresentable: 'any', uri: (id) => `#/components/schemas/${id}` });
+    return Object.fromEntries(
+      Object.entries(out.schemas).map(([id, s]) => {
+        const { $schema: _schema, $id: _id, ...rest } = s as Record<string, unknown>;
+        return [id, rest];
+      }),
+    );
+  };
+  return {
+    ...toComponents(outputSchemas, 'output'),
+    ...toComponents(inputSchemas, 'input'),
+    ChannelPatch: {
+      type: 'object',
+      description:
+        'JSON Merge Patch (RFC 7396) of ChannelInput: objects merge, null removes a key, arrays replace. The result must be a valid ChannelInput. ' +
+        'Secret keys (password, clientSecret, refreshToken) keep their PUT meaning: a string sets, null clears, absent keeps.',
+    },
+  };
+}
+
+function operation(key: AdminRouteKey, route: RouteDef): Record<string, unknown> {
+  const s = spec[key];
+  const pathParams = [...route.route.matchAll(/\{(\w+)\}/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } }));
+  const parameters = [
+    ...pathParams,
+    ...(s.query ?? []).map((q) => ({ name: q.name, in: 'query', required: false, description: q.description, schema: q.schema })),
+    ...(s.ifMatch ? [{ name: 'If-Match', in: 'header', required: false, description: 'the ETag you read; 412 when it is no longer current', schema: { type: 'string' } }] : []),
+  ];
+  const ref = (id: SchemaId) => ({ $ref: `#/components/schemas/${id}` });
+  const responses: Record<string, unknown> = {
+    [String(s.ok.status)]: {
+      description: s.ok.status === 204 ? 'Done' : 'OK',
+      ...(s.ok.etag ? { headers: { ETag: { description: 'current version, for If-Match', schema: { type: 'string' } } } } : {}),
+      ...(s.ok.schema ? { content: { 'application/json': { schema: ref(s.ok.schema) } } } : {}),
+    },
+  };
+  for (const status of s.errors) {
+    responses[String(status)] = { description: ERROR_TEXT[status] ?? 'Error', content: { 'application/json': { schema: ref('Error') } } };
+  }
+  if (route.admin) responses['503'] = { description: 'A dependency is busy or unreachable; retry', content: { 'application/json': { schema: ref('Error') } } };
+  return {
+    operationId: route.name,
+    summary: route.summary,
+    tags: [route.route.split('/')[0]],
+    ...(parameters.length ? { parameters } : {}),
+    ...(s.body
+      ? {
+          requestBody: {
+            required: true,
+            content: {
+              [s.body === 'ChannelPatch' ? 'application/merge-patch+json' : 'application/json']: { schema: ref(s.body) },
+              ...(s.body === 'ChannelPatch' ? { 'application/json': { schema: ref(s.body) } } : {}),
+            },
+          },
+        }
+      : {}),
+    responses,
+    ...(route.admin ? {} : { security: [] }),
+  };
+}
+
+let cached: Record<string, unknown> | undefined;
+
+export function openApiDocument(): Record<string, unknown> {
+  if (cached) return cached;
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const key of Object.keys(adminRoutes) as AdminRouteKey[]) {
+    const route: RouteDef = adminRoutes[key];
+    const p = `/api/${route.route}`;
+    paths[p] ??= {};
+    paths[p][route.method.toLowerCase()] = operation(key, route);
+  }
+  cached = {
+    openapi: '3.1.0',
+    info: {
+      title: 'Mail channel admin API',
+      version: '1.0.0',
+      description:
+        'Configure mail channels (mailboxes that become tickets), and read the templates, offers and tickets they feed. ' +
+        'Secrets are write-only: responses show { isSet } instead. Every change answers with an ETag; send it back in If-Match to avoid lost updates.',
+    },
+    jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
+    servers: [{ url: '/' }],
+    security: [{ appServiceAuth: [] }, { adminKey: [] }, { adminBearer: [] }],
+    paths,
+    components: {
+      schemas: componentSchemas(),
+      securitySchemes: {
+        appServiceAuth: {
+          type: 'apiKey',
+          in: 'header',
+          name: 'x-ms-client-principal',
+          description: `Set by App Service Authentication (Entra ID) after sign-in; clients cannot set it. Requires the app role ${ADMIN_ROLE}.`,
+        },
+        adminKey: { type: 'apiKey', in: 'header', name: 'x-functions-key', description: 'The ADMIN_API_KEY app setting.' },
+        adminBearer: { type: 'http', scheme: 'bearer', description: 'The ADMIN_API_KEY app setting as a bearer token.' },
+      },
+    },
+  };
+  return cached;
+}

@@ -1,0 +1,35 @@
+/**
+ * Every route of the admin API, in one table: the function files in functions/ register
+ * from it, the OpenAPI document is generated from it, and the integration test walks it
+ * to prove that every admin route refuses callers without an identity (401) or without
+ * the admin role (403). Function names are unique app-wide, hence the `admin` prefix.
+ */
+export interface RouteDef {
+  /** Function name (unique in the app). */
+  name: string;
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  /** Route below /api, Functions syntax (`{id}`). */
+  route: string;
+  summary: string;
+  /** false = public (no admin identity needed). */
+  admin: boolean;
+}
+
+export const adminRoutes = {
+  listChannels: { name: 'adminListChannels', method: 'GET', route: 'channels', summary: 'List mail channels', admin: true },
+  createChannel: { name: 'adminCreateChannel', method: 'POST', route: 'channels', summary: 'Create a mail channel (as draft)', admin: true },
+  getChannel: { name: 'adminGetChannel', method: 'GET', route: 'channels/{id}', summary: 'Read a mail channel', admin: true },
+  replaceChannel: { name: 'adminReplaceChannel', method: 'PUT', route: 'channels/{id}', summary: 'Replace a mail channel', admin: true },
+  patchChannel: { name: 'adminPatchChannel', method: 'PATCH', route: 'channels/{id}', summary: 'Change a mail channel with a JSON merge patch (RFC 7396)', admin: true },
+  deleteChannel: { name: 'adminDeleteChannel', method: 'DELETE', route: 'channels/{id}', summary: 'Delete a mail channel and its secrets', admin: true },
+  publishChannel: { name: 'adminPublishChannel', method: 'POST', route: 'channels/{id}/publish', summary: 'Publish a channel (creates its silent offer)', admin: true },
+  pauseChannel: { name: 'adminPauseChannel', method: 'POST', route: 'channels/{id}/pause', summary: 'Pause a published channel', admin: true },
+  listTemplates: { name: 'adminListTemplates', method: 'GET', route: 'templates', summary: 'List ticket templates', admin: true },
+  getTemplate: { name: 'adminGetTemplate', method: 'GET', route: 'templates/{id}', summary: 'Read a ticket template', admin: true },
+  listOffers: { name: 'adminListOffers', method: 'GET', route: 'offers', summary: 'List the offer catalogue (silent offers with includeSilent=true)', admin: true },
+  listTickets: { name: 'adminListTickets', method: 'GET', route: 'tickets', summary: 'List tickets with their notes', admin: true },
+  getTicket: { name: 'adminGetTicket', method: 'GET', route: 'tickets/{id}', summary: 'Read a ticket with its notes', admin: true },
+  openApi: { name: 'adminOpenApi', method: 'GET', route: 'openapi.json', summary: 'This API as OpenAPI 3.1', admin: false },
+} as const satisfies Record<string, RouteDef>;
+
+export type AdminRouteKey = keyof typeof adminRoutes;

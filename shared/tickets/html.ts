@@ -1,0 +1,28 @@
+import sanitizeHtml from 'sanitize-html';
+
+/**
+ * The last line of defence before HTML is stored on a ticket or note: whatever the mail
+ * pipeline already cleaned is cleaned again here with a conservative allow-list, so no
+ * stored HTML can carry script, event handlers, forms or remote frames. Idempotent on
+ * HTML it already produced. Inline images may reference `cid:` parts or attachment URLs.
+ */
+const OPTIONS: sanitizeHtml.IOptions = {
+  allowedTags: [...sanitizeHtml.defaults.allowedTags, 'img', 'span', 'font', 'center'],
+  allowedAttributes: {
+    a: ['href', 'name', 'title', 'rel', 'target'],
+    img: ['src', 'alt', 'title', 'width', 'height'],
+    td: ['colspan', 'rowspan', 'align', 'valign'],
+    th: ['colspan', 'rowspan', 'align', 'valign'],
+    table: ['border', 'cellpadding', 'cellspacing', 'width'],
+    font: ['color'],
+    '*': ['dir', 'lang'],
+  },
+  allowedSchemes: ['http', 'https', 'mailto', 'tel', 'cid'],
+  allowedSchemesByTag: { img: ['http', 'https', 'cid', 'data'] },
+  allowProtocolRelative: false,
+  transformTags: { a: sanitizeHtml.simpleTransform('a', { rel: 'noopener noreferrer nofollow', target: '_blank' }) },
+};
+
+export function sanitizeTicketHtml(html: string): string {
+  return sanitizeHtml(html, OPTIONS);
+}

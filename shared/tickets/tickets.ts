@@ -1,0 +1,73 @@
+import { PermanentError } from '../errors';
+import { NotFoundError } from '../store/errors';
+import { createTicketDoc, createNoteDoc, readTicketDoc, queryTicketDocs, queryNoteDocs } from '../store/ticket-repository';
+import { getTemplate } from './catalogue';
+import { checkTicketFields } from './template';
+import { sanitizeTicketHtml } from './html';
+import { TicketInput, NoteInput, type Ticket, type Note, type TicketWithNotes } from './ticket';
+
+/**
+ * Tickets and notes, as the mail pipeline creates them. Both creations are idempotent on
+ * the caller's deterministic id (derived from the mail's ledger key): a redelivered mail
+ * gets `created: false` and the stored ticket or note back, never a second one.
+ */
+
+/**
+ * Creates the ticket unless one with `input.id` exists. Throws `PermanentError`
+ * (`TICKET_INVALID`, `TEMPLATE_NOT_FOUND`, `TICKET_FIELDS_INVALID`) for input no retry can
+ * fix, with a message naming every wrong field; Cosmos failures propagate (retryable).
+ */
+export async function createTicket(input: TicketInput): Promise<{ ticket: Ticket; created: boolean }> {
+  const parsed = TicketInput.safeParse(input);
+  if (!parsed.success) throw invalid('TICKET_INVALID', 'ticket', parsed.error.issues);
+  const t = parsed.data;
+  const template = await getTemplate(t.templateId);
+  if (!template) throw new PermanentError('TEMPLATE_NOT_FOUND', `template "${t.templateId}" does not exist`);
+  const checked = checkTicketFields(template, t.fields);
+  if (checked.issues.length > 0) {
+    throw new PermanentError('TICKET_FIELDS_INVALID', `ticket fields do not fit template "${template.id}": ${checked.issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`);
+  }
+  const ticket: Ticket = {
+    ...t,
+    fields: checked.fields,
+    description: { text: t.description.text, ...(t.description.html !== undefined ? { html: sanitizeTicketHtml(t.description.html) } : {}) },
+    createdAt: t.createdAt ?? new Date().toISOString(),
+  };
+  return createTicketDoc(ticket);
+}
+
+/** Adds the note unless one with `input.id` exists on that ticket. `NotFoundError` when the ticket does not exist. */
+export async function addNote(ticketId: string, input: NoteInput): Promise<{ note: Note; created: boolean }> {
+  const parsed = NoteInput.safeParse(input);
+  if (!parsed.success) throw invalid('NOTE_INVALID', 'note', parsed.error.issues);
+  const n = parsed.data;
+  if (!(await readTicketDoc(ticketId))) throw new NotFoundError('ticket', ticketId);
+  const note: Note = {
+    ...n,
+    ticketId,
+    ...(n.html !== undefined ? { html: sanitizeTicketHtml(n.html) } : {}),
+    createdAt: n.createdAt ?? new Date().toISOString(),
+  };
+  return createNoteDoc(note);
+}
+
+/** The ticket with its notes (oldest first), or undefined. */
+export async function getTicket(id: string): Promise<TicketWithNotes | undefined> {
+  const ticket = await readTicketDoc(id);
+  if (!ticket) return undefined;
+  return { ...ticket, notes: await queryNoteDocs([id]) };
+}
+
+/** Tickets (newest first), optionally of one channel, each with its notes. */
+export async function listTickets(opts: { channelId?: string; limit?: number } = {}): Promise<TicketWithNotes[]> {
+  const tickets = await queryTicketDocs(opts);
+  const notes = await queryNoteDocs(tickets.map((t) => t.id));
+  const byTicket = new Map<string, Note[]>();
+  for (const n of notes) byTicket.set(n.ticketId, [...(byTicket.get(n.ticketId) ?? []), n]);
+  return tickets.map((t) => ({ ...t, notes: byTicket.get(t.id) ?? [] }));
+}
+
+function invalid(code: string, what: string, issues: readonly { path: readonly PropertyKey[]; message: string }[]): PermanentError {
+  const detail = issues.map((i) => `${i.path.map(String).join('.') || '(root)'}: ${i.message}`).join('; ');
+  return new PermanentError(code, `invalid ${what}: ${detail}`);
+}
