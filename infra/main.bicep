@@ -1,0 +1,226 @@
+// The mail channel in the customer's own subscription, deployed with `azd up`.
+//
+// One resource group holds: a Function App on the Flex Consumption plan with a
+// system-assigned identity, a Storage account (queues and blobs, no shared keys),
+// Cosmos DB for NoSQL (serverless, no keys), Key Vault (RBAC) for channel secrets,
+// Application Insights with Log Analytics, and the role assignments between them.
+// Every connection is identity-based: no connection string or key is an app setting.
+targetScope = 'subscription'
+
+@minLength(1)
+@maxLength(64)
+@description('Name of the azd environment; seeds every resource name.')
+param environmentName string
+
+@minLength(1)
+@description('Region of every resource. Must offer the Flex Consumption plan (az functionapp list-flexconsumption-locations).')
+@metadata({
+  azd: {
+    type: 'location'
+  }
+})
+param location string
+
+@description('Object id of whoever runs azd (AZURE_PRINCIPAL_ID). Gets the same data roles as the app, to debug locally against these resources. Empty: none.')
+param principalId string = ''
+
+@allowed([
+  'User'
+  'ServicePrincipal'
+])
+@description('Kind of principalId: a person, or a pipeline\'s service principal.')
+param principalType string = 'User'
+
+@description('Client id of the Entra app registration for admin sign-in (App Service Authentication). Empty: built-in authentication stays off.')
+param entraClientId string = ''
+
+@allowed([
+  '20'
+  '22'
+])
+@description('Node.js version of the Functions worker.')
+param nodeVersion string = '20'
+
+@description('Upper bound of Function App instances; Flex Consumption scales out to at most this many.')
+param maximumInstanceCount int = 40
+
+@allowed([
+  512
+  2048
+  4096
+])
+@description('Memory of one instance, MB.')
+param instanceMemoryMB int = 2048
+
+var abbrs = loadJsonContent('abbreviations.json')
+var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
+var tags = {
+  'azd-env-name': environmentName
+}
+var functionAppName = '${abbrs.webSitesFunctions}mail-${resourceToken}'
+// Flex Consumption runs the app from a zip in this blob container.
+var deploymentContainerName = 'app-package-${take(functionAppName, 32)}-${take(resourceToken, 7)}'
+
+// What the code uses. Each list mirrors one in TypeScript; test/infra checks they agree.
+// shared/store/containers.ts: CosmosContainers
+var cosmosDatabaseName = 'mailchannel'
+var cosmosContainers = [
+  {
+    name: 'channels'
+    partitionKey: '/id'
+  }
+  {
+    name: 'templates'
+    partitionKey: '/id'
+  }
+  {
+    name: 'offers'
+    partitionKey: '/id'
+  }
+  {
+    name: 'tickets'
+    partitionKey: '/ticketId'
+  }
+  {
+    name: 'ledger'
+    partitionKey: '/channelId'
+  }
+  {
+    name: 'syncState'
+    partitionKey: '/channelId'
+  }
+]
+// shared/queue/contracts.ts: allQueueNames (the poison queues too: recordFailure listens on them)
+var queueNames = [
+  'mailbox-sync'
+  'mail-inbound'
+  'mail-inbound-poison'
+  'mailbox-sync-poison'
+]
+// shared/store/containers.ts: BlobContainers
+var blobContainerNames = [
+  'raw-mail'
+  'attachments'
+]
+
+resource rg 'Microsoft.Resources/resourceGroups@2021-04-01' = {
+  name: '${abbrs.resourcesResourceGroups}${environmentName}'
+  location: location
+  tags: tags
+}
+
+module monitoring 'app/monitoring.bicep' = {
+  name: 'monitoring'
+  scope: rg
+  params: {
+    logAnalyticsName: '${abbrs.operationalInsightsWorkspaces}${resourceToken}'
+    appInsightsName: '${abbrs.insightsComponents}${resourceToken}'
+    location: location
+    tags: tags
+  }
+}
+
+module storage 'app/storage.bicep' = {
+  name: 'storage'
+  scope: rg
+  params: {
+    name: '${abbrs.storageStorageAccounts}${resourceToken}'
+    location: location
+    tags: tags
+    blobContainerNames: concat([deploymentContainerName], blobContainerNames)
+    queueNames: queueNames
+  }
+}
+
+module cosmos 'app/cosmos.bicep' = {
+  name: 'cosmos'
+  scope: rg
+  params: {
+    name: '${abbrs.documentDBDatabaseAccounts}${resourceToken}'
+    location: location
+    tags: tags
+    databaseName: cosmosDatabaseName
+    containers: cosmosContainers
+  }
+}
+
+module keyVault 'app/keyvault.bicep' = {
+  name: 'keyvault'
+  scope: rg
+  params: {
+    name: '${abbrs.keyVaultVaults}${resourceToken}'
+    location: location
+    tags: tags
+  }
+}
+
+module api 'app/api.bicep' = {
+  name: 'api'
+  scope: rg
+  params: {
+    name: functionAppName
+    planName: '${abbrs.webServerFarms}${resourceToken}'
+    location: location
+    tags: tags
+    serviceName: 'api'
+    nodeVersion: nodeVersion
+    maximumInstanceCount: maximumInstanceCount
+    instanceMemoryMB: instanceMemoryMB
+    deploymentContainerUrl: '${storage.outputs.blobEndpoint}${deploymentContainerName}'
+    // Exactly what shared/config/settings.ts reads, plus the two the Functions host reads
+    // for identity-based storage and App Insights. PUBLIC_BASE_URL is added in api.bicep,
+    // where the site's host name is known.
+    appSettings: {
+      AzureWebJobsStorage__credential: 'managedidentity'
+      AzureWebJobsStorage__blobServiceUri: storage.outputs.blobEndpoint
+      AzureWebJobsStorage__queueServiceUri: storage.outputs.queueEndpoint
+      COSMOS_ENDPOINT: cosmos.outputs.endpoint
+      COSMOS_DATABASE: cosmosDatabaseName
+      KEY_VAULT_URI: keyVault.outputs.uri
+      APPLICATIONINSIGHTS_CONNECTION_STRING: monitoring.outputs.connectionString
+      // Telemetry is sent with the app's identity (App Insights has local auth off).
+      APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'Authorization=AAD'
+    }
+  }
+}
+
+// Every role assignment, for the app's identity and for the deploying principal.
+module rbac 'app/rbac.bicep' = {
+  name: 'rbac'
+  scope: rg
+  params: {
+    appPrincipalId: api.outputs.principalId
+    userPrincipalId: principalId
+    userPrincipalType: principalType
+    storageAccountName: storage.outputs.name
+    cosmosAccountName: cosmos.outputs.name
+    keyVaultName: keyVault.outputs.name
+    appInsightsName: monitoring.outputs.appInsightsName
+  }
+}
+
+// Optional: Entra ID sign-in in front of the app. Anonymous requests still pass (Graph
+// notifications must), and the app authorizes admin routes itself from x-ms-client-principal.
+module auth 'app/auth.bicep' = if (!empty(entraClientId)) {
+  name: 'auth'
+  scope: rg
+  params: {
+    functionAppName: api.outputs.name
+    clientId: entraClientId
+  }
+}
+
+// Read by azd (deploy target, .azure/<env>/.env) and handy for local debugging against Azure.
+output AZURE_LOCATION string = location
+output AZURE_TENANT_ID string = tenant().tenantId
+output AZURE_RESOURCE_GROUP string = rg.name
+output AZURE_FUNCTION_NAME string = api.outputs.name
+output SERVICE_API_NAME string = api.outputs.name
+output SERVICE_API_URI string = api.outputs.uri
+output PUBLIC_BASE_URL string = api.outputs.uri
+output COSMOS_ENDPOINT string = cosmos.outputs.endpoint
+output COSMOS_DATABASE string = cosmosDatabaseName
+output KEY_VAULT_URI string = keyVault.outputs.uri
+output AZURE_STORAGE_BLOB_ENDPOINT string = storage.outputs.blobEndpoint
+output AZURE_STORAGE_QUEUE_ENDPOINT string = storage.outputs.queueEndpoint
+output APPLICATIONINSIGHTS_CONNECTION_STRING string = monitoring.outputs.connectionString
