@@ -1,5 +1,6 @@
 import { container } from '../store/cosmos';
-import { queueService } from '../queue/send';
+import { queueClient } from '../queue/send';
+import { QueueNames } from '../queue/contracts';
 
 export interface HealthReport {
   ok: boolean;
@@ -19,7 +20,8 @@ export async function healthReport(): Promise<HealthReport> {
   };
   await Promise.all([
     probe('cosmos', async () => (await container('channels')).read()),
-    probe('queues', async () => queueService().getProperties()),
+    // one queue's properties: the app's Queue Data Contributor role covers it (account-level calls it may not)
+    probe('queues', async () => (await queueClient(QueueNames.mailInbound)).getProperties()),
   ]);
   return { ok: Object.values(checks).every((c) => c.ok), checks };
 }
