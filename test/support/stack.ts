@@ -1,0 +1,183 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { QueueServiceClient } from '@azure/storage-queue';
+import { repoRoot, startAzurite, startCosmos, stopChild, type AzuriteHandle, type CosmosHandle } from '../../devhost/emulators';
+import { deepMerge } from '../../devhost/host-json';
+import type { InvocationRecord } from '../../devhost/invoke';
+import { allQueueNames } from '../../shared/queue/contracts';
+
+/**
+ * The whole app on real parts for end-to-end tests: in-memory Azurite (queues, blobs)
+ * and the Cosmos emulator on free ports, then the local Functions host (devhost) as a
+ * CHILD PROCESS running the app's registered functions against them.
+ *
+ *   const stack = await startTestStack();
+ *   await fetch(`${stack.baseUrl}/api/health`);
+ *   await stack.invokeAndWait('scheduleSync');
+ *   await stack.stop();
+ */
+
+/** host.json override that makes queue triggers poll every ≤100 ms and retry after 1 s. */
+export const FAST_QUEUES = {
+  extensions: { queues: { maxPollingInterval: '00:00:00.100', visibilityTimeout: '00:00:01' } },
+} as const;
+
+export interface TestStackOptions {
+  /** Extra app settings for the host (override the defaults below). */
+  env?: Record<string, string>;
+  /** Functions app to run; default the project itself. */
+  appRoot?: string;
+  /** Deep-merged over the app's host.json, after FAST_QUEUES. */
+  hostJson?: object;
+  /** Apply FAST_QUEUES (default true). */
+  fastQueues?: boolean;
+  /** Queues to create before the host starts, as infra provisions them; default: the project's queues when appRoot is the project, else none. */
+  queues?: readonly string[];
+  /** Print host debug lines into logs(). */
+  verbose?: boolean;
+}
+
+export interface TestStack {
+  /** http://127.0.0.1:PORT — routes are under `${baseUrl}/api/...`. */
+  baseUrl: string;
+  /** The app settings given to the host (AzureWebJobsStorage, COSMOS_*, ADMIN_API_KEY, LOCAL_SECRETS_*, ...). */
+  env: Record<string, string>;
+  /** The app's ADMIN_API_KEY setting. */
+  adminKey: string;
+  /** The host's master key (admin API, and authLevel "admin"/"function" routes). */
+  masterKey: string;
+  /** The host's default host key (authLevel "function" routes). */
+  functionKey: string;
+  /** Fires a non-HTTP function via the host admin API (202: it runs in the background). */
+  invoke(functionName: string, input?: string): Promise<void>;
+  /** Like invoke, then waits until that invocation has finished; returns its record. */
+  invokeAndWait(functionName: string, input?: string, timeoutMs?: number): Promise<InvocationRecord>;
+  /** Finished and running invocations the host has seen (optionally of one function). */
+  invocations(functionName?: string): Promise<InvocationRecord[]>;
+  /** Queue client of the stack's Azurite (messages for queue triggers must be base64). */
+  queueService: QueueServiceClient;
+  /** Host output so far (stdout and stderr). */
+  logs(): string;
+  stop(): Promise<void>;
+}
+
+const CLI = path.join(repoRoot, 'devhost', 'cli.ts');
+
+function waitForReady(child: ChildProcess, out: () => string, timeoutMs: number): Promise<{ port: number; baseUrl: string; masterKey: string; hostKey: string }> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => done(new Error(`devhost not ready after ${timeoutMs} ms:\n${out()}`)), timeoutMs);
+    const onData = () => {
+      const m = /^DEVHOST_READY (.+)$/m.exec(out());
+      if (m?.[1]) done(undefined, JSON.parse(m[1]));
+    };
+    const onExit = (code: number | null) => done(new Error(`devhost exited (${code}) before it was ready:\n${out()}`));
+    function done(err?: Error, value?: { port: number; baseUrl: string; masterKey: string; hostKey: string }) {
+      clearTimeout(timer);
+      child.stdout?.off('data', onData);
+      child.off('exit', onExit);
+      if (err) reject(err); else if (value) resolve(value);
+    }
+    child.stdout?.on('data', onData);
+    child.once('exit', onExit);
+  });
+}
+
+export async function startTestStack(opts: TestStackOptions = {}): Promise<TestStack> {
+  const appRoot = path.resolve(opts.appRoot ?? repoRoot);
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'teststack-'));
+  let azurite: AzuriteHandle | undefined;
+  let cosmos: CosmosHandle | undefined;
+  let child: ChildProcess | undefined;
+  let output = '';
+  try {
+    [azurite, cosmos] = await Promise.all([startAzurite(), startCosmos()]);
+    const masterKey = crypto.randomBytes(24).toString('base64url');
+    const functionKey = crypto.randomBytes(24).toString('base64url');
+    const env: Record<string, string> = {
+      FUNCTIONS_WORKER_RUNTIME: 'node',
+      AzureWebJobsStorage: azurite.connectionString,
+      COSMOS_ENDPOINT: cosmos.endpoint,
+      COSMOS_KEY: cosmos.key,
+      COSMOS_DATABASE: 'mailchannel',
+      ADMIN_API_KEY: crypto.randomBytes(24).toString('base64url'),
+      LOCAL_SECRETS_FILE: path.join(tmp, 'secrets.enc.json'),
+      LOCAL_SECRETS_KEY: crypto.randomBytes(32).toString('base64'),
+      DEVHOST_MASTER_KEY: masterKey,
+      DEVHOST_HOST_KEY: functionKey,
+      ...opts.env,
+    };
+
+    const queueService = QueueServiceClient.fromConnectionString(azurite.connectionString);
+    const queues = opts.queues ?? (appRoot === path.resolve(repoRoot) ? allQueueNames : []);
+    await Promise.all(queues.map((q) => queueService.getQueueClient(q).createIfNotExists()));
+
+    const override = { ...(opts.fastQueues === false ? {} : FAST_QUEUES) };
+    const hostJson = opts.hostJson ? deepMerge(override, opts.hostJson) : override;
+    const args = ['--import', 'tsx', CLI, '--app-root', appRoot, '--port', '0', '--host-json-override', JSON.stringify(hostJson), '--exit-with-parent'];
+    if (opts.verbose) args.push('--verbose');
+    child = spawn(process.execPath, args, { cwd: appRoot, env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    child.stdout?.on('data', (d: Buffer) => { output += d.toString(); });
+    child.stderr?.on('data', (d: Buffer) => { output += d.toString(); });
+    const ready = await waitForReady(child, () => output, 30_000);
+    const baseUrl = ready.baseUrl;
+    const hostChild = child;
+    const az = azurite;
+    const cs = cosmos;
+
+    const adminFetch = (p: string, init?: RequestInit) =>
+      fetch(`${baseUrl}${p}`, { ...init, headers: { 'x-functions-key': masterKey, 'content-type': 'application/json', ...init?.headers } });
+
+    const startInvocation = async (name: string, input = ''): Promise<string> => {
+      const res = await adminFetch(`/admin/functions/${encodeURIComponent(name)}`, { method: 'POST', body: JSON.stringify({ input }) });
+      if (res.status !== 202) throw new Error(`admin invoke of ${name}: HTTP ${res.status} ${await res.text()}`);
+      return res.headers.get('x-devhost-invocation-id') ?? '';
+    };
+
+    let stopped: Promise<void> | undefined;
+    return {
+      baseUrl,
+      env,
+      adminKey: env.ADMIN_API_KEY ?? '',
+      masterKey,
+      functionKey,
+      queueService,
+      invoke: async (name, input) => { await startInvocation(name, input); },
+      invokeAndWait: async (name, input, timeoutMs = 30_000) => {
+        const id = await startInvocation(name, input);
+        const deadline = Date.now() + timeoutMs;
+        for (;;) {
+          const res = await adminFetch(`/admin/devhost/invocations/${id}`);
+          if (res.ok) {
+            const rec = (await res.json()) as InvocationRecord;
+            if (rec.status !== 'running') return rec;
+          }
+          if (Date.now() > deadline) throw new Error(`invocation ${id} of ${name} still running after ${timeoutMs} ms`);
+          await new Promise((r) => setTimeout(r, 25));
+        }
+      },
+      invocations: async (name) => {
+        const q = name ? `?function=${encodeURIComponent(name)}` : '';
+        const res = await adminFetch(`/admin/devhost/invocations${q}`);
+        return (await res.json()) as InvocationRecord[];
+      },
+      logs: () => output,
+      stop: () => {
+        stopped ??= (async () => {
+          await stopChild(hostChild, 15_000);
+          await Promise.all([az.stop(), cs.stop()]);
+          fs.rmSync(tmp, { recursive: true, force: true });
+        })();
+        return stopped;
+      },
+    };
+  } catch (err) {
+    if (child) await stopChild(child).catch(() => undefined);
+    await Promise.all([azurite?.stop(), cosmos?.stop()]).catch(() => undefined);
+    fs.rmSync(tmp, { recursive: true, force: true });
+    throw err;
+  }
+}
+
