@@ -27,7 +27,9 @@ export function collectSecretValues(value: unknown): string[] {
 /** `text` with every occurrence of each secret replaced by `[redacted]`. */
 export function redactText(text: string, secrets: readonly string[]): string {
   let out = text;
-  for (const s of secrets) if (s.length > 0) out = out.split(s).join(REDACTED);
+  // Longest first: redacting "abc" inside "abcdef" first would leave "def" readable.
+  const ordered = [...secrets].filter((s) => s.length > 0).sort((a, b) => b.length - a.length);
+  for (const s of ordered) out = out.split(s).join(REDACTED);
   return out;
 }
 

@@ -1,0 +1,44 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { openApiDocument } from '../../../shared/admin/openapi';
+import { adminRoutes } from '../../../shared/admin/routes';
+
+type Doc = {
+  openapi: string;
+  paths: Record<string, Record<string, { operationId: string; responses: Record<string, unknown>; security?: unknown[] }>>;
+  components: { schemas: Record<string, unknown>; securitySchemes: Record<string, unknown> };
+};
+const doc = openApiDocument() as Doc;
+
+test('the OpenAPI document is 3.1 and describes every route of the route table, once', () => {
+  assert.equal(doc.openapi, '3.1.0');
+  const ops = Object.entries(doc.paths).flatMap(([p, methods]) => Object.entries(methods).map(([m, op]) => `${m.toUpperCase()} ${p} ${op.operationId}`));
+  const expected = Object.values(adminRoutes).map((r) => `${r.method} /api/${r.route} ${r.name}`);
+  assert.deepEqual(ops.sort(), expected.sort());
+});
+
+test('every $ref points at a schema the document defines', () => {
+  const refs = [...JSON.stringify(doc).matchAll(/"\$ref":"#\/components\/schemas\/([^"]+)"/g)].map((m) => m[1] ?? '');
+  assert.ok(refs.length > 10);
+  for (const r of refs) assert.ok(doc.components.schemas[r], `missing schema ${r}`);
+});
+
+test('admin operations declare 401 and 403 with the error shape; the document itself is public', () => {
+  for (const r of Object.values(adminRoutes)) {
+    const op = doc.paths[`/api/${r.route}`]?.[r.method.toLowerCase()];
+    assert.ok(op);
+    if (r.admin) {
+      assert.ok(op.responses['401'] && op.responses['403'], r.name);
+    } else {
+      assert.deepEqual(op.security, []);
+    }
+  }
+  assert.deepEqual(Object.keys(doc.components.securitySchemes).sort(), ['adminBearer', 'adminKey', 'appServiceAuth']);
+});
+
+test('secrets are write-only in the schemas: the view shows isSet, the input takes a string', () => {
+  const json = JSON.stringify(doc.components.schemas.ChannelView);
+  assert.ok(json.includes('"isSet"'));
+  const input = JSON.stringify(doc.components.schemas.ChannelInput);
+  assert.ok(input.includes('"password"') && input.includes('"maxLength":8192'));
+});
