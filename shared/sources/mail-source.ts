@@ -24,6 +24,10 @@ export interface ListResult {
   resynced: boolean;
 }
 
+export interface MoveOptions {
+  internetMessageId?: string;
+}
+
 export interface MailSource {
   /**
    * Mail in `folder` that is new since `cursor`. With no cursor, establishes the
@@ -33,8 +37,12 @@ export interface MailSource {
   listNew(folder: string, cursor: FolderCursor | undefined, options?: { since?: Date }): Promise<ListResult>;
   /** The raw RFC 822 bytes, without marking the mail read. */
   fetchRaw(ref: SourceRef): Promise<Buffer>;
-  /** Moves the mail; returns its ref in the target folder. Moving a mail that is already there is not an error. */
-  move(ref: SourceRef, targetFolder: string): Promise<SourceRef>;
+  /**
+   * Moves the mail; returns its ref in the target folder. Moving a mail that is already there is not an error.
+   * Pass the mail's Message-ID when known (the ledger has it): an IMAP UID does not survive a move, so a
+   * retry after a crash between the move and recording it finds the mail in the target by its Message-ID.
+   */
+  move(ref: SourceRef, targetFolder: string, options?: MoveOptions): Promise<SourceRef>;
   /** Creates the folders that do not exist yet. */
   ensureFolders(folders: string[]): Promise<void>;
   close(): Promise<void>;

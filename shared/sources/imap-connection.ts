@@ -1,0 +1,97 @@
+import type { ConnectionOptions } from 'node:tls';
+import { ImapFlow, type ImapFlowOptions } from 'imapflow';
+import type { Auth, ChannelRecord, SecretRef } from '../config/channel';
+import { MailChannelError, PermanentError, TransientError } from '../errors';
+import { toImapError } from './imap-errors';
+
+/**
+ * Opening one authenticated IMAP connection for a channel: TLS mode, timeouts and
+ * credentials (password from the secret store, or an OAuth access token sent as XOAUTH2).
+ */
+
+export type OAuthAuth = Extract<Auth, { type: 'oauth' }>;
+export type ImapConnection = Extract<ChannelRecord['connection'], { protocol: 'imap' }>;
+
+/**
+ * TLS options a deployment (or a test) may add, e.g. `{ ca }` for a private CA.
+ * Deliberately without `rejectUnauthorized`: certificate verification is never switched off.
+ */
+export type ExtraTlsOptions = Pick<ConnectionOptions, 'ca' | 'servername' | 'minVersion' | 'cert' | 'key'>;
+
+export interface ImapDeps {
+  /** The value behind a secret reference (secret store), or undefined when it is gone. */
+  getSecret(ref: SecretRef): Promise<string | undefined>;
+  /** An OAuth access token for `scope` (shared/auth); needed for channels with `auth.type = oauth`. */
+  getAccessToken?(auth: OAuthAuth, scope: string): Promise<string>;
+  tlsOptions?: ExtraTlsOptions;
+}
+
+/**
+ * Exchange Online's scopes for IMAP: app-only (client credentials) asks for the
+ * resource's `.default`; delegated (authorization code) for IMAP.AccessAsUser.All.
+ * Scopes set on the channel win.
+ */
+export function imapScope(auth: OAuthAuth): string {
+  if (auth.scopes.length > 0) return auth.scopes.join(' ');
+  return auth.flow === 'clientCredentials' ? 'https://outlook.office365.com/.default' : 'https://outlook.office.com/IMAP.AccessAsUser.All offline_access';
+}
+
+/** `host:port` for messages (never credentials). */
+export function describeServer(conn: ImapConnection): string {
+  return `IMAP ${conn.host}:${conn.port}`;
+}
+
+export async function imapClientOptions(conn: ImapConnection, deps: ImapDeps): Promise<ImapFlowOptions> {
+  const timeoutMs = conn.settings.timeoutMs;
+  return {
+    host: conn.host,
+    port: conn.port,
+    secure: conn.tls === 'implicit',
+    // starttls: upgrade or fail (never fall back to cleartext); none: stay in cleartext.
+    doSTARTTLS: conn.tls === 'starttls' ? true : conn.tls === 'none' ? false : undefined,
+    tls: { ...deps.tlsOptions, rejectUnauthorized: true },
+    auth: await credentials(conn, deps),
+    connectionTimeout: timeoutMs,
+    greetingTimeout: timeoutMs,
+    socketTimeout: timeoutMs,
+    // One short unit of work per connection: no IDLE, no compression to negotiate.
+    disableAutoIdle: true,
+    disableCompression: true,
+    logger: false,
+  };
+}
+
+async function credentials(conn: ImapConnection, deps: ImapDeps): Promise<NonNullable<ImapFlowOptions['auth']>> {
+  const where = describeServer(conn);
+  const auth = conn.auth;
+  if (auth.type === 'password') {
+    if (!auth.password) throw new PermanentError('IMAP_AUTH', `${where}: the channel has no password set`);
+    const pass = await deps.getSecret(auth.password);
+    if (pass === undefined) throw new PermanentError('IMAP_AUTH', `${where}: the password secret "${auth.password.ref}" is missing from the secret store`);
+    return { user: conn.username, pass };
+  }
+  if (!deps.getAccessToken) throw new PermanentError('IMAP_AUTH', `${where}: OAuth channel, but no access-token provider is configured`);
+  try {
+    return { user: conn.username, accessToken: await deps.getAccessToken(auth, imapScope(auth)) };
+  } catch (err) {
+    if (err instanceof MailChannelError) throw err;
+    throw new TransientError('IMAP_TOKEN', `${where}: could not get an access token: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+/**
+ * Connects and logs in. On any failure the socket is closed before the typed error
+ * is thrown, so a failed attempt never leaves a connection behind.
+ */
+export async function openImapClient(conn: ImapConnection, deps: ImapDeps): Promise<ImapFlow> {
+  const client = new ImapFlow(await imapClientOptions(conn, deps));
+  // imapflow emits 'error' for socket failures; unhandled, that would crash the worker.
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    return client;
+  } catch (err) {
+    client.close();
+    throw toImapError(err, describeServer(conn));
+  }
+}
