@@ -1,0 +1,140 @@
+import { createHash } from 'node:crypto';
+import tls from 'node:tls';
+import { AuthenticationError, AzureAuthorityHosts, ClientSecretCredential, CredentialUnavailableError, type TokenCredential } from '@azure/identity';
+import type { Auth } from '../config/channel';
+import { MailChannelError, PermanentError, TransientError } from '../errors';
+
+/**
+ * App-only (client-credentials) tokens from Entra ID for a channel's OAuth settings.
+ *
+ * `tokenEndpoint`, when given, names the authority: its origin becomes @azure/identity's
+ * `authorityHost` (sovereign clouds, or a local stand-in). Instance discovery is switched off
+ * for hosts that are not Microsoft's, because discovery asks login.microsoftonline.com about
+ * them. @azure/identity insists on https, so a local stand-in needs a certificate the process
+ * trusts: `trustedCaPem` adds certificates to the system roots for this credential only.
+ */
+
+/** Microsoft Graph, app-only. */
+export const GRAPH_DEFAULT_SCOPE = 'https://graph.microsoft.com/.default';
+/** Exchange Online IMAP/SMTP (XOAUTH2), app-only. */
+export const OUTLOOK_APP_SCOPE = 'https://outlook.office365.com/.default';
+
+/** How a caller reads secrets: a `SecretStore`'s `get`, or anything shaped like it. */
+export interface SecretLookup {
+  getSecret(ref: string): Promise<string | undefined>;
+}
+
+export interface CredentialOptions {
+  /** Extra CA certificates (PEM) to trust besides the system roots — local stand-ins only. */
+  trustedCaPem?: string | string[];
+}
+
+export type OAuthAuth = Extract<Auth, { type: 'oauth' }>;
+
+const MICROSOFT_AUTHORITY_HOSTS = new Set<string>(Object.values(AzureAuthorityHosts).map((h) => new URL(h).host));
+
+/** The `authorityHost` for a token endpoint URL: its origin (`https://host[:port]`). */
+export function authorityHostOf(tokenEndpoint: string | undefined): string | undefined {
+  if (!tokenEndpoint) return undefined;
+  return new URL(tokenEndpoint).origin;
+}
+
+export function isMicrosoftAuthority(authorityHost: string | undefined): boolean {
+  return authorityHost === undefined || MICROSOFT_AUTHORITY_HOSTS.has(new URL(authorityHost).host);
+}
+
+/** System roots plus the extra PEMs, as `ca` options want them (a given `ca` replaces the defaults). */
+export function caBundle(extra: string | string[] | undefined): string[] | undefined {
+  if (!extra || extra.length === 0) return undefined;
+  return [...tls.rootCertificates, ...(Array.isArray(extra) ? extra : [extra])];
+}
+
+export function requireOAuth(auth: Auth, what: string): OAuthAuth {
+  if (auth.type !== 'oauth') {
+    throw new PermanentError('AUTH_UNSUPPORTED', `${what} needs OAuth (auth.type "oauth"), the channel has auth.type "${auth.type}"`);
+  }
+  if (auth.flow !== 'clientCredentials') {
+    throw new PermanentError('AUTH_UNSUPPORTED', `${what} supports only auth.flow "clientCredentials" (app-only), the channel has "${auth.flow}"`);
+  }
+  return auth;
+}
+
+/** The client secret's value from the secret store; a clear error naming the field when absent. */
+export async function readClientSecret(auth: OAuthAuth, secrets: SecretLookup): Promise<string> {
+  if (!auth.clientSecret) throw new PermanentError('AUTH_SECRET_MISSING', 'connection.auth.clientSecret is not set');
+  const value = await secrets.getSecret(auth.clientSecret.ref);
+  if (!value) throw new PermanentError('AUTH_SECRET_MISSING', 'connection.auth.clientSecret is set but the secret store has no value for it');
+  return value;
+}
+
+/** A `ClientSecretCredential` for the channel's app registration. */
+export function createTokenCredential(auth: OAuthAuth, clientSecret: string, opts: CredentialOptions = {}): TokenCredential {
+  const authorityHost = authorityHostOf(auth.tokenEndpoint);
+  const ca = caBundle(opts.trustedCaPem);
+  return new ClientSecretCredential(auth.tenantId, auth.clientId, clientSecret, {
+    ...(authorityHost ? { authorityHost } : {}),
+    ...(isMicrosoftAuthority(authorityHost) ? {} : { disableInstanceDiscovery: true }),
+    ...(ca ? { tlsOptions: { ca } } : {}),
+    // Retries of the token call itself are the caller's business (queue redelivery).
+    retryOptions: { maxRetries: 1 },
+  });
+}
+
+/** OAuth errors that mean the configuration is wrong: a retry cannot help. */
+const PERMANENT_OAUTH_ERRORS = new Set(['invalid_client', 'unauthorized_client', 'invalid_request', 'invalid_scope', 'invalid_grant', 'invalid_tenant', 'unsupported_grant_type']);
+
+/** Why a token could not be had, as a typed error whose message never carries the secret. */
+export function classifyTokenError(err: unknown): MailChannelError {
+  if (err instanceof MailChannelError) return err;
+  if (err instanceof AuthenticationError) {
+    const oauth = err.errorResponse?.error ?? '';
+    const codes = err.errorResponse?.errorCodes?.join(',') ?? '';
+    const summary = (err.errorResponse?.errorDescription ?? err.message).split(/\r?\n/)[0] ?? '';
+    if (PERMANENT_OAUTH_ERRORS.has(oauth) || err.statusCode === 400 || err.statusCode === 401) {
+      return new PermanentError('AUTH_REJECTED', `the identity provider refused the app's credentials (${oauth || err.statusCode}${codes ? ` ${codes}` : ''}): ${summary}`, { cause: err });
+    }
+    return new TransientError('AUTH_UNAVAILABLE', `no token from the identity provider (status ${err.statusCode}): ${summary}`, { cause: err });
+  }
+  if (err instanceof CredentialUnavailableError) {
+    return new PermanentError('AUTH_REJECTED', `credential unavailable: ${err.message}`, { cause: err });
+  }
+  return new TransientError('AUTH_UNAVAILABLE', `no token from the identity provider: ${(err as Error)?.message ?? String(err)}`, { cause: err });
+}
+
+/** Credentials are cached per app + secret (hashed), so MSAL's token cache is reused across calls. */
+const credentials = new Map<string, TokenCredential>();
+
+function cacheKey(auth: OAuthAuth, secret: string, opts: CredentialOptions): string {
+  const h = createHash('sha256').update(secret).update('\0').update(JSON.stringify(opts.trustedCaPem ?? null)).digest('hex');
+  return [auth.tokenEndpoint ?? '', auth.tenantId, auth.clientId, h].join('|');
+}
+
+/**
+ * An access token for `scope` with the channel's app credentials — e.g. `OUTLOOK_APP_SCOPE`
+ * for IMAP/SMTP XOAUTH2, `GRAPH_DEFAULT_SCOPE` for Graph. Tokens are cached until near expiry.
+ * Throws `PermanentError` (bad or missing credentials) or `TransientError` (try again).
+ */
+export async function getAccessToken(channelAuth: Auth, secrets: SecretLookup, scope: string, opts: CredentialOptions = {}): Promise<string> {
+  const auth = requireOAuth(channelAuth, 'an OAuth token');
+  const secret = await readClientSecret(auth, secrets);
+  const key = cacheKey(auth, secret, opts);
+  let credential = credentials.get(key);
+  if (!credential) {
+    credential = createTokenCredential(auth, secret, opts);
+    credentials.set(key, credential);
+  }
+  try {
+    const token = await credential.getToken(scope);
+    if (!token) throw new TransientError('AUTH_UNAVAILABLE', 'the identity provider returned no token');
+    return token.token;
+  } catch (err) {
+    const classified = classifyTokenError(err);
+    if (!classified.retryable) credentials.delete(key);
+    throw classified;
+  }
+}
+
+/** The SASL XOAUTH2 initial response for IMAP/SMTP: base64("user=" user ^A "auth=Bearer " token ^A ^A). */
+export function xoauth2(user: string, accessToken: string): string {
+  return Buffer.from(`user=${user}\x01auth=Bearer ${accessToken}\x01\x01`, 'utf8').toString('base64');
+}

@@ -1,0 +1,144 @@
+import type { TokenCredential } from '@azure/identity';
+import {
+  AuthenticationHandler,
+  Client,
+  HTTPMessageHandler,
+  RetryHandler,
+  RetryHandlerOptions,
+  TelemetryHandler,
+  type Context,
+  type FetchOptions,
+  type Middleware,
+} from '@microsoft/microsoft-graph-client';
+import { TokenCredentialAuthenticationProvider } from '@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials';
+import { Agent } from 'undici';
+import { caBundle, GRAPH_DEFAULT_SCOPE } from './credential';
+
+/**
+ * The Microsoft Graph client for one mailbox connection.
+ *
+ * Middleware chain (the library's own parts, plus one of ours):
+ *   AuthenticationHandler (TokenCredentialAuthenticationProvider)
+ *   → RetryHandler (429/503/504; honours Retry-After; bounded by the channel's retryCount)
+ *   → TelemetryHandler (client-request-id)
+ *   → the request gate (per-mailbox concurrency + per-attempt timeout)
+ *   → HTTPMessageHandler (fetch).
+ * The gate sits after the retry handler so a request waiting out a Retry-After does not hold
+ * one of the mailbox's few concurrency slots.
+ *
+ * Graph's client only sends the token to Microsoft's Graph hosts and to `customHosts`, and
+ * only over https; a local stand-in is therefore https too and listed in `customHosts`.
+ */
+
+/** Microsoft's Graph hosts (global and national clouds): no `customHosts` needed. */
+const MICROSOFT_GRAPH_HOSTS = new Set(['graph.microsoft.com', 'graph.microsoft.us', 'dod-graph.microsoft.us', 'microsoftgraph.chinacloudapi.cn', 'graph.microsoft.de', 'canary.graph.microsoft.com']);
+
+/** Runs one HTTP attempt when a slot is free (see sources/graph-limiter.ts). */
+export type RequestGate = <T>(attempt: () => Promise<T>) => Promise<T>;
+
+export interface GraphEndpoint {
+  host: string;
+  port: number;
+  tls: 'implicit' | 'starttls' | 'none';
+}
+
+export interface GraphClientOptions {
+  credential: TokenCredential;
+  endpoint: GraphEndpoint;
+  /** Retries of 429/503/504 inside the client (0–10). */
+  maxRetries: number;
+  /** Back-off when the response gives no Retry-After (ms). */
+  backoffMs: number;
+  /** A Retry-After longer than this is not waited out in-process: the call fails (transient) instead. */
+  maxInProcessWaitMs: number;
+  /** Per HTTP attempt. */
+  timeoutMs: number;
+  gate?: RequestGate;
+  /** Extra CA certificates (PEM) to trust — local stand-ins only. */
+  trustedCaPem?: string | string[];
+  /** Headers sent with every request (e.g. `Prefer: IdType="ImmutableId"`). */
+  defaultHeaders?: Record<string, string>;
+}
+
+export function isMicrosoftGraphHost(host: string): boolean {
+  return MICROSOFT_GRAPH_HOSTS.has(host.toLowerCase());
+}
+
+/** `https://host[:port]/` for the client's `baseUrl`. */
+export function graphBaseUrl(endpoint: GraphEndpoint): string {
+  if (endpoint.tls === 'none') {
+    // The Graph client never attaches a token to a plain-http URL, so such a host cannot work.
+    throw new Error('Graph needs TLS: connection.tls "none" is not possible for protocol "graph"');
+  }
+  const port = endpoint.port === 443 ? '' : `:${endpoint.port}`;
+  return `https://${endpoint.host}${port}/`;
+}
+
+/** The token scope for a Graph host: its own `/.default` for Microsoft clouds, Graph's for stand-ins. */
+export function graphScope(host: string): string {
+  return isMicrosoftGraphHost(host) ? `https://${host.toLowerCase()}/.default` : GRAPH_DEFAULT_SCOPE;
+}
+
+/** Seconds from a Retry-After header (delta-seconds or HTTP date). */
+export function retryAfterSeconds(value: string | null | undefined, now = Date.now()): number | undefined {
+  if (value === null || value === undefined || value.trim() === '') return undefined;
+  const n = Number(value);
+  if (!Number.isNaN(n)) return Math.max(0, n);
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : Math.max(0, (at - now) / 1000);
+}
+
+/** Per-attempt timeout and the per-mailbox gate, as a Graph middleware. */
+class GateMiddleware implements Middleware {
+  private next?: Middleware;
+  constructor(
+    private readonly gate: RequestGate,
+    private readonly timeoutMs: number,
+  ) {}
+  setNext(next: Middleware): void {
+    this.next = next;
+  }
+  async execute(context: Context): Promise<void> {
+    const next = this.next;
+    if (!next) throw new Error('GateMiddleware must not be last in the chain');
+    await this.gate(async () => {
+      context.options = { ...context.options, signal: AbortSignal.timeout(this.timeoutMs) };
+      await next.execute(context);
+    });
+  }
+}
+
+const passThrough: RequestGate = (attempt) => attempt();
+
+export function createGraphClient(opts: GraphClientOptions): Client {
+  const { host } = opts.endpoint;
+  const authProvider = new TokenCredentialAuthenticationProvider(opts.credential, { scopes: [graphScope(host)] });
+  const maxWaitSeconds = opts.maxInProcessWaitMs / 1000;
+  const retryOptions = new RetryHandlerOptions(
+    Math.min(180, Math.max(0, opts.backoffMs / 1000)),
+    Math.min(10, Math.max(0, opts.maxRetries)),
+    (_delay, _attempt, _request, _options, response) => {
+      const hint = retryAfterSeconds(response.headers.get('retry-after'));
+      return hint === undefined || hint <= maxWaitSeconds;
+    },
+  );
+  const middleware: Middleware[] = [
+    new AuthenticationHandler(authProvider),
+    new RetryHandler(retryOptions),
+    new TelemetryHandler(),
+    new GateMiddleware(opts.gate ?? passThrough, opts.timeoutMs),
+    new HTTPMessageHandler(),
+  ];
+  const ca = caBundle(opts.trustedCaPem);
+  const fetchOptions: FetchOptions & { dispatcher?: Agent } = {
+    ...(opts.defaultHeaders ? { headers: opts.defaultHeaders } : {}),
+    // Node's fetch is undici: a dispatcher with its own CA list is how a stand-in's certificate is trusted.
+    ...(ca ? { dispatcher: new Agent({ connect: { ca } }) } : {}),
+  };
+  return Client.initWithMiddleware({
+    baseUrl: graphBaseUrl(opts.endpoint),
+    middleware,
+    fetchOptions,
+    ...(isMicrosoftGraphHost(host) ? {} : { customHosts: new Set([host.toLowerCase()]) }),
+  });
+}

@@ -1,0 +1,113 @@
+import type { TokenCredential } from '@azure/identity';
+import type { Client } from '@microsoft/microsoft-graph-client';
+import type { ChannelRecord } from '../config/channel';
+import { PermanentError } from '../errors';
+import { classifyTokenError, createTokenCredential, readClientSecret, requireOAuth, type SecretLookup } from '../auth/credential';
+import { createGraphClient, graphScope, type GraphEndpoint } from '../auth/graph-client';
+import { graphStatus, toChannelError } from './graph-errors';
+import { mailboxGate, mailboxKey } from './graph-limiter';
+
+/**
+ * One channel's authenticated way into Graph: credential, client, the mailbox's path, and
+ * `call()`, which every Graph operation goes through. `call()` makes sure a token can be had
+ * before the request (so a refused secret surfaces as AUTH_REJECTED, not as a network error),
+ * retries once with a brand-new credential when Graph answers 401/403 (a revoked or stale
+ * token), and turns every failure into a TransientError or PermanentError.
+ */
+export interface GraphSourceDeps extends SecretLookup {
+  /** Extra CA certificates (PEM) to trust — only for a local Graph/Entra stand-in. */
+  trustedCaPem?: string | string[];
+  /** A Retry-After longer than this fails the call (transient, with the hint) instead of waiting. Default 60 s. */
+  maxInProcessWaitMs?: number;
+}
+
+/** Every request asks for immutable ids, so a message keeps its id when it is moved. */
+export const IMMUTABLE_ID_PREFERENCE = 'IdType="ImmutableId"';
+
+export class GraphConnection {
+  readonly mailbox: string;
+  /** `/users/{mailbox}` */
+  readonly userPath: string;
+  readonly endpoint: GraphEndpoint;
+  private credential?: TokenCredential;
+  private client?: Client;
+
+  constructor(
+    readonly channel: ChannelRecord,
+    private readonly deps: GraphSourceDeps,
+  ) {
+    const conn = channel.connection;
+    if (conn.protocol !== 'graph') throw new PermanentError('GRAPH_CONFIG', `channel ${channel.id} is not a Graph channel (protocol "${conn.protocol}")`);
+    this.mailbox = conn.username;
+    this.userPath = `/users/${encodeURIComponent(conn.username)}`;
+    this.endpoint = { host: conn.host, port: conn.port, tls: conn.tls };
+    if (conn.tls === 'none') throw new PermanentError('GRAPH_CONFIG', 'connection.tls: Graph needs TLS ("implicit"); "none" cannot carry the token');
+  }
+
+  private async open(): Promise<{ credential: TokenCredential; client: Client }> {
+    if (this.credential && this.client) return { credential: this.credential, client: this.client };
+    const conn = this.channel.connection;
+    const auth = requireOAuth(conn.auth, 'a Graph channel');
+    const secret = await readClientSecret(auth, this.deps);
+    const credential = createTokenCredential(auth, secret, { ...(this.deps.trustedCaPem ? { trustedCaPem: this.deps.trustedCaPem } : {}) });
+    const client = createGraphClient({
+      credential,
+      endpoint: this.endpoint,
+      maxRetries: conn.settings.retryCount,
+      backoffMs: conn.settings.backoffMs,
+      maxInProcessWaitMs: this.deps.maxInProcessWaitMs ?? 60_000,
+      timeoutMs: conn.settings.timeoutMs,
+      gate: mailboxGate(mailboxKey(this.endpoint.host, this.mailbox)),
+      defaultHeaders: { Prefer: IMMUTABLE_ID_PREFERENCE },
+      ...(this.deps.trustedCaPem ? { trustedCaPem: this.deps.trustedCaPem } : {}),
+    });
+    this.credential = credential;
+    this.client = client;
+    return { credential, client };
+  }
+
+  /** Drops the credential (and its token cache): the next call gets a fresh token. */
+  private reset(): void {
+    this.credential = undefined;
+    this.client = undefined;
+  }
+
+  /** A token now, or the typed reason why not (AUTH_REJECTED is permanent). */
+  async ensureToken(): Promise<Client> {
+    const { credential, client } = await this.open();
+    try {
+      await credential.getToken(graphScope(this.endpoint.host));
+    } catch (err) {
+      throw classifyTokenError(err);
+    }
+    return client;
+  }
+
+  /** Runs one Graph operation with error mapping and a single fresh-token retry on 401/403. */
+  async call<T>(what: string, op: (client: Client) => Promise<T>): Promise<T> {
+    try {
+      return await op(await this.ensureToken());
+    } catch (err) {
+      const status = graphStatus(err);
+      if (status !== 401 && status !== 403) throw toChannelError(err, what);
+    }
+    this.reset();
+    try {
+      return await op(await this.ensureToken());
+    } catch (err) {
+      throw toChannelError(err, what);
+    }
+  }
+
+  /** Like `call`, but hands raw Graph errors of the given statuses back to the caller to decide on. */
+  async callKeeping<T>(what: string, keep: (err: unknown) => boolean, op: (client: Client) => Promise<T>): Promise<T | { kept: unknown }> {
+    return this.call(what, async (client) => {
+      try {
+        return await op(client);
+      } catch (err) {
+        if (keep(err)) return { kept: err };
+        throw err;
+      }
+    });
+  }
+}

@@ -1,0 +1,61 @@
+import { GraphError } from '@microsoft/microsoft-graph-client';
+import { MailChannelError, PermanentError, TransientError } from '../errors';
+import { retryAfterSeconds } from '../auth/graph-client';
+import type { z } from 'zod';
+
+/**
+ * Graph failures as the product's typed errors: can a retry help or not.
+ *
+ *   429 / 503 / 504          → TransientError GRAPH_THROTTLED / GRAPH_UNAVAILABLE (+ retryAfterMs)
+ *   408 / 500 / 502 / other 5xx → TransientError GRAPH_SERVER_ERROR
+ *   no response (network, timeout) → TransientError GRAPH_NETWORK / GRAPH_TIMEOUT
+ *   401 / 403                → PermanentError GRAPH_AUTH (callers retry once with a fresh token first)
+ *   404                      → PermanentError GRAPH_NOT_FOUND
+ *   other 4xx                → PermanentError GRAPH_REQUEST_REJECTED
+ */
+export function isGraphError(err: unknown): err is GraphError {
+  return err instanceof GraphError;
+}
+
+export function graphStatus(err: unknown): number | undefined {
+  return isGraphError(err) ? err.statusCode : undefined;
+}
+
+/** Delta state expired or unknown: a full resync is needed. */
+export function isSyncStateGone(err: unknown): boolean {
+  if (!isGraphError(err)) return false;
+  const code = (err.code ?? '').toLowerCase();
+  return err.statusCode === 410 || code === 'syncstatenotfound' || code === 'resyncrequired' || code === 'syncstateinvalid';
+}
+
+export function toChannelError(err: unknown, what: string): MailChannelError {
+  if (err instanceof MailChannelError) return err;
+  if (!isGraphError(err)) {
+    return new TransientError('GRAPH_NETWORK', `${what}: ${(err as Error)?.message ?? String(err)}`, { cause: err });
+  }
+  const status = err.statusCode;
+  const detail = `${what}: Graph ${status > 0 ? status : 'request failed'}${err.code ? ` ${err.code}` : ''}${err.message ? ` — ${err.message}` : ''}`;
+  if (status === -1 || status === 0 || status === undefined) {
+    const timedOut = err.code === 'TimeoutError' || err.code === 'AbortError';
+    return new TransientError(timedOut ? 'GRAPH_TIMEOUT' : 'GRAPH_NETWORK', detail, { cause: err });
+  }
+  if (status === 429 || status === 503 || status === 504) {
+    const seconds = retryAfterSeconds(err.headers?.get('retry-after'));
+    return new TransientError(status === 429 ? 'GRAPH_THROTTLED' : 'GRAPH_UNAVAILABLE', detail, {
+      cause: err,
+      ...(seconds !== undefined ? { retryAfterMs: Math.round(seconds * 1000) } : {}),
+    });
+  }
+  if (status === 408 || status >= 500) return new TransientError('GRAPH_SERVER_ERROR', detail, { cause: err });
+  if (status === 401 || status === 403) return new PermanentError('GRAPH_AUTH', detail, { cause: err });
+  if (status === 404) return new PermanentError('GRAPH_NOT_FOUND', detail, { cause: err });
+  return new PermanentError('GRAPH_REQUEST_REJECTED', detail, { cause: err });
+}
+
+/** Validates a Graph response we depend on; a different shape is a protocol error naming the field. */
+export function parseGraph<S extends z.ZodType>(schema: S, value: unknown, what: string): z.infer<S> {
+  const r = schema.safeParse(value);
+  if (r.success) return r.data;
+  const issues = r.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
+  throw new PermanentError('GRAPH_UNEXPECTED_RESPONSE', `${what}: unexpected response from Graph (${issues})`);
+}

@@ -1,0 +1,160 @@
+import { createHmac, randomBytes, randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { readBody, requestIds, sendJson } from './http-util';
+
+/**
+ * The Entra ID stand-in: OpenID discovery and the v2.0 token endpoint for the
+ * client-credentials grant, with Entra's real error bodies (`invalid_client` /
+ * AADSTS7000215 for a wrong secret, AADSTS700016 for an unknown app, AADSTS90002 for an
+ * unknown tenant). Access tokens are JWT-shaped (header.claims.signature) and remembered,
+ * so the Graph endpoints can check them.
+ */
+export interface AppRegistration {
+  tenantId: string;
+  clientId: string;
+  clientSecret: string;
+}
+
+export interface IssuedToken {
+  appId: string;
+  tenantId: string;
+  /** `https://graph.microsoft.com` or `https://outlook.office365.com`. */
+  audience: string;
+  expiresAt: number;
+}
+
+export const KNOWN_RESOURCES = ['https://graph.microsoft.com', 'https://outlook.office365.com', 'https://outlook.office.com'];
+
+export class TokenService {
+  readonly issued = new Map<string, IssuedToken>();
+  private readonly signingKey = randomBytes(32);
+  tokenRequests = 0;
+
+  constructor(
+    private readonly apps: AppRegistration[],
+    private readonly origin: () => string,
+    private readonly lifetimeSeconds: number,
+  ) {}
+
+  /** Handles `/{tenant}/...` paths; returns false when the path is not the token service's. */
+  async handle(req: IncomingMessage, res: ServerResponse, path: string): Promise<boolean> {
+    const discovery = /^\/([^/]+)\/v2\.0\/\.well-known\/openid-configuration$/.exec(path);
+    if (discovery && req.method === 'GET') {
+      this.discovery(req, res, decodeURIComponent(discovery[1] ?? ''));
+      return true;
+    }
+    const token = /^\/([^/]+)\/oauth2\/v2\.0\/token$/.exec(path);
+    if (token && req.method === 'POST') {
+      this.tokenRequests++;
+      await this.token(req, res, decodeURIComponent(token[1] ?? ''));
+      return true;
+    }
+    return false;
+  }
+
+  /** Every access token issued so far stops working (as after a key rollover). */
+  revokeAll(): void {
+    this.issued.clear();
+  }
+
+  private knownTenant(tenant: string): boolean {
+    return this.apps.some((a) => a.tenantId.toLowerCase() === tenant.toLowerCase());
+  }
+
+  private discovery(req: IncomingMessage, res: ServerResponse, tenant: string): void {
+    const ids = requestIds(req);
+    if (!this.knownTenant(tenant)) {
+      sendJson(res, ids, 400, {
+        error: 'invalid_tenant',
+        error_description: `AADSTS90002: Tenant '${tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.`,
+        error_codes: [90002],
+      });
+      return;
+    }
+    const base = `${this.origin()}/${tenant}`;
+    sendJson(res, ids, 200, {
+      token_endpoint: `${base}/oauth2/v2.0/token`,
+      token_endpoint_auth_methods_supported: ['client_secret_post', 'private_key_jwt', 'client_secret_basic'],
+      jwks_uri: `${base}/discovery/v2.0/keys`,
+      response_modes_supported: ['query', 'fragment', 'form_post'],
+      subject_types_supported: ['pairwise'],
+      id_token_signing_alg_values_supported: ['RS256'],
+      response_types_supported: ['code', 'id_token', 'code id_token', 'id_token token'],
+      scopes_supported: ['openid', 'profile', 'email', 'offline_access'],
+      issuer: `${base}/v2.0`,
+      request_uri_parameter_supported: false,
+      userinfo_endpoint: `${this.origin()}/oidc/userinfo`,
+      authorization_endpoint: `${base}/oauth2/v2.0/authorize`,
+      device_authorization_endpoint: `${base}/oauth2/v2.0/devicecode`,
+      http_logout_supported: true,
+      frontchannel_logout_supported: true,
+      end_session_endpoint: `${base}/oauth2/v2.0/logout`,
+      claims_supported: ['sub', 'iss', 'aud', 'exp', 'iat', 'nbf', 'tid', 'oid'],
+      tenant_region_scope: 'EU',
+      cloud_instance_name: 'microsoftonline.com',
+      cloud_graph_host_name: 'graph.windows.net',
+      msgraph_host: 'graph.microsoft.com',
+      rbac_url: 'https://pas.windows.net',
+    });
+  }
+
+  private entraError(res: ServerResponse, req: IncomingMessage, status: number, error: string, code: number, description: string): void {
+    const ids = requestIds(req);
+    const traceId = randomUUID();
+    const timestamp = new Date().toISOString().replace('T', ' ').slice(0, 19) + 'Z';
+    sendJson(res, ids, status, {
+      error,
+      error_description: `AADSTS${code}: ${description}\r\nTrace ID: ${traceId}\r\nCorrelation ID: ${ids.clientRequestId}\r\nTimestamp: ${timestamp}`,
+      error_codes: [code],
+      timestamp,
+      trace_id: traceId,
+      correlation_id: ids.clientRequestId,
+      error_uri: `${this.origin()}/error?code=${code}`,
+    });
+  }
+
+  private async token(req: IncomingMessage, res: ServerResponse, tenant: string): Promise<void> {
+    const form = new URLSearchParams((await readBody(req)).toString('utf8'));
+    // client_secret_basic is allowed too.
+    let clientId = form.get('client_id') ?? '';
+    let secret = form.get('client_secret') ?? '';
+    const basic = /^Basic (.+)$/i.exec(req.headers.authorization ?? '');
+    if (basic?.[1]) {
+      const [id, sec] = Buffer.from(basic[1], 'base64').toString('utf8').split(':');
+      clientId = decodeURIComponent(id ?? '');
+      secret = decodeURIComponent(sec ?? '');
+    }
+    if (!this.knownTenant(tenant)) {
+      this.entraError(res, req, 400, 'invalid_request', 90002, `Tenant '${tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.`);
+      return;
+    }
+    if (form.get('grant_type') !== 'client_credentials') {
+      this.entraError(res, req, 400, 'unsupported_grant_type', 70003, 'The app requested an unsupported grant type.');
+      return;
+    }
+    const app = this.apps.find((a) => a.tenantId.toLowerCase() === tenant.toLowerCase() && a.clientId === clientId);
+    if (!app) {
+      this.entraError(res, req, 400, 'unauthorized_client', 700016, `Application with identifier '${clientId}' was not found in the directory '${tenant}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant.`);
+      return;
+    }
+    if (!secret || secret !== app.clientSecret) {
+      this.entraError(res, req, 401, 'invalid_client', 7000215, `Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${clientId}'.`);
+      return;
+    }
+    const scope = (form.get('scope') ?? '').split(' ').find((s) => s.endsWith('/.default'));
+    const audience = scope?.slice(0, -'/.default'.length);
+    if (!audience || !KNOWN_RESOURCES.includes(audience)) {
+      this.entraError(res, req, 400, 'invalid_scope', 1002012, `The provided value for scope ${form.get('scope') ?? ''} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).`);
+      return;
+    }
+    const now = Math.floor(Date.now() / 1000);
+    const exp = now + this.lifetimeSeconds;
+    const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
+    const head = b64({ typ: 'JWT', alg: 'HS256' });
+    const claims = b64({ aud: audience, iss: `${this.origin()}/${tenant}/v2.0`, iat: now, nbf: now, exp, appid: clientId, tid: tenant, roles: ['Mail.ReadWrite', 'Mail.Send'], jti: randomUUID() });
+    const sig = createHmac('sha256', this.signingKey).update(`${head}.${claims}`).digest('base64url');
+    const accessToken = `${head}.${claims}.${sig}`;
+    this.issued.set(accessToken, { appId: clientId, tenantId: tenant, audience, expiresAt: exp * 1000 });
+    sendJson(res, requestIds(req), 200, { token_type: 'Bearer', expires_in: this.lifetimeSeconds, ext_expires_in: this.lifetimeSeconds, access_token: accessToken });
+  }
+}
