@@ -30,6 +30,22 @@ export async function readJsonBody(request: HttpRequest, maxBytes = MAX_JSON_BOD
   }
 }
 
+/**
+ * Reads the request body as bytes (e.g. an uploaded .eml): 415 unless the Content-Type's
+ * media type is one of `contentTypes`, 413 when larger than `maxBytes`, 400 when empty.
+ */
+export async function readRawBody(request: HttpRequest, maxBytes: number, contentTypes: readonly string[]): Promise<Buffer> {
+  const type = (request.headers.get('content-type') ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+  if (!contentTypes.some((t) => t.toLowerCase() === type)) {
+    throw new HttpError(415, 'unsupported_media_type', `the body must be one of ${contentTypes.join(', ')}${type ? `, not ${type}` : ''}`);
+  }
+  const declared = Number(request.headers.get('content-length') ?? NaN);
+  if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge(maxBytes);
+  const bytes = Buffer.from(await readLimited(request, maxBytes));
+  if (bytes.length === 0) throw new HttpError(400, 'empty_body', 'the request body is empty');
+  return bytes;
+}
+
 async function readLimited(request: HttpRequest, maxBytes: number): Promise<Uint8Array> {
   const body = request.body;
   if (!body) return new Uint8Array();

@@ -6,8 +6,8 @@ import {
 
 const KEY = 'local-admin-key-0123456789abcdef';
 
-function headers(h: Record<string, string>) {
-  const lower = Object.fromEntries(Object.entries(h).map(([k, v]) => [k.toLowerCase(), v]));
+function headers(h: Record<string, string | undefined>) {
+  const lower: Record<string, string | undefined> = Object.fromEntries(Object.entries(h).map(([k, v]) => [k.toLowerCase(), v]));
   return { get: (n: string) => lower[n.toLowerCase()] ?? null };
 }
 

@@ -48,3 +48,12 @@ test('a body above the limit gets 413', async () => {
   const big = JSON.stringify({ a: 'x'.repeat(2000) });
   assert.equal((await status(readJsonBody(req(big, 'application/json'), 1000))).status, 413);
 });
+
+test('a raw upload is read as bytes when its type is accepted, and refused (415/413/400) otherwise', async () => {
+  const { readRawBody } = await import('../../../shared/http/body');
+  const eml = 'From: a@example.com\r\nSubject: hi\r\n\r\nbody';
+  assert.equal((await readRawBody(req(eml, 'message/rfc822'), 1000, ['message/rfc822'])).toString('utf8'), eml);
+  assert.equal((await status(readRawBody(req(eml, 'application/json'), 1000, ['message/rfc822']))).status, 415);
+  assert.equal((await status(readRawBody(req(eml, 'message/rfc822'), 10, ['message/rfc822']))).status, 413);
+  assert.equal((await status(readRawBody(req('', 'message/rfc822'), 10, ['message/rfc822']))).status, 400);
+});
