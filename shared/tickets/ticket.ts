@@ -19,6 +19,8 @@ export type Person = z.infer<typeof Person>;
 export const RichText = z.object({
   text: z.string(),
   html: z.string().optional(),
+  /** Set when the text was shortened to fit the store (the raw mail keeps the whole). */
+  truncated: z.boolean().optional(),
 });
 
 export const Attachment = z
@@ -44,8 +46,8 @@ export const MailOrigin = z.object({
   channelId: z.string().min(1),
   /** Key of the mail's ledger record (channel + Message-ID, or a hash of the MIME). */
   ledgerKey: z.string().min(1),
-  /** Internet Message-ID of the mail. */
-  messageId: z.string(),
+  /** Internet Message-ID of the mail (absent when the mail had none). */
+  messageId: z.string().optional(),
 });
 export type MailOrigin = z.infer<typeof MailOrigin>;
 
@@ -76,6 +78,8 @@ const noteFields = {
   author: Person,
   text: z.string(),
   html: z.string().optional(),
+  /** Set when the text was shortened to fit the store (the raw mail keeps the whole). */
+  truncated: z.boolean().optional(),
   attachments: z.array(Attachment).default([]),
   source: MailOrigin.optional(),
 };

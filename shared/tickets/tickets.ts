@@ -4,6 +4,7 @@ import { createTicketDoc, createNoteDoc, readTicketDoc, queryTicketDocs, queryNo
 import { getTemplate } from './catalogue';
 import { checkTicketFields } from './template';
 import { sanitizeTicketHtml } from './html';
+import { fitToItemLimit, MAX_ITEM_BYTES } from './fit-size';
 import { TicketInput, NoteInput, type Ticket, type Note, type TicketWithNotes } from './ticket';
 
 /**
@@ -27,12 +28,17 @@ export async function createTicket(input: TicketInput): Promise<{ ticket: Ticket
   if (checked.issues.length > 0) {
     throw new PermanentError('TICKET_FIELDS_INVALID', `ticket fields do not fit template "${template.id}": ${checked.issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`);
   }
-  const ticket: Ticket = {
-    ...t,
-    fields: checked.fields,
-    description: { text: t.description.text, ...(t.description.html !== undefined ? { html: sanitizeTicketHtml(t.description.html) } : {}) },
-    createdAt: t.createdAt ?? new Date().toISOString(),
-  };
+  const ticket: Ticket = fitToItemLimit<Ticket>(
+    {
+      ...t,
+      fields: checked.fields,
+      description: { ...t.description, ...(t.description.html !== undefined ? { html: sanitizeTicketHtml(t.description.html) } : {}) },
+      createdAt: t.createdAt ?? new Date().toISOString(),
+    },
+    (d) => ({ ...d.description, fields: d.fields }),
+    (d, { fields, ...description }) => ({ ...d, description, fields: fields ?? d.fields }),
+  );
+  assertFits(ticket, 'ticket');
   return createTicketDoc(ticket);
 }
 
@@ -42,12 +48,20 @@ export async function addNote(ticketId: string, input: NoteInput): Promise<{ not
   if (!parsed.success) throw invalid('NOTE_INVALID', 'note', parsed.error.issues);
   const n = parsed.data;
   if (!(await readTicketDoc(ticketId))) throw new NotFoundError('ticket', ticketId);
-  const note: Note = {
-    ...n,
-    ticketId,
-    ...(n.html !== undefined ? { html: sanitizeTicketHtml(n.html) } : {}),
-    createdAt: n.createdAt ?? new Date().toISOString(),
-  };
+  const note: Note = fitToItemLimit<Note>(
+    {
+      ...n,
+      ticketId,
+      ...(n.html !== undefined ? { html: sanitizeTicketHtml(n.html) } : {}),
+      createdAt: n.createdAt ?? new Date().toISOString(),
+    },
+    (d) => ({ text: d.text, html: d.html, truncated: d.truncated }),
+    (d, s) => {
+      const { html: _h, ...rest } = d;
+      return { ...rest, text: s.text, ...(s.html !== undefined ? { html: s.html } : {}), ...(s.truncated ? { truncated: true } : {}) };
+    },
+  );
+  assertFits(note, 'note');
   return createNoteDoc(note);
 }
 
@@ -65,6 +79,13 @@ export async function listTickets(opts: { channelId?: string; limit?: number } =
   const byTicket = new Map<string, Note[]>();
   for (const n of notes) byTicket.set(n.ticketId, [...(byTicket.get(n.ticketId) ?? []), n]);
   return tickets.map((t) => ({ ...t, notes: byTicket.get(t.id) ?? [] }));
+}
+
+/** Whatever still does not fit (e.g. thousands of attachments) is refused for good rather than retried. */
+function assertFits(doc: object, what: string): void {
+  if (Buffer.byteLength(JSON.stringify(doc), 'utf8') > MAX_ITEM_BYTES) {
+    throw new PermanentError('TICKET_TOO_LARGE', `the ${what} is too large to store even after shortening its text`);
+  }
 }
 
 function invalid(code: string, what: string, issues: readonly { path: readonly PropertyKey[]; message: string }[]): PermanentError {

@@ -95,3 +95,13 @@ test('a silent offer is one per channel and only listed on request', async () =>
   assert.ok(!(await listOffers()).some((o) => o.id === a.id));
   assert.equal((await listOffers({ includeSilent: true })).filter((o) => o.id === a.id).length, 1);
 });
+
+test('a mail body too big for one Cosmos item still makes a ticket, shortened and marked so', async () => {
+  const huge = 'Log line that repeats. '.repeat(120_000); // ~2.8 MB
+  const { ticket, created } = await createTicket(input('mail-huge', { description: { text: huge, html: `<pre>${huge}</pre>` } }));
+  assert.equal(created, true);
+  assert.equal(ticket.description.truncated, true);
+  assert.equal(ticket.description.html, undefined);
+  assert.ok(Buffer.byteLength(JSON.stringify(ticket)) < 2 * 1024 * 1024);
+  assert.ok((await getTicket('mail-huge'))?.description.text.startsWith('Log line that repeats.'));
+});
