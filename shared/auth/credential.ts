@@ -86,19 +86,22 @@ const PERMANENT_OAUTH_ERRORS = new Set(['invalid_client', 'unauthorized_client',
 /** Why a token could not be had, as a typed error whose message never carries the secret. */
 export function classifyTokenError(err: unknown): MailChannelError {
   if (err instanceof MailChannelError) return err;
-  if (err instanceof AuthenticationError) {
-    const oauth = err.errorResponse?.error ?? '';
-    const codes = err.errorResponse?.errorCodes?.join(',') ?? '';
-    const summary = (err.errorResponse?.errorDescription ?? err.message).split(/\r?\n/)[0] ?? '';
-    if (PERMANENT_OAUTH_ERRORS.has(oauth) || err.statusCode === 400 || err.statusCode === 401) {
-      return new PermanentError('AUTH_REJECTED', `the identity provider refused the app's credentials (${oauth || err.statusCode}${codes ? ` ${codes}` : ''}): ${summary}`, { cause: err });
-    }
-    return new TransientError('AUTH_UNAVAILABLE', `no token from the identity provider (status ${err.statusCode}): ${summary}`, { cause: err });
+  const message = err instanceof Error ? err.message : String(err);
+  // @azure/identity passes Entra's answer on either as AuthenticationError (with the parsed
+  // body) or, from MSAL, as an error whose message starts with the OAuth error code:
+  // "invalid_client: Error(s): 7000215 - … AADSTS7000215: Invalid client secret provided. …".
+  const oauth = err instanceof AuthenticationError ? err.errorResponse?.error ?? '' : (/^([a-z_]+):\s/.exec(message)?.[1] ?? '');
+  const aadsts = /AADSTS(\d+)/.exec(err instanceof AuthenticationError ? (err.errorResponse?.errorDescription ?? message) : message)?.[1];
+  const description = /AADSTS\d+:\s*([^\r\n]*)/.exec(message)?.[1] ?? message.split(/\r?\n/)[0] ?? '';
+  const what = [oauth, aadsts ? `AADSTS${aadsts}` : ''].filter(Boolean).join(' ');
+  const status = err instanceof AuthenticationError ? err.statusCode : undefined;
+  if (PERMANENT_OAUTH_ERRORS.has(oauth) || status === 400 || status === 401) {
+    return new PermanentError('AUTH_REJECTED', `the identity provider refused the app's credentials (${what || status}): ${description}`, { cause: err });
   }
   if (err instanceof CredentialUnavailableError) {
-    return new PermanentError('AUTH_REJECTED', `credential unavailable: ${err.message}`, { cause: err });
+    return new TransientError('AUTH_UNAVAILABLE', `the identity provider cannot be reached or resolved (check connection.auth.tokenEndpoint and tenantId): ${description}`, { cause: err });
   }
-  return new TransientError('AUTH_UNAVAILABLE', `no token from the identity provider: ${(err as Error)?.message ?? String(err)}`, { cause: err });
+  return new TransientError('AUTH_UNAVAILABLE', `no token from the identity provider${what ? ` (${what})` : ''}: ${description}`, { cause: err });
 }
 
 /** Credentials are cached per app + secret (hashed), so MSAL's token cache is reused across calls. */

@@ -21,6 +21,28 @@ export function graphStatus(err: unknown): number | undefined {
   return isGraphError(err) ? err.statusCode : undefined;
 }
 
+/**
+ * A GraphError from a raw `Response` (for `ResponseType.RAW` calls, where the client hands
+ * back error responses as they are), keeping the status, Graph's error code and the headers.
+ */
+export async function graphErrorFromResponse(res: Response): Promise<GraphError> {
+  const text = await res.text().catch(() => '');
+  let code: string | null = null;
+  let message = res.statusText;
+  try {
+    const body = JSON.parse(text) as { error?: { code?: string; message?: string } };
+    code = body.error?.code ?? null;
+    message = body.error?.message ?? message;
+  } catch {
+    // not JSON: keep the status text
+  }
+  const err = new GraphError(res.status, message);
+  err.code = code;
+  err.headers = res.headers;
+  err.body = text;
+  return err;
+}
+
 /** Delta state expired or unknown: a full resync is needed. */
 export function isSyncStateGone(err: unknown): boolean {
   if (!isGraphError(err)) return false;

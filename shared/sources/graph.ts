@@ -3,7 +3,7 @@ import type { ChannelRecord } from '../config/channel';
 import { PermanentError } from '../errors';
 import type { SourceRef } from '../queue/contracts';
 import { GraphConnection, IMMUTABLE_ID_PREFERENCE, type GraphSourceDeps } from './graph-connection';
-import { graphStatus, isSyncStateGone, parseGraph, toChannelError } from './graph-errors';
+import { graphErrorFromResponse, graphStatus, isSyncStateGone, parseGraph, toChannelError } from './graph-errors';
 import { GraphFolders } from './graph-folders';
 import { DeltaPage, GraphFolderCursor, GraphMessageRef, MovedMessage } from './graph-schemas';
 import type { FolderCursor, ListedMail, ListResult, MailSource } from './mail-source';
@@ -124,11 +124,12 @@ export class GraphMailSource implements MailSource {
 
   async fetchRaw(ref: SourceRef): Promise<Buffer> {
     const id = this.graphRef(ref).messageId;
-    const body = await this.conn.call(`fetching message ${id}`, (c) =>
-      c.api(`${this.conn.userPath}/messages/${encodeURIComponent(id)}/$value`).responseType(ResponseType.ARRAYBUFFER).get() as Promise<ArrayBuffer>,
-    );
-    if (!(body instanceof ArrayBuffer)) throw new PermanentError('GRAPH_UNEXPECTED_RESPONSE', `fetching message ${id}: no MIME content in the response`);
-    return Buffer.from(body);
+    // RAW: the client would drop an error response's headers (Retry-After) for binary bodies.
+    return this.conn.call(`fetching message ${id}`, async (c) => {
+      const res = (await c.api(`${this.conn.userPath}/messages/${encodeURIComponent(id)}/$value`).responseType(ResponseType.RAW).get()) as Response;
+      if (!res.ok) throw await graphErrorFromResponse(res);
+      return Buffer.from(await res.arrayBuffer());
+    });
   }
 
   async move(ref: SourceRef, targetFolder: string): Promise<SourceRef> {

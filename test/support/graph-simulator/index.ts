@@ -280,7 +280,7 @@ export async function startGraphSimulator(opts: GraphSimulatorOptions = {}): Pro
       const m = /^\s*displayName\s+eq\s+'((?:[^']|'')*)'\s*$/i.exec(filter);
       if (!m) throw new GraphHttpError(400, 'ErrorInvalidUrlQueryFilter', 'The query filter contains one or more invalid nodes.');
       const name = (m[1] ?? '').replace(/''/g, "'");
-      list = list.filter((f) => f.displayName === name);
+      list = list.filter((f) => f.displayName.toLowerCase() === name.toLowerCase()); // Exchange compares case-insensitively
     }
     const top = Math.min(Number(q.get('$top') ?? 10) || 10, 1000);
     const skip = Number(q.get('$skip') ?? 0) || 0;
@@ -574,13 +574,15 @@ export async function startGraphSimulator(opts: GraphSimulatorOptions = {}): Pro
     const rec: RecordedRequest = { seq: ++reqSeq, method, url: req.url ?? '/', endpoint: 'unknown', status: 0, startedAt, finishedAt: 0 };
     const attempt = req.headers['retry-attempt'];
     if (typeof attempt === 'string') rec.retryAttempt = Number(attempt);
-    res.on('finish', () => {
+    // Recorded when the response has been written (not on 'finish', which can come after the
+    // client already has the answer), so a test sees every request its calls made.
+    const done = () => {
       rec.status = res.statusCode;
       const ra = res.getHeader('retry-after');
       if (ra !== undefined) rec.retryAfterSeconds = Number(ra);
       rec.finishedAt = now();
       requests.push(rec);
-    });
+    };
     const ids = requestIds(req);
     try {
       if (!url.pathname.startsWith('/v1.0/')) {
@@ -616,6 +618,8 @@ export async function startGraphSimulator(opts: GraphSimulatorOptions = {}): Pro
       req.resume();
       if (err instanceof GraphHttpError) return sendGraphError(res, ids, err.status, err.code, err.message);
       return sendGraphError(res, ids, 500, 'InternalServerError', (err as Error).message);
+    } finally {
+      done();
     }
   };
 
