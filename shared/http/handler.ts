@@ -17,8 +17,8 @@ import { collectSecretValues, redactText } from './redact';
 export interface ApiRequest {
   request: HttpRequest;
   context: InvocationContext;
-  /** Set on admin routes. */
-  principal: AdminPrincipal;
+  /** The authenticated admin; `anonymous` on public routes. */
+  principal: AdminPrincipal | AnonymousCaller;
   /** The route parameter, or 404 when missing. */
   param(name: string): string;
   /** `If-Match` entity tags, undefined when not sent. */
@@ -27,6 +27,11 @@ export interface ApiRequest {
   json(): Promise<unknown>;
   /** Secret-looking values of the body read so far (for redacting messages). */
   secrets(): readonly string[];
+}
+
+export interface AnonymousCaller {
+  kind: 'anonymous';
+  name: 'anonymous';
 }
 
 export interface ApiResult {
@@ -54,7 +59,7 @@ export function publicHandler(operation: ApiOperation): HttpHandler {
 async function run(operation: ApiOperation, request: HttpRequest, context: InvocationContext, admin: boolean): Promise<HttpResponseInit> {
   let secrets: string[] = [];
   try {
-    let principal: AdminPrincipal = { kind: 'adminKey', name: 'admin-api-key' };
+    let principal: AdminPrincipal | AnonymousCaller = { kind: 'anonymous', name: 'anonymous' };
     if (admin) {
       const outcome = authenticateAdmin(request.headers, adminAuthConfigFromEnv());
       if (!outcome.ok) {
