@@ -10,6 +10,7 @@ import { createImapMailSource, type ImapDeps, type OAuthAuth } from '../../../sh
 import type { MailSource } from '../../../shared/sources/mail-source';
 import { freePort } from '../../../devhost/ports';
 import { startDovecot, type Dovecot } from '../../support/dovecot';
+import { corpusDir } from '../../corpus/zammad-expectations';
 
 /** Real Dovecot (Debian dovecot-imapd) on loopback; each test has its own mailbox user. */
 
@@ -319,7 +320,7 @@ describe('IMAP mail source against a real Dovecot', () => {
     it('returns the exact bytes that were delivered and leaves the mail unread', async () => {
       const { user, source } = sourceFor(d);
       try {
-        const corpus = fs.readFileSync(path.join('/work/shared/corpus/zammad-mail/mail003.box'));
+        const corpus = fs.readFileSync(path.join(corpusDir, 'mail003.box')); // a real mail with CRLF line ends
         const eightBit = Buffer.concat([mail('caf\u00e9').raw, Buffer.from([0xe9, 0x0d, 0x0a])]);
         for (const raw of [corpus, eightBit]) {
           const appended = await d.append(user, 'INBOX', raw);
