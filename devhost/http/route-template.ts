@@ -71,7 +71,8 @@ function makeConstraint(name: string, args: string[]): Constraint {
 /** Splits `name:c1(a):c2` into the name part and constraints, keeping `:` inside parentheses. */
 function parseParameter(inner: string, template: string): RouteParameter {
   let catchAll = false;
-  let body = inner;
+  // Braces inside a parameter (regex quantifiers) are written doubled: `{{2}}`.
+  let body = inner.replace(/\{\{/g, '{').replace(/\}\}/g, '}');
   if (body.startsWith('**')) { catchAll = true; body = body.slice(2); } else if (body.startsWith('*')) { catchAll = true; body = body.slice(1); }
   // `{name:c1(arg):c2=default}` or `{name?}`: the default follows the first `=` outside parentheses.
   let defaultValue: string | undefined;
