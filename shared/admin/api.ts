@@ -9,6 +9,7 @@ import {
   listChannels, getChannel, createChannel, replaceChannel, patchChannel, deleteChannel, publishChannel, pauseChannel, type ChangeContext,
 } from './channel-service';
 import { openApiDocument } from './openapi';
+import { dryRunOperation, listMessagesOperation, getMessageOperation, retryMessageOperation, channelStatsOperation } from './mail-operations';
 import { adminRoutes, type AdminRouteKey } from './routes';
 
 /**
@@ -80,6 +81,11 @@ const operations: Record<AdminRouteKey, ApiOperation> = {
     if (!t) throw new NotFoundError('ticket', id);
     return { body: t };
   },
+  dryRun: dryRunOperation,
+  listMessages: listMessagesOperation,
+  getMessage: getMessageOperation,
+  retryMessage: retryMessageOperation,
+  channelStats: channelStatsOperation,
   openApi: async () => ({ body: openApiDocument(), headers: { 'cache-control': 'public, max-age=300' } }),
 };
 

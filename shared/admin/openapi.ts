@@ -4,6 +4,7 @@ import { ApiErrorBody } from '../http/api-error';
 import { Template } from '../tickets/template';
 import { Offer } from '../tickets/offer';
 import { TicketWithNotes } from '../tickets/ticket';
+import { LedgerRecord } from '../store/ledger';
 import { ADMIN_ROLE } from '../http/admin-auth';
 import { adminRoutes, type AdminRouteKey, type RouteDef } from './routes';
 
@@ -23,6 +24,8 @@ const outputSchemas = {
   OfferList: list(Offer),
   Ticket: TicketWithNotes,
   TicketList: list(TicketWithNotes),
+  Message: LedgerRecord,
+  MessageList: list(LedgerRecord).extend({ continuationToken: z.string().optional() }),
   Error: ApiErrorBody,
 } as const;
 const inputSchemas = { ChannelInput } as const;
@@ -31,6 +34,8 @@ type SchemaId = keyof typeof outputSchemas | keyof typeof inputSchemas | 'Channe
 
 interface OperationSpec {
   body?: SchemaId;
+  /** A non-JSON body (the dry run takes a raw mail). */
+  rawBody?: { contentTypes: string[]; description: string };
   ok: { status: number; schema?: SchemaId; etag?: boolean };
   ifMatch?: boolean;
   query?: { name: string; description: string; schema: Record<string, unknown> }[];
@@ -63,6 +68,25 @@ const spec: Record<AdminRouteKey, OperationSpec> = {
     errors: [400, ...auth],
   },
   getTicket: { ok: { status: 200, schema: 'Ticket' }, errors: [...auth, 404] },
+  dryRun: {
+    rawBody: { contentTypes: ['message/rfc822'], description: 'the raw mail (.eml), at most 36 MB' },
+    ok: { status: 200 },
+    query: [{ name: 'folder', description: 'the folder the mail is pretended to be in (default: the first folder read)', schema: { type: 'string' } }],
+    errors: [...auth, 404, 413, 415],
+  },
+  listMessages: {
+    ok: { status: 200, schema: 'MessageList' },
+    query: [
+      { name: 'outcome', description: 'only mail with this outcome', schema: { type: 'string', enum: ['created', 'ignored', 'rejected', 'failed', 'left'] } },
+      { name: 'state', description: 'only mail in this processing state', schema: { type: 'string', enum: ['received', 'decided', 'done'] } },
+      { name: 'limit', description: 'page size (default 50)', schema: { type: 'integer', minimum: 1, maximum: 200 } },
+      { name: 'continuationToken', description: 'the token of the previous page', schema: { type: 'string' } },
+    ],
+    errors: [400, ...auth, 404],
+  },
+  getMessage: { ok: { status: 200, schema: 'Message' }, errors: [...auth, 404] },
+  retryMessage: { ok: { status: 202 }, errors: [...auth, 404, 409] },
+  channelStats: { ok: { status: 200 }, errors: [...auth, 404] },
   openApi: { ok: { status: 200 }, errors: [] },
 };
 
@@ -126,6 +150,9 @@ function operation(key: AdminRouteKey, route: RouteDef): Record<string, unknown>
     summary: route.summary,
     tags: [route.route.split('/')[0]],
     ...(parameters.length ? { parameters } : {}),
+    ...(s.rawBody
+      ? { requestBody: { required: true, description: s.rawBody.description, content: Object.fromEntries(s.rawBody.contentTypes.map((t) => [t, { schema: { type: 'string', contentMediaType: t } }])) } }
+      : {}),
     ...(s.body
       ? {
           requestBody: {

@@ -29,6 +29,11 @@ export const adminRoutes = {
   listOffers: { name: 'adminListOffers', method: 'GET', route: 'offers', summary: 'List the offer catalogue (silent offers with includeSilent=true)', admin: true },
   listTickets: { name: 'adminListTickets', method: 'GET', route: 'tickets', summary: 'List tickets with their notes', admin: true },
   getTicket: { name: 'adminGetTicket', method: 'GET', route: 'tickets/{id}', summary: 'Read a ticket with its notes', admin: true },
+  dryRun: { name: 'adminDryRun', method: 'POST', route: 'channels/{id}/dry-run', summary: 'What a raw mail (message/rfc822) would do in this channel: every stage decision and the ticket, with no side effects', admin: true },
+  listMessages: { name: 'adminListMessages', method: 'GET', route: 'channels/{id}/messages', summary: "The channel's ledger: each mail's fate, reason, ticket and timings, newest first", admin: true },
+  getMessage: { name: 'adminGetMessage', method: 'GET', route: 'channels/{id}/messages/{key}', summary: 'One mail of the ledger, with every stage decision', admin: true },
+  retryMessage: { name: 'adminRetryMessage', method: 'POST', route: 'channels/{id}/messages/{key}/retry', summary: 'Reprocess a mail from its stored raw MIME', admin: true },
+  channelStats: { name: 'adminChannelStats', method: 'GET', route: 'channels/{id}/stats', summary: 'Monitoring: counts per outcome, latency percentiles, failure reasons', admin: true },
   openApi: { name: 'adminOpenApi', method: 'GET', route: 'openapi.json', summary: 'This API as OpenAPI 3.1', admin: false },
 } as const satisfies Record<string, RouteDef>;
 

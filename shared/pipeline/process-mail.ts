@@ -3,11 +3,12 @@ import type { ChannelRecord } from '../config/channel';
 import { PermanentError } from '../errors';
 import type { Classification, ParsedMail } from '../mail/parsed-mail';
 import type { MailInboundMessage, SourceRef } from '../queue/contracts';
-import type { MailSource } from '../sources/mail-source';
+import { SOURCE_GONE_CODES, type MailSource } from '../sources/mail-source';
 import type { LedgerRecord, LedgerWithEtag, Outcome } from '../store/ledger';
 import type { MappableTemplate } from '../tickets/field-mapping';
 import { decide, outcomeOf, targetFolder, type Decision, type TicketPlan } from './decide';
 import { ledgerKey, ticketIdFor } from './ledger-key';
+import { rawBlobName } from '../store/blobs';
 
 /**
  * processMail: one mail from the `mail-inbound` queue to its outcome, exactly once.
@@ -51,6 +52,7 @@ export type ProcessResult =
   | { status: 'done'; key: string; outcome: Outcome; ticketId?: string; ticketCreated?: boolean; movedTo?: string }
   | { status: 'duplicate'; key: string; outcome?: Outcome; movedTo?: string }
   | { status: 'already-done'; key: string; outcome?: Outcome }
+  | { status: 'source-gone'; code: string }
   | { status: 'channel-gone' };
 
 export const sameRef = (a: SourceRef, b: SourceRef): boolean => JSON.stringify(a) === JSON.stringify(b);
@@ -77,18 +79,33 @@ export async function processMail(msg: MailInboundMessage, deps: ProcessDeps): P
 }
 
 async function run(msg: MailInboundMessage, channel: ChannelRecord, deps: ProcessDeps, openSource: () => Promise<MailSource>): Promise<ProcessResult> {
-  const nowIso = () => deps.now().toISOString();
-
   // A retry from the admin API reprocesses the stored raw MIME from scratch.
   if (msg.retryOfLedgerKey) return retry(msg, msg.retryOfLedgerKey, channel, deps, openSource);
 
-  // Cheap dedup before fetching: the listing often knows the Message-ID already.
+  // The listing usually knows the Message-ID: resume from the ledger without fetching
+  // again. That matters after a crash between the move and its record: the mail is no
+  // longer at the listed ref, but the ledger knows what is left to do.
   if (msg.internetMessageId) {
     const known = await deps.readLedger(channel.id, ledgerKey(channel.id, { messageId: msg.internetMessageId }));
     if (known?.record.state === 'done') return settleCopy(known, msg.source, channel, deps, openSource);
+    if (known?.record.state === 'decided') return finishMove(await countAttempt(known, deps), msg.source, deps, openSource);
+    if (known?.record.rawBlob) {
+      const { parsed, parseError } = await parseSafely(await deps.getRawMail(known.record.rawBlob), deps);
+      const decided = await decideAndStore(await countAttempt(known, deps), msg, channel, deps, parsed, parseError);
+      return finishMove(decided, msg.source, deps, openSource);
+    }
   }
 
-  const raw = await (await openSource()).fetchRaw(msg.source);
+  let raw: Buffer;
+  try {
+    raw = await (await openSource()).fetchRaw(msg.source);
+  } catch (err) {
+    if (err instanceof PermanentError && SOURCE_GONE_CODES.has(err.code)) {
+      deps.log('the mail is no longer where it was listed; nothing to do', { channelId: channel.id, code: err.code, source: msg.source });
+      return { status: 'source-gone', code: err.code };
+    }
+    throw err;
+  }
   const { parsed, parseError } = await parseSafely(raw, deps);
   const rawSha256 = parsed?.mail.rawSha256 ?? createHash('sha256').update(raw).digest('hex');
   const key = ledgerKey(channel.id, { messageId: parsed?.mail.messageId, rawSha256 });
@@ -96,11 +113,8 @@ async function run(msg: MailInboundMessage, channel: ChannelRecord, deps: Proces
 
   let entry = await deps.readLedger(channel.id, key);
   if (entry?.record.state === 'done') return settleCopy(entry, msg.source, channel, deps, openSource);
-  if (entry && !sameRef(entry.record.source, msg.source) && entry.record.state === 'decided') {
-    // Another copy of the same mail is mid-flight elsewhere; this copy follows its outcome.
-    deps.log('second copy of a mail whose first copy is not moved yet', { key });
-  }
   if (!entry) {
+    const now = deps.now().toISOString();
     const fresh: LedgerRecord = {
       id: key,
       channelId: channel.id,
@@ -117,18 +131,21 @@ async function run(msg: MailInboundMessage, channel: ChannelRecord, deps: Proces
       stages: [],
       duplicates: [],
       retries: 0,
-      timings: { receivedAt: msg.receivedAt, enqueuedAt: msg.enqueuedAt, firstAttemptAt: nowIso() },
-      updatedAt: nowIso(),
+      timings: { receivedAt: msg.receivedAt, enqueuedAt: msg.enqueuedAt, firstAttemptAt: now },
+      updatedAt: now,
     };
+    // 409: another worker created it a moment ago; continue from what it stored
     entry = (await deps.createLedger(fresh)) ?? (await deps.readLedger(channel.id, key));
     if (!entry) throw new Error(`ledger record ${key} vanished while being created`);
   } else {
-    entry = await deps.replaceLedger({ ...entry.record, attempts: entry.record.attempts + 1 }, entry.etag);
+    entry = await countAttempt(entry, deps);
   }
 
   if (entry.record.state === 'received') entry = await decideAndStore(entry, msg, channel, deps, parsed, parseError);
   return finishMove(entry, msg.source, deps, openSource);
 }
+
+const countAttempt = (entry: LedgerWithEtag, deps: ProcessDeps) => deps.replaceLedger({ ...entry.record, attempts: entry.record.attempts + 1 }, entry.etag);
 
 /** Runs the stages, writes the ticket (idempotent id), stores the outcome: `received → decided`. */
 async function decideAndStore(
@@ -196,7 +213,7 @@ async function finishMove(entry: LedgerWithEtag, ref: SourceRef, deps: ProcessDe
   const r = entry.record;
   let newRef = ref;
   if (r.targetFolder && r.targetFolder.toLowerCase() !== ref.folder.toLowerCase()) {
-    newRef = await (await openSource()).move(ref, r.targetFolder);
+    newRef = await (await openSource()).move(ref, r.targetFolder, { internetMessageId: r.messageId });
   }
   const doneAt = deps.now();
   const startedAt = Date.parse(r.timings.receivedAt ?? r.timings.enqueuedAt ?? r.timings.firstAttemptAt);
@@ -225,7 +242,7 @@ async function settleCopy(entry: LedgerWithEtag, ref: SourceRef, channel: Channe
   if (inPlace || r.duplicates.some((d) => sameRef(d.source, ref) && d.movedAt)) return { status: 'already-done', key: r.id, outcome: r.outcome };
   let movedAt: string | undefined;
   if (target) {
-    await (await openSource()).move(ref, target);
+    await (await openSource()).move(ref, target, { internetMessageId: r.messageId });
     movedAt = deps.now().toISOString();
   }
   await deps.replaceLedger({ ...r, duplicates: [...r.duplicates, { source: ref, seenAt: deps.now().toISOString(), movedAt }] }, entry.etag);
@@ -265,12 +282,28 @@ async function parseSafely(raw: Buffer, deps: ProcessDeps): Promise<{ parsed?: P
 async function retry(msg: MailInboundMessage, key: string, channel: ChannelRecord, deps: ProcessDeps, openSource: () => Promise<MailSource>): Promise<ProcessResult> {
   const entry = await deps.readLedger(channel.id, key);
   if (!entry) throw new PermanentError('LEDGER_NOT_FOUND', `no ledger record ${key} in channel ${channel.id}`);
-  if (!entry.record.rawBlob) throw new PermanentError('RAW_MISSING', `ledger record ${key} has no stored raw mail to retry from`);
-  const { parsed, parseError } = await parseSafely(await deps.getRawMail(entry.record.rawBlob), deps);
+  // A mail that never got fetched (e.g. poisoned by a network failure) is fetched now, from where it is.
+  let raw: Buffer;
+  if (entry.record.rawBlob) raw = await deps.getRawMail(entry.record.rawBlob);
+  else {
+    raw = await (await openSource()).fetchRaw(entry.record.source);
+    await deps.putRawMail(channel.id, key, raw);
+  }
+  const { parsed, parseError } = await parseSafely(raw, deps);
   let current = entry;
   if (current.record.state !== 'received') {
     current = await deps.replaceLedger(
-      { ...current.record, state: 'received', retries: current.record.retries + 1, attempts: current.record.attempts + 1, lastError: undefined },
+      {
+        ...current.record,
+        state: 'received',
+        rawBlob: current.record.rawBlob ?? rawBlobName(channel.id, key),
+        messageId: current.record.messageId ?? parsed?.mail.messageId,
+        subject: current.record.subject ?? parsed?.mail.subject,
+        from: current.record.from ?? parsed?.mail.from?.address,
+        retries: current.record.retries + 1,
+        attempts: current.record.attempts + 1,
+        lastError: undefined,
+      },
       current.etag,
     );
   }

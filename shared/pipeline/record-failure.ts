@@ -59,13 +59,24 @@ export async function recordFailure(body: unknown, deps: FailureDeps): Promise<F
   entry = entry ? await deps.replaceLedger(failed, entry.etag) : await deps.createLedger(failed);
   if (!entry) throw new Error(`ledger record ${key} was created concurrently; retry`);
 
-  const source = await deps.openSource(channel);
+  // The failure is recorded now. Moving the mail is best effort: when the cause is the
+  // mailbox itself (auth revoked, server down), the move fails too; the record then stays
+  // `decided` with the move's error, and an admin retry finishes it once the cause is fixed.
+  let source: Awaited<ReturnType<FailureDeps['openSource']>> | undefined;
   try {
+    source = await deps.openSource(channel);
     const here = entry.record.source;
-    const moved = here.folder.toLowerCase() === channel.folders.fail.toLowerCase() ? here : await source.move(here, channel.folders.fail);
-    await deps.replaceLedger({ ...entry.record, state: 'done', source: moved, movedAt: deps.now().toISOString(), timings: { ...entry.record.timings, doneAt: deps.now().toISOString() } }, entry.etag);
+    const moved = here.folder.toLowerCase() === channel.folders.fail.toLowerCase() ? here : await source.move(here, channel.folders.fail, { internetMessageId: entry.record.messageId });
+    const doneAt = deps.now().toISOString();
+    await deps.replaceLedger({ ...entry.record, state: 'done', source: moved, movedAt: doneAt, timings: { ...entry.record.timings, doneAt } }, entry.etag);
+  } catch (err) {
+    const e = err as { code?: unknown; message?: unknown };
+    const lastError = { code: String(e.code ?? 'MOVE_FAILED'), message: `could not move the mail to "${channel.folders.fail}": ${String(e.message ?? err)}`, at: deps.now().toISOString() };
+    await deps.replaceLedger({ ...entry.record, lastError }, entry.etag);
+    deps.log('poison mail recorded as failed; moving it to the fail folder failed', { key, channelId: channel.id, code: lastError.code });
+    return 'recorded';
   } finally {
-    await source.close().catch(() => undefined);
+    await source?.close().catch(() => undefined);
   }
   deps.log('mail recorded as failed after poison', { key, channelId: channel.id });
   return 'recorded';

@@ -47,3 +47,10 @@ export interface MailSource {
   ensureFolders(folders: string[]): Promise<void>;
   close(): Promise<void>;
 }
+
+/**
+ * Error codes that mean "nothing is at that ref any more" (moved or deleted by someone
+ * else, or a UIDVALIDITY change that makes the next sync list the mail again under a new
+ * ref). A queued message for such a ref has nothing left to do.
+ */
+export const SOURCE_GONE_CODES: ReadonlySet<string> = new Set(['IMAP_NO_MESSAGE', 'IMAP_STALE_REF', 'GRAPH_NOT_FOUND']);

@@ -104,19 +104,47 @@ export async function listLedger(channelId: string, q: LedgerQuery = {}): Promis
   return { items: page.resources.map((r) => LedgerRecord.parse(r)), continuationToken: page.continuationToken };
 }
 
-/** Counts per outcome (monitoring). */
-export async function countLedger(channelId: string): Promise<Record<string, number>> {
+export interface LedgerStats {
+  total: number;
+  byOutcome: Record<string, number>;
+  /** Mail not finished yet (received or decided but not moved). */
+  inFlight: number;
+  /** Mailbox receipt → done, over finished mail. */
+  latencyMs: { p50?: number; p95?: number; max?: number };
+  /** Failure and rejection reasons with their counts, most frequent first. */
+  reasons: { code: string; count: number }[];
+}
+
+/**
+ * Monitoring figures of one channel from its ledger. Reads a projection of every record
+ * of the channel (one partition): fine for the volumes of a service-desk mailbox; a
+ * channel with millions of records would want pre-aggregated counters.
+ */
+export async function ledgerStats(channelId: string): Promise<LedgerStats> {
   const c = await container('ledger');
   const { resources } = await c.items
-    .query<{ outcome?: string; state: string }>({
-      query: 'SELECT c.outcome, c.state FROM c WHERE c.channelId = @channelId',
+    .query<{ outcome?: string; state: string; latencyMs?: number; reasonCode?: string }>({
+      query: 'SELECT c.outcome, c.state, c.timings.latencyMs AS latencyMs, c.reasonCode FROM c WHERE c.channelId = @channelId',
       parameters: [{ name: '@channelId', value: channelId }],
     })
     .fetchAll();
-  const counts: Record<string, number> = {};
+  const byOutcome: Record<string, number> = {};
+  const reasons = new Map<string, number>();
+  const latencies: number[] = [];
+  let inFlight = 0;
   for (const r of resources) {
-    const k = r.outcome ?? r.state;
-    counts[k] = (counts[k] ?? 0) + 1;
+    if (r.state !== 'done') inFlight++;
+    if (r.outcome) byOutcome[r.outcome] = (byOutcome[r.outcome] ?? 0) + 1;
+    if (r.reasonCode && (r.outcome === 'failed' || r.outcome === 'rejected')) reasons.set(r.reasonCode, (reasons.get(r.reasonCode) ?? 0) + 1);
+    if (r.state === 'done' && typeof r.latencyMs === 'number') latencies.push(r.latencyMs);
   }
-  return counts;
+  latencies.sort((a, b) => a - b);
+  const pct = (p: number) => (latencies.length ? latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] : undefined);
+  return {
+    total: resources.length,
+    byOutcome,
+    inFlight,
+    latencyMs: { p50: pct(0.5), p95: pct(0.95), max: latencies.at(-1) },
+    reasons: [...reasons].map(([code, count]) => ({ code, count })).sort((a, b) => b.count - a.count),
+  };
 }

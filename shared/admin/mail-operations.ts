@@ -1,0 +1,100 @@
+import { z } from 'zod';
+import type { ApiOperation } from '../http/handler';
+import { HttpError } from '../http/api-error';
+import { readRawBody } from '../http/body';
+import { parseOrThrow } from '../http/validation';
+import { classifyMail } from '../mail/classify';
+import { parseMailWithContent } from '../mail/parse';
+import { dryRun } from '../pipeline/dry-run';
+import { MailInboundMessage, QueueNames } from '../queue/contracts';
+import { sendQueueMessage } from '../queue/send';
+import { readChannelRecord } from '../store/channel-repository';
+import { NotFoundError } from '../store/errors';
+import { ledgerStats, listLedger, Outcome, readLedger } from '../store/ledger';
+import { getTemplate } from '../tickets/catalogue';
+
+/**
+ * Admin operations on a channel's mail: the dry run, the ledger (each mail's fate),
+ * retry, and monitoring figures.
+ */
+
+/** Largest .eml the dry run accepts (Exchange Online's default maximum message size is 35 MB). */
+export const MAX_DRY_RUN_BYTES = 36 * 1024 * 1024;
+
+async function channelOf(id: string) {
+  const stored = await readChannelRecord(id);
+  if (!stored) throw new NotFoundError('channel', id);
+  return stored.record;
+}
+
+const MessagesQuery = z.object({
+  outcome: Outcome.optional(),
+  state: z.enum(['received', 'decided', 'done']).optional(),
+  limit: z.coerce.number().int().min(1).max(200).optional(),
+  continuationToken: z.string().min(1).optional(),
+});
+
+const query = (req: Parameters<ApiOperation>[0]) => Object.fromEntries(req.request.query.entries());
+
+/** POST /api/channels/{id}/dry-run — body: the raw mail (message/rfc822). No side effects. */
+export const dryRunOperation: ApiOperation = async (req) => {
+  const channel = await channelOf(req.param('id'));
+  const raw = await readRawBody(req.request, MAX_DRY_RUN_BYTES, ['message/rfc822', 'text/plain', 'application/octet-stream']);
+  const folder = req.request.query.get('folder') ?? undefined;
+  const result = await dryRun(
+    channel,
+    raw,
+    {
+      getTemplate,
+      parse: parseMailWithContent,
+      classify: (mail, ch) => classifyMail(mail, { ownAddresses: [ch.connection.username, ...(ch.connection.replyTo ? [ch.connection.replyTo] : [])], channelId: ch.id }),
+      readLedger,
+    },
+    folder,
+  );
+  return { body: result };
+};
+
+/** GET /api/channels/{id}/messages?outcome=&state=&limit=&continuationToken= — the ledger, newest first. */
+export const listMessagesOperation: ApiOperation = async (req) => {
+  const channel = await channelOf(req.param('id'));
+  const q = parseOrThrow(MessagesQuery, query(req));
+  const page = await listLedger(channel.id, q);
+  return { body: { items: page.items, ...(page.continuationToken ? { continuationToken: page.continuationToken } : {}) } };
+};
+
+/** GET /api/channels/{id}/messages/{key} — one mail's record with every stage's decision. */
+export const getMessageOperation: ApiOperation = async (req) => {
+  const channel = await channelOf(req.param('id'));
+  const key = req.param('key');
+  const entry = await readLedger(channel.id, key);
+  if (!entry) throw new NotFoundError('message', key);
+  return { body: entry.record };
+};
+
+/** POST /api/channels/{id}/messages/{key}/retry — reprocess from the stored raw MIME. */
+export const retryMessageOperation: ApiOperation = async (req) => {
+  const channel = await channelOf(req.param('id'));
+  const key = req.param('key');
+  const entry = await readLedger(channel.id, key);
+  if (!entry) throw new NotFoundError('message', key);
+  // A poisoned mail whose move failed stays `decided` with outcome failed: retrying it is the way out.
+  if (entry.record.state !== 'done' && entry.record.outcome !== 'failed') {
+    throw new HttpError(409, 'in_progress', `mail ${key} is still being processed (state ${entry.record.state}); retry it once it is done`);
+  }
+  await sendQueueMessage(QueueNames.mailInbound, MailInboundMessage, {
+    channelId: channel.id,
+    source: entry.record.source,
+    internetMessageId: entry.record.messageId,
+    enqueuedAt: new Date().toISOString(),
+    imported: entry.record.imported,
+    retryOfLedgerKey: key,
+  });
+  return { status: 202, body: { key, status: 'queued', previousOutcome: entry.record.outcome } };
+};
+
+/** GET /api/channels/{id}/stats — counts per outcome, latency percentiles, failure reasons. */
+export const channelStatsOperation: ApiOperation = async (req) => {
+  const channel = await channelOf(req.param('id'));
+  return { body: { channelId: channel.id, ...(await ledgerStats(channel.id)) } };
+};
