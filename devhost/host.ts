@@ -86,6 +86,7 @@ export async function startHost(opts: HostOptions): Promise<RunningHost> {
   const queues: QueueListener[] = [];
   const timers: TimerListener[] = [];
   const kinds = new Map<string, string>();
+  const inError = new Set<Registration>();
   let monitor: ScheduleMonitor | undefined;
   for (const reg of regs) {
     try {
@@ -129,6 +130,7 @@ export async function startHost(opts: HostOptions): Promise<RunningHost> {
     } catch (err) {
       // As in Azure: a function in error is reported and skipped; the others run.
       log.error(`The '${reg.metadata.name}' function is in error: ${err instanceof Error ? err.message : String(err)}`);
+      inError.add(reg);
     }
   }
 
@@ -146,7 +148,13 @@ export async function startHost(opts: HostOptions): Promise<RunningHost> {
       keys,
       hostId,
       startedAt,
-      functions: () => regs.map((r) => ({ name: r.metadata.name, trigger: kinds.get(r.metadata.name) ?? 'unknown', bindings: r.metadata.bindings })),
+      functions: () => regs.map((r) => ({
+        name: r.metadata.name,
+        trigger: kinds.get(r.metadata.name) ?? 'unknown',
+        inError: inError.has(r),
+        queueName: queues.find((q) => q.registration === r)?.queueName,
+        bindings: r.metadata.bindings,
+      })),
       invocations: () => [...invoker.records.values()],
       invoke: (name, input) => {
         const reg = regByName.get(name.toLowerCase());
@@ -164,8 +172,9 @@ export async function startHost(opts: HostOptions): Promise<RunningHost> {
   for (const q of queues) q.start();
   for (const t of timers) await t.start();
 
-  const lines = regs.map((r) => describe(r, kinds.get(r.metadata.name) ?? 'unknown', httpFns.find((h) => h.registration === r), baseUrl, config.routePrefix));
+  const lines = regs.filter((r) => !inError.has(r)).map((r) => describe(r, kinds.get(r.metadata.name) ?? 'unknown', httpFns.find((h) => h.registration === r), baseUrl, config.routePrefix));
   log.info(`Functions:\n\n        ${lines.join('\n\n        ')}\n`);
+  if (inError.size > 0) log.error(`Functions in error (not running): ${[...inError].map((r) => r.metadata.name).join(', ')}`);
   log.info(`Host started (${randomUUID().slice(0, 8)}), listening on ${baseUrl}`);
 
   let stopping: Promise<void> | undefined;

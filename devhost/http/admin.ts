@@ -19,7 +19,7 @@ export interface AdminContext {
   keys: HostKeys;
   hostId: string;
   startedAt: number;
-  functions(): { name: string; trigger: string; bindings: unknown }[];
+  functions(): { name: string; trigger: string; inError: boolean; queueName?: string; bindings: unknown }[];
   /** Starts a non-HTTP function; undefined when no such function, an error text when it cannot run that way. */
   invoke(name: string, input: string): { invocationId: string } | { error: string; status: number } | undefined;
   invocations(): InvocationRecord[];

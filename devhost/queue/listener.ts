@@ -86,6 +86,10 @@ export class QueueListener {
     return this.o.queue.name;
   }
 
+  get registration(): Registration {
+    return this.o.registration;
+  }
+
   start(): void {
     this.loop = this.run();
   }

@@ -95,4 +95,26 @@ describe('devhost storage-queue triggers', () => {
     assert.ok(peak > 1, `ran in parallel (peak ${peak})`);
     assert.ok(peak <= 4 + 2, `at most batchSize + newBatchThreshold at once (peak ${peak})`);
   });
+
+  test('stack.enqueue and stack.settle: send as the trigger expects, then wait until the app is quiet', async () => {
+    await stack.enqueue('fixture-in', { via: 'enqueue' });
+    await stack.settle();
+    const seen = (await observed(stack.baseUrl, 'recordMessage')).map((o) => o.message);
+    assert.ok(seen.some((m) => JSON.stringify(m) === JSON.stringify({ via: 'enqueue' })));
+    assert.equal((await stack.queueService.getQueueClient('fixture-in').getProperties()).approximateMessagesCount, 0);
+  });
+});
+
+describe('devhost storage-queue triggers with messageEncoding "none"', () => {
+  let stack: TestStack;
+  before(async () => {
+    stack = await startTestStack({ appRoot: fixtureApp, queues: ['fixture-in'], hostJson: { extensions: { queues: { messageEncoding: 'none' } } } });
+  });
+  after(async () => { await stack?.stop(); });
+
+  test('the message text reaches the handler as sent, JSON parsed', async () => {
+    const sent = await stack.queueService.getQueueClient('fixture-in').sendMessage('{"raw":true}');
+    const seen = await eventually(async () => (await observed(stack.baseUrl, 'recordMessage')).find((o) => o.id === sent.messageId), 'the raw message');
+    assert.deepEqual(seen.message, { raw: true });
+  });
 });

@@ -59,6 +59,13 @@ export interface TestStack {
   invocations(functionName?: string): Promise<InvocationRecord[]>;
   /** Queue client of the stack's Azurite (messages for queue triggers must be base64). */
   queueService: QueueServiceClient;
+  /** Sends a message as the trigger expects it: JSON (unless a string), base64-encoded; creates the queue if missing. */
+  enqueue(queueName: string, message: unknown): Promise<void>;
+  /**
+   * Waits until the app is quiet: no invocation running and every trigger queue empty
+   * (in-flight and retrying messages count), twice in a row. Rejects after `timeoutMs`.
+   */
+  settle(timeoutMs?: number): Promise<void>;
   /** Host output so far (stdout and stderr). */
   logs(): string;
   stop(): Promise<void>;
@@ -162,6 +169,34 @@ export async function startTestStack(opts: TestStackOptions = {}): Promise<TestS
         const q = name ? `?function=${encodeURIComponent(name)}` : '';
         const res = await adminFetch(`/admin/devhost/invocations${q}`);
         return (await res.json()) as InvocationRecord[];
+      },
+      enqueue: async (queueName, message) => {
+        const q = queueService.getQueueClient(queueName);
+        await q.createIfNotExists();
+        const text = typeof message === 'string' ? message : JSON.stringify(message);
+        await q.sendMessage(Buffer.from(text, 'utf8').toString('base64'));
+      },
+      settle: async (timeoutMs = 30_000) => {
+        const fns = (await (await adminFetch('/admin/functions')).json()) as { queueName?: string }[];
+        const queueNames = fns.map((f) => f.queueName).filter((q): q is string => !!q);
+        const quiet = async () => {
+          const records = (await (await adminFetch('/admin/devhost/invocations')).json()) as InvocationRecord[];
+          if (records.some((r) => r.status === 'running')) return false;
+          for (const q of queueNames) {
+            const qc = queueService.getQueueClient(q);
+            if (!(await qc.exists())) continue;
+            if (((await qc.getProperties()).approximateMessagesCount ?? 0) > 0) return false;
+          }
+          return true;
+        };
+        const deadline = Date.now() + timeoutMs;
+        let quietInARow = 0;
+        while (quietInARow < 2) {
+          quietInARow = (await quiet()) ? quietInARow + 1 : 0;
+          if (quietInARow >= 2) break;
+          if (Date.now() > deadline) throw new Error(`the app did not settle within ${timeoutMs} ms`);
+          await new Promise((r) => setTimeout(r, 150));
+        }
       },
       logs: () => output,
       stop: () => {
