@@ -57,7 +57,7 @@ export class GraphConnection {
       backoffMs: conn.settings.backoffMs,
       maxInProcessWaitMs: this.deps.maxInProcessWaitMs ?? 60_000,
       timeoutMs: conn.settings.timeoutMs,
-      gate: mailboxGate(mailboxKey(this.endpoint.host, this.mailbox)),
+      gate: mailboxGate(mailboxKey(`${this.endpoint.host}:${this.endpoint.port}`, this.mailbox)),
       defaultHeaders: { Prefer: IMMUTABLE_ID_PREFERENCE },
       ...(this.deps.trustedCaPem ? { trustedCaPem: this.deps.trustedCaPem } : {}),
     });

@@ -39,7 +39,7 @@ export class GraphFolders {
   constructor(private readonly conn: GraphConnection) {}
 
   private key(name: string): string {
-    return `${this.conn.endpoint.host}|${this.conn.mailbox}|${name}`.toLowerCase();
+    return `${this.conn.endpoint.host}:${this.conn.endpoint.port}|${this.conn.mailbox}|${name}`.toLowerCase();
   }
 
   forget(name: string): void {

@@ -33,7 +33,7 @@ class Semaphore {
 
 const semaphores = new Map<string, Semaphore>();
 
-/** The limiter key of a mailbox on a Graph host (case-insensitive). */
+/** The limiter key of a mailbox on a Graph host (`host:port`; case-insensitive). */
 export function mailboxKey(host: string, mailbox: string): string {
   return `${host.toLowerCase()}|${mailbox.toLowerCase()}`;
 }

@@ -74,7 +74,17 @@ export class GraphMailSource implements MailSource {
   }
 
   async listNew(folder: string, cursor: FolderCursor | undefined, options?: { since?: Date }): Promise<ListResult> {
-    const folderId = await this.folderId(folder);
+    try {
+      return await this.listIn(await this.folderId(folder), folder, cursor, options);
+    } catch (err) {
+      // A cached folder id can outlive its folder (deleted and made anew): look it up again once.
+      if (!(err instanceof PermanentError && err.code === 'GRAPH_NOT_FOUND')) throw err;
+      this.folders.forget(folder);
+      return this.listIn(await this.folderId(folder), folder, cursor, options);
+    }
+  }
+
+  private async listIn(folderId: string, folder: string, cursor: FolderCursor | undefined, options?: { since?: Date }): Promise<ListResult> {
     if (cursor !== undefined) {
       const parsed = GraphFolderCursor.safeParse(cursor);
       if (parsed.success && parsed.data.folderId === folderId) {
