@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { MailboxSyncMessage, QueueNames } from '../queue/contracts';
+import { sendQueueMessage } from '../queue/send';
 import { ChannelInput, ChannelView, type ChannelRecord } from '../config/channel';
 import { ValidationError } from '../http/api-error';
 import { parseOrThrow } from '../http/validation';
@@ -132,7 +134,22 @@ export async function publishChannel(id: string, ctx: ChangeContext): Promise<Ch
     updatedAt: now,
     updatedBy: ctx.actor,
   };
-  return toView(await replaceChannelRecord(next, current.etag));
+  const view = toView(await replaceChannelRecord(next, current.etag));
+  await requestFirstSync(id, ctx);
+  return view;
+}
+
+/**
+ * Publishing asks for a sync right away: it creates the success and fail folders and
+ * starts reading, instead of waiting up to a minute for the timer. When the queue is
+ * unreachable the publish still stands; the timer catches up.
+ */
+async function requestFirstSync(id: string, ctx: ChangeContext): Promise<void> {
+  try {
+    await sendQueueMessage(QueueNames.mailboxSync, MailboxSyncMessage, { channelId: id, reason: 'publish', fullResync: false, requestedAt: new Date().toISOString() });
+  } catch (err) {
+    ctx.warn?.(`channel ${id} published, but its first sync could not be queued (${err instanceof Error ? err.name : 'error'}); the timer will pick it up`);
+  }
 }
 
 /** published → paused (mail is left in the mailbox until it is published again). */

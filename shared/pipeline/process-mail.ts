@@ -9,6 +9,7 @@ import type { MappableTemplate } from '../tickets/field-mapping';
 import { decide, outcomeOf, targetFolder, type Decision, type TicketPlan } from './decide';
 import { ledgerKey, ticketIdFor } from './ledger-key';
 import { rawBlobName } from '../store/blobs';
+import type { FaultHook } from './fault-injection';
 
 /**
  * processMail: one mail from the `mail-inbound` queue to its outcome, exactly once.
@@ -46,6 +47,8 @@ export interface ProcessDeps {
   replaceLedger(record: LedgerRecord, etag: string): Promise<LedgerWithEtag>;
   now(): Date;
   log(message: string, props?: Record<string, unknown>): void;
+  /** Test-only crash points (see fault-injection.ts); undefined in production. */
+  fault?: FaultHook;
 }
 
 export type ProcessResult =
@@ -156,6 +159,7 @@ async function decideAndStore(
   parsed: ParsedWithContent | undefined,
   parseError: PermanentError | undefined,
 ): Promise<LedgerWithEtag> {
+  deps.fault?.('before-decide', parsed?.mail.subject);
   let decision: Decision;
   if (!parsed) {
     const reason = parseError?.message ?? 'the mail could not be parsed';
@@ -211,6 +215,7 @@ async function decideAndStore(
 /** Moves the mail to its target folder (if any) and closes the record: `decided → done`. */
 async function finishMove(entry: LedgerWithEtag, ref: SourceRef, deps: ProcessDeps, openSource: () => Promise<MailSource>): Promise<ProcessResult> {
   const r = entry.record;
+  deps.fault?.('before-move', r.subject);
   let newRef = ref;
   if (r.targetFolder && r.targetFolder.toLowerCase() !== ref.folder.toLowerCase()) {
     newRef = await (await openSource()).move(ref, r.targetFolder, { internetMessageId: r.messageId });

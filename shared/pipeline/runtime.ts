@@ -10,6 +10,7 @@ import { readChannelState, readFolderState, updateChannelState, writeFolderState
 import { createTicketDoc } from '../store/ticket-repository';
 import { getTemplate } from '../tickets/catalogue';
 import type { Attachment } from '../tickets/ticket';
+import { faultHookFromEnv } from './fault-injection';
 import type { ProcessDeps } from './process-mail';
 import type { ScheduleDeps } from './schedule-sync';
 import type { SyncDeps } from './sync-mailbox';
@@ -19,6 +20,8 @@ import type { SyncDeps } from './sync-mailbox';
  * the ticketing side. The functions in functions/ build these and call the pipeline.
  */
 type Log = (message: string, props?: Record<string, unknown>) => void;
+
+const faultHook = faultHookFromEnv();
 
 const loadChannel = async (id: string) => (await readChannelRecord(id))?.record;
 
@@ -67,6 +70,7 @@ export function processDeps(log: Log): ProcessDeps {
     replaceLedger,
     now: () => new Date(),
     log,
+    fault: faultHook,
   };
 }
 
@@ -78,6 +82,7 @@ export function syncDeps(log: Log): SyncDeps {
     writeFolderState,
     enqueueMail: (messages) => inChunks(messages, ENQUEUE_PARALLELISM, (m) => sendQueueMessage(QueueNames.mailInbound, MailInboundMessage, m)),
     markSynced: (channelId, at, error) => updateChannelState(channelId, error ? { lastError: { ...error, at } } : { lastSyncedAt: at, lastError: undefined }),
+    hasSynced: async (channelId) => Boolean((await readChannelState(channelId))?.lastSyncedAt),
     now: () => new Date(),
     log,
   };

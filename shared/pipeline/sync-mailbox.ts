@@ -21,6 +21,8 @@ export interface SyncDeps {
   writeFolderState(state: { channelId: string; folder: string; cursor: FolderCursor; lastListed: number; resyncs: number }): Promise<void>;
   enqueueMail(messages: MailInboundMessage[]): Promise<void>;
   markSynced(channelId: string, at: string, error?: { code: string; message: string }): Promise<void>;
+  /** Whether a sync of the channel has ever completed. */
+  hasSynced(channelId: string): Promise<boolean>;
   now(): Date;
   log(message: string, props?: Record<string, unknown>): void;
 }
@@ -51,6 +53,11 @@ export async function syncMailbox(msg: MailboxSyncMessage, deps: SyncDeps): Prom
   const source = await deps.openSource(channel);
   const report: SyncReport = { channelId: channel.id, folders: [] };
   try {
+    // On publish (and on the first sync of a channel) the success and fail folders are
+    // created, so the first move never fails for a missing folder.
+    if (msg.reason === 'publish' || !(await deps.hasSynced(channel.id))) {
+      await source.ensureFolders([channel.folders.success, channel.folders.fail]);
+    }
     for (const folder of foldersToRead(channel, msg.folder)) {
       const state = msg.fullResync ? undefined : await deps.readFolderState(channel.id, folder);
       const since = syncStart(channel);

@@ -1,0 +1,194 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { startTestStack, type TestStack } from '../support/stack';
+import { startDovecot, type Dovecot } from '../support/dovecot';
+import { api, eventually, ledger, publishChannel, rfc822, tickets } from '../support/mail-e2e';
+
+/**
+ * Mail → ticket end to end on real parts: a real Dovecot mailbox, the local Functions
+ * host (child process) with its timer and queue triggers, Azurite and the Cosmos
+ * emulator. Each test has its own mailbox user and channel.
+ */
+let stack: TestStack;
+let dovecot: Dovecot;
+const USERS = ['desk1', 'desk2', 'desk3', 'desk4', 'desk5'].map((u) => ({ user: `${u}@example.com`, password: `${u}-secret` }));
+
+before(async () => {
+  dovecot = await startDovecot({ users: USERS });
+  const caFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'imap-e2e-')), 'ca.pem');
+  fs.writeFileSync(caFile, dovecot.caCertPem);
+  stack = await startTestStack({
+    env: {
+      NODE_EXTRA_CA_CERTS: caFile,
+      // crash points for the crash-safety tests below, matched by subject
+      MAILCHANNEL_TEST_FAULTS: JSON.stringify([
+        { point: 'before-move', match: '[crash-before-move]', times: 1 },
+        { point: 'before-decide', match: '[always-fails]', times: 100 },
+      ]),
+    },
+  });
+});
+
+after(async () => {
+  await stack?.stop();
+  await dovecot?.stop();
+});
+
+function channelInput(user: { user: string; password: string }, over: Record<string, unknown> = {}) {
+  return {
+    name: `IMAP desk ${user.user}`,
+    connection: {
+      protocol: 'imap',
+      host: '127.0.0.1',
+      port: dovecot.port,
+      tls: 'starttls',
+      username: user.user,
+      auth: { type: 'password', password: user.password },
+    },
+    folders: { read: ['INBOX'], success: 'Processed', fail: 'Failed', exclusion: 'Private' },
+    domains: { allowed: ['example.org', '*.partner.example'] },
+    ticketMapping: { templateId: 'it-support' },
+    ...over,
+  };
+}
+
+/** Runs the timer as Azure would every minute, and waits until the host is quiet. */
+async function sync(): Promise<void> {
+  await stack.invokeAndWait('scheduleSync');
+  await stack.settle(60_000);
+}
+
+async function subjects(user: string, folder: string): Promise<string[]> {
+  const all = await dovecot.folders(user);
+  if (!all.includes(folder)) return [];
+  const mails = await dovecot.list(user, folder);
+  const raw = await Promise.all(mails.map(async (m) => m.messageId ?? ''));
+  return raw;
+}
+
+test('new mail becomes one ticket, filters route the rest, and every mail ends in the right folder with its fate recorded', async () => {
+  const u = USERS[0]!;
+  const channelId = await publishChannel(stack, channelInput(u));
+  await stack.settle(30_000);
+  // publishing created the success and fail folders on the server
+  const folders = await dovecot.folders(u.user);
+  assert.ok(folders.includes('Processed') && folders.includes('Failed'), `folders after publish: ${folders.join(', ')}`);
+
+  await dovecot.append(u.user, 'INBOX', rfc822({ subject: 'Laptop does not boot', messageId: '<boot-1@client.example.org>' }));
+  await dovecot.append(u.user, 'INBOX', rfc822({ from: 'eve@evil.test', subject: 'Cheap watches', messageId: '<spam-1@evil.test>' }));
+  await dovecot.append(u.user, 'INBOX', rfc822({ from: 'bob@eu.partner.example', subject: 'Automatic reply: Laptop', messageId: '<oof-1@partner.example>', headers: { 'Auto-Submitted': 'auto-replied' } }));
+  await dovecot.append(u.user, 'INBOX', Buffer.from('This is not a mail at all.\r\nNo headers here\r\n\r\njust text\r\n'));
+  await dovecot.append(u.user, 'Private', rfc822({ subject: 'Personal note', messageId: '<private-1@client.example.org>' }));
+  await sync();
+
+  const made = await tickets(stack, channelId);
+  assert.equal(made.length, 1, `tickets: ${made.map((t) => t.title).join(' | ')}`);
+  assert.equal(made[0]!.title, 'Laptop does not boot');
+
+  const records = await ledger(stack, channelId);
+  const bySubject = new Map(records.map((r) => [r.subject ?? '(unparseable)', r]));
+  assert.equal(bySubject.get('Laptop does not boot')?.outcome, 'created');
+  assert.equal(bySubject.get('Laptop does not boot')?.ticketId, made[0]!.id);
+  assert.equal(bySubject.get('Cheap watches')?.outcome, 'rejected');
+  assert.equal(bySubject.get('Cheap watches')?.reasonCode, 'SENDER_DOMAIN_NOT_ALLOWED');
+  assert.match(bySubject.get('Cheap watches')?.reason ?? '', /evil\.test/);
+  assert.equal(bySubject.get('Automatic reply: Laptop')?.outcome, 'ignored');
+  assert.equal(bySubject.get('Automatic reply: Laptop')?.reasonCode, 'AUTO_REPLY');
+  const broken = records.find((r) => r.reasonCode === 'MIME_UNPARSEABLE');
+  assert.ok(broken, 'the malformed mail is in the ledger');
+  assert.equal(broken.outcome, 'failed');
+  assert.match(broken.reason ?? '', /no mail headers/);
+  assert.ok(records.every((r) => r.state === 'done'), 'every mail is finished');
+  assert.equal(records.length, 4, 'the exclusion folder was not read');
+
+  assert.deepEqual(await subjects(u.user, 'INBOX'), []);
+  assert.deepEqual((await subjects(u.user, 'Processed')).sort(), ['boot-1@client.example.org', 'oof-1@partner.example'].sort());
+  assert.equal((await dovecot.list(u.user, 'Failed')).length, 2, 'rejected sender and malformed mail are in the fail folder');
+  assert.deepEqual(await subjects(u.user, 'Private'), ['private-1@client.example.org'], 'the exclusion folder is untouched');
+
+  const stats = await api<{ byOutcome: Record<string, number>; inFlight: number }>(stack, 'GET', `channels/${channelId}/stats`);
+  assert.deepEqual(stats.body.byOutcome, { created: 1, rejected: 1, ignored: 1, failed: 1 });
+  assert.equal(stats.body.inFlight, 0);
+});
+
+test('the same mail delivered three times makes one ticket, and every copy leaves the inbox', async () => {
+  const u = USERS[1]!;
+  const channelId = await publishChannel(stack, channelInput(u));
+  await stack.settle(30_000);
+  const raw = rfc822({ subject: 'VPN drops every hour', messageId: '<vpn-1@client.example.org>' });
+  for (let i = 0; i < 3; i++) await dovecot.append(u.user, 'INBOX', raw);
+  await sync();
+  // a queue redelivery of the very same message changes nothing either
+  await sync();
+
+  const made = await tickets(stack, channelId);
+  assert.equal(made.length, 1);
+  const records = await ledger(stack, channelId);
+  assert.equal(records.length, 1);
+  assert.equal(records[0]!.duplicates.length, 2, 'the two later copies are recorded as duplicates');
+  assert.equal((await dovecot.list(u.user, 'INBOX')).length, 0);
+  assert.equal((await dovecot.list(u.user, 'Processed')).length, 3);
+});
+
+test('a crash after the ticket is written and before the move: the retry makes no second ticket and moves the mail', async () => {
+  const u = USERS[2]!;
+  const channelId = await publishChannel(stack, channelInput(u));
+  await stack.settle(30_000);
+  await dovecot.append(u.user, 'INBOX', rfc822({ subject: 'Printer jam [crash-before-move]', messageId: '<crash-1@client.example.org>' }));
+  await sync();
+
+  const made = await tickets(stack, channelId);
+  assert.equal(made.length, 1, 'one ticket, not two');
+  const [record] = await ledger(stack, channelId);
+  assert.equal(record?.outcome, 'created');
+  assert.equal(record?.state, 'done');
+  const attempts = (await api<{ attempts: number }>(stack, 'GET', `channels/${channelId}/messages/${record!.id}`)).body.attempts;
+  assert.equal(attempts, 2, 'the first attempt crashed, the second finished');
+  assert.equal((await dovecot.list(u.user, 'INBOX')).length, 0);
+  assert.equal((await dovecot.list(u.user, 'Processed')).length, 1);
+  assert.match(stack.logs(), /injected fault at before-move/);
+});
+
+test('a mail that fails five times goes to the poison queue, is recorded as failed with the last error, and moves to the fail folder', async () => {
+  const u = USERS[3]!;
+  const channelId = await publishChannel(stack, channelInput(u));
+  await stack.settle(30_000);
+  await dovecot.append(u.user, 'INBOX', rfc822({ subject: 'Broken forever [always-fails]', messageId: '<poison-1@client.example.org>' }));
+  await eventually(stack, async () => (await ledger(stack, channelId)).some((r) => r.state === 'done'), 'the poisoned mail is recorded', 90_000).catch(async () => {
+    await sync();
+  });
+  await sync();
+  await eventually(stack, async () => (await ledger(stack, channelId)).some((r) => r.outcome === 'failed' && r.state === 'done'), 'poisoned mail recorded and moved', 90_000);
+
+  const [record] = await ledger(stack, channelId);
+  assert.equal(record?.reasonCode, 'POISON');
+  assert.match(record?.reason ?? '', /gave up after 5 attempts: INJECTED_FAULT/);
+  assert.equal((await tickets(stack, channelId)).length, 0);
+  assert.equal((await dovecot.list(u.user, 'INBOX')).length, 0);
+  assert.equal((await dovecot.list(u.user, 'Failed')).length, 1);
+});
+
+test('a UIDVALIDITY change makes the folder be read again without duplicating any ticket', async () => {
+  const u = USERS[4]!;
+  const channelId = await publishChannel(stack, channelInput(u));
+  await stack.settle(30_000);
+  const first = rfc822({ subject: 'Monitor flickers', messageId: '<flicker-1@client.example.org>' });
+  await dovecot.append(u.user, 'INBOX', first);
+  await sync();
+  assert.equal((await tickets(stack, channelId)).length, 1);
+
+  // the agent drags the processed mail back into the inbox; then the server renumbers the folder
+  await dovecot.append(u.user, 'INBOX', first);
+  await dovecot.resetUidValidity(u.user, 'INBOX');
+  await dovecot.append(u.user, 'INBOX', rfc822({ subject: 'Keyboard missing keys', messageId: '<keys-1@client.example.org>' }));
+  await sync();
+
+  const made = (await tickets(stack, channelId)).map((t) => t.title).sort();
+  assert.deepEqual(made, ['Keyboard missing keys', 'Monitor flickers']);
+  assert.equal((await dovecot.list(u.user, 'INBOX')).length, 0);
+  const records = await ledger(stack, channelId);
+  assert.equal(records.length, 2);
+});
