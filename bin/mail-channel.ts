@@ -1,0 +1,24 @@
+import { runInspect, usage } from '../shared/mail/inspect';
+
+/**
+ * The `mail-channel` command line. One command so far:
+ *   mail-channel inspect FILE... | -  [--channel channel.json] [--template template.json]
+ * Exit codes: 0 all mails parsed, 1 some failed (each failure is printed as a line),
+ * 2 bad usage (unknown option, unreadable channel file).
+ */
+export async function main(argv: readonly string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === 'inspect') return runInspect(rest, { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr });
+  if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
+    process.stdout.write(usage);
+    return command === undefined ? 2 : 0;
+  }
+  process.stderr.write(`unknown command "${command}"\n${usage}`);
+  return 2;
+}
+
+// A reader that stops early (`| head`) is not an error.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw err;
+});

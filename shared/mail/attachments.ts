@@ -1,0 +1,121 @@
+import { createHash } from 'node:crypto';
+import { simpleParser, type Attachment } from 'mailparser';
+import { detectExtension, detectMimeType } from 'nodemailer/lib/mime-funcs/mime-types';
+import type { AttachmentInfo } from './parsed-mail';
+import { isUuencodeEncoding, uudecodePart } from './uudecode';
+
+/**
+ * Attachments as the pipeline sees them: metadata in `ParsedMail`, content apart
+ * (keyed by sha256) so the parsed mail stays small, JSON-safe and loggable.
+ */
+export interface AttachmentWithContent {
+  info: AttachmentInfo;
+  content: Buffer;
+}
+
+export function sha256Hex(data: Buffer): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+/** TNEF (Outlook's rich-text wrapper) is kept whole, under the name every client uses. */
+const tnefTypes = new Set(['application/ms-tnef', 'application/vnd.ms-tnef']);
+
+/**
+ * Turns one mailparser attachment into ours. `index` is 1-based and names nameless parts
+ * `attachment-N.ext`; `html` is the mail's HTML, which decides whether a `cid` part is
+ * shown inline.
+ */
+export async function toAttachment(att: Attachment, index: number, html: string | undefined, warnings: string[]): Promise<AttachmentWithContent> {
+  const contentType = (att.contentType || 'application/octet-stream').toLowerCase();
+  let content = att.content;
+
+  const cte = headerString(att.headers.get('content-transfer-encoding'));
+  if (isUuencodeEncoding(cte)) {
+    const decoded = uudecodePart(content);
+    if (decoded) content = decoded;
+    else warnings.push(`attachment ${index} says ${cte} but is not uuencoded; kept as sent`);
+  }
+
+  const cid = att.cid?.trim() || undefined;
+  const info: AttachmentInfo = {
+    filename: cleanFilename(att.filename) ?? (await describedFilename(att, contentType, content)) ?? fallbackFilename(contentType, index),
+    contentType,
+    size: content.length,
+    inline: !!cid && !!html && referencesCid(html, cid),
+    sha256: sha256Hex(content),
+  };
+  if (cid) info.cid = cid;
+  return { info, content };
+}
+
+/** Builds the attachment of a uuencoded block found in a text body. */
+export function uuBlockAttachment(filename: string, content: Buffer, index: number): AttachmentWithContent {
+  const name = cleanFilename(filename) ?? `attachment-${index}.bin`;
+  return {
+    info: { filename: name, contentType: detectMimeType(name) || 'application/octet-stream', size: content.length, inline: false, sha256: sha256Hex(content) },
+    content,
+  };
+}
+
+/**
+ * A name for a part that has none, from what describes it: an attached mail is named by
+ * its subject (`Re: invoice.eml`), a part with a Content-Description by that
+ * (`Delivery report.txt`), as mail clients show them.
+ */
+async function describedFilename(att: Attachment, contentType: string, content: Buffer): Promise<string | undefined> {
+  let base: string | undefined;
+  if (contentType === 'message/rfc822') base = await embeddedSubject(content);
+  base ??= headerString(att.headers.get('content-description'))?.trim();
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what this looks for
+  base = base?.replace(/[\\/\u0000-\u001f\u007f]+/g, '_').trim().slice(0, 120);
+  if (!base) return undefined;
+  const ext = contentType === 'message/rfc822' ? 'eml' : fallbackFilename(contentType, 0).split('.').pop();
+  return base.toLowerCase().endsWith(`.${ext}`) ? base : `${base}.${ext}`;
+}
+
+/** The decoded Subject of an attached mail, read from its header block only. */
+async function embeddedSubject(content: Buffer): Promise<string | undefined> {
+  const text = content.subarray(0, 64 * 1024).toString('latin1');
+  const end = text.search(/\r?\n\r?\n/);
+  const head = content.subarray(0, end >= 0 ? end : Math.min(content.length, 64 * 1024));
+  try {
+    const parsed = await simpleParser(Buffer.concat([head, Buffer.from('\r\n\r\n')]), { skipHtmlToText: true, skipTextToHtml: true, skipImageLinks: true });
+    return parsed.subject?.replace(/[\r\n]+/g, '').trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function fallbackFilename(contentType: string, index: number): string {
+  if (tnefTypes.has(contentType)) return 'winmail.dat';
+  const ext = contentType === 'message/delivery-status' ? 'txt' : detectExtension(contentType) || 'bin';
+  return `attachment-${index}.${ext}`;
+}
+
+/** Path parts and control characters never reach a blob name or a download header. */
+function cleanFilename(name: string | undefined): string | undefined {
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what this looks for
+  const base = name?.split(/[\\/]/).pop()?.replace(/[\u0000-\u001f\u007f]/g, '').trim();
+  return base ? base : undefined;
+}
+
+/** `cid:` references in the HTML, matched case-insensitively and URL-decoded. */
+function referencesCid(html: string, cid: string): boolean {
+  const want = cid.toLowerCase();
+  for (const m of html.matchAll(/cid:([^"'\s)>]+)/gi)) {
+    let ref = m[1]!;
+    try {
+      ref = decodeURIComponent(ref);
+    } catch {
+      /* keep as written */
+    }
+    if (ref.toLowerCase() === want) return true;
+  }
+  return false;
+}
+
+function headerString(value: unknown): string | undefined {
+  if (typeof value === 'string') return value;
+  if (value && typeof value === 'object' && 'value' in value && typeof value.value === 'string') return value.value;
+  return undefined;
+}

@@ -1,0 +1,51 @@
+import type { MailKind, ParsedMail } from '../parsed-mail';
+
+/**
+ * One signal = one small pure function that looks at a parsed mail and either says
+ * nothing or names a kind with its evidence. `classify.ts` runs them in order and
+ * composes the result; each lives in its own file so "where do we detect X?" is
+ * answered by the folder listing (the shape of Zammad's `channel/filter/*.rb`, typed).
+ */
+export type MachineKind = Exclude<MailKind, 'human'>;
+
+export interface SignalHit {
+  kind: MachineKind;
+  /** The evidence, as an admin would check it, e.g. `Auto-Submitted: auto-replied (RFC 3834)`. */
+  reason: string;
+}
+
+export interface SignalInput {
+  mail: ParsedMail;
+  /** The channel's own addresses (mailbox, reply-to), lower-cased. */
+  ownAddresses: readonly string[];
+  channelId?: string;
+  /**
+   * Set when the mail was forwarded or redirected by a person's inbox rule: the
+   * hop's headers (Exchange's loop and auto-submitted stamps) describe the forward,
+   * not the author, so signals that read them stay silent.
+   */
+  forwardedByRule?: string;
+}
+
+export interface Signal {
+  readonly name: string;
+  test(input: SignalInput): SignalHit | undefined;
+}
+
+/** A header value (lower-cased name), trimmed; repeated headers give the first. */
+export function header(mail: ParsedMail, name: string): string | undefined {
+  const v = mail.headers[name];
+  return v === undefined ? undefined : (v.split('\n')[0] ?? '').trim();
+}
+
+export function hit(kind: MachineKind, reason: string): SignalHit {
+  return { kind, reason };
+}
+
+/** The local part and domain of an address, lower-cased. */
+export function splitAddress(address: string | undefined): { local: string; domain: string } | undefined {
+  if (!address) return undefined;
+  const at = address.lastIndexOf('@');
+  if (at < 0) return { local: address.toLowerCase(), domain: '' };
+  return { local: address.slice(0, at).toLowerCase(), domain: address.slice(at + 1).toLowerCase() };
+}
