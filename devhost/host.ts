@@ -92,6 +92,10 @@ export async function startHost(opts: HostOptions): Promise<RunningHost> {
     try {
       const trigger = triggerOf(reg);
       kinds.set(reg.metadata.name, trigger.type);
+      for (const [name, b] of Object.entries(reg.metadata.bindings)) {
+        if (b === trigger.binding || (name === '$return' && b.type.toLowerCase() === 'http')) continue;
+        log.warn(`The '${reg.metadata.name}' function declares a ${b.type} ${b.direction === 'out' ? 'output' : 'input'} binding '${name}', which devhost ignores.`);
+      }
       if (trigger.kind === 'http') {
         httpFns.push(httpFunction(reg));
       } else if (trigger.kind === 'queue') {

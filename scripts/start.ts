@@ -178,12 +178,29 @@ async function main(): Promise<void> {
     if (override) hostArgs.push('--host-json-override', JSON.stringify(override));
     if (args.verbose) hostArgs.push('--verbose');
     if (!env.PUBLIC_BASE_URL && port !== 0) env.PUBLIC_BASE_URL = `http://127.0.0.1:${port}`;
-    host = spawn(process.execPath, hostArgs, { cwd: repoRoot, env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'inherit'] });
-    const hostChild = host;
-    const ready = await waitForReady(hostChild);
-    hostChild.once('exit', (code) => {
-      if (!shuttingDown) { say(`the host exited (${code})`); void shutdown(1); }
-    });
+    const spawnHost = (hostPort: number): ChildProcess => {
+      const a = [...hostArgs];
+      a[a.indexOf('--port') + 1] = String(hostPort);
+      return spawn(process.execPath, a, { cwd: repoRoot, env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'inherit'] });
+    };
+    host = spawnHost(port);
+    const ready = await waitForReady(host);
+    // Like Azure restarting a crashed worker: bring the host back (same port), unless it keeps crashing.
+    const restarts: number[] = [];
+    const watch = (child: ChildProcess): void => {
+      child.once('exit', (code) => {
+        if (shuttingDown) return;
+        const now = Date.now();
+        while (restarts.length > 0 && now - (restarts[0] ?? 0) > 60_000) restarts.shift();
+        if (restarts.length >= 5) { say(`the host exited (${code}) 5 times within a minute; giving up`); void shutdown(1); return; }
+        restarts.push(now);
+        say(`the host exited (${code}); restarting it`);
+        host = spawnHost(Number(new URL(ready.baseUrl).port));
+        const next = host;
+        waitForReady(next).then(() => watch(next), () => { if (!shuttingDown) void shutdown(1); });
+      });
+    };
+    watch(host);
 
     say([
       'the local stack is up:',
