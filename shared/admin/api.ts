@@ -9,7 +9,7 @@ import {
   listChannels, getChannel, createChannel, replaceChannel, patchChannel, deleteChannel, publishChannel, pauseChannel, type ChangeContext,
 } from './channel-service';
 import { openApiDocument } from './openapi';
-import { dryRunOperation, listMessagesOperation, getMessageOperation, retryMessageOperation, channelStatsOperation } from './mail-operations';
+import { syncChannelOperation, dryRunOperation, listMessagesOperation, getMessageOperation, retryMessageOperation, channelStatsOperation } from './mail-operations';
 import { adminRoutes, type AdminRouteKey } from './routes';
 
 /**
@@ -81,6 +81,7 @@ const operations: Record<AdminRouteKey, ApiOperation> = {
     if (!t) throw new NotFoundError('ticket', id);
     return { body: t };
   },
+  syncChannel: syncChannelOperation,
   dryRun: dryRunOperation,
   listMessages: listMessagesOperation,
   getMessage: getMessageOperation,

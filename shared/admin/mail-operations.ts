@@ -6,7 +6,7 @@ import { parseOrThrow } from '../http/validation';
 import { classifyMail } from '../mail/classify';
 import { parseMailWithContent } from '../mail/parse';
 import { dryRun } from '../pipeline/dry-run';
-import { MailInboundMessage, QueueNames } from '../queue/contracts';
+import { MailboxSyncMessage, MailInboundMessage, QueueNames } from '../queue/contracts';
 import { sendQueueMessage } from '../queue/send';
 import { readChannelRecord } from '../store/channel-repository';
 import { NotFoundError } from '../store/errors';
@@ -35,6 +35,18 @@ const MessagesQuery = z.object({
 });
 
 const query = (req: Parameters<ApiOperation>[0]) => Object.fromEntries(req.request.query.entries());
+
+const SyncQuery = z.object({ fullResync: z.enum(['true', 'false']).optional() });
+
+/** POST /api/channels/{id}/sync?fullResync= — read the mailbox now. */
+export const syncChannelOperation: ApiOperation = async (req) => {
+  const channel = await channelOf(req.param('id'));
+  const q = parseOrThrow(SyncQuery, query(req));
+  if (channel.status !== 'published') throw new HttpError(409, 'not_published', `channel "${channel.name}" is ${channel.status}: only a published channel reads its mailbox`);
+  const requestedAt = new Date().toISOString();
+  await sendQueueMessage(QueueNames.mailboxSync, MailboxSyncMessage, { channelId: channel.id, reason: 'manual', fullResync: q.fullResync === 'true', requestedAt });
+  return { status: 202, body: { channelId: channel.id, status: 'queued', requestedAt } };
+};
 
 /** POST /api/channels/{id}/dry-run — body: the raw mail (message/rfc822). No side effects. */
 export const dryRunOperation: ApiOperation = async (req) => {

@@ -68,6 +68,11 @@ const spec: Record<AdminRouteKey, OperationSpec> = {
     errors: [400, ...auth],
   },
   getTicket: { ok: { status: 200, schema: 'Ticket' }, errors: [...auth, 404] },
+  syncChannel: {
+    ok: { status: 202 },
+    query: [{ name: 'fullResync', description: 'forget the stored sync position and read the folders anew', schema: { type: 'string', enum: ['true', 'false'] } }],
+    errors: [400, ...auth, 404, 409],
+  },
   dryRun: {
     rawBody: { contentTypes: ['message/rfc822'], description: 'the raw mail (.eml), at most 36 MB' },
     ok: { status: 200 },

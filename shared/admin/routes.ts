@@ -29,6 +29,7 @@ export const adminRoutes = {
   listOffers: { name: 'adminListOffers', method: 'GET', route: 'offers', summary: 'List the offer catalogue (silent offers with includeSilent=true)', admin: true },
   listTickets: { name: 'adminListTickets', method: 'GET', route: 'tickets', summary: 'List tickets with their notes', admin: true },
   getTicket: { name: 'adminGetTicket', method: 'GET', route: 'tickets/{id}', summary: 'Read a ticket with its notes', admin: true },
+  syncChannel: { name: 'adminSyncChannel', method: 'POST', route: 'channels/{id}/sync', summary: 'Read the mailbox now instead of at the next polling interval (fullResync=true forgets the sync position; the ledger prevents duplicates)', admin: true },
   dryRun: { name: 'adminDryRun', method: 'POST', route: 'channels/{id}/dry-run', summary: 'What a raw mail (message/rfc822) would do in this channel: every stage decision and the ticket, with no side effects', admin: true },
   listMessages: { name: 'adminListMessages', method: 'GET', route: 'channels/{id}/messages', summary: "The channel's ledger: each mail's fate, reason, ticket and timings, newest first", admin: true },
   getMessage: { name: 'adminGetMessage', method: 'GET', route: 'channels/{id}/messages/{key}', summary: 'One mail of the ledger, with every stage decision', admin: true },

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { ChannelRecord } from '../config/channel';
-import { PermanentError } from '../errors';
+import { PermanentError, TransientError } from '../errors';
 import type { Classification, ParsedMail } from '../mail/parsed-mail';
 import type { MailInboundMessage, SourceRef } from '../queue/contracts';
 import { SOURCE_GONE_CODES, type MailSource } from '../sources/mail-source';
@@ -91,6 +91,7 @@ async function run(msg: MailInboundMessage, channel: ChannelRecord, deps: Proces
   if (msg.internetMessageId) {
     const known = await deps.readLedger(channel.id, ledgerKey(channel.id, { messageId: msg.internetMessageId }));
     if (known?.record.state === 'done') return settleCopy(known, msg.source, channel, deps, openSource);
+    if (known) waitForFirstCopy(known, msg.source);
     if (known?.record.state === 'decided') return finishMove(await countAttempt(known, deps), msg.source, deps, openSource);
     if (known?.record.rawBlob) {
       const { parsed, parseError } = await parseSafely(await deps.getRawMail(known.record.rawBlob), deps);
@@ -116,6 +117,7 @@ async function run(msg: MailInboundMessage, channel: ChannelRecord, deps: Proces
 
   let entry = await deps.readLedger(channel.id, key);
   if (entry?.record.state === 'done') return settleCopy(entry, msg.source, channel, deps, openSource);
+  if (entry) waitForFirstCopy(entry, msg.source);
   if (!entry) {
     const now = deps.now().toISOString();
     const fresh: LedgerRecord = {
@@ -146,6 +148,18 @@ async function run(msg: MailInboundMessage, channel: ChannelRecord, deps: Proces
 
   if (entry.record.state === 'received') entry = await decideAndStore(entry, msg, channel, deps, parsed, parseError);
   return finishMove(entry, msg.source, deps, openSource);
+}
+
+/**
+ * Another copy of the same mail (same Message-ID, another place in the mailbox) is
+ * still being processed: this copy waits (the queue redelivers it) and then follows the
+ * first one's outcome as a recorded duplicate. Racing both would be safe for the ticket
+ * but would lose track of which copy went where.
+ */
+function waitForFirstCopy(entry: LedgerWithEtag, ref: SourceRef): void {
+  if (!sameRef(entry.record.source, ref)) {
+    throw new TransientError('COPY_IN_FLIGHT', `another copy of mail ${entry.record.id} is being processed; this copy follows once it is done`);
+  }
 }
 
 const countAttempt = (entry: LedgerWithEtag, deps: ProcessDeps) => deps.replaceLedger({ ...entry.record, attempts: entry.record.attempts + 1 }, entry.etag);
@@ -240,7 +254,7 @@ async function finishMove(entry: LedgerWithEtag, ref: SourceRef, deps: ProcessDe
  * nothing to do. Another copy of it (the same Message-ID delivered twice into the
  * mailbox): no new ticket; the copy follows the first one's folder so the inbox empties.
  */
-async function settleCopy(entry: LedgerWithEtag, ref: SourceRef, channel: ChannelRecord, deps: ProcessDeps, openSource: () => Promise<MailSource>): Promise<ProcessResult> {
+export async function settleCopy(entry: LedgerWithEtag, ref: SourceRef, channel: ChannelRecord, deps: ProcessDeps, openSource: () => Promise<MailSource>): Promise<ProcessResult> {
   const r = entry.record;
   const target = r.targetFolder;
   const inPlace = sameRef(r.source, ref) || (target !== undefined && target.toLowerCase() === ref.folder.toLowerCase());
@@ -266,7 +280,8 @@ async function noteError(msg: MailInboundMessage, channelId: string, err: unknow
   if (!key) return;
   try {
     const entry = await deps.readLedger(channelId, key);
-    if (!entry || entry.record.state === 'done') return;
+    // only this copy's own record: writing another worker's in-flight record would make its next write fail (412)
+    if (!entry || entry.record.state === 'done' || !sameRef(entry.record.source, msg.source)) return;
     const lastError = { code: String(e.code ?? 'ERROR'), message: String(e.message ?? err).slice(0, 1000), at: deps.now().toISOString() };
     await deps.replaceLedger({ ...entry.record, lastError }, entry.etag);
   } catch {

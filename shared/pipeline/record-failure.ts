@@ -1,7 +1,7 @@
 import { MailInboundMessage } from '../queue/contracts';
 import type { LedgerRecord } from '../store/ledger';
 import { ledgerKey } from './ledger-key';
-import { sourceKeyOf, type ProcessDeps } from './process-mail';
+import { sameRef, settleCopy, sourceKeyOf, type ProcessDeps } from './process-mail';
 
 /**
  * recordFailure (on `mail-inbound-poison`): the host gave up on a mail after five
@@ -11,7 +11,7 @@ import { sourceKeyOf, type ProcessDeps } from './process-mail';
  */
 export type FailureDeps = Pick<ProcessDeps, 'loadChannel' | 'openSource' | 'readLedger' | 'createLedger' | 'replaceLedger' | 'now' | 'log'>;
 
-export type FailureResult = 'recorded' | 'already-done' | 'invalid-message' | 'channel-gone';
+export type FailureResult = 'recorded' | 'already-done' | 'copy-left' | 'invalid-message' | 'channel-gone';
 
 export async function recordFailure(body: unknown, deps: FailureDeps): Promise<FailureResult> {
   const parsed = MailInboundMessage.safeParse(body);
@@ -28,6 +28,21 @@ export async function recordFailure(body: unknown, deps: FailureDeps): Promise<F
     ledgerKey(channel.id, msg.internetMessageId ? { messageId: msg.internetMessageId } : { sourceKey: sourceKeyOf(msg.source) });
   const now = deps.now().toISOString();
   let entry = await deps.readLedger(channel.id, key);
+  if (entry && !msg.retryOfLedgerKey && !sameRef(entry.record.source, msg.source)) {
+    // A second copy of a mail that gave up waiting for its first copy: once the first is
+    // done, the copy follows it; until then it stays where it is, and the record is not touched.
+    if (entry.record.state !== 'done') {
+      deps.log('poisoned copy of a mail still in progress; left in place', { key, channelId: channel.id });
+      return 'copy-left';
+    }
+    let source: Awaited<ReturnType<FailureDeps['openSource']>> | undefined;
+    try {
+      await settleCopy(entry, msg.source, channel, deps as ProcessDeps, async () => (source ??= await deps.openSource(channel)));
+    } finally {
+      await source?.close().catch(() => undefined);
+    }
+    return 'already-done';
+  }
   if (entry?.record.state === 'done' && entry.record.outcome !== 'failed' && !msg.retryOfLedgerKey) return 'already-done';
 
   const last = entry?.record.lastError;

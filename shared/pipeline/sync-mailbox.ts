@@ -33,10 +33,20 @@ export interface SyncReport {
   folders: { folder: string; listed: number; resynced: boolean }[];
 }
 
-/** The instant before which mail is "old" for this channel. */
+/**
+ * The instant before which mail is "old" for this channel, rounded down to the whole
+ * second: mailbox receive times (IMAP INTERNALDATE) have second granularity, and a mail
+ * that arrived in the same second as the publish must not be lost.
+ */
 export function syncStart(channel: ChannelRecord): Date | undefined {
-  if (channel.import.mode === 'since' && channel.import.since) return new Date(channel.import.since);
-  return channel.publishedAt ? new Date(channel.publishedAt) : undefined;
+  const at = channel.import.mode === 'since' && channel.import.since ? channel.import.since : channel.publishedAt;
+  return at ? new Date(Math.floor(Date.parse(at) / 1000) * 1000) : undefined;
+}
+
+/** Mail received before the publish (to the second) was imported, not newly arrived. */
+export function isImported(channel: ChannelRecord, receivedAt: string | undefined): boolean {
+  if (!receivedAt || !channel.publishedAt) return false;
+  return Date.parse(receivedAt) < Math.floor(Date.parse(channel.publishedAt) / 1000) * 1000;
 }
 
 export function foldersToRead(channel: ChannelRecord, only?: string): string[] {
@@ -62,7 +72,6 @@ export async function syncMailbox(msg: MailboxSyncMessage, deps: SyncDeps): Prom
       const state = msg.fullResync ? undefined : await deps.readFolderState(channel.id, folder);
       const since = syncStart(channel);
       const listing = await source.listNew(folder, state?.cursor, state?.cursor ? undefined : { since });
-      const publishedAt = channel.publishedAt ? Date.parse(channel.publishedAt) : Number.NaN;
       const enqueuedAt = deps.now().toISOString();
       await deps.enqueueMail(
         listing.mails.map((m) => ({
@@ -71,7 +80,7 @@ export async function syncMailbox(msg: MailboxSyncMessage, deps: SyncDeps): Prom
           internetMessageId: m.internetMessageId,
           receivedAt: m.receivedAt,
           enqueuedAt,
-          imported: m.receivedAt !== undefined && Date.parse(m.receivedAt) < publishedAt,
+          imported: isImported(channel, m.receivedAt),
         })),
       );
       const resynced = listing.resynced || msg.fullResync;

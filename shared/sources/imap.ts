@@ -229,7 +229,13 @@ async function uidsByMessageId(c: ImapFlow, messageId: string): Promise<number[]
   if (!candidates || candidates.length === 0) return [];
   // HEADER search matches substrings; keep exact matches only.
   const rows = await c.fetchAll(candidates, { uid: true, envelope: true }, { uid: true });
-  return rows.filter((m) => m.envelope?.messageId === messageId).map((m) => m.uid).sort((a, b) => a - b);
+  const wanted = bareMessageId(messageId);
+  return rows.filter((m) => bareMessageId(m.envelope?.messageId ?? '') === wanted).map((m) => m.uid).sort((a, b) => a - b);
+}
+
+/** Message-IDs compare without their angle brackets: ENVELOPE has them, the ledger does not. */
+function bareMessageId(id: string): string {
+  return id.trim().replace(/^<+/, '').replace(/>+$/, '');
 }
 
 async function moveFailure(c: ImapFlow, target: string, targetFolder: string): Promise<Error> {

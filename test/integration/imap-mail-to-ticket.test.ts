@@ -55,18 +55,18 @@ function channelInput(user: { user: string; password: string }, over: Record<str
   };
 }
 
-/** Runs the timer as Azure would every minute, and waits until the host is quiet. */
-async function sync(): Promise<void> {
-  await stack.invokeAndWait('scheduleSync');
+/** Asks for a sync now (as an admin would), and waits until the host is quiet. */
+async function sync(channelId: string): Promise<void> {
+  const res = await api(stack, 'POST', `channels/${channelId}/sync`);
+  assert.equal(res.status, 202, JSON.stringify(res.body));
   await stack.settle(60_000);
 }
 
-async function subjects(user: string, folder: string): Promise<string[]> {
+async function messageIds(user: string, folder: string): Promise<string[]> {
   const all = await dovecot.folders(user);
   if (!all.includes(folder)) return [];
   const mails = await dovecot.list(user, folder);
-  const raw = await Promise.all(mails.map(async (m) => m.messageId ?? ''));
-  return raw;
+  return mails.map((m) => (m.messageId ?? '').replace(/^<|>$/g, ''));
 }
 
 test('new mail becomes one ticket, filters route the rest, and every mail ends in the right folder with its fate recorded', async () => {
@@ -82,7 +82,7 @@ test('new mail becomes one ticket, filters route the rest, and every mail ends i
   await dovecot.append(u.user, 'INBOX', rfc822({ from: 'bob@eu.partner.example', subject: 'Automatic reply: Laptop', messageId: '<oof-1@partner.example>', headers: { 'Auto-Submitted': 'auto-replied' } }));
   await dovecot.append(u.user, 'INBOX', Buffer.from('This is not a mail at all.\r\nNo headers here\r\n\r\njust text\r\n'));
   await dovecot.append(u.user, 'Private', rfc822({ subject: 'Personal note', messageId: '<private-1@client.example.org>' }));
-  await sync();
+  await sync(channelId);
 
   const made = await tickets(stack, channelId);
   assert.equal(made.length, 1, `tickets: ${made.map((t) => t.title).join(' | ')}`);
@@ -104,10 +104,10 @@ test('new mail becomes one ticket, filters route the rest, and every mail ends i
   assert.ok(records.every((r) => r.state === 'done'), 'every mail is finished');
   assert.equal(records.length, 4, 'the exclusion folder was not read');
 
-  assert.deepEqual(await subjects(u.user, 'INBOX'), []);
-  assert.deepEqual((await subjects(u.user, 'Processed')).sort(), ['boot-1@client.example.org', 'oof-1@partner.example'].sort());
+  assert.deepEqual(await messageIds(u.user, 'INBOX'), []);
+  assert.deepEqual((await messageIds(u.user, 'Processed')).sort(), ['boot-1@client.example.org', 'oof-1@partner.example'].sort());
   assert.equal((await dovecot.list(u.user, 'Failed')).length, 2, 'rejected sender and malformed mail are in the fail folder');
-  assert.deepEqual(await subjects(u.user, 'Private'), ['private-1@client.example.org'], 'the exclusion folder is untouched');
+  assert.deepEqual(await messageIds(u.user, 'Private'), ['private-1@client.example.org'], 'the exclusion folder is untouched');
 
   const stats = await api<{ byOutcome: Record<string, number>; inFlight: number }>(stack, 'GET', `channels/${channelId}/stats`);
   assert.deepEqual(stats.body.byOutcome, { created: 1, rejected: 1, ignored: 1, failed: 1 });
@@ -120,9 +120,9 @@ test('the same mail delivered three times makes one ticket, and every copy leave
   await stack.settle(30_000);
   const raw = rfc822({ subject: 'VPN drops every hour', messageId: '<vpn-1@client.example.org>' });
   for (let i = 0; i < 3; i++) await dovecot.append(u.user, 'INBOX', raw);
-  await sync();
+  await sync(channelId);
   // a queue redelivery of the very same message changes nothing either
-  await sync();
+  await sync(channelId);
 
   const made = await tickets(stack, channelId);
   assert.equal(made.length, 1);
@@ -138,7 +138,7 @@ test('a crash after the ticket is written and before the move: the retry makes n
   const channelId = await publishChannel(stack, channelInput(u));
   await stack.settle(30_000);
   await dovecot.append(u.user, 'INBOX', rfc822({ subject: 'Printer jam [crash-before-move]', messageId: '<crash-1@client.example.org>' }));
-  await sync();
+  await sync(channelId);
 
   const made = await tickets(stack, channelId);
   assert.equal(made.length, 1, 'one ticket, not two');
@@ -157,10 +157,7 @@ test('a mail that fails five times goes to the poison queue, is recorded as fail
   const channelId = await publishChannel(stack, channelInput(u));
   await stack.settle(30_000);
   await dovecot.append(u.user, 'INBOX', rfc822({ subject: 'Broken forever [always-fails]', messageId: '<poison-1@client.example.org>' }));
-  await eventually(stack, async () => (await ledger(stack, channelId)).some((r) => r.state === 'done'), 'the poisoned mail is recorded', 90_000).catch(async () => {
-    await sync();
-  });
-  await sync();
+  await sync(channelId);
   await eventually(stack, async () => (await ledger(stack, channelId)).some((r) => r.outcome === 'failed' && r.state === 'done'), 'poisoned mail recorded and moved', 90_000);
 
   const [record] = await ledger(stack, channelId);
@@ -177,14 +174,14 @@ test('a UIDVALIDITY change makes the folder be read again without duplicating an
   await stack.settle(30_000);
   const first = rfc822({ subject: 'Monitor flickers', messageId: '<flicker-1@client.example.org>' });
   await dovecot.append(u.user, 'INBOX', first);
-  await sync();
+  await sync(channelId);
   assert.equal((await tickets(stack, channelId)).length, 1);
 
   // the agent drags the processed mail back into the inbox; then the server renumbers the folder
   await dovecot.append(u.user, 'INBOX', first);
   await dovecot.resetUidValidity(u.user, 'INBOX');
   await dovecot.append(u.user, 'INBOX', rfc822({ subject: 'Keyboard missing keys', messageId: '<keys-1@client.example.org>' }));
-  await sync();
+  await sync(channelId);
 
   const made = (await tickets(stack, channelId)).map((t) => t.title).sort();
   assert.deepEqual(made, ['Keyboard missing keys', 'Monitor flickers']);
