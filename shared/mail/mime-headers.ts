@@ -1,5 +1,8 @@
 import type { HeaderLines, Headers, HeaderValue } from 'mailparser';
 
+// Header blocks and header values as ParsedMail carries them: the lower-cased header
+// record, Message-IDs without brackets, ISO dates, clean subjects.
+
 /**
  * The top-level header block as plain strings: `ParsedMail.headers`.
  *
@@ -39,4 +42,36 @@ function decodedStrings(value: HeaderValue | undefined): string[] | undefined {
   if (typeof value === 'string') return [value.trim()];
   if (Array.isArray(value) && value.every((v): v is string => typeof v === 'string')) return value.map((v) => v.trim());
   return undefined;
+}
+
+/** Line breaks inside a decoded subject (`=?UTF-8?B?DQo…?=`) are not part of it. */
+export function cleanSubject(subject: string): string {
+  return subject.replace(/[\r\n]+/g, '').replace(/\t/g, ' ');
+}
+
+/** Every `<id>` in a header, brackets removed; a bare id when there are no brackets. */
+export function messageIds(value: string): string[] {
+  const bracketed = [...value.matchAll(/<([^<>\s]+)>/g)].map((m) => m[1]!);
+  if (bracketed.length) return bracketed;
+  return value.split(/[\s,]+/).filter(Boolean);
+}
+
+export function firstMessageId(value: string | undefined): string | undefined {
+  return value ? messageIds(value)[0] : undefined;
+}
+
+/** ISO 8601 from an RFC 5322 date, comments and obsolete zone names tolerated. */
+export function isoDate(value: string | undefined): string | undefined {
+  if (!value) return undefined;
+  const cleaned = value
+    .replace(/\([^)]*\)/g, ' ')
+    .replace(/\b(UT|GMT|Z)\s*$/i, '+0000')
+    .replace(/\s+/g, ' ')
+    .trim();
+  let t = Date.parse(cleaned);
+  // A header run into the next one ("… +0200Received: from …") still starts with a date.
+  if (Number.isNaN(t)) t = Date.parse(/^.*?\d{1,2}:\d{2}(?::\d{2})?\s*[+-]\d{4}/.exec(cleaned)?.[0] ?? '');
+  if (Number.isNaN(t)) return undefined;
+  const year = new Date(t).getUTCFullYear();
+  return year >= 1970 && year <= 9999 ? new Date(t).toISOString() : undefined;
 }

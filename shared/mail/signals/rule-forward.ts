@@ -11,8 +11,10 @@ const forwardPrefix = /^\s*(?:fwd?|wg|tr|rv|enc|i|doorst|fw|vs|vb|vl|pd|ps)\s*[:
  * with `X-MS-Exchange-Inbox-Rules-Loop` (and `X-MS-Exchange-Generated-Message-Source:
  * Mailbox Rules Agent`, `X-Auto-Response-Suppress`, lately `Auto-Submitted:
  * auto-generated` or `auto-forwarded`) — the very headers of an Exchange out-of-office
- * reply. The difference is the shape: a forward has a forward subject (`FW:`) or
- * `Resent-*` headers (redirect), an out-of-office reply has an out-of-office subject.
+ * reply. The difference is the shape: a forward has a forward subject (`FW:`); a
+ * redirect keeps the original sender, so its From is not the mailbox whose rule acted
+ * (an out-of-office reply comes From that very mailbox), and often has `Resent-*`
+ * headers; an out-of-office reply has an out-of-office subject.
  * Zammad's issue #6025 and getmunin/munin#940 describe the failure this prevents.
  *
  * Returns the evidence when the mail is such a forward, undefined otherwise.
@@ -26,5 +28,8 @@ export function ruleForwardEvidence(mail: ParsedMail): string | undefined {
   if (forwardPrefix.test(mail.subject)) return `forwarded by ${rulesLoop}'s inbox rule (X-MS-Exchange-Inbox-Rules-Loop, subject "${mail.subject.trim()}")`;
   const resent = header(mail, 'resent-from') ?? header(mail, 'resent-sender');
   if (resent !== undefined) return `redirected by ${rulesLoop}'s inbox rule (X-MS-Exchange-Inbox-Rules-Loop, Resent-From: ${resent})`;
+  const from = mail.from?.address.toLowerCase();
+  const owner = rulesLoop.replace(/^.*<|>.*$/g, '').trim().toLowerCase();
+  if (from && owner.includes('@') && from !== owner) return `redirected by ${rulesLoop}'s inbox rule (X-MS-Exchange-Inbox-Rules-Loop names another mailbox than From ${from})`;
   return undefined;
 }

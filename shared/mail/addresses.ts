@@ -1,0 +1,52 @@
+import { parseAddressHeader, type AddressObject, type ParsedMail as MailparserMail } from 'mailparser';
+import type { Address } from './parsed-mail';
+
+/** Addresses as ParsedMail carries them: groups flattened, entries without an address dropped. */
+export function addresses(header: AddressObject | AddressObject[] | undefined): Address[] {
+  if (!header) return [];
+  const out: Address[] = [];
+  const visit = (list: { name: string; address?: string; group?: unknown[] }[]) => {
+    for (const a of list) {
+      if (a.group) visit(a.group as typeof list);
+      else if (a.address) out.push({ address: a.address, name: a.name ?? '' });
+    }
+  };
+  for (const h of Array.isArray(header) ? header : [header]) visit(h.value);
+  return out;
+}
+
+/**
+ * The sender: the first address of From. When From has none, another From line, then
+ * Sender, Reply-To and Return-Path stand in (with a warning), as Zammad and FreeScout do.
+ * An address with blanks inside its angle brackets (`<power quadrant x@example.com>`) is
+ * kept verbatim rather than cut to its last word, which could be somebody else.
+ */
+export function senderOf(parsed: MailparserMail, headers: Record<string, string>, warnings: string[]): Address | undefined {
+  const fromLines = (headers.from ?? '').split('\n').filter(Boolean);
+  const first = addresses(parsed.from)[0];
+  if (first) {
+    const bracketed = /<([^<>]*@[^<>]*)>\s*$/.exec(fromLines[0] ?? '')?.[1]?.trim();
+    if (bracketed && bracketed !== first.address && /\s/.test(bracketed) && bracketed.endsWith(first.address)) {
+      warnings.push(`the From address contains blanks: ${bracketed}`);
+      return { ...first, address: bracketed };
+    }
+    return first;
+  }
+  for (const line of fromLines.slice(1)) {
+    const other = addresses(parseAddressHeader(line))[0];
+    if (other) {
+      warnings.push('the first From header has no address; a later From header is used');
+      return other;
+    }
+  }
+  warnings.push(fromLines.length ? `the From header has no usable address: ${fromLines.join(' / ')}` : 'the mail has no From header');
+  for (const name of ['sender', 'reply-to', 'return-path']) {
+    const value = headers[name];
+    const stand = value ? addresses(parseAddressHeader(value.split('\n')[0]!))[0] : undefined;
+    if (stand) {
+      warnings.push(`the sender is taken from the ${name} header`);
+      return stand;
+    }
+  }
+  return undefined;
+}

@@ -1,0 +1,62 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { test } from 'node:test';
+import { classifyMail } from '../../shared/mail/classify';
+import { parseMail } from '../../shared/mail/parse';
+import type { MailKind } from '../../shared/mail/parsed-mail';
+import { publicLabels, zammadLabels, type LabelledMail } from './labels';
+import { corpusPairs } from './zammad-expectations';
+
+/**
+ * Classification against labelled public mail: recall on machine mail (bounces,
+ * automatic replies, list mail) and the false-positive rate on mail people wrote.
+ * The figures are printed (and written into test/corpus/README.md by hand).
+ */
+
+interface Scored {
+  file: string;
+  label: LabelledMail['label'];
+  kind: MailKind;
+  reasons: string[];
+}
+
+async function score(mails: readonly LabelledMail[]): Promise<Scored[]> {
+  const out: Scored[] = [];
+  for (const m of mails) {
+    const c = classifyMail(await parseMail(fs.readFileSync(m.file)));
+    out.push({ file: path.basename(m.file), label: m.label, kind: c.kind, reasons: c.reasons });
+  }
+  return out;
+}
+
+function report(corpus: string, scored: readonly Scored[]) {
+  const machine = scored.filter((s) => s.label === 'bounce' || s.label === 'auto-reply' || s.label === 'list');
+  const human = scored.filter((s) => s.label === 'human');
+  const exact = machine.filter((s) => s.kind === s.label);
+  const detected = machine.filter((s) => s.kind !== 'human');
+  const falsePositives = human.filter((s) => s.kind !== 'human');
+  const notifications = scored.filter((s) => s.label === 'notification');
+  console.log(`${corpus}: ${scored.length} mails — ${machine.length} machine, ${human.length} human, ${notifications.length} notifications (not scored)`);
+  console.log(`  recall, exact kind:          ${exact.length}/${machine.length}`);
+  console.log(`  recall, recognised as machine: ${detected.length}/${machine.length}`);
+  console.log(`  false positives on human mail: ${falsePositives.length}/${human.length}`);
+  for (const s of machine.filter((x) => x.kind !== x.label)) console.log(`  MISS ${s.file}: labelled ${s.label}, classified ${s.kind}`);
+  for (const s of falsePositives) console.log(`  FALSE POSITIVE ${s.file}: ${s.kind} (${s.reasons.join('; ')})`);
+  for (const s of notifications) console.log(`  notification ${s.file}: ${s.kind}`);
+  return { machine: machine.length, exact: exact.length, detected: detected.length, human: human.length, falsePositives: falsePositives.length };
+}
+
+test('bounces and automatic mail of the Zammad corpus are recognised, and no person\'s mail is taken for one', async () => {
+  const scored = await score(zammadLabels(corpusPairs().map((p) => p.name)));
+  const r = report('Zammad corpus', scored);
+  assert.ok(r.machine >= 6, 'the corpus has labelled machine mail');
+  assert.equal(r.exact, r.machine, 'every bounce and list mail gets its kind');
+  assert.equal(r.falsePositives, 0, 'no human mail classified as machine mail');
+});
+
+test('public bounce and out-of-office samples (sisimai, mailparser) are recognised, and their human samples stay human', async () => {
+  const r = report('public samples', await score(publicLabels));
+  assert.equal(r.exact, r.machine, 'every public bounce and auto-reply gets its kind');
+  assert.equal(r.falsePositives, 0);
+});

@@ -1,0 +1,72 @@
+import path from 'node:path';
+import { corpusDir } from './zammad-expectations';
+
+/**
+ * Ground truth for measuring the classifier, written by reading each mail (headers,
+ * sender, body), not by running the classifier. Labels:
+ * - `bounce`, `auto-reply`, `list`: machine mail the channel must recognise (recall);
+ * - `human`: written by a person (spam that poses as a person included) — the false
+ *   positives are counted here;
+ * - `notification`: automatic mail from business systems (cron output, JIRA, ServiceNow,
+ *   invoices, order systems) — whether such mail should make a ticket is a policy
+ *   question, so it is reported but scored neither way.
+ */
+export type Label = 'bounce' | 'auto-reply' | 'list' | 'human' | 'notification';
+
+export interface LabelledMail {
+  file: string;
+  label: Label;
+  /** What the label rests on, for anything but plain human mail. */
+  note?: string;
+}
+
+const zammadNotes: Record<string, [Label, string]> = {
+  'mail033-undelivered-mail-returned-to-sender-notification': ['bounce', 'Postfix DSN'],
+  mail052: ['bounce', 'Postfix non-delivery notice from MAILER-DAEMON, Return-Path <>'],
+  mail055: ['bounce', 'Postfix DSN'],
+  mail078: ['bounce', 'Gmail DSN "Delivery Status Notification (Delay)"'],
+  mail092: ['bounce', 'Postfix DSN from postmaster'],
+  'mail078-content_transfer_encoding_x_uuencode': ['list', 'LISTSERV distribution to RRGA-L (Sender: the list, Return-Path owner-rrga-l@)'],
+  mail024: ['notification', 'Oracle cron job report'],
+  mail025: ['notification', 'Oracle cron job report (uuencoded)'],
+  mail026: ['notification', 'invoice sent by a billing system (MIME::Lite template)'],
+  mail029: ['notification', 'TeamViewer licensing notice to customers'],
+  mail046: ['notification', 'SpamAssassin report wrapping a spam'],
+  mail089: ['notification', 'ServiceNow incident notification'],
+  mail090: ['notification', 'ServiceNow incident notification'],
+  mail094: ['notification', 'SAP-generated purchase order from noreply@'],
+  mail098: ['notification', 'broadcast "to all members" from a secretariat, To: noreply@'],
+  mail099: ['notification', 'same sender system as mail098, Errors-To: return@'],
+  mail103: ['notification', 'JIRA issue notification'],
+  mail104: ['notification', 'JIRA issue notification'],
+};
+
+/** Every mail of the Zammad corpus with its label; unlisted ones are human. */
+export function zammadLabels(names: readonly string[]): LabelledMail[] {
+  return names.map((name) => {
+    const [label, note] = zammadNotes[name] ?? ['human', undefined];
+    return { file: path.join(corpusDir, `${name}.box`), label, ...(note ? { note } : {}) };
+  });
+}
+
+const publicDir = path.resolve(__dirname, '../fixtures/mail/public');
+
+/** The public samples saved under test/fixtures/mail/public (sources in its README). */
+export const publicLabels: readonly LabelledMail[] = ([
+  { file: 'sisimai/rfc3834-01.eml', label: 'auto-reply', note: 'Exchange-style "Out of Office:" reply' },
+  { file: 'sisimai/rfc3834-04.eml', label: 'auto-reply', note: 'AOL vacation reply' },
+  { file: 'sisimai/rfc3834-05.eml', label: 'auto-reply', note: 'AOL vacation reply' },
+  { file: 'sisimai/rfc3834-06.eml', label: 'auto-reply', note: 'Zimbra vacation reply (Portuguese)' },
+  { file: 'sisimai/email-sendmail-01.eml', label: 'bounce', note: 'Sendmail DSN' },
+  { file: 'sisimai/email-qmail-01.eml', label: 'bounce', note: 'qmail "failure notice"' },
+  { file: 'sisimai/email-exim-02.eml', label: 'bounce', note: 'Exim bounce' },
+  { file: 'sisimai/email-gmx-02.eml', label: 'bounce', note: 'GMX bounce, plain text' },
+  { file: 'sisimai/email-exchange2007-02.eml', label: 'bounce', note: 'Exchange 2007 NDR' },
+  { file: 'sisimai/email-domino-01.eml', label: 'bounce', note: 'Lotus Domino "DELIVERY FAILURE", plain text from Postmaster@' },
+  { file: 'sisimai/email-activehunter-01.eml', label: 'bounce', note: 'Active!Hunter DSN' },
+  { file: 'mailparser/delivery-status.eml', label: 'bounce', note: 'Amazon SES DSN' },
+  { file: 'mailparser/applequoted.eml', label: 'human' },
+  { file: 'mailparser/sparrow.eml', label: 'human' },
+  { file: 'mailparser/simple.eml', label: 'human' },
+  { file: 'mailparser/nested.eml', label: 'human' },
+] satisfies LabelledMail[]).map((m) => ({ ...m, file: path.join(publicDir, m.file) }));
