@@ -14,7 +14,7 @@ import { api, eventually, ledger, publishChannel, rfc822, tickets } from '../sup
  */
 let stack: TestStack;
 let dovecot: Dovecot;
-const USERS = ['desk1', 'desk2', 'desk3', 'desk4', 'desk5'].map((u) => ({ user: `${u}@example.com`, password: `${u}-secret` }));
+const USERS = ['desk1', 'desk2', 'desk3', 'desk4', 'desk5', 'desk6'].map((u) => ({ user: `${u}@example.com`, password: `${u}-secret` }));
 
 before(async () => {
   dovecot = await startDovecot({ users: USERS });
@@ -188,4 +188,77 @@ test('a UIDVALIDITY change makes the folder be read again without duplicating an
   assert.equal((await dovecot.list(u.user, 'INBOX')).length, 0);
   const records = await ledger(stack, channelId);
   assert.equal(records.length, 2);
+});
+
+test('the dry run shows every stage decision and the ticket a mail would make, with no side effects', async () => {
+  const u = USERS[0]!;
+  const created = await api<{ id: string }>(stack, 'POST', 'channels', channelInput(u, { name: 'Dry-run desk' }));
+  assert.equal(created.status, 201);
+  const channelId = created.body.id;
+  const eml = rfc822({ subject: 'Dock station [asset NB-0815] flickers', messageId: '<dry-1@client.example.org>', headers: { 'X-Priority': '1 (Highest)' } });
+  const res = await fetch(`${stack.baseUrl}/api/channels/${channelId}/dry-run`, {
+    method: 'POST',
+    headers: { 'x-functions-key': stack.adminKey, 'content-type': 'message/rfc822' },
+    body: eml,
+  });
+  assert.equal(res.status, 200);
+  const body = (await res.json()) as {
+    outcome: string;
+    targetFolder: string;
+    decision: { stages: { stage: string; result: { verdict: string } }[] };
+    ticket: { id: string; title: string; priority: string; requester: { address: string } };
+    classification: { kind: string };
+  };
+  assert.equal(body.outcome, 'created');
+  assert.equal(body.targetFolder, 'Processed');
+  assert.equal(body.classification.kind, 'human');
+  assert.deepEqual(body.decision.stages.map((s) => s.stage), ['exclusion-folder', 'sender-domain', 'machine-mail', 'field-mapping', 'attachment-policy']);
+  assert.equal(body.ticket.title, 'Dock station [asset NB-0815] flickers');
+  assert.equal(body.ticket.priority, 'high');
+  assert.equal(body.ticket.requester.address, 'alice@example.org');
+
+  // no side effects: no ticket, no ledger record
+  assert.equal((await tickets(stack, channelId)).length, 0);
+  assert.equal((await ledger(stack, channelId)).length, 0);
+
+  const auto = await fetch(`${stack.baseUrl}/api/channels/${channelId}/dry-run`, {
+    method: 'POST',
+    headers: { 'x-functions-key': stack.adminKey, 'content-type': 'message/rfc822' },
+    body: rfc822({ subject: 'Out of Office: back Monday', headers: { 'Auto-Submitted': 'auto-replied' } }),
+  });
+  const autoBody = (await auto.json()) as { outcome: string; decision: { code: string } };
+  assert.equal(autoBody.outcome, 'ignored');
+  assert.equal(autoBody.decision.code, 'AUTO_REPLY');
+
+  const wrongType = await fetch(`${stack.baseUrl}/api/channels/${channelId}/dry-run`, {
+    method: 'POST',
+    headers: { 'x-functions-key': stack.adminKey, 'content-type': 'application/json' },
+    body: '{}',
+  });
+  assert.equal(wrongType.status, 415);
+});
+
+test('a rejected mail can be retried after the admin fixes the cause: it becomes a ticket and leaves the fail folder', async () => {
+  const u = USERS[5]!;
+  const channelId = await publishChannel(stack, channelInput(u));
+  await stack.settle(30_000);
+  await dovecot.append(u.user, 'INBOX', rfc822({ from: 'carol@newpartner.test', subject: 'Onboarding laptops', messageId: '<onb-1@newpartner.test>' }));
+  await sync(channelId);
+  const [rejected] = await ledger(stack, channelId);
+  assert.equal(rejected?.outcome, 'rejected');
+  assert.equal((await dovecot.list(u.user, 'Failed')).length, 1);
+
+  const patched = await api(stack, 'PATCH', `channels/${channelId}`, { domains: { allowed: ['example.org', 'newpartner.test'] } });
+  assert.equal(patched.status, 200, JSON.stringify(patched.body));
+  const retried = await api(stack, 'POST', `channels/${channelId}/messages/${rejected!.id}/retry`);
+  assert.equal(retried.status, 202, JSON.stringify(retried.body));
+  await stack.settle(60_000);
+
+  const [after] = await ledger(stack, channelId);
+  assert.equal(after?.outcome, 'created');
+  assert.equal((await tickets(stack, channelId)).length, 1);
+  assert.equal((await dovecot.list(u.user, 'Failed')).length, 0);
+  assert.equal((await dovecot.list(u.user, 'Processed')).length, 1);
+  const one = await api<{ retries: number }>(stack, 'GET', `channels/${channelId}/messages/${rejected!.id}`);
+  assert.equal(one.body.retries, 1);
 });
