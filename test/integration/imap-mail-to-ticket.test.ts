@@ -14,7 +14,7 @@ import { api, eventually, ledger, publishChannel, rfc822, tickets } from '../sup
  */
 let stack: TestStack;
 let dovecot: Dovecot;
-const USERS = ['desk1', 'desk2', 'desk3', 'desk4', 'desk5', 'desk6'].map((u) => ({ user: `${u}@example.com`, password: `${u}-secret` }));
+const USERS = ['desk1', 'desk2', 'desk3', 'desk4', 'desk5', 'desk6', 'desk7', 'desk8'].map((u) => ({ user: `${u}@example.com`, password: `${u}-secret` }));
 
 before(async () => {
   dovecot = await startDovecot({ users: USERS });
@@ -261,4 +261,27 @@ test('a rejected mail can be retried after the admin fixes the cause: it becomes
   assert.equal((await dovecot.list(u.user, 'Processed')).length, 1);
   const one = await api<{ retries: number }>(stack, 'GET', `channels/${channelId}/messages/${rejected!.id}`);
   assert.equal(one.body.retries, 1);
+});
+
+test('connecting a mailbox full of old mail makes no tickets from it; importing since a chosen date is an explicit choice, flagged as imported', async () => {
+  const days = (n: number) => new Date(Date.now() - n * 24 * 3600 * 1000);
+  const [quiet, importing] = [USERS[6]!, USERS[7]!];
+  for (const u of [quiet, importing]) {
+    await dovecot.append(u.user, 'INBOX', rfc822({ subject: 'Ancient request', messageId: `<old-10-${u.user}>` }), [], days(10));
+    await dovecot.append(u.user, 'INBOX', rfc822({ subject: 'Recent request', messageId: `<old-2-${u.user}>` }), [], days(2));
+  }
+  const quietId = await publishChannel(stack, channelInput(quiet));
+  const importId = await publishChannel(stack, channelInput(importing, { import: { mode: 'since', since: days(5).toISOString() } }));
+  await stack.settle(30_000);
+  await dovecot.append(quiet.user, 'INBOX', rfc822({ subject: 'Fresh request', messageId: '<fresh-1@client.example.org>' }));
+  await sync(quietId);
+  await sync(importId);
+
+  assert.deepEqual((await tickets(stack, quietId)).map((t) => t.title), ['Fresh request'], 'only mail after publishing');
+  assert.equal((await dovecot.list(quiet.user, 'INBOX')).length, 2, 'old mail is left where it was');
+
+  assert.deepEqual((await tickets(stack, importId)).map((t) => t.title), ['Recent request'], 'mail since the chosen date, not before');
+  const [imported] = await ledger(stack, importId);
+  assert.equal((imported as unknown as { imported: boolean }).imported, true);
+  assert.equal((await dovecot.list(importing.user, 'INBOX')).length, 1);
 });
