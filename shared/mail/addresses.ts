@@ -1,4 +1,5 @@
 import { parseAddressHeader, type AddressObject, type ParsedMail as MailparserMail } from 'mailparser';
+import { unfold } from './mime-headers';
 import type { Address } from './parsed-mail';
 
 /** Addresses as ParsedMail carries them: groups flattened, entries without an address dropped. */
@@ -22,7 +23,8 @@ export function addresses(header: AddressObject | AddressObject[] | undefined): 
  * kept verbatim rather than cut to its last word, which could be somebody else.
  */
 export function senderOf(parsed: MailparserMail, headers: Record<string, string>, warnings: string[]): Address | undefined {
-  const fromLines = (headers.from ?? '').split('\n').filter(Boolean);
+  // The raw lines: the decoded header text would already have cut a blank-containing address.
+  const fromLines = parsed.headerLines.filter((l) => l.key === 'from').map((l) => unfold(l.line.slice(l.line.indexOf(':') + 1))).filter(Boolean);
   const first = addresses(parsed.from)[0];
   if (first) {
     const bracketed = /<([^<>]*@[^<>]*)>\s*$/.exec(fromLines[0] ?? '')?.[1]?.trim();

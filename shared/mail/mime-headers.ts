@@ -7,10 +7,10 @@ import type { HeaderLines, Headers, HeaderValue } from 'mailparser';
  * The top-level header block as plain strings: `ParsedMail.headers`.
  *
  * Names are lower-cased; a repeated header is joined with "\n" in the order it
- * appeared. Unstructured values (Subject, X-…, Auto-Submitted, …) come from mailparser,
- * so RFC 2047 encoded words are already decoded; structured ones (addresses, dates,
- * Content-Type, List-*) keep their raw text, unfolded, because that is what an admin
- * and a header-matching rule expect to see.
+ * appeared. Unstructured values (Subject, X-…, Auto-Submitted, …) and the display
+ * address headers (From, To, Cc, Reply-To, Sender) come from mailparser, so RFC 2047
+ * encoded words are decoded; the rest (Return-Path, dates, Content-Type, List-*) keep
+ * their raw text, unfolded — the envelope's `<>` must stay visible.
  */
 export function headerRecord(lines: HeaderLines, parsed: Headers): Record<string, string> {
   const raw = new Map<string, string[]>();
@@ -23,7 +23,7 @@ export function headerRecord(lines: HeaderLines, parsed: Headers): Record<string
 
   const out: Record<string, string> = {};
   for (const [name, values] of raw) {
-    const decoded = decodedStrings(parsed.get(name));
+    const decoded = decodedStrings(parsed.get(name), displayAddressHeaders.has(name));
     // Use mailparser's decoded text only when it lines up with the raw occurrences;
     // for headers it keeps once (Subject, Message-ID) that is the first occurrence.
     const useDecoded = decoded !== undefined && (decoded.length === values.length || decoded.length === 1);
@@ -38,10 +38,16 @@ export function unfold(value: string): string {
   return value.replace(/\r?\n[ \t]+/g, ' ').replace(/\r?\n/g, ' ').trim();
 }
 
-function decodedStrings(value: HeaderValue | undefined): string[] | undefined {
-  if (typeof value === 'string') return [value.trim()];
-  if (Array.isArray(value) && value.every((v): v is string => typeof v === 'string')) return value.map((v) => v.trim());
-  return undefined;
+const displayAddressHeaders = new Set(['from', 'to', 'cc', 'bcc', 'reply-to', 'sender']);
+
+function decodedStrings(value: HeaderValue | undefined, isDisplayAddress: boolean): string[] | undefined {
+  const one = (v: unknown): string | undefined => {
+    if (typeof v === 'string') return v.trim();
+    if (isDisplayAddress && v && typeof v === 'object' && 'text' in v && typeof v.text === 'string') return v.text.trim();
+    return undefined;
+  };
+  const list = Array.isArray(value) ? value.map(one) : [one(value)];
+  return list.every((v): v is string => v !== undefined) && list.length > 0 ? list : undefined;
 }
 
 /** Line breaks inside a decoded subject (`=?UTF-8?B?DQo…?=`) are not part of it. */
