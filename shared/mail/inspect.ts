@@ -26,7 +26,8 @@ export const usage = `usage: mail-channel inspect FILE... | -  [--channel channe
 
   FILE            a raw RFC 822 message (.eml, .box); a directory inspects the files in it
   -               read one message from stdin
-  --channel F     also print the decision this channel would take (ChannelInput or ChannelRecord JSON)
+  --channel F     also print the decision this channel would take (channel JSON as written, as
+                  the admin API returns it, or as stored)
   --template F    the ticket template to map onto (default: the built-in template the channel names)
 `;
 
@@ -187,14 +188,15 @@ async function* inputs(names: readonly string[], stdin: Readable): AsyncGenerato
 }
 
 /**
- * A channel file as an admin writes it (`ChannelInput`) or as it is stored
- * (`ChannelRecord`). Secrets in an input file are dropped: the dry run never needs them.
+ * A channel file as an admin writes it (`ChannelInput`), as the admin API returns it
+ * (`ChannelView`, secrets as `{ isSet }`) or as it is stored (`ChannelRecord`). Secrets
+ * are dropped: the dry run never needs them.
  */
 export async function loadChannel(file: string): Promise<ChannelRecord> {
   const json = await readJson(file, 'channel');
   const asRecord = ChannelRecord.safeParse(json);
   if (asRecord.success) return asRecord.data;
-  const asInput = ChannelInput.safeParse(json);
+  const asInput = ChannelInput.safeParse(withoutSecretStatus(json));
   if (!asInput.success) throw new Error(`${file}: not a valid channel: ${z.prettifyError(asInput.error)}`);
   const now = new Date().toISOString();
   return ChannelRecord.parse({
@@ -206,6 +208,22 @@ export async function loadChannel(file: string): Promise<ChannelRecord> {
     updatedAt: now,
     updatedBy: 'mail-channel inspect',
   });
+}
+
+/** A ChannelView's `{ isSet }` secret markers removed, so it reads as a ChannelInput. */
+function withoutSecretStatus(json: unknown): unknown {
+  const clean = (auth: unknown) => {
+    if (!auth || typeof auth !== 'object') return auth;
+    const out: Record<string, unknown> = { ...(auth as Record<string, unknown>) };
+    for (const key of ['password', 'clientSecret', 'refreshToken']) if (out[key] !== undefined && typeof out[key] !== 'string') delete out[key];
+    return out;
+  };
+  if (!json || typeof json !== 'object') return json;
+  const channel = json as { connection?: { auth?: unknown; smtp?: { auth?: unknown } } };
+  if (!channel.connection) return json;
+  const connection = { ...channel.connection, auth: clean(channel.connection.auth) };
+  if (connection.smtp) connection.smtp = { ...connection.smtp, auth: clean(connection.smtp.auth) };
+  return { ...channel, connection };
 }
 
 function withoutSecrets(input: ChannelInput): Record<string, unknown> {

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import { runInspect, type InspectedMail, type InspectFailure } from '../../../shared/mail/inspect';
+import { ledgerKey } from '../../../shared/pipeline/ledger-key';
 
 const root = path.resolve(__dirname, '../../..');
 const fixtures = path.join(root, 'test/fixtures/mail');
@@ -106,6 +107,27 @@ describe('mail-channel inspect --channel', () => {
     assert.equal(foreign!.decision?.decision.action, 'reject');
     assert.equal(foreign!.decision?.decision.action === 'reject' && foreign!.decision.decision.code, 'SENDER_DOMAIN_NOT_ALLOWED');
     assert.equal(foreign!.decision?.targetFolder, 'Failed');
+  });
+
+  test('the channel as the admin API returns it (secrets as { isSet }) works too', async () => {
+    const file = path.join(tmp, 'channel-view.json');
+    fs.writeFileSync(
+      file,
+      JSON.stringify({
+        id: 'ch-42',
+        status: 'published',
+        etag: '"1"',
+        name: 'IT support',
+        connection: { protocol: 'graph', username: 'support@example.com', auth: { type: 'oauth', tenantId: 't', clientId: 'c', clientSecret: { isSet: true } } },
+        ticketMapping: { templateId: 'it-support' },
+      }),
+    );
+    const { code, lines } = await inspect(['--channel', file, path.join(fixtures, 'own-loop.eml')]);
+    assert.equal(code, 0);
+    const looped = lines[0] as InspectedMail;
+    assert.equal(looped.classification.kind, 'loop');
+    assert.equal(looped.decision?.decision.action, 'ignore');
+    assert.equal(looped.decision?.ledgerKey, ledgerKey('ch-42', { messageId: looped.messageId }), 'the channel id of the file is used');
   });
 
   test('a channel file that is not a channel is refused with the field that is wrong', async () => {
