@@ -12,6 +12,7 @@ import { readChannelRecord } from '../store/channel-repository';
 import { NotFoundError } from '../store/errors';
 import { ledgerStats, listLedger, Outcome, readLedger } from '../store/ledger';
 import { getTemplate } from '../tickets/catalogue';
+import { readChannelState } from '../store/sync-state';
 
 /**
  * Admin operations on a channel's mail: the dry run, the ledger (each mail's fate),
@@ -105,8 +106,9 @@ export const retryMessageOperation: ApiOperation = async (req) => {
   return { status: 202, body: { key, status: 'queued', previousOutcome: entry.record.outcome } };
 };
 
-/** GET /api/channels/{id}/stats — counts per outcome, latency percentiles, failure reasons. */
+/** GET /api/channels/{id}/stats — counts per outcome, latency percentiles, failure reasons, and the last sync (with its error). */
 export const channelStatsOperation: ApiOperation = async (req) => {
   const channel = await channelOf(req.param('id'));
-  return { body: { channelId: channel.id, ...(await ledgerStats(channel.id)) } };
+  const [stats, sync] = await Promise.all([ledgerStats(channel.id), readChannelState(channel.id)]);
+  return { body: { channelId: channel.id, status: channel.status, sync: { lastRequestedAt: sync?.lastRequestedAt, lastSyncedAt: sync?.lastSyncedAt, lastError: sync?.lastError }, ...stats } };
 };

@@ -1,4 +1,5 @@
 import nodemailer from 'nodemailer';
+import { MAIL_CHANNEL_HEADER } from '../mail/classify';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport';
 import type { Auth, ChannelRecord } from '../config/channel';
 import { MailChannelError, PermanentError, TransientError } from '../errors';
@@ -47,7 +48,9 @@ export function createSmtpSender(channel: ChannelRecord, deps: SmtpDeps): MailSe
           inReplyTo: mail.inReplyTo,
           references: mail.references,
           messageId: mail.messageId,
-          headers: mail.headers,
+          // Every mail we send says it is ours and automatic: our own classifier drops it if
+          // it comes back (no loop), and other systems' autoresponders stay quiet (RFC 3834).
+          headers: { [MAIL_CHANNEL_HEADER]: channel.id, 'Auto-Submitted': 'auto-replied', 'X-Auto-Response-Suppress': 'All', ...mail.headers },
           attachments: mail.attachments?.map((a) => ({ filename: a.filename, content: a.content, contentType: a.contentType, cid: a.cid })),
         });
         return { messageId: info.messageId };

@@ -1,4 +1,4 @@
-import { header, hit, splitAddress, type Signal } from './signal';
+import { header, hit, isOwnList, splitAddress, type Signal } from './signal';
 
 /** Mailing-list headers: List-Id (RFC 2919), List-Unsubscribe, List-Post … (RFC 2369), ezmlm's Mailing-List. */
 const listHeaderNames: readonly (readonly [string, string])[] = [
@@ -17,7 +17,8 @@ const listEnvelope = /^(?:owner-.+|.+-owner|.+-bounces(?:\+.*)?)$/;
 
 export const listHeaders: Signal = {
   name: 'list-headers',
-  test: ({ mail }) => {
+  test: ({ mail, ownAddresses }) => {
+    if (isOwnList(mail, ownAddresses)) return undefined;
     for (const [name, label] of listHeaderNames) {
       const value = header(mail, name);
       if (value !== undefined) return hit('list', `${label}: ${value.length > 120 ? `${value.slice(0, 117)}...` : value}`);

@@ -1,4 +1,4 @@
-import { header, hit, type Signal } from './signal';
+import { header, hit, isOwnList, type Signal } from './signal';
 
 /**
  * `Precedence` (RFC 2076, non-standard but universal): `auto_reply` is an
@@ -6,13 +6,14 @@ import { header, hit, type Signal } from './signal';
  */
 export const precedence: Signal = {
   name: 'precedence',
-  test: ({ mail }) => {
+  test: ({ mail, ownAddresses }) => {
+    const ownList = isOwnList(mail, ownAddresses);
     for (const name of ['precedence', 'x-precedence']) {
       const value = header(mail, name)?.toLowerCase();
       if (!value) continue;
       const label = name === 'precedence' ? 'Precedence' : 'X-Precedence';
       if (/^auto[_-]?reply$/.test(value)) return hit('auto-reply', `${label}: ${value}`);
-      if (/^(?:bulk|list|junk)$/.test(value)) return hit('list', `${label}: ${value} (mass mail)`);
+      if (/^(?:bulk|list|junk)$/.test(value) && !ownList) return hit('list', `${label}: ${value} (mass mail)`);
     }
     return undefined;
   },

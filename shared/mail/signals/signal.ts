@@ -49,3 +49,19 @@ export function splitAddress(address: string | undefined): { local: string; doma
   if (at < 0) return { local: address.toLowerCase(), domain: '' };
   return { local: address.slice(0, at).toLowerCase(), domain: address.slice(at + 1).toLowerCase() };
 }
+
+/**
+ * A support address that is itself a group (Google Groups, Microsoft 365 groups, Mailman)
+ * stamps list headers (List-*, Precedence: list, Mailing-list) on every mail it relays:
+ * those mails are people writing to the service desk, not list traffic. The list is
+ * "ours" when its List-Post address, or its List-Id (`<local.domain>`, as Google Groups
+ * writes it), names one of the channel's own addresses (mailbox or reply-to).
+ */
+export function isOwnList(mail: ParsedMail, ownAddresses: readonly string[]): boolean {
+  if (ownAddresses.length === 0) return false;
+  const own = ownAddresses.map((a) => a.toLowerCase());
+  const post = /mailto:([^>?\s]+)/i.exec(header(mail, 'list-post') ?? '')?.[1]?.toLowerCase();
+  if (post && own.includes(post)) return true;
+  const id = /<([^>]+)>/.exec(header(mail, 'list-id') ?? '')?.[1]?.toLowerCase();
+  return id !== undefined && own.some((a) => a.replace('@', '.') === id);
+}

@@ -141,3 +141,15 @@ describe('out-of-office subjects', () => {
   const human = ['Automatic reply not working in Outlook', 'Out of office policy question', 'RE: Automatic replies for the team', 'Abwesenheitsvertretung im Juli', 'Fwd: Automatic reply: Invoice'];
   for (const subject of human) test(`"${subject}" is a person's subject`, () => assert.equal(kindOf(mailWith({}, { subject })), 'human'));
 });
+
+test('mail relayed by the service desk\'s own group address (Google Groups) is a person\'s mail, not list traffic', async () => {
+  const raw = Buffer.from(
+    'From: Dana <dana@customer.example>\r\nTo: support@company.example\r\nSubject: Cannot log in\r\nMessage-ID: <g1@customer.example>\r\n' +
+      'List-Id: <support.company.example>\r\nList-Post: <mailto:support@company.example>\r\nList-Unsubscribe: <mailto:googlegroups-manage+1+unsubscribe@googlegroups.com>\r\n' +
+      'Precedence: list\r\nMailing-list: list support@company.example; contact support+owners@company.example\r\n\r\nHelp please\r\n',
+  );
+  const mail = await parseMail(raw);
+  assert.equal(classifyMail(mail).kind, 'list', 'without knowing the group, it is list traffic');
+  const ours = classifyMail(mail, { ownAddresses: ['helpdesk@company.example', 'support@company.example'] });
+  assert.equal(ours.kind, 'human', `reasons: ${ours.reasons.join('; ')}`);
+});

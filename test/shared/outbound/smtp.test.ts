@@ -110,6 +110,7 @@ describe('SMTP sender', () => {
     assert.deepEqual(parsed.references, ['<original-0@client.example.org>', '<original-1@client.example.org>']);
     assert.equal(parsed.headers.get('auto-submitted'), 'auto-replied');
     assert.equal(parsed.headers.get('x-auto-response-suppress'), 'All');
+    assert.ok(parsed.headers.get('x-mailchannel-id'), 'our own stamp, so the classifier recognises the mail if it comes back');
     assert.equal(parsed.attachments.length, 1);
     assert.equal(parsed.attachments[0]!.filename, 'receipt.pdf');
     assert.ok(parsed.attachments[0]!.content.equals(attachment));
