@@ -49,6 +49,8 @@ export interface ProcessDeps {
   log(message: string, props?: Record<string, unknown>): void;
   /** Test-only crash points (see fault-injection.ts); undefined in production. */
   fault?: FaultHook;
+  /** Called once a mail's record is done (telemetry). */
+  onDone?(record: LedgerRecord): void;
 }
 
 export type ProcessResult =
@@ -236,7 +238,7 @@ async function finishMove(entry: LedgerWithEtag, ref: SourceRef, deps: ProcessDe
   }
   const doneAt = deps.now();
   const startedAt = Date.parse(r.timings.receivedAt ?? r.timings.enqueuedAt ?? r.timings.firstAttemptAt);
-  await deps.replaceLedger(
+  const done = await deps.replaceLedger(
     {
       ...r,
       state: 'done',
@@ -246,6 +248,7 @@ async function finishMove(entry: LedgerWithEtag, ref: SourceRef, deps: ProcessDe
     },
     entry.etag,
   );
+  deps.onDone?.(done.record);
   return { status: 'done', key: r.id, outcome: r.outcome ?? 'failed', ticketId: r.ticketId, movedTo: r.targetFolder };
 }
 

@@ -9,7 +9,7 @@ import { sameRef, settleCopy, sourceKeyOf, type ProcessDeps } from './process-ma
  * move it to the fail folder, so an admin sees it and can retry it once the cause
  * is fixed. A mail that finished after all (a late success) is left as it is.
  */
-export type FailureDeps = Pick<ProcessDeps, 'loadChannel' | 'openSource' | 'readLedger' | 'createLedger' | 'replaceLedger' | 'now' | 'log'>;
+export type FailureDeps = Pick<ProcessDeps, 'loadChannel' | 'openSource' | 'readLedger' | 'createLedger' | 'replaceLedger' | 'now' | 'log' | 'onDone'>;
 
 export type FailureResult = 'recorded' | 'already-done' | 'copy-left' | 'invalid-message' | 'channel-gone';
 
@@ -93,6 +93,7 @@ export async function recordFailure(body: unknown, deps: FailureDeps): Promise<F
   } finally {
     await source?.close().catch(() => undefined);
   }
+  deps.onDone?.(entry.record);
   deps.log('mail recorded as failed after poison', { key, channelId: channel.id });
   return 'recorded';
 }

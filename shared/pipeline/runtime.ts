@@ -11,6 +11,7 @@ import { createTicketDoc } from '../store/ticket-repository';
 import { getTemplate } from '../tickets/catalogue';
 import type { Attachment } from '../tickets/ticket';
 import { faultHookFromEnv } from './fault-injection';
+import { recordMailOutcome } from '../telemetry';
 import type { ProcessDeps } from './process-mail';
 import type { ScheduleDeps } from './schedule-sync';
 import type { SyncDeps } from './sync-mailbox';
@@ -71,6 +72,7 @@ export function processDeps(log: Log): ProcessDeps {
     now: () => new Date(),
     log,
     fault: faultHook,
+    onDone: (r) => recordMailOutcome({ channelId: r.channelId, protocol: r.source.protocol, outcome: r.outcome ?? 'failed', reasonCode: r.reasonCode, latencyMs: r.timings.latencyMs }),
   };
 }
 
