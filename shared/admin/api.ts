@@ -9,6 +9,7 @@ import {
   listChannels, getChannel, createChannel, replaceChannel, patchChannel, deleteChannel, publishChannel, pauseChannel, type ChangeContext,
 } from './channel-service';
 import { openApiDocument } from './openapi';
+import { ticketAttachmentOperation, withAttachmentLinks } from './attachments';
 import { syncChannelOperation, dryRunOperation, listMessagesOperation, getMessageOperation, retryMessageOperation, channelStatsOperation } from './mail-operations';
 import { adminRoutes, type AdminRouteKey } from './routes';
 
@@ -73,14 +74,16 @@ const operations: Record<AdminRouteKey, ApiOperation> = {
   },
   listTickets: async (req) => {
     const q = parseOrThrow(TicketsQuery, query(req));
-    return { body: { items: await listTickets(q) } };
+    return { body: { items: (await listTickets(q)).map(withAttachmentLinks) } };
   },
   getTicket: async (req) => {
     const id = req.param('id');
     const t = await getTicket(id);
     if (!t) throw new NotFoundError('ticket', id);
-    return { body: t };
+    return { body: withAttachmentLinks(t) };
   },
+  getTicketAttachment: ticketAttachmentOperation,
+  getNoteAttachment: ticketAttachmentOperation,
   syncChannel: syncChannelOperation,
   dryRun: dryRunOperation,
   listMessages: listMessagesOperation,

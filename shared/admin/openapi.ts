@@ -92,6 +92,8 @@ const spec: Record<AdminRouteKey, OperationSpec> = {
   getMessage: { ok: { status: 200, schema: 'Message' }, errors: [...auth, 404] },
   retryMessage: { ok: { status: 202 }, errors: [...auth, 404, 409] },
   channelStats: { ok: { status: 200 }, errors: [...auth, 404] },
+  getTicketAttachment: { ok: { status: 200 }, errors: [...auth, 404, 410] },
+  getNoteAttachment: { ok: { status: 200 }, errors: [...auth, 404, 410] },
   openApi: { ok: { status: 200 }, errors: [] },
 };
 
@@ -103,6 +105,7 @@ const ERROR_TEXT: Record<number, string> = {
   409: 'The change contradicts the current state (e.g. the template of a published channel)',
   412: 'If-Match does not match the current ETag: someone changed it since you read it',
   413: 'Body too large',
+  410: 'The attachment was blocked by policy and never stored (its reason is on the ticket)',
   415: 'Body is not JSON',
 };
 

@@ -35,6 +35,8 @@ export const adminRoutes = {
   getMessage: { name: 'adminGetMessage', method: 'GET', route: 'channels/{id}/messages/{key}', summary: 'One mail of the ledger, with every stage decision', admin: true },
   retryMessage: { name: 'adminRetryMessage', method: 'POST', route: 'channels/{id}/messages/{key}/retry', summary: 'Reprocess a mail from its stored raw MIME', admin: true },
   channelStats: { name: 'adminChannelStats', method: 'GET', route: 'channels/{id}/stats', summary: 'Monitoring: counts per outcome, latency percentiles, failure reasons', admin: true },
+  getTicketAttachment: { name: 'adminGetTicketAttachment', method: 'GET', route: 'tickets/{id}/attachments/{index}', summary: 'Download an attachment of a ticket (the n-th, from 0)', admin: true },
+  getNoteAttachment: { name: 'adminGetNoteAttachment', method: 'GET', route: 'tickets/{id}/notes/{noteId}/attachments/{index}', summary: 'Download an attachment of a note (the n-th, from 0)', admin: true },
   openApi: { name: 'adminOpenApi', method: 'GET', route: 'openapi.json', summary: 'This API as OpenAPI 3.1', admin: false },
 } as const satisfies Record<string, RouteDef>;
 

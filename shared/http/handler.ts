@@ -37,6 +37,8 @@ export interface AnonymousCaller {
 export interface ApiResult {
   status?: number;
   body?: unknown;
+  /** A non-JSON body (e.g. an attachment download); its content type goes in `headers`. */
+  rawBody?: Buffer;
   /** Sent as the ETag header (quoted if it is not already). */
   etag?: string;
   headers?: Record<string, string>;
@@ -92,7 +94,7 @@ async function run(operation: ApiOperation, request: HttpRequest, context: Invoc
     return {
       status: result.status ?? 200,
       headers: { ...BASE_HEADERS, ...(result.etag ? { etag: quoteEtag(result.etag) } : {}), ...result.headers },
-      ...(result.body !== undefined ? { jsonBody: result.body } : {}),
+      ...(result.rawBody !== undefined ? { body: result.rawBody } : result.body !== undefined ? { jsonBody: result.body } : {}),
     };
   } catch (err) {
     return errorResponse(err, context, secrets);

@@ -14,7 +14,7 @@ import { api, eventually, ledger, publishChannel, rfc822, tickets } from '../sup
  */
 let stack: TestStack;
 let dovecot: Dovecot;
-const USERS = ['desk1', 'desk2', 'desk3', 'desk4', 'desk5', 'desk6', 'desk7', 'desk8'].map((u) => ({ user: `${u}@example.com`, password: `${u}-secret` }));
+const USERS = ['desk1', 'desk2', 'desk3', 'desk4', 'desk5', 'desk6', 'desk7', 'desk8', 'desk9'].map((u) => ({ user: `${u}@example.com`, password: `${u}-secret` }));
 
 before(async () => {
   dovecot = await startDovecot({ users: USERS });
@@ -284,4 +284,44 @@ test('connecting a mailbox full of old mail makes no tickets from it; importing 
   const [imported] = await ledger(stack, importId);
   assert.equal((imported as unknown as { imported: boolean }).imported, true);
   assert.equal((await dovecot.list(importing.user, 'INBOX')).length, 1);
+});
+
+test('attachments are stored with the ticket and downloadable from its link; a blocked type is listed with its reason and not stored', async () => {
+  const u = USERS[8]!;
+  const channelId = await publishChannel(stack, channelInput(u));
+  await stack.settle(30_000);
+  const pdf = Buffer.concat([Buffer.from('%PDF-1.4\n'), Buffer.alloc(3000, 7)]);
+  const exe = Buffer.from('MZ fake executable');
+  const boundary = 'b1_attachments';
+  const raw = Buffer.from(
+    [
+      'From: Alice Example <alice@example.org>', 'To: desk@example.com', 'Subject: Invoice and tool', 'Message-ID: <att-1@client.example.org>',
+      'MIME-Version: 1.0', `Content-Type: multipart/mixed; boundary="${boundary}"`, '',
+      `--${boundary}`, 'Content-Type: text/plain; charset=utf-8', '', 'See attached.', '',
+      `--${boundary}`, 'Content-Type: application/pdf; name="invoice.pdf"', 'Content-Disposition: attachment; filename="invoice.pdf"', 'Content-Transfer-Encoding: base64', '', pdf.toString('base64'), '',
+      `--${boundary}`, 'Content-Type: application/octet-stream; name="tool.exe"', 'Content-Disposition: attachment; filename="tool.exe"', 'Content-Transfer-Encoding: base64', '', exe.toString('base64'), '',
+      `--${boundary}--`, '',
+    ].join('\r\n'),
+  );
+  await dovecot.append(u.user, 'INBOX', raw);
+  await sync(channelId);
+
+  const [ticket] = (await api<{ items: { id: string; attachments: { filename: string; href?: string; blocked?: string; size: number }[] }[] }>(stack, 'GET', `tickets?channelId=${channelId}`)).body.items;
+  assert.ok(ticket, 'one ticket');
+  const [inv, tool] = ticket.attachments;
+  assert.equal(inv?.filename, 'invoice.pdf');
+  assert.equal(inv?.size, pdf.length);
+  assert.ok(inv?.href, 'a stored attachment has a link');
+  const download = await fetch(`${stack.baseUrl}${inv.href}`, { headers: { 'x-functions-key': stack.adminKey } });
+  assert.equal(download.status, 200);
+  assert.equal(download.headers.get('content-type'), 'application/pdf');
+  assert.match(download.headers.get('content-disposition') ?? '', /^attachment; filename\*=UTF-8''invoice\.pdf/);
+  assert.ok(Buffer.from(await download.arrayBuffer()).equals(pdf), 'the same bytes come back');
+  assert.equal(tool?.filename, 'tool.exe');
+  assert.match(tool?.blocked ?? '', /\.exe is blocked/);
+  assert.equal(tool?.href, undefined);
+  const blocked = await fetch(`${stack.baseUrl}/api/tickets/${ticket.id}/attachments/1`, { headers: { 'x-functions-key': stack.adminKey } });
+  assert.equal(blocked.status, 410);
+  const anonymous = await fetch(`${stack.baseUrl}${inv.href}`);
+  assert.equal(anonymous.status, 401);
 });
