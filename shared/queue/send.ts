@@ -2,6 +2,7 @@ import { QueueClient, QueueServiceClient } from '@azure/storage-queue';
 import { DefaultAzureCredential } from '@azure/identity';
 import type { z } from 'zod';
 import { settings } from '../config/settings';
+import { ensureOnce } from '../ensure-once';
 
 /**
  * Sends zod-validated messages to storage queues, base64-encoded as the Functions
@@ -23,16 +24,11 @@ export function queueService(): QueueServiceClient {
   return service;
 }
 
-const ensured = new Map<string, Promise<unknown>>();
+const ensured = ensureOnce();
 
 export async function queueClient(name: string): Promise<QueueClient> {
   const q = queueService().getQueueClient(name);
-  if (!ensured.has(name)) {
-    const p = q.createIfNotExists();
-    ensured.set(name, p);
-    p.catch(() => ensured.delete(name));
-  }
-  await ensured.get(name);
+  await ensured.run(name, () => q.createIfNotExists());
   return q;
 }
 

@@ -2,6 +2,7 @@ import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
 import { DefaultAzureCredential } from '@azure/identity';
 import { settings } from '../config/settings';
 import { BlobContainers } from './containers';
+import { ensureOnce } from '../ensure-once';
 
 /**
  * Blob storage: the raw MIME of every mail (audit, retry, dry run) and attachments.
@@ -9,7 +10,7 @@ import { BlobContainers } from './containers';
  * their content hash, so a redelivery rewrites nothing.
  */
 let service: BlobServiceClient | undefined;
-const ensured = new Map<string, Promise<unknown>>();
+const ensured = ensureOnce();
 
 export function blobService(): BlobServiceClient {
   if (!service) {
@@ -24,12 +25,7 @@ export function blobService(): BlobServiceClient {
 
 async function blobContainer(name: string): Promise<ContainerClient> {
   const c = blobService().getContainerClient(name);
-  if (!ensured.has(name)) {
-    const p = c.createIfNotExists();
-    ensured.set(name, p);
-    p.catch(() => ensured.delete(name));
-  }
-  await ensured.get(name);
+  await ensured.run(name, () => c.createIfNotExists());
   return c;
 }
 
