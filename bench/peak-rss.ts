@@ -1,0 +1,107 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { startWorld, type World } from './env';
+import { fixed, mb, listCounts, ratio } from './format';
+import { channelSpec, deliverAll } from './mailbox';
+import { bigAttachmentMail, firstIndexOf, sampleMail, type SampleMail } from './mails';
+import type { Benchmark } from './benchmark';
+import type { MemoryReport } from './protocol';
+import { startWorker } from './worker-client';
+
+/**
+ * 3. Peak memory for one big mail: a fresh worker process is warmed up with two ordinary
+ * mails (one with a PDF, so every code path is loaded), its RSS is read after a full GC,
+ * then it processes one mail carrying a 25 MiB binary attachment (the attachment policy's
+ * maximum, so it is stored, not blocked). Its peak RSS (`resourceUsage().maxRSS`) is
+ * compared with the RSS before, and the increase with the raw mail's size.
+ *
+ * Baseline, in another fresh worker warmed up the same way: holding the same raw mail
+ * and running simpleParser over it — the memory no MIME pipeline built on mailparser avoids.
+ * A fresh process each, because a peak RSS never goes down.
+ */
+const ATTACHMENT_BYTES = 25 * 1024 * 1024;
+
+interface Peak {
+  before: MemoryReport;
+  after: MemoryReport;
+  increase: number;
+}
+
+const peakOf = (before: MemoryReport, after: MemoryReport): Peak => ({ before, after, increase: after.maxRssBytes - before.rssBytes });
+
+async function baselinePeak(world: World, big: SampleMail): Promise<Peak> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mail-channel-bench-rss-'));
+  const file = path.join(dir, 'big.eml');
+  fs.writeFileSync(file, big.raw);
+  const worker = await startWorker(world.workerEnv);
+  try {
+    await worker.call({ op: 'baseline', count: 10, concurrency: 1, tag: 'rss-base-warm', to: 'rss@contoso.example' });
+    const before = await worker.call({ op: 'memory' });
+    await worker.call({ op: 'parseFile', path: file });
+    return peakOf(before, await worker.call({ op: 'memory' }));
+  } finally {
+    await worker.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function pipelinePeak(world: World, big: SampleMail): Promise<Peak & { statuses: Record<string, number>; elapsedMs: number }> {
+  const mailbox = 'rss@contoso.example';
+  const channelId = 'bench-rss';
+  const worker = await startWorker(world.workerEnv);
+  try {
+    await worker.call({ op: 'setupChannel', channel: channelSpec(world.sim, channelId, mailbox) });
+    const warmup = [await sampleMail(firstIndexOf('plain'), { to: mailbox, tag: 'rss-warm' }), await sampleMail(firstIndexOf('pdf-200k'), { to: mailbox, tag: 'rss-warm' })];
+    await deliverAll(world.sim, mailbox, warmup);
+    await worker.call({ op: 'list', channelId });
+    const warm = await worker.call({ op: 'process', channelId, concurrency: 1 });
+    if (warm.failed > 0) throw new Error(`warm-up failed: ${warm.errors.join(' | ')}`);
+
+    await deliverAll(world.sim, mailbox, [big]);
+    const listed = await worker.call({ op: 'list', channelId });
+    if (listed.listed !== 1) throw new Error(`the sync listed ${listed.listed} mails, expected 1`);
+    const before = await worker.call({ op: 'memory' });
+    const res = await worker.call({ op: 'process', channelId, concurrency: 1 });
+    if (res.failed > 0) throw new Error(`processMail failed: ${res.errors.join(' | ')}`);
+    return { ...peakOf(before, await worker.call({ op: 'memory' })), statuses: res.statuses, elapsedMs: res.elapsedMs };
+  } finally {
+    await worker.stop();
+  }
+}
+
+export const peakRss: Benchmark = {
+  name: 'rss',
+  title: '3. Peak RSS for one mail with a 25 MiB attachment (fresh worker child processes)',
+  async run({ print }) {
+    const world = await startWorld();
+    try {
+      const big = await bigAttachmentMail(ATTACHMENT_BYTES, { to: 'rss@contoso.example', tag: 'rss' });
+      const raw = big.raw.length;
+      const pipeline = await pipelinePeak(world, big);
+      const baseline = await baselinePeak(world, big);
+      print(`raw mail ${mb(raw)} (attachment ${mb(ATTACHMENT_BYTES)}, base64 in the MIME); outcome ${listCounts(pipeline.statuses)} in ${fixed(pipeline.elapsedMs / 1000, 2)} s`);
+      print(
+        `pipeline: RSS after warm-up and GC ${mb(pipeline.before.rssBytes)}, peak while processing ${mb(pipeline.after.maxRssBytes)} → ` +
+          `increase ${mb(pipeline.increase)} = ${fixed(pipeline.increase / raw, 2)} × the raw mail size; RSS afterwards (after GC) ${mb(pipeline.after.rssBytes)}`,
+      );
+      print(
+        `baseline (raw mail in memory + simpleParser): RSS before ${mb(baseline.before.rssBytes)}, peak ${mb(baseline.after.maxRssBytes)} → ` +
+          `increase ${mb(baseline.increase)} = ${fixed(baseline.increase / raw, 2)} × the raw mail size`,
+      );
+      print(`ratio pipeline / baseline peak increase: ${fixed(ratio(pipeline.increase, baseline.increase), 2)}`);
+      for (const [name, p] of [['pipeline', pipeline], ['baseline', baseline]] as const) {
+        if (p.before.maxRssBytes >= p.after.maxRssBytes) print(`  note: the ${name} worker's peak was reached before the big mail (warm-up); its increase is a lower bound`);
+      }
+      return {
+        rawBytes: raw,
+        attachmentBytes: ATTACHMENT_BYTES,
+        pipeline: { rssBeforeBytes: pipeline.before.rssBytes, peakRssBytes: pipeline.after.maxRssBytes, rssAfterBytes: pipeline.after.rssBytes, peakIncreaseBytes: pipeline.increase, increaseOverRawSize: pipeline.increase / raw, statuses: pipeline.statuses },
+        baseline: { rssBeforeBytes: baseline.before.rssBytes, peakRssBytes: baseline.after.maxRssBytes, peakIncreaseBytes: baseline.increase, increaseOverRawSize: baseline.increase / raw },
+        ratio: ratio(pipeline.increase, baseline.increase),
+      };
+    } finally {
+      await world.stop();
+    }
+  },
+};

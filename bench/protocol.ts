@@ -1,0 +1,111 @@
+import { z } from 'zod';
+
+/**
+ * What the benchmark driver asks of its worker process (bench/worker.ts) over Node's IPC
+ * channel, and what the worker answers. Validated on both ends: a mismatch between the two
+ * sides names the field instead of producing a silently wrong figure.
+ */
+
+/** A published Graph channel on the simulator, as the worker stores it. */
+export const ChannelSpec = z.object({
+  id: z.string().min(1),
+  mailbox: z.string().min(1),
+  host: z.string().min(1),
+  port: z.number().int(),
+  tenantId: z.string().min(1),
+  clientId: z.string().min(1),
+  clientSecret: z.string().min(1),
+  tokenEndpoint: z.url(),
+});
+export type ChannelSpec = z.infer<typeof ChannelSpec>;
+
+export const Command = z.discriminatedUnion('op', [
+  /** Seeds the catalogue, stores the client secret in the secret store, creates the published channel record. */
+  z.object({ op: z.literal('setupChannel'), channel: ChannelSpec }),
+  /** The real syncMailbox; the listed mail is kept in the worker instead of being queued. */
+  z.object({ op: z.literal('list'), channelId: z.string() }),
+  /** processMail over the next `count` listed mails (all when absent), `concurrency` at a time. */
+  z.object({ op: z.literal('process'), channelId: z.string(), concurrency: z.number().int().min(1), count: z.number().int().min(1).optional(), timeDeps: z.boolean().default(false) }),
+  /** The baseline: simpleParser + a ledger-sized and a ticket-sized Cosmos upsert per mail. */
+  z.object({ op: z.literal('baseline'), count: z.number().int().min(1), concurrency: z.number().int().min(1), tag: z.string(), to: z.string() }),
+  /** The real syncMailbox with the real queue: listed mail goes to Azurite's mail-inbound queue. */
+  z.object({ op: z.literal('syncToQueue'), channelId: z.string() }),
+  /** Consumes mail-inbound like the Functions host: `parallel` messages in flight, retry on failure, poison after 5 dequeues. */
+  z.object({ op: z.literal('drainQueue'), expected: z.number().int().min(1), parallel: z.number().int().min(1) }),
+  /** What Cosmos holds for the channel: tickets (and whether any is doubled) and ledger states. */
+  z.object({ op: z.literal('verify'), channelId: z.string() }),
+  /** Reads a raw mail from a file and runs simpleParser over it (the memory baseline). */
+  z.object({ op: z.literal('parseFile'), path: z.string().min(1) }),
+  /** Memory after a full garbage collection, and the process's peak RSS so far. */
+  z.object({ op: z.literal('memory') }),
+]);
+export type Command = z.infer<typeof Command>;
+/** A command as the driver writes it (defaults may be left out). */
+export type CommandInput = z.input<typeof Command>;
+export type Op = Command['op'];
+
+const Counts = z.record(z.string(), z.number());
+
+export const ProcessReport = z.object({
+  mails: z.number(),
+  elapsedMs: z.number(),
+  /** `done:created`, `duplicate`, … per ProcessResult. */
+  statuses: Counts,
+  failed: z.number(),
+  errors: z.array(z.string()),
+  /** CPU time the worker process used meanwhile (user + system). */
+  cpuMs: z.number(),
+  /** Time spent inside each ProcessDeps function (summed over mails), when asked for. */
+  depMs: z.record(z.string(), z.object({ calls: z.number(), ms: z.number() })).optional(),
+});
+export type ProcessReport = z.infer<typeof ProcessReport>;
+
+export const DrainReport = z.object({
+  elapsedMs: z.number(),
+  processed: z.number(),
+  statuses: Counts,
+  failedAttempts: z.number(),
+  poisoned: z.number(),
+  errors: z.array(z.string()),
+});
+export type DrainReport = z.infer<typeof DrainReport>;
+
+export const VerifyReport = z.object({
+  tickets: z.number(),
+  distinctTicketIds: z.number(),
+  distinctMessageIds: z.number(),
+  ledgerRecords: z.number(),
+  ledgerStates: Counts,
+  ledgerOutcomes: Counts,
+});
+export type VerifyReport = z.infer<typeof VerifyReport>;
+
+export const MemoryReport = z.object({
+  rssBytes: z.number(),
+  maxRssBytes: z.number(),
+  heapUsedBytes: z.number(),
+  externalBytes: z.number(),
+  arrayBuffersBytes: z.number(),
+});
+export type MemoryReport = z.infer<typeof MemoryReport>;
+
+/** The answer's schema for each command. */
+export const Replies = {
+  setupChannel: z.object({ channelId: z.string() }),
+  list: z.object({ listed: z.number(), elapsedMs: z.number() }),
+  process: ProcessReport,
+  baseline: z.object({ mails: z.number(), elapsedMs: z.number(), bytes: z.number(), cpuMs: z.number() }),
+  syncToQueue: z.object({ listed: z.number(), elapsedMs: z.number() }),
+  drainQueue: DrainReport,
+  verify: VerifyReport,
+  parseFile: z.object({ bytes: z.number(), elapsedMs: z.number(), attachments: z.number() }),
+  memory: MemoryReport,
+} satisfies Record<Op, z.ZodType>;
+export type Reply<O extends Op> = z.infer<(typeof Replies)[O]>;
+
+/** The envelope on the wire. */
+export const Request = z.object({ id: z.number(), command: Command });
+export const Response = z.union([
+  z.object({ id: z.number(), ok: z.literal(true), result: z.unknown() }),
+  z.object({ id: z.number(), ok: z.literal(false), error: z.string() }),
+]);

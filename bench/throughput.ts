@@ -1,0 +1,136 @@
+import { cpuMs } from './cpu';
+import { startWorld, type World } from './env';
+import { perSecond, fixed, mb, ratio, seconds, listCounts } from './format';
+import { channelSpec, deliverAll } from './mailbox';
+import { MAIL_KINDS, sampleMails } from './mails';
+import type { Benchmark } from './benchmark';
+import type { ProcessReport } from './protocol';
+import { startWorker, type Worker } from './worker-client';
+
+/**
+ * 1. Pipeline throughput: N mails of the mix through the real syncMailbox + processMail
+ * with the real runtime deps, against Azurite, the Cosmos emulator and the Graph simulator
+ * (no latency), at concurrency 1 and 8 — against the baseline (simpleParser + a ledger-sized
+ * and a ticket-sized Cosmos upsert per mail) in the same worker, on the same emulators, at
+ * the same concurrency. The N mails are run in ROUNDS rounds, baseline and pipeline taking
+ * turns, so a slow moment of the shared machine hits both sides rather than one.
+ */
+const MAILS = 300;
+const ROUNDS = 3;
+const WARMUP = 20;
+const CONCURRENCIES = [1, 8];
+
+interface Side {
+  mails: number;
+  elapsedMs: number;
+  workerCpuMs: number;
+  emulatorCpuMs: number;
+}
+
+const emptySide = (): Side => ({ mails: 0, elapsedMs: 0, workerCpuMs: 0, emulatorCpuMs: 0 });
+
+/** Runs `fn` and adds its figures to `side`; emulator CPU = this process (Cosmos, Graph simulator) + Azurite. */
+async function measured<T extends { mails: number; elapsedMs: number; cpuMs: number }>(world: World, side: Side, fn: () => Promise<T>): Promise<T> {
+  const cpu0 = cpuMs([world.azurite.pid]);
+  const r = await fn();
+  side.emulatorCpuMs += cpuMs([world.azurite.pid]) - cpu0;
+  side.mails += r.mails;
+  side.elapsedMs += r.elapsedMs;
+  side.workerCpuMs += r.cpuMs;
+  return r;
+}
+
+async function atConcurrency(world: World, worker: Worker, concurrency: number, print: (line: string) => void): Promise<Record<string, unknown>> {
+  const mailbox = `throughput-c${concurrency}@contoso.example`;
+  const channelId = `bench-throughput-c${concurrency}`;
+  await worker.call({ op: 'setupChannel', channel: channelSpec(world.sim, channelId, mailbox) });
+
+  // warm-up, not measured: module loading, JIT, connections, container creation, folder ids
+  await deliverAll(world.sim, mailbox, await sampleMails(WARMUP, { to: mailbox, tag: `warm-c${concurrency}` }, 10_000));
+  await worker.call({ op: 'list', channelId });
+  await worker.call({ op: 'process', channelId, concurrency });
+  await worker.call({ op: 'baseline', count: WARMUP, concurrency, tag: `base-warm-c${concurrency}`, to: mailbox });
+
+  const pipeline = emptySide();
+  const baseline = emptySide();
+  const statuses: Record<string, number> = {};
+  const errors: string[] = [];
+  const depMs: NonNullable<ProcessReport['depMs']> = {};
+  let failed = 0;
+  let bytes = 0;
+  const perRound = Math.ceil(MAILS / ROUNDS);
+  for (let start = 0; start < MAILS; start += perRound) {
+    const count = Math.min(perRound, MAILS - start);
+    await measured(world, baseline, () => worker.call({ op: 'baseline', count, concurrency, tag: `base-c${concurrency}-${start}`, to: mailbox }));
+
+    const mails = await sampleMails(count, { to: mailbox, tag: `run-c${concurrency}` }, start);
+    bytes += mails.reduce((n, m) => n + m.raw.length, 0);
+    await deliverAll(world.sim, mailbox, mails);
+    const listing = await worker.call({ op: 'list', channelId });
+    if (listing.listed !== count) throw new Error(`the sync listed ${listing.listed} mails, expected ${count}`);
+    const r = await measured(world, pipeline, () => worker.call({ op: 'process', channelId, concurrency, timeDeps: concurrency === 1 }));
+    failed += r.failed;
+    errors.push(...r.errors);
+    for (const [k, v] of Object.entries(r.statuses)) statuses[k] = (statuses[k] ?? 0) + v;
+    for (const [k, v] of Object.entries(r.depMs ?? {})) {
+      const t = (depMs[k] ??= { calls: 0, ms: 0 });
+      t.calls += v.calls;
+      t.ms += v.ms;
+    }
+  }
+  const check = await worker.call({ op: 'verify', channelId });
+
+  const pipelineRate = perSecond(pipeline.mails, pipeline.elapsedMs);
+  const baselineRate = perSecond(baseline.mails, baseline.elapsedMs);
+  print(
+    `concurrency ${concurrency}: pipeline ${fixed(pipelineRate)} mails/s (${pipeline.mails} in ${seconds(pipeline.elapsedMs)}, ${mb(bytes)}), ` +
+      `baseline ${fixed(baselineRate)} mails/s (${seconds(baseline.elapsedMs)}) → ratio pipeline/baseline ${fixed(ratio(pipelineRate, baselineRate), 2)}`,
+  );
+  print(
+    `  outcomes: ${listCounts(statuses)}; failed ${failed}; tickets in Cosmos for the channel ${check.tickets} (${WARMUP} warm-up + ${MAILS})` +
+      `${errors.length ? `; errors: ${errors.slice(0, 3).join(' | ')}` : ''}`,
+  );
+  print(
+    `  CPU per mail: pipeline worker ${fixed(pipeline.workerCpuMs / pipeline.mails, 2)} ms + emulators ${fixed(pipeline.emulatorCpuMs / pipeline.mails, 2)} ms; ` +
+      `baseline worker ${fixed(baseline.workerCpuMs / baseline.mails, 2)} ms + emulators ${fixed(baseline.emulatorCpuMs / baseline.mails, 2)} ms (2 cores shared by all)`,
+  );
+  if (Object.keys(depMs).length > 0) {
+    const parts = Object.entries(depMs)
+      .filter(([, t]) => t.ms >= pipeline.elapsedMs / 200)
+      .sort(([, a], [, b]) => b.ms - a.ms)
+      .map(([name, t]) => `${name} ${fixed((100 * t.ms) / pipeline.elapsedMs, 0)}%`);
+    print(`  where the wall time goes at concurrency 1: ${parts.join(', ')} (the rest: the pipeline's own code)`);
+  }
+  const side = (s: Side, rate: number) => ({ mailsPerSecond: rate, mails: s.mails, elapsedMs: s.elapsedMs, workerCpuMsPerMail: s.workerCpuMs / s.mails, emulatorCpuMsPerMail: s.emulatorCpuMs / s.mails });
+  return {
+    concurrency,
+    mails: MAILS,
+    bytes,
+    pipeline: { ...side(pipeline, pipelineRate), statuses, failed, ...(Object.keys(depMs).length ? { depMs } : {}) },
+    baseline: side(baseline, baselineRate),
+    ratio: ratio(pipelineRate, baselineRate),
+    ticketsInCosmos: check.tickets,
+  };
+}
+
+export const throughput: Benchmark = {
+  name: 'throughput',
+  title: `1. Pipeline throughput: ${MAILS} mails, concurrency ${CONCURRENCIES.join(' and ')}, against the baseline`,
+  async run({ print }) {
+    const world = await startWorld();
+    const worker = await startWorker(world.workerEnv);
+    try {
+      const sample = await sampleMails(10, { to: 'x@contoso.example', tag: 'mix' });
+      print(
+        `mix of every 10 mails: ${MAIL_KINDS.map((k) => `${sample.filter((m) => m.kind === k).length} ${k}`).join(', ')}; ` +
+          `Graph simulator without latency; ${ROUNDS} rounds, baseline and pipeline taking turns`,
+      );
+      const runs: Record<string, unknown>[] = [];
+      for (const concurrency of CONCURRENCIES) runs.push(await atConcurrency(world, worker, concurrency, print));
+      return { runs };
+    } finally {
+      await worker.stop();
+      await world.stop();
+    }
+  },
+};
