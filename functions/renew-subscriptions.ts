@@ -1,0 +1,18 @@
+import { app } from '@azure/functions';
+import { runSubscriptionMaintenance } from '../shared/notifications/runtime';
+
+/**
+ * Every minute: every published Graph channel's read folders have a live change
+ * subscription — created when missing, renewed a day before expiry or when Graph asked
+ * (reauthorizationRequired), recreated when Graph removed it — and subscriptions of
+ * paused, deleted or no-longer-Graph channels are deleted. Most runs do no Graph call at
+ * all (two small Cosmos queries); running every minute is what lets a lifecycle event be
+ * answered within a minute without a Graph call in the notification handler.
+ * Without PUBLIC_BASE_URL (local dev) it does nothing: polling still reads the mailboxes.
+ */
+app.timer('renewSubscriptions', {
+  schedule: '0 * * * * *',
+  handler: async (_timer, context) => {
+    await runSubscriptionMaintenance(context);
+  },
+});

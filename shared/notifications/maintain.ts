@@ -1,0 +1,228 @@
+import type { ChannelRecord } from '../config/channel';
+import { MailChannelError, PermanentError, isTransient } from '../errors';
+import type { GraphSubscription, SubscriptionRequest } from '../sources/graph-subscriptions';
+import { hashClientState, newClientState } from './client-state';
+import { SUBSCRIPTION_LIFETIME_MS, backoffMs, planSubscriptions, subscriptionTarget, type SubscriptionAction } from './plan';
+import { subscriptionRecordId, type StoredSubscription, type SubscriptionRecord } from './subscription-record';
+import type { SubscriptionStore } from './subscription-store';
+import { notificationUrls, type NotificationUrls } from './urls';
+
+/**
+ * The renewSubscriptions run: carry out the plan (plan.ts) against Graph and the store.
+ *
+ * Safe to run concurrently and to repeat: a (re)creation is claimed first — create of the
+ * record's deterministic id, or an ETag-guarded replace — and a run that loses the claim
+ * leaves the folder to the winner. The new subscription replaces the old one in one
+ * guarded write; the old one is deleted at Graph only after that. A run that loses its
+ * claim after subscribing (it was slower than the claim TTL) deletes what it made.
+ * Failures are recorded on the record and retried with backoff; one channel's trouble
+ * never stops the others.
+ */
+export interface GraphSubscriptionClient {
+  create(req: SubscriptionRequest): Promise<GraphSubscription>;
+  renew(subscriptionId: string, expiresAt: Date): Promise<GraphSubscription>;
+  delete(subscriptionId: string): Promise<void>;
+}
+
+export interface MaintainDeps {
+  /** `PUBLIC_BASE_URL`; without it nothing is done (Graph could not reach us). */
+  publicBaseUrl: string | undefined;
+  listChannels(): Promise<ChannelRecord[]>;
+  store: SubscriptionStore;
+  /** Graph subscription calls with this channel's credentials. */
+  graphFor(channel: ChannelRecord): GraphSubscriptionClient;
+  now(): Date;
+  log(message: string, props?: Record<string, unknown>): void;
+}
+
+export type Outcome = 'established' | 'renewed' | 'deleted' | 'contended';
+
+export interface MaintainReport {
+  skipped?: string;
+  established: number;
+  renewed: number;
+  deleted: number;
+  /** Left to a concurrent run that held the record. */
+  contended: number;
+  failed: { channelId: string; folder: string; action: SubscriptionAction['kind']; code: string; message: string }[];
+}
+
+/** Graph calls at once across channels (each mailbox is further limited by the Graph limiter). */
+const PARALLELISM = 4;
+
+const iso = (d: Date | number) => new Date(d).toISOString();
+
+function errorOf(err: unknown): { code: string; message: string } {
+  if (err instanceof MailChannelError) return { code: err.code, message: err.message.slice(0, 500) };
+  return { code: 'INTERNAL', message: (err instanceof Error ? `${err.name}: ${err.message}` : String(err)).slice(0, 500) };
+}
+
+/** The record without the fields of an attempt in progress or a past failure. */
+function settled(record: SubscriptionRecord): SubscriptionRecord {
+  const { claimedAt: _c, requested: _r, lastError: _e, retryAt: _t, ...rest } = record;
+  return { ...rest, failures: 0 };
+}
+
+export async function maintainSubscriptions(deps: MaintainDeps): Promise<MaintainReport> {
+  const report: MaintainReport = { established: 0, renewed: 0, deleted: 0, contended: 0, failed: [] };
+  if (!deps.publicBaseUrl) return { ...report, skipped: 'PUBLIC_BASE_URL is not set: no change notifications; mailboxes are polled' };
+  const urls = notificationUrls(deps.publicBaseUrl);
+  const [channels, records] = await Promise.all([deps.listChannels(), deps.store.listAll()]);
+  const actions = planSubscriptions({ channels, records, notificationUrl: urls.notificationUrl, now: deps.now() });
+
+  const clients = new Map<string, GraphSubscriptionClient>();
+  const graphFor = (channel: ChannelRecord) => {
+    let c = clients.get(channel.id);
+    if (!c) clients.set(channel.id, (c = deps.graphFor(channel)));
+    return c;
+  };
+  const worker = new SubscriptionWorker(deps, urls, graphFor);
+
+  let next = 0;
+  const runNext = async (): Promise<void> => {
+    for (let a = actions[next++]; a; a = actions[next++]) {
+      try {
+        report[await worker.run(a)]++;
+      } catch (err) {
+        const folder = a.kind === 'establish' ? a.folder : a.current.record.folder;
+        const channelId = a.kind === 'delete' ? a.current.record.channelId : a.channel.id;
+        report.failed.push({ channelId, folder, action: a.kind, ...errorOf(err) });
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(PARALLELISM, actions.length) }, runNext));
+  return report;
+}
+
+class SubscriptionWorker {
+  constructor(
+    private readonly deps: MaintainDeps,
+    private readonly urls: NotificationUrls,
+    private readonly graphFor: (channel: ChannelRecord) => GraphSubscriptionClient,
+  ) {}
+
+  run(a: SubscriptionAction): Promise<Outcome> {
+    switch (a.kind) {
+      case 'establish':
+        return this.establish(a.channel, a.folder, a.current, a.why);
+      case 'renew':
+        return this.renew(a.channel, a.current, a.why);
+      case 'delete':
+        return this.delete(a.channel, a.current, a.why);
+    }
+  }
+
+  /** Claims the record, subscribes anew, stores the new subscription, then deletes the previous one. */
+  private async establish(channel: ChannelRecord, folder: string, current: StoredSubscription | undefined, why: string): Promise<Outcome> {
+    const now = this.deps.now();
+    const target = subscriptionTarget(channel) ?? '';
+    const claim = current
+      ? await this.deps.store.replace({ ...current.record, state: 'creating', claimedAt: iso(now), updatedAt: iso(now) }, current.etag)
+      : await this.deps.store.create({
+          id: subscriptionRecordId(folder),
+          channelId: channel.id,
+          kind: 'subscription',
+          folder,
+          state: 'creating',
+          target,
+          claimedAt: iso(now),
+          failures: 0,
+          updatedAt: iso(now),
+        });
+    if (!claim) return 'contended';
+
+    const previous = claim.record.subscriptionId;
+    const clientState = newClientState();
+    const graph = this.graphFor(channel);
+    let sub: GraphSubscription;
+    try {
+      sub = await graph.create({
+        folder,
+        ...this.urls,
+        clientState,
+        expiresAt: new Date(now.getTime() + SUBSCRIPTION_LIFETIME_MS),
+        changeType: 'created',
+      });
+    } catch (err) {
+      await this.recordFailure(claim, err, 'failed');
+      throw err;
+    }
+    const saved = await this.deps.store.replace(
+      {
+        ...settled(claim.record),
+        folder,
+        state: 'active',
+        subscriptionId: sub.id,
+        clientStateSha256: hashClientState(clientState),
+        expiresAt: iso(Date.parse(sub.expirationDateTime)),
+        notificationUrl: this.urls.notificationUrl,
+        target,
+        updatedAt: iso(this.deps.now()),
+      },
+      claim.etag,
+    );
+    if (!saved) {
+      // Our claim was taken over while we talked to Graph: the other run's subscription wins.
+      await graph.delete(sub.id).catch(() => undefined);
+      return 'contended';
+    }
+    this.deps.log('Graph subscription established', { channelId: channel.id, folder, subscriptionId: sub.id, expiresAt: saved.record.expiresAt, why });
+    if (previous && previous !== sub.id) {
+      // Its notifications are ignored from now on; deleting it just stops them sooner.
+      await graph.delete(previous).catch((err: unknown) =>
+        this.deps.log('the replaced Graph subscription could not be deleted; it expires by itself', { channelId: channel.id, folder, subscriptionId: previous, ...errorOf(err) }),
+      );
+    }
+    return 'established';
+  }
+
+  private async renew(channel: ChannelRecord, current: StoredSubscription & { record: { subscriptionId: string } }, why: string): Promise<Outcome> {
+    const now = this.deps.now();
+    let sub: GraphSubscription;
+    try {
+      sub = await this.graphFor(channel).renew(current.record.subscriptionId, new Date(now.getTime() + SUBSCRIPTION_LIFETIME_MS));
+    } catch (err) {
+      if (err instanceof PermanentError && err.code === 'GRAPH_NOT_FOUND') {
+        return this.establish(channel, current.record.folder, current, 'the subscription is gone at Graph');
+      }
+      await this.recordFailure(current, err, current.record.state);
+      throw err;
+    }
+    const expiresAt = iso(Date.parse(sub.expirationDateTime));
+    // A concurrent change (412) is fine: Graph has the new expiry; the next run reads it again.
+    await this.deps.store.replace({ ...settled(current.record), expiresAt, updatedAt: iso(this.deps.now()) }, current.etag);
+    this.deps.log('Graph subscription renewed', { channelId: channel.id, folder: current.record.folder, subscriptionId: sub.id, expiresAt, why });
+    return 'renewed';
+  }
+
+  private async delete(channel: ChannelRecord | undefined, current: StoredSubscription, why: string): Promise<Outcome> {
+    const { record } = current;
+    if (record.subscriptionId && channel) {
+      try {
+        await this.graphFor(channel).delete(record.subscriptionId);
+      } catch (err) {
+        if (isTransient(err)) {
+          await this.recordFailure(current, err, record.state);
+          throw err;
+        }
+        // Credentials refused or the like: nothing a retry changes. It expires by itself.
+        this.deps.log('Graph subscription could not be deleted; it expires by itself', { channelId: record.channelId, subscriptionId: record.subscriptionId, expiresAt: record.expiresAt, ...errorOf(err) });
+      }
+    } else if (record.subscriptionId) {
+      this.deps.log('Graph subscription forgotten without deleting it (no Graph credentials left); it expires by itself', { channelId: record.channelId, subscriptionId: record.subscriptionId, expiresAt: record.expiresAt });
+    }
+    if (!(await this.deps.store.remove(record, current.etag))) return 'contended';
+    this.deps.log('Graph subscription removed', { channelId: record.channelId, folder: record.folder, subscriptionId: record.subscriptionId, why });
+    return 'deleted';
+  }
+
+  /** Notes the failure on the record and when to try again (best effort: the record may have moved on). */
+  private async recordFailure(current: StoredSubscription, err: unknown, state: SubscriptionRecord['state']): Promise<void> {
+    const now = this.deps.now();
+    const failures = current.record.failures + 1;
+    const { claimedAt: _c, ...rest } = current.record;
+    await this.deps.store
+      .replace({ ...rest, state, failures, lastError: { ...errorOf(err), at: iso(now) }, retryAt: iso(now.getTime() + backoffMs(failures)), updatedAt: iso(now) }, current.etag)
+      .catch(() => undefined);
+  }
+}

@@ -1,0 +1,60 @@
+import type { InvocationContext } from '@azure/functions';
+import { settings } from '../config/settings';
+import { MailboxSyncMessage, QueueNames } from '../queue/contracts';
+import { sendQueueMessage } from '../queue/send';
+import { secretStore } from '../secrets';
+import { createGraphSubscriptions } from '../sources/graph-subscriptions';
+import { listChannelRecords } from '../store/channel-repository';
+import { maintainSubscriptions, type MaintainDeps, type MaintainReport } from './maintain';
+import type { ReceiveDeps } from './receive';
+import { requestSubscriptionAction } from './request-action';
+import { cosmosSubscriptionStore } from './subscription-store';
+
+/**
+ * The real I/O behind shared/notifications' seams: Cosmos (subscription records), the
+ * `mailbox-sync` queue, Graph with each channel's own credentials, the app settings.
+ */
+type Log = (message: string, props?: Record<string, unknown>) => void;
+
+const contextLog = (context: InvocationContext): Log => (m, p) => (p ? context.log(m, p) : context.log(m));
+
+export function receiveDeps(context: InvocationContext): ReceiveDeps {
+  const store = cosmosSubscriptionStore();
+  return {
+    findSubscription: (id) => store.findBySubscriptionId(id),
+    enqueueSync: (m) => sendQueueMessage(QueueNames.mailboxSync, MailboxSyncMessage, m),
+    requestAction: async (current, requested) => {
+      await requestSubscriptionAction(store, current, requested);
+    },
+    now: () => new Date(),
+    log: (m, p) => (p ? context.warn(m, p) : context.warn(m)),
+  };
+}
+
+export function maintainDeps(log: Log): MaintainDeps {
+  return {
+    publicBaseUrl: settings().PUBLIC_BASE_URL,
+    listChannels: async () => (await listChannelRecords()).map((s) => s.record),
+    store: cosmosSubscriptionStore(),
+    graphFor: (channel) => createGraphSubscriptions(channel, { getSecret: (ref) => secretStore().get(ref) }),
+    now: () => new Date(),
+    log,
+  };
+}
+
+let saidSkipped = false;
+
+/** One maintenance run, logged: what changed, what failed; "skipped" only the first time in a process. */
+export async function runSubscriptionMaintenance(context: InvocationContext): Promise<MaintainReport> {
+  const log = contextLog(context);
+  const report = await maintainSubscriptions(maintainDeps(log));
+  if (report.skipped) {
+    if (!saidSkipped) log(`Graph subscriptions: ${report.skipped}`);
+    saidSkipped = true;
+    return report;
+  }
+  const { established, renewed, deleted, contended, failed } = report;
+  if (established || renewed || deleted || contended) log('Graph subscriptions maintained', { established, renewed, deleted, contended });
+  for (const f of failed) context.error(`Graph subscription ${f.action} failed for channel ${f.channelId}, folder "${f.folder}": ${f.code} ${f.message}`);
+  return report;
+}
