@@ -177,7 +177,8 @@ async function main(): Promise<void> {
     const hostArgs = ['--import', 'tsx', cli, '--app-root', repoRoot, '--port', String(port), '--exit-with-parent'];
     if (override) hostArgs.push('--host-json-override', JSON.stringify(override));
     if (args.verbose) hostArgs.push('--verbose');
-    if (!env.PUBLIC_BASE_URL && port !== 0) env.PUBLIC_BASE_URL = `http://127.0.0.1:${port}`;
+    // No PUBLIC_BASE_URL by default: Microsoft Graph can only notify a public https URL, so
+    // locally the channels poll (set it, e.g. to a tunnel, to try change notifications).
     const spawnHost = (hostPort: number): ChildProcess => {
       const a = [...hostArgs];
       a[a.indexOf('--port') + 1] = String(hostPort);
