@@ -113,6 +113,26 @@ function cacheKey(auth: OAuthAuth, secret: string, opts: CredentialOptions): str
 }
 
 /**
+ * The process-wide credential of an app (created on first use). Sharing it shares its
+ * token cache: a mail source opened per mail asks the identity provider once per token
+ * lifetime, not once per mail.
+ */
+export function cachedTokenCredential(auth: OAuthAuth, secret: string, opts: CredentialOptions = {}): TokenCredential {
+  const key = cacheKey(auth, secret, opts);
+  let credential = credentials.get(key);
+  if (!credential) {
+    credential = createTokenCredential(auth, secret, opts);
+    credentials.set(key, credential);
+  }
+  return credential;
+}
+
+/** Forgets a cached credential (after the service refused its token), so the next use starts afresh. */
+export function forgetTokenCredential(auth: OAuthAuth, secret: string, opts: CredentialOptions = {}): void {
+  credentials.delete(cacheKey(auth, secret, opts));
+}
+
+/**
  * An access token for `scope` with the channel's app credentials — e.g. `OUTLOOK_APP_SCOPE`
  * for IMAP/SMTP XOAUTH2, `GRAPH_DEFAULT_SCOPE` for Graph. Tokens are cached until near expiry.
  * Throws `PermanentError` (bad or missing credentials) or `TransientError` (try again).
@@ -121,11 +141,7 @@ export async function getAccessToken(channelAuth: Auth, secrets: SecretLookup, s
   const auth = requireOAuth(channelAuth, 'an OAuth token');
   const secret = await readClientSecret(auth, secrets);
   const key = cacheKey(auth, secret, opts);
-  let credential = credentials.get(key);
-  if (!credential) {
-    credential = createTokenCredential(auth, secret, opts);
-    credentials.set(key, credential);
-  }
+  const credential = cachedTokenCredential(auth, secret, opts);
   try {
     const token = await credential.getToken(scope);
     if (!token) throw new TransientError('AUTH_UNAVAILABLE', 'the identity provider returned no token');

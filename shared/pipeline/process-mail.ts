@@ -10,6 +10,7 @@ import { decide, outcomeOf, targetFolder, type Decision, type TicketPlan } from 
 import { ledgerKey, ticketIdFor } from './ledger-key';
 import { rawBlobName } from '../store/blobs';
 import type { FaultHook } from './fault-injection';
+import type { MemoryBudget } from './memory-budget';
 
 /**
  * processMail: one mail from the `mail-inbound` queue to its outcome, exactly once.
@@ -49,6 +50,8 @@ export interface ProcessDeps {
   log(message: string, props?: Record<string, unknown>): void;
   /** Test-only crash points (see fault-injection.ts); undefined in production. */
   fault?: FaultHook;
+  /** Bounds the raw bytes processed at once in this process; none = unbounded. */
+  memory?: MemoryBudget;
   /** Called once a mail's record is done (telemetry). */
   onDone?(record: LedgerRecord): void;
 }
@@ -71,16 +74,36 @@ export async function processMail(msg: MailInboundMessage, deps: ProcessDeps): P
     deps.log('channel no longer exists; message dropped', { channelId: msg.channelId });
     return { status: 'channel-gone' };
   }
+  // Raw bytes, however obtained (fetched or from Blob), are counted against the process's
+  // memory budget until this mail is done (see memory-budget.ts).
+  const leases: (() => void)[] = [];
+  const hold = async (raw: Buffer): Promise<Buffer> => {
+    if (deps.memory) leases.push(await deps.memory.acquire(raw.length));
+    return raw;
+  };
+  const gated: ProcessDeps = { ...deps, getRawMail: async (name) => hold(await deps.getRawMail(name)) };
   let source: MailSource | undefined;
-  const openSource = async () => (source ??= await deps.openSource(channel));
+  const openSource = async () => (source ??= withHeldFetch(await deps.openSource(channel), hold));
   try {
-    return await run(msg, channel, deps, openSource);
+    return await run(msg, channel, gated, openSource);
   } catch (err) {
     await noteError(msg, channel.id, err, deps);
     throw err;
   } finally {
+    for (const release of leases) release();
     await source?.close().catch(() => undefined);
   }
+}
+
+/** The same source, with fetched bytes passed through `hold`. */
+function withHeldFetch(s: MailSource, hold: (raw: Buffer) => Promise<Buffer>): MailSource {
+  return {
+    listNew: (folder, cursor, options) => s.listNew(folder, cursor, options),
+    fetchRaw: async (ref) => hold(await s.fetchRaw(ref)),
+    move: (ref, target, options) => s.move(ref, target, options),
+    ensureFolders: (folders) => s.ensureFolders(folders),
+    close: () => s.close(),
+  };
 }
 
 async function run(msg: MailInboundMessage, channel: ChannelRecord, deps: ProcessDeps, openSource: () => Promise<MailSource>): Promise<ProcessResult> {
@@ -117,9 +140,10 @@ async function run(msg: MailInboundMessage, channel: ChannelRecord, deps: Proces
   const key = ledgerKey(channel.id, { messageId: parsed?.mail.messageId, rawSha256 });
   const rawBlob = await deps.putRawMail(channel.id, key, raw);
 
-  let entry = await deps.readLedger(channel.id, key);
-  if (entry?.record.state === 'done') return settleCopy(entry, msg.source, channel, deps, openSource);
-  if (entry) waitForFirstCopy(entry, msg.source);
+  // the listing's Message-ID usually is the parsed one: that record was read above already
+  const readAbove = msg.internetMessageId !== undefined && key === ledgerKey(channel.id, { messageId: msg.internetMessageId });
+  let entry = readAbove ? undefined : await deps.readLedger(channel.id, key);
+  let createdHere = false;
   if (!entry) {
     const now = deps.now().toISOString();
     const fresh: LedgerRecord = {
@@ -141,10 +165,15 @@ async function run(msg: MailInboundMessage, channel: ChannelRecord, deps: Proces
       timings: { receivedAt: msg.receivedAt, enqueuedAt: msg.enqueuedAt, firstAttemptAt: now },
       updatedAt: now,
     };
+    const created = await deps.createLedger(fresh);
+    createdHere = created !== undefined;
     // 409: another worker created it a moment ago; continue from what it stored
-    entry = (await deps.createLedger(fresh)) ?? (await deps.readLedger(channel.id, key));
+    entry = created ?? (await deps.readLedger(channel.id, key));
     if (!entry) throw new Error(`ledger record ${key} vanished while being created`);
-  } else {
+  }
+  if (!createdHere) {
+    if (entry.record.state === 'done') return settleCopy(entry, msg.source, channel, deps, openSource);
+    waitForFirstCopy(entry, msg.source);
     entry = await countAttempt(entry, deps);
   }
 

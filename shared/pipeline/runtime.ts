@@ -11,6 +11,7 @@ import { createTicketDoc } from '../store/ticket-repository';
 import { getTemplate } from '../tickets/catalogue';
 import type { Attachment } from '../tickets/ticket';
 import { faultHookFromEnv } from './fault-injection';
+import { processMemoryBudget } from './memory-budget';
 import { recordMailOutcome } from '../telemetry';
 import type { ProcessDeps } from './process-mail';
 import type { ScheduleDeps } from './schedule-sync';
@@ -72,6 +73,7 @@ export function processDeps(log: Log): ProcessDeps {
     now: () => new Date(),
     log,
     fault: faultHook,
+    memory: processMemoryBudget,
     onDone: (r) => recordMailOutcome({ channelId: r.channelId, protocol: r.source.protocol, outcome: r.outcome ?? 'failed', reasonCode: r.reasonCode, latencyMs: r.timings.latencyMs }),
   };
 }

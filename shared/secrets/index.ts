@@ -4,6 +4,7 @@ import { settings, type Settings } from '../config/settings';
 import type { SecretStore } from './secret-store';
 import { KeyVaultSecretStore } from './key-vault-store';
 import { LocalFileSecretStore } from './local-file-store';
+import { CachingSecretStore } from './caching-store';
 
 export type { SecretStore, SecretRef } from './secret-store';
 export { KeyVaultSecretStore } from './key-vault-store';
@@ -33,7 +34,7 @@ let current: SecretStore | undefined;
 
 /** The process-wide secret store, created from the settings on first use. */
 export function secretStore(): SecretStore {
-  current ??= createSecretStore(settings());
+  current ??= new CachingSecretStore(createSecretStore(settings()));
   return current;
 }
 

@@ -2,7 +2,7 @@ import type { TokenCredential } from '@azure/identity';
 import type { Client } from '@microsoft/microsoft-graph-client';
 import type { ChannelRecord } from '../config/channel';
 import { PermanentError } from '../errors';
-import { classifyTokenError, createTokenCredential, readClientSecret, requireOAuth, type SecretLookup } from '../auth/credential';
+import { classifyTokenError, cachedTokenCredential, forgetTokenCredential, readClientSecret, requireOAuth, type SecretLookup } from '../auth/credential';
 import { createGraphClient, graphScope, type GraphEndpoint } from '../auth/graph-client';
 import { graphStatus, toChannelError } from './graph-errors';
 import { mailboxGate, mailboxKey } from './graph-limiter';
@@ -44,12 +44,16 @@ export class GraphConnection {
     if (conn.tls === 'none') throw new PermanentError('GRAPH_CONFIG', 'connection.tls: Graph needs TLS ("implicit"); "none" cannot carry the token');
   }
 
+  private forgetCredential?: () => void;
+
   private async open(): Promise<{ credential: TokenCredential; client: Client }> {
     if (this.credential && this.client) return { credential: this.credential, client: this.client };
     const conn = this.channel.connection;
     const auth = requireOAuth(conn.auth, 'a Graph channel');
     const secret = await readClientSecret(auth, this.deps);
-    const credential = createTokenCredential(auth, secret, { ...(this.deps.trustedCaPem ? { trustedCaPem: this.deps.trustedCaPem } : {}) });
+    const credentialOptions = this.deps.trustedCaPem ? { trustedCaPem: this.deps.trustedCaPem } : {};
+    const credential = cachedTokenCredential(auth, secret, credentialOptions);
+    this.forgetCredential = () => forgetTokenCredential(auth, secret, credentialOptions);
     const client = createGraphClient({
       credential,
       endpoint: this.endpoint,
@@ -68,6 +72,7 @@ export class GraphConnection {
 
   /** Drops the credential (and its token cache): the next call gets a fresh token. */
   private reset(): void {
+    this.forgetCredential?.();
     this.credential = undefined;
     this.client = undefined;
   }

@@ -1,6 +1,5 @@
 import { metrics } from '@opentelemetry/api';
 import { DefaultAzureCredential } from '@azure/identity';
-import { useAzureMonitor } from 'applicationinsights';
 import { settings } from '../config/settings';
 
 /**
@@ -18,6 +17,9 @@ export function startTelemetry(): void {
   started = true;
   const connectionString = settings().APPLICATIONINSIGHTS_CONNECTION_STRING;
   if (!connectionString) return;
+  // loaded only when used: the SDK takes over a second to load, a cost for every cold start otherwise
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { useAzureMonitor } = require('applicationinsights') as typeof import('applicationinsights');
   useAzureMonitor({ azureMonitorExporterOptions: { connectionString, credential: new DefaultAzureCredential() } });
 }
 
