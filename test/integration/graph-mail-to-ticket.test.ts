@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { startTestStack, type TestStack } from '../support/stack';
 import { startGraphSimulator, type GraphSimulator } from '../support/graph-simulator';
+import { simulatorChannelInput } from '../support/graph-simulator/channel';
 import { api, ledger, publishChannel, rfc822, tickets } from '../support/mail-e2e';
 
 /**
@@ -30,28 +31,7 @@ after(async () => {
 });
 
 function channelInput(mailbox: string) {
-  return {
-    name: `Microsoft 365 ${mailbox}`,
-    connection: {
-      protocol: 'graph',
-      host: sim.host,
-      port: sim.port,
-      tls: 'implicit',
-      username: mailbox,
-      auth: {
-        type: 'oauth',
-        flow: 'clientCredentials',
-        tenantId: sim.app.tenantId,
-        clientId: sim.app.clientId,
-        clientSecret: sim.app.clientSecret,
-        tokenEndpoint: sim.tokenEndpoint(sim.app.tenantId),
-      },
-      settings: { retryCount: 3, backoffMs: 500, timeoutMs: 30_000 },
-    },
-    folders: { read: ['Inbox'], success: 'Processed', fail: 'Failed' },
-    domains: { allowed: ['example.org'] },
-    ticketMapping: { templateId: 'it-support' },
-  };
+  return simulatorChannelInput(sim, mailbox);
 }
 
 async function sync(channelId: string, fullResync = false): Promise<void> {

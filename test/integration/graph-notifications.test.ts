@@ -7,6 +7,7 @@ import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { startTestStack, type TestStack } from '../support/stack';
 import { startGraphSimulator, type GraphSimulator, type Subscription } from '../support/graph-simulator';
+import { simulatorChannelInput } from '../support/graph-simulator/channel';
 import { api, publishChannel, rfc822, tickets } from '../support/mail-e2e';
 
 /**
@@ -63,29 +64,7 @@ after(async () => {
 });
 
 function channelInput(mailbox: string) {
-  return {
-    name: `Microsoft 365 ${mailbox}`,
-    connection: {
-      protocol: 'graph',
-      host: sim.host,
-      port: sim.port,
-      tls: 'implicit',
-      username: mailbox,
-      pollIntervalSeconds: 86_400,
-      auth: {
-        type: 'oauth',
-        flow: 'clientCredentials',
-        tenantId: sim.app.tenantId,
-        clientId: sim.app.clientId,
-        clientSecret: sim.app.clientSecret,
-        tokenEndpoint: sim.tokenEndpoint(sim.app.tenantId),
-      },
-      settings: { retryCount: 3, backoffMs: 500, timeoutMs: 30_000 },
-    },
-    folders: { read: ['Inbox'], success: 'Processed', fail: 'Failed' },
-    domains: { allowed: ['example.org'] },
-    ticketMapping: { templateId: 'it-support' },
-  };
+  return simulatorChannelInput(sim, mailbox, { connection: { pollIntervalSeconds: 86_400 } });
 }
 
 const subscriptionsOf = (mailbox: string): Subscription[] => sim.subscriptions().filter((s) => s.mailbox === mailbox);

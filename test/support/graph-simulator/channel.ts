@@ -83,3 +83,34 @@ export function testMail(opts: { subject?: string; from?: string; to?: string; b
     '',
   ].join('\r\n');
 }
+
+/**
+ * The admin-API body (ChannelInput) of a Graph channel for `mailbox` on the simulator, as
+ * an admin would POST it: the client secret in clear (write-only), the simulator's token
+ * endpoint. `connection` fields in `over.connection` are merged in.
+ */
+export function simulatorChannelInput(sim: GraphSimulator, mailbox: string, over: { connection?: Record<string, unknown> } = {}) {
+  return {
+    name: `Microsoft 365 ${mailbox}`,
+    connection: {
+      protocol: 'graph',
+      host: sim.host,
+      port: sim.port,
+      tls: 'implicit',
+      username: mailbox,
+      auth: {
+        type: 'oauth',
+        flow: 'clientCredentials',
+        tenantId: sim.app.tenantId,
+        clientId: sim.app.clientId,
+        clientSecret: sim.app.clientSecret,
+        tokenEndpoint: sim.tokenEndpoint(sim.app.tenantId),
+      },
+      settings: { retryCount: 3, backoffMs: 500, timeoutMs: 30_000 },
+      ...over.connection,
+    },
+    folders: { read: ['Inbox'], success: 'Processed', fail: 'Failed' },
+    domains: { allowed: ['example.org'] },
+    ticketMapping: { templateId: 'it-support' },
+  };
+}
