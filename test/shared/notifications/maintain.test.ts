@@ -98,7 +98,10 @@ describe('keeping Graph subscriptions alive (Cosmos emulator)', () => {
     const reports = await Promise.all([1, 2, 3].map(() => maintainSubscriptions(deps(graph, [ch]))));
     assert.equal(graph.count('create'), 2, 'one subscription per folder');
     assert.equal(reports.reduce((n, r) => n + r.established, 0), 2);
-    assert.equal(reports.reduce((n, r) => n + r.contended, 0), 4);
+    // the other runs either lost the claim (contended) or, starting later, found the folder
+    // subscribed already (nothing to do): never a second subscription, never a failure
+    assert.ok(reports.reduce((n, r) => n + r.contended, 0) <= 4);
+    assert.deepEqual(reports.flatMap((r) => r.failed), []);
 
     const inbox = await recordOf('concurrent');
     assert.equal(inbox?.state, 'active');
