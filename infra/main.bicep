@@ -34,6 +34,10 @@ param principalType string = 'User'
 @description('Client id of the Entra app registration for admin sign-in (App Service Authentication). Empty: built-in authentication stays off.')
 param entraClientId string = ''
 
+@secure()
+@description('Admin API key for scripts (azd env set ADMIN_API_KEY <32+ random characters>); kept in Key Vault. Empty: admins sign in through Entra ID (entraClientId) only.')
+param adminApiKey string = ''
+
 @allowed([
   '20'
   '22'
@@ -151,6 +155,7 @@ module keyVault 'app/keyvault.bicep' = {
     name: '${abbrs.keyVaultVaults}${resourceToken}'
     location: location
     tags: tags
+    adminApiKey: adminApiKey
   }
 }
 
@@ -170,7 +175,7 @@ module api 'app/api.bicep' = {
     // Exactly what shared/config/settings.ts reads, plus the two the Functions host reads
     // for identity-based storage and App Insights. PUBLIC_BASE_URL is added in api.bicep,
     // where the site's host name is known.
-    appSettings: {
+    appSettings: union({
       AzureWebJobsStorage__credential: 'managedidentity'
       AzureWebJobsStorage__blobServiceUri: storage.outputs.blobEndpoint
       AzureWebJobsStorage__queueServiceUri: storage.outputs.queueEndpoint
@@ -180,7 +185,10 @@ module api 'app/api.bicep' = {
       APPLICATIONINSIGHTS_CONNECTION_STRING: monitoring.outputs.connectionString
       // Telemetry is sent with the app's identity (App Insights has local auth off).
       APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'Authorization=AAD'
-    }
+    }, empty(adminApiKey) ? {} : {
+      // a Key Vault reference, resolved by the platform with the app's identity
+      ADMIN_API_KEY: '@Microsoft.KeyVault(SecretUri=${keyVault.outputs.adminApiKeySecretUri})'
+    })
   }
 }
 

@@ -31,11 +31,20 @@ function moduleParam(moduleName: string, param: string): Node {
   return value;
 }
 
+/**
+ * The object literals of an app-settings expression: the object itself, or every object
+ * inside `union(...)`, including both branches of a conditional (`cond ? {} : {...}`).
+ */
+function objectParts(node: Node): Node[] {
+  if (node.type === 'object') return [node];
+  return node.namedChildren.flatMap((c) => objectParts(c));
+}
+
 /** Keys of the app settings the Function App gets: main.bicep's appSettings and what api.bicep adds. */
 function provisionedAppSettings(): Map<string, Node> {
   const out = new Map<string, Node>();
   const fromMain = moduleParam('api', 'appSettings');
-  for (const p of properties(fromMain)) out.set(p.key, p.value);
+  for (const part of objectParts(fromMain)) for (const p of properties(part)) out.set(p.key, p.value);
 
   const [config] = resourcesOfType(bicep('app/api.bicep'), 'Microsoft.Web/sites/config')
     .filter((r) => literal(prop(r.body, 'name') as Node) === 'appsettings');
@@ -148,7 +157,6 @@ const NEVER_IN_AZURE = [
   'AzureWebJobsStorage', // a connection string with the account key
   'AzureWebJobsStorage__clientId', // only for a user-assigned identity; the app uses its system one
   'COSMOS_KEY',
-  'ADMIN_API_KEY',
   'LOCAL_SECRETS_FILE',
   'LOCAL_SECRETS_KEY',
   // Flex Consumption rejects these; it takes runtime and package from functionAppConfig.
@@ -171,6 +179,10 @@ test('the Function App gets every setting the code needs in Azure, and no key or
     assert.ok(settings.has(key), `app setting ${key} is not provisioned`);
   }
   for (const key of NEVER_IN_AZURE) assert.ok(!settings.has(key), `app setting ${key} must not be set in Azure`);
+  // the optional admin key for scripts is only ever a Key Vault reference, never a value
+  const adminKey = settings.get('ADMIN_API_KEY');
+  assert.ok(adminKey, 'ADMIN_API_KEY is provisioned when the adminApiKey parameter is given');
+  assert.match(adminKey.text, /^'@Microsoft\.KeyVault\(SecretUri=/, 'ADMIN_API_KEY is a Key Vault reference');
   for (const [key, value] of Object.entries(READ_BY_HOST)) {
     assert.equal(literal(settings.get(key) as Node), value, key);
   }
@@ -298,7 +310,7 @@ test('azd gets the outputs it needs to deploy and to debug locally', () => {
     assert.ok(names.includes(o), `output ${o}`);
   }
   // Every module input main.bicep names is a literal or an expression Bicep can resolve; none is left empty.
-  for (const p of properties(moduleParam('api', 'appSettings'))) {
+  for (const p of objectParts(moduleParam('api', 'appSettings')).flatMap((o) => properties(o))) {
     const v = literal(p.value);
     assert.ok(v instanceof Expr ? v.text.length > 0 : typeof v === 'string' && v.length > 0, p.key);
   }
