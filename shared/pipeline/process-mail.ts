@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { ZodError } from 'zod';
 import type { ChannelRecord } from '../config/channel';
 import { PermanentError, TransientError } from '../errors';
 import type { Classification, ParsedMail } from '../mail/parsed-mail';
@@ -229,16 +230,23 @@ async function decideAndStore(
       const content = parsed.attachmentContents.get(a.sha256);
       if (content) blobs.set(a.sha256, await deps.putAttachment(a.sha256, content, a.contentType));
     }
-    const res = await deps.createTicket({
-      id: ticketIdFor(entry.record.id),
-      channelId: channel.id,
-      ledgerKey: entry.record.id,
-      messageId: parsed.mail.messageId,
-      plan: decision.ticket,
-      attachmentBlobs: blobs,
-    });
-    ticketId = res.ticketId;
-    deps.log(res.created ? 'ticket created' : 'ticket already existed (redelivery)', { ticketId, key: entry.record.id });
+    try {
+      const res = await deps.createTicket({
+        id: ticketIdFor(entry.record.id),
+        channelId: channel.id,
+        ledgerKey: entry.record.id,
+        messageId: parsed.mail.messageId,
+        plan: decision.ticket,
+        attachmentBlobs: blobs,
+      });
+      ticketId = res.ticketId;
+      deps.log(res.created ? 'ticket created' : 'ticket already existed (redelivery)', { ticketId, key: entry.record.id });
+    } catch (err) {
+      // the ticketing side refusing this ticket for good is an outcome, not a reason to retry five times
+      if (!(err instanceof PermanentError) && !(err instanceof ZodError)) throw err;
+      const reason = `the ticketing system refused the ticket: ${err instanceof ZodError ? err.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') : err.message}`;
+      decision = { action: 'reject', code: 'TICKET_REJECTED', reason, stages: [...decision.stages, { stage: 'create-ticket', result: { verdict: 'reject', code: 'TICKET_REJECTED', reason } }] };
+    }
   }
 
   const outcome = outcomeOf(decision);

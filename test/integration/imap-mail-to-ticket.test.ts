@@ -14,7 +14,7 @@ import { api, eventually, ledger, publishChannel, rfc822, tickets } from '../sup
  */
 let stack: TestStack;
 let dovecot: Dovecot;
-const USERS = ['desk1', 'desk2', 'desk3', 'desk4', 'desk5', 'desk6', 'desk7', 'desk8', 'desk9'].map((u) => ({ user: `${u}@example.com`, password: `${u}-secret` }));
+const USERS = ['desk1', 'desk2', 'desk3', 'desk4', 'desk5', 'desk6', 'desk7', 'desk8', 'desk9', 'desk10'].map((u) => ({ user: `${u}@example.com`, password: `${u}-secret` }));
 
 before(async () => {
   dovecot = await startDovecot({ users: USERS });
@@ -324,4 +324,23 @@ test('attachments are stored with the ticket and downloadable from its link; a b
   assert.equal(blocked.status, 410);
   const anonymous = await fetch(`${stack.baseUrl}${inv.href}`);
   assert.equal(anonymous.status, 401);
+});
+
+test('a ticket the ticketing side refuses for good is a recorded rejection in the fail folder, not five retries', async () => {
+  const u = USERS[9]!;
+  const channelId = await publishChannel(stack, channelInput(u));
+  await stack.settle(30_000);
+  // an address longer than the ticketing side accepts for a requester (320 characters)
+  const longSender = `${'a'.repeat(330)}@example.org`;
+  await dovecot.append(u.user, 'INBOX', rfc822({ from: longSender, subject: 'Very long sender', messageId: '<long-1@example.org>' }));
+  await sync(channelId);
+
+  const [record] = await ledger(stack, channelId);
+  assert.equal(record?.outcome, 'rejected');
+  assert.equal(record?.reasonCode, 'TICKET_REJECTED');
+  assert.match(record?.reason ?? '', /requester\.email/);
+  const one = await api<{ attempts: number }>(stack, 'GET', `channels/${channelId}/messages/${record!.id}`);
+  assert.equal(one.body.attempts, 1);
+  assert.equal((await tickets(stack, channelId)).length, 0);
+  assert.equal((await dovecot.list(u.user, 'Failed')).length, 1);
 });
