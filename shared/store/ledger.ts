@@ -1,8 +1,9 @@
 import { z } from 'zod';
-import type { ItemDefinition } from '@azure/cosmos';
 import { SourceRef } from '../queue/contracts';
 import { ReasonCode, StageRecord } from '../pipeline/decision';
 import { container } from './cosmos';
+import { readItem } from './cosmos-items';
+import { cosmosStatus } from './errors';
 
 /**
  * The ledger: one record per mail per channel (id = ledger key, pk = channelId).
@@ -57,7 +58,7 @@ export type LedgerWithEtag = { record: LedgerRecord; etag: string };
 
 export async function readLedger(channelId: string, key: string): Promise<LedgerWithEtag | undefined> {
   const c = await container('ledger');
-  const { resource } = await c.item(key, channelId).read<LedgerRecord & ItemDefinition>();
+  const resource = await readItem(c, key, channelId);
   if (!resource) return undefined;
   return { record: LedgerRecord.parse(resource), etag: resource._etag as string };
 }
@@ -69,7 +70,7 @@ export async function createLedger(record: LedgerRecord): Promise<LedgerWithEtag
     const { resource } = await c.items.create(LedgerRecord.parse(record));
     return { record, etag: (resource as { _etag: string })._etag };
   } catch (err) {
-    if ((err as { code?: number }).code === 409) return undefined;
+    if (cosmosStatus(err) === 409) return undefined;
     throw err;
   }
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { container } from './cosmos';
+import { readItem } from './cosmos-items';
 
 /**
  * Per channel and folder: the source's sync position (IMAP UIDVALIDITY + last UID,
@@ -31,7 +32,7 @@ const folderDocId = (folder: string) => `folder:${Buffer.from(folder.toLowerCase
 
 export async function readFolderState(channelId: string, folder: string): Promise<FolderSyncState | undefined> {
   const c = await container('syncState');
-  const { resource } = await c.item(folderDocId(folder), channelId).read();
+  const resource = await readItem(c, folderDocId(folder), channelId);
   return resource ? FolderSyncState.parse(resource) : undefined;
 }
 
@@ -42,7 +43,7 @@ export async function writeFolderState(state: Omit<FolderSyncState, 'id' | 'kind
 
 export async function readChannelState(channelId: string): Promise<ChannelSyncState | undefined> {
   const c = await container('syncState');
-  const { resource } = await c.item('channel', channelId).read();
+  const resource = await readItem(c, 'channel', channelId);
   return resource ? ChannelSyncState.parse(resource) : undefined;
 }
 
