@@ -3,7 +3,7 @@ import type { ApiOperation } from '../http/handler';
 import { HttpError } from '../http/api-error';
 import { readRawBody } from '../http/body';
 import { parseOrThrow } from '../http/validation';
-import { classifyMail } from '../mail/classify';
+import { classifyMail, classifyOptions } from '../mail/classify';
 import { parseMailWithContent } from '../mail/parse';
 import { dryRun } from '../pipeline/dry-run';
 import { MailboxSyncMessage, MailInboundMessage, QueueNames } from '../queue/contracts';
@@ -60,7 +60,7 @@ export const dryRunOperation: ApiOperation = async (req) => {
     {
       getTemplate,
       parse: parseMailWithContent,
-      classify: (mail, ch) => classifyMail(mail, { ownAddresses: [ch.connection.username, ...(ch.connection.replyTo ? [ch.connection.replyTo] : [])], channelId: ch.id }),
+      classify: (mail, ch) => classifyMail(mail, classifyOptions(ch)),
       readLedger,
     },
     folder,

@@ -1,3 +1,4 @@
+import type { ChannelRecord } from '../config/channel';
 import type { Classification, MailKind, ParsedMail } from './parsed-mail';
 import { autoReplyHeaders } from './signals/auto-reply-headers';
 import { autoSubmitted } from './signals/auto-submitted';
@@ -77,4 +78,10 @@ export function classifyMail(mail: ParsedMail, options: ClassifyOptions = {}): C
   const reasons = hits.map((h) => `${h.kind}: ${h.reason}`);
   if (forwardedByRule) reasons.push(`forwarded by an inbox rule, so the hop's automatic stamps were not counted: ${forwardedByRule}`);
   return { kind, reasons };
+}
+
+/** The classification options of a channel: its own addresses (mailbox, reply-to) and id. */
+export function classifyOptions(channel: Pick<ChannelRecord, 'id' | 'connection'>): { ownAddresses: string[]; channelId: string } {
+  const { username, replyTo } = channel.connection;
+  return { ownAddresses: [username, ...(replyTo ? [replyTo] : [])], channelId: channel.id };
 }

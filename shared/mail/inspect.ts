@@ -8,7 +8,7 @@ import { MailChannelError } from '../errors';
 import { dryRun, type DryRunResult } from '../pipeline/dry-run';
 import { seedTemplates } from '../tickets/seed';
 import { Template } from '../tickets/template';
-import { classifyMail } from './classify';
+import { classifyMail, classifyOptions } from './classify';
 import { parseMailWithContent, type ParsedMailWithContent } from './parse';
 import type { Classification } from './parsed-mail';
 
@@ -95,12 +95,6 @@ export async function inspectRaw(file: string, raw: Buffer, ctx: InspectContext 
   };
   if (ctx.channel) out.decision = await decisionFor(ctx.channel, ctx.template, raw, parsed);
   return out;
-}
-
-/** The classification options of a channel: its own addresses and id. */
-export function classifyOptions(channel: ChannelRecord): { ownAddresses: string[]; channelId: string } {
-  const { username, replyTo } = channel.connection;
-  return { ownAddresses: [username, ...(replyTo ? [replyTo] : [])], channelId: channel.id };
 }
 
 async function decisionFor(channel: ChannelRecord, template: Template | undefined, raw: Buffer, parsed: ParsedMailWithContent): Promise<InspectDecision> {

@@ -1,4 +1,4 @@
-import { classifyMail } from '../mail/classify';
+import { classifyMail, classifyOptions } from '../mail/classify';
 import { parseMailWithContent } from '../mail/parse';
 import { MailboxSyncMessage, MailInboundMessage, QueueNames } from '../queue/contracts';
 import { sendQueueMessage } from '../queue/send';
@@ -40,7 +40,7 @@ export function processDeps(log: Log): ProcessDeps {
     openSource: openMailSource,
     getTemplate,
     parse: parseMailWithContent,
-    classify: (mail, channel) => classifyMail(mail, { ownAddresses: [channel.connection.username, ...(channel.connection.replyTo ? [channel.connection.replyTo] : [])], channelId: channel.id }),
+    classify: (mail, channel) => classifyMail(mail, classifyOptions(channel)),
     createTicket: async ({ id, channelId, ledgerKey, messageId, plan, attachmentBlobs }) => {
       const attachments: Attachment[] = plan.attachments.map((a) => {
         const blobName = attachmentBlobs.get(a.sha256);
