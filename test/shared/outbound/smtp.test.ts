@@ -2,12 +2,13 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { simpleParser } from 'mailparser';
 import { ChannelRecord, type SecretRef } from '../../../shared/config/channel';
-import { MailChannelError, PermanentError, TransientError } from '../../../shared/errors';
+import { PermanentError, TransientError } from '../../../shared/errors';
 import type { OutboundMail } from '../../../shared/outbound/mail-sender';
 import { createSmtpSender, type SmtpDeps } from '../../../shared/outbound/smtp';
 import { freePort } from '../../../devhost/ports';
 import { makeSelfSignedCert, type SelfSignedCert } from '../../support/graph-simulator/cert';
 import { startSmtpCapture, type SmtpCapture } from './smtp-capture';
+import { rejects } from '../../support/rejects';
 
 /** Real SMTP on loopback: nodemailer talking to an in-process `smtp-server`. */
 
@@ -55,17 +56,6 @@ const reply: OutboundMail = {
   references: ['<original-0@client.example.org>', '<original-1@client.example.org>'],
   headers: { 'Auto-Submitted': 'auto-replied', 'X-Auto-Response-Suppress': 'All' },
 };
-
-async function rejects(p: Promise<unknown>, cls: typeof PermanentError | typeof TransientError, code: string): Promise<MailChannelError> {
-  try {
-    await p;
-  } catch (err) {
-    assert.ok(err instanceof cls, `expected ${cls.name} ${code}, got ${String(err)}`);
-    assert.equal((err as MailChannelError).code, code, (err as Error).message);
-    return err as MailChannelError;
-  }
-  assert.fail(`expected ${cls.name} ${code}, but it resolved`);
-}
 
 describe('SMTP sender', () => {
   let cert: SelfSignedCert;

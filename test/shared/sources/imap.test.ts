@@ -4,13 +4,14 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { ChannelRecord, type SecretRef } from '../../../shared/config/channel';
-import { MailChannelError, PermanentError, TransientError } from '../../../shared/errors';
+import { PermanentError, TransientError } from '../../../shared/errors';
 import type { SourceRef } from '../../../shared/queue/contracts';
 import { createImapMailSource, type ImapDeps, type OAuthAuth } from '../../../shared/sources/imap';
 import type { MailSource } from '../../../shared/sources/mail-source';
 import { freePort } from '../../../devhost/ports';
 import { startDovecot, type Dovecot } from '../../support/dovecot';
 import { corpusDir } from '../../corpus/zammad-expectations';
+import { rejects } from '../../support/rejects';
 
 /** Real Dovecot (Debian dovecot-imapd) on loopback; each test has its own mailbox user. */
 
@@ -79,17 +80,6 @@ function mail(subject: string, extra = ''): { raw: Buffer; messageId: string } {
     ].join('\r\n'),
   );
   return { raw, messageId };
-}
-
-async function rejects(p: Promise<unknown>, cls: typeof PermanentError | typeof TransientError, code: string): Promise<MailChannelError> {
-  try {
-    await p;
-  } catch (err) {
-    assert.ok(err instanceof cls, `expected ${cls.name} ${code}, got ${String(err)}`);
-    assert.equal((err as MailChannelError).code, code, (err as Error).message);
-    return err as MailChannelError;
-  }
-  assert.fail(`expected ${cls.name} ${code}, but it resolved`);
 }
 
 function loginLines(d: Dovecot, user: string): string[] {
