@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { compileAdminRegex } from './admin-regex';
 
 /**
  * The mail channel: one mailbox connected to the ticketing system.
@@ -142,8 +143,9 @@ export const FieldSource = z.discriminatedUnion('kind', [
   z.object({
     kind: z.literal('regex'),
     on: z.enum(['subject', 'body']),
-    pattern: z.string().min(1).max(1000).refine(isValidRegex, 'must be a valid regular expression'),
-    flags: z.string().regex(/^[imsu]*$/, 'flags may only be i, m, s, u').default('i'),
+    /** RE2 syntax, which is JavaScript's without lookarounds and backreferences (see admin-regex.ts); checked with the flags in ChannelInput. */
+    pattern: z.string().min(1).max(1000),
+    flags: z.string().max(4).default('i'),
     /** Capture group number or name; 0 = whole match. */
     group: z.union([z.number().int().min(0).max(99), z.string().min(1)]).default(1),
   }),
@@ -154,6 +156,7 @@ export const FieldMapping = z.object({
   source: FieldSource,
   default: z.string().optional(),
 });
+export type FieldMapping = z.infer<typeof FieldMapping>;
 
 export const NonWhitelistedReply = z
   .enum(['reject', 'newTicket'])
@@ -193,8 +196,22 @@ export const ChannelInput = z
     if (c.import.mode === 'since' && !c.import.since) {
       ctx.addIssue({ code: 'custom', path: ['import', 'since'], message: 'required when import.mode is "since"' });
     }
-  });
+  })
+  .superRefine(regexMappingIssues);
 export type ChannelInput = z.infer<typeof ChannelInput>;
+
+/**
+ * Every regex field mapping compiles, pattern and flags together, on the engine that runs
+ * it (RE2). Checked on input only: a stored channel always loads, and a pattern that
+ * fails later is an explained outcome of the mail (see field-mapping.ts), not a retry loop.
+ */
+function regexMappingIssues(c: { ticketMapping: { fields: readonly FieldMapping[] } }, ctx: z.RefinementCtx): void {
+  c.ticketMapping.fields.forEach((m, i) => {
+    if (m.source.kind !== 'regex') return;
+    const compiled = compileAdminRegex(m.source.pattern, m.source.flags);
+    if (!compiled.ok) ctx.addIssue({ code: 'custom', path: ['ticketMapping', 'fields', i, 'source', compiled.field], message: compiled.message });
+  });
+}
 
 const audit = {
   createdAt: z.iso.datetime(),
@@ -227,12 +244,3 @@ export type ChannelView = z.infer<typeof ChannelView>;
 
 export type Connection = ChannelRecord['connection'];
 export type Auth = Connection['auth'];
-
-function isValidRegex(pattern: string): boolean {
-  try {
-    new RegExp(pattern);
-    return true;
-  } catch {
-    return false;
-  }
-}

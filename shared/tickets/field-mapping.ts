@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { compileAdminRegex } from '../config/admin-regex';
 import type { ChannelRecord, FieldSource } from '../config/channel';
 import type { Address, ParsedMail } from '../mail/parsed-mail';
 
@@ -37,7 +38,10 @@ export interface MappedTicket {
 
 export type MappingResult =
   | { ok: true; ticket: MappedTicket; notes: string[] }
-  | { ok: false; code: 'REQUIRED_FIELD_MISSING' | 'FIELD_VALUE_INVALID'; reason: string };
+  | { ok: false; code: 'REQUIRED_FIELD_MISSING' | 'FIELD_VALUE_INVALID' | 'FIELD_MAPPING_INVALID'; reason: string };
+
+/** A source that cannot run (a stored regex RE2 refuses): the admin's to fix, never the mail's. */
+export class UnusableMappingError extends Error {}
 
 const MAX_TITLE = 255;
 
@@ -62,7 +66,10 @@ function formatAddresses(list: readonly Address[]): string {
   return list.map((a) => (a.name ? `${a.name} <${a.address}>` : a.address)).join(', ');
 }
 
-/** The raw (string) value of one mapping source, or undefined when the mail has none. */
+/**
+ * The raw (string) value of one mapping source, or undefined when the mail has none.
+ * Throws `UnusableMappingError` for a regex RE2 cannot compile.
+ */
 export function sourceValue(source: z.infer<typeof FieldSource>, mail: ParsedMail): string | undefined {
   switch (source.kind) {
     case 'mail':
@@ -84,7 +91,10 @@ export function sourceValue(source: z.infer<typeof FieldSource>, mail: ParsedMai
       return mail.headers[source.name.toLowerCase()]?.trim() || undefined;
     case 'regex': {
       const haystack = source.on === 'subject' ? mail.subject : mail.text;
-      const m = new RegExp(source.pattern, source.flags).exec(haystack);
+      // Admin patterns run on RE2 only (linear time, see admin-regex.ts), never on V8's engine.
+      const compiled = compileAdminRegex(source.pattern, source.flags);
+      if (!compiled.ok) throw new UnusableMappingError(`its ${compiled.field} cannot be used: ${compiled.message}`);
+      const m = compiled.regex.exec(haystack) as RegExpExecArray | null;
       if (!m) return undefined;
       const v = typeof source.group === 'number' ? m[source.group] : m.groups?.[source.group];
       return v?.trim() || undefined;
@@ -132,13 +142,21 @@ export function mapTicket(channel: ChannelRecord, template: MappableTemplate, ma
 
   const fields: Record<string, FieldValue> = {};
   const byName = new Map(template.fields.map((f) => [f.name, f]));
-  for (const m of channel.ticketMapping.fields) {
+  for (const [i, m] of channel.ticketMapping.fields.entries()) {
     const def = byName.get(m.field);
     if (!def) {
       notes.push(`mapping for "${m.field}" skipped: the template has no such field`);
       continue;
     }
-    const raw = sourceValue(m.source, mail) ?? m.default;
+    let value: string | undefined;
+    try {
+      value = sourceValue(m.source, mail);
+    } catch (err) {
+      if (!(err instanceof UnusableMappingError)) throw err;
+      // Every mail would fail the same way: a recorded rejection the admin can retry after fixing the channel.
+      return { ok: false, code: 'FIELD_MAPPING_INVALID', reason: `the channel's field mapping ticketMapping.fields.${i}.source (template field "${m.field}") ${err.message}` };
+    }
+    const raw = value ?? m.default;
     if (raw === undefined) continue;
     let result = coerce(def, raw);
     if ('error' in result && m.default !== undefined && raw !== m.default) {

@@ -94,3 +94,16 @@ test('blocked and oversized attachments are kept on the ticket with a reason, no
   assert.match(d.ticket.attachments[1]?.blocked ?? '', /\.exe/);
   assert.match(d.ticket.attachments[2]?.blocked ?? '', /larger than 25 MB/);
 });
+
+test('a field mapping that cannot run is a permanent rejection with its reason, decided once (no retry loop)', () => {
+  const channel = channelRecord({
+    ticketMapping: { templateId: 'it-support', whitelist: [], nonWhitelistedReply: 'reject', fields: [{ field: 'assetTag', source: { kind: 'regex', on: 'subject', pattern: '\\p{Foo}', flags: 'iu', group: 0 } }] },
+  });
+  const d = decide({ ...base, channel, mail: parsedMail() });
+  assert.equal(d.action, 'reject');
+  if (d.action !== 'reject') return;
+  assert.equal(d.code, 'FIELD_MAPPING_INVALID');
+  assert.match(d.reason, /ticketMapping\.fields\.0\.source .*"assetTag".*\\p\{Foo\}/);
+  assert.equal(targetFolder(d, channel.folders), 'Failed');
+  assert.deepEqual(d.stages.at(-1), { stage: 'field-mapping', result: { verdict: 'reject', code: 'FIELD_MAPPING_INVALID', reason: d.reason } });
+});

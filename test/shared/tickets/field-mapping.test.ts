@@ -70,3 +70,27 @@ test('watchers are the other recipients, without the mailbox itself or the reque
   assert.equal(r.ok, true);
   if (r.ok) assert.deepEqual(r.ticket.watchers.map((w) => w.address), ['bob@example.org', 'carol@example.org']);
 });
+
+test('a regex mapping runs on RE2: (a+)+$ on a 50 KB subject maps nothing instead of hanging the worker', { timeout: 60_000 }, () => {
+  const channel = channelRecord({
+    ticketMapping: { templateId: 'hw', whitelist: [], nonWhitelistedReply: 'reject', fields: [{ field: 'ticketRef', source: { kind: 'regex', on: 'subject', pattern: '(a+)+$', flags: 'i', group: 1 } }, { field: 'assetTag', source: { kind: 'mail', property: 'messageId' } }] },
+  });
+  // On V8's engine this is ~2^50000 steps (27 a's took 3 s); RE2 is linear in the subject.
+  const r = mapTicket(channel, template, parsedMail({ subject: `${'a'.repeat(50_000)}!` }), '2026-11-02T10:00:00.000Z');
+  assert.equal(r.ok, true);
+  if (r.ok) assert.equal(r.ticket.fields.ticketRef, undefined);
+});
+
+test('a stored regex mapping RE2 cannot run is a FIELD_MAPPING_INVALID result naming the mapping, not an exception', () => {
+  // Stored before patterns were checked on RE2: the schema of stored channels still loads it.
+  const channel = channelRecord({
+    ticketMapping: { templateId: 'hw', whitelist: [], nonWhitelistedReply: 'reject', fields: [{ field: 'assetTag', source: { kind: 'mail', property: 'subject' } }, { field: 'ticketRef', source: { kind: 'regex', on: 'body', pattern: 'ref (?=\\d)', flags: 'iu', group: 0 } }] },
+  });
+  const r = mapTicket(channel, template, parsedMail(), '2026-11-02T10:00:00.000Z');
+  assert.equal(r.ok, false);
+  if (r.ok) return;
+  assert.equal(r.code, 'FIELD_MAPPING_INVALID');
+  assert.match(r.reason, /ticketMapping\.fields\.1\.source/);
+  assert.match(r.reason, /"ticketRef"/);
+  assert.match(r.reason, /lookahead/);
+});
