@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { ChannelInput, ChannelRecord, SecretRef } from '../config/channel';
+import type { ApiIssue } from '../http/api-error';
 import type { SecretStore } from '../secrets/secret-store';
 import { isPlainObject } from './merge-patch';
 
@@ -144,6 +145,118 @@ export async function storeInputSecrets(
   }
   const obsolete = previous ? recordSecretRefs(previous).map((r) => r.ref).filter((ref) => !kept.has(ref)) : [];
   return { record: draft as unknown as ChannelRecordDraft, written, obsolete };
+}
+
+/**
+ * What a change to each field of `connection` means for the stored secrets. A secret is kept
+ * across an update only while everything that decides where it (or a token it mints) is sent
+ * stays the same; otherwise the admin must send it again, so nobody who may edit a channel
+ * but does not know its password can point the password at a server of their own.
+ *
+ *   role         | fields                                  | moves which secrets
+ *   -------------|-----------------------------------------|-----------------------------------------------
+ *   server       | protocol, host, port, tls               | connection.auth.* (the password is sent there;
+ *                |                                         | an OAuth secret's access tokens are sent there)
+ *   smtp-server  | smtp.host, smtp.port, smtp.tls          | connection.smtp.auth.*, and connection.auth.*
+ *                |                                         | while SMTP borrows the IMAP auth (no smtp.auth):
+ *                |                                         | adding such an SMTP block moves it too
+ *   authority    | auth.tokenEndpoint, auth.tenantId,      | the OAuth secrets of that auth object (the
+ *                | auth.clientId, auth.scopes (and smtp.…) | client secret and refresh token go to the token
+ *                |                                         | endpoint for that tenant and app; scopes choose
+ *                |                                         | the audience of the token sent to the server)
+ *   secret       | auth.password, auth.clientSecret,       | —  (the values themselves)
+ *                | auth.refreshToken (and smtp.…)          |
+ *   neutral      | everything else                         | nothing: username (same server, other login),
+ *                |                                         | auth.type (another type has other secrets),
+ *                |                                         | auth.flow, auth.redirectUrl (receives codes,
+ *                |                                         | never a stored secret), allowPlaintext (tls
+ *                |                                         | carries the change), timeouts, poll interval
+ *
+ * A new connection field must be added here: test/shared/admin/channel-secrets.test.ts
+ * compares this table with the schema.
+ */
+export type ConnectionFieldRole = 'server' | 'smtp-server' | 'authority' | 'secret' | 'neutral';
+
+const AUTH_FIELD_ROLES = {
+  type: 'neutral',
+  password: 'secret',
+  flow: 'neutral',
+  tenantId: 'authority',
+  clientId: 'authority',
+  clientSecret: 'secret',
+  tokenEndpoint: 'authority',
+  redirectUrl: 'neutral',
+  scopes: 'authority',
+  refreshToken: 'secret',
+} as const satisfies Record<string, ConnectionFieldRole>;
+
+const prefixed = (prefix: string, roles: Record<string, ConnectionFieldRole>) => Object.fromEntries(Object.entries(roles).map(([k, v]) => [`${prefix}.${k}`, v]));
+
+/** Every field of `connection` (dotted, relative to it; both protocols), by role. */
+export const CONNECTION_FIELD_ROLES: Readonly<Record<string, ConnectionFieldRole>> = {
+  protocol: 'server',
+  host: 'server',
+  port: 'server',
+  tls: 'server',
+  allowPlaintext: 'neutral',
+  username: 'neutral',
+  replyTo: 'neutral',
+  pollIntervalSeconds: 'neutral',
+  'settings.timeoutMs': 'neutral',
+  'settings.retryCount': 'neutral',
+  'settings.backoffMs': 'neutral',
+  ...prefixed('auth', AUTH_FIELD_ROLES),
+  'smtp.host': 'smtp-server',
+  'smtp.port': 'smtp-server',
+  'smtp.tls': 'smtp-server',
+  'smtp.allowPlaintext': 'neutral',
+  'smtp.username': 'neutral',
+  ...prefixed('smtp.auth', AUTH_FIELD_ROLES),
+};
+
+/** The values that decide where the secret in `slot` goes (see the table above). */
+function secretRoute(channel: unknown, slot: SecretSlot): Record<string, unknown> {
+  const conn = getAt(channel, ['connection']);
+  const authPrefix = slot.auth.slice(1).join('.'); // "auth" or "smtp.auth"
+  const route: Record<string, unknown> = {};
+  const pick = (role: ConnectionFieldRole, under?: string) => {
+    for (const [field, r] of Object.entries(CONNECTION_FIELD_ROLES)) {
+      if (r === role && (under === undefined || field.startsWith(`${under}.`))) route[field] = getAt(conn, field.split('.'));
+    }
+  };
+  pick('authority', authPrefix);
+  if (authPrefix === 'auth') {
+    pick('server');
+    const smtp = getAt(conn, ['smtp']);
+    const borrowed = isPlainObject(smtp) && smtp.auth === undefined;
+    route['smtp borrows auth'] = borrowed;
+    if (borrowed) pick('smtp-server');
+  } else {
+    pick('smtp-server');
+  }
+  return route;
+}
+
+/**
+ * One issue per stored secret the input would keep (absent or `{ isSet }`) although a field
+ * that decides where it goes changed: the admin sends the secret again, or `null` to clear it.
+ */
+export function secretRouteIssues(input: ChannelInput, previous: ChannelRecord): ApiIssue[] {
+  const issues: ApiIssue[] = [];
+  for (const slot of secretSlots(input)) {
+    const value = getAt(input, [...slot.auth, slot.key]);
+    if (value !== undefined || !refAt(previous, slot.path)) continue;
+    const before = secretRoute(previous, slot);
+    const after = secretRoute(input, slot);
+    const changed = Object.keys(after).filter((k) => JSON.stringify(before[k]) !== JSON.stringify(after[k]));
+    if (changed.length === 0) continue;
+    const fields = changed.map((k) => (k === 'smtp borrows auth' ? 'connection.smtp (now using this auth)' : `connection.${k}`)).join(', ');
+    issues.push({
+      path: slot.path,
+      message: `required again: ${fields} changed, and a stored secret is only ever sent where it was given for; send it again, or null to clear it`,
+    });
+  }
+  return issues;
 }
 
 function refAt(record: ChannelRecord, path: string): SecretRef | undefined {

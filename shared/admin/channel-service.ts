@@ -16,7 +16,7 @@ import { readTemplate } from '../store/template-repository';
 import type { Template } from '../tickets/template';
 import { applyMergePatch, isPlainObject } from './merge-patch';
 import {
-  storeInputSecrets, secretStatusView, recordSecretRefs, deleteQuietly, dropSecretStatusObjects, extractSecrets, placeAt,
+  storeInputSecrets, secretStatusView, recordSecretRefs, deleteQuietly, dropSecretStatusObjects, extractSecrets, placeAt, secretRouteIssues,
 } from './channel-secrets';
 import { ticketMappingIssues } from './channel-references';
 
@@ -185,6 +185,8 @@ async function saveInput(current: StoredChannel, input: ChannelInput, ctx: Chang
         `its tickets and silent offer belong to template "${rec.ticketMapping.templateId}"; create a new channel for template "${input.ticketMapping.templateId}"`,
     );
   }
+  const routeIssues = secretRouteIssues(input, rec);
+  if (routeIssues.length > 0) throw new ValidationError(routeIssues);
   await checkReferences(input);
   const store = ctx.secrets ?? secretStore();
   const { record: draft, written, obsolete } = await storeInputSecrets(rec.id, input, rec, store);

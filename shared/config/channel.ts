@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { HostName } from '../net/address-policy';
+import { AllowPlaintext, plaintextIssues, TokenEndpoint } from './connection-rules';
 import { compileAdminRegex } from './admin-regex';
 
 /**
@@ -15,7 +17,7 @@ import { compileAdminRegex } from './admin-regex';
 
 export const TlsMode = z
   .enum(['implicit', 'starttls', 'none'])
-  .describe('implicit = TLS from the first byte (IMAPS 993, SMTPS 465); starttls = upgrade (IMAP 143, SMTP 587); none = plaintext (tests only)');
+  .describe('implicit = TLS from the first byte (IMAPS 993, SMTPS 465); starttls = upgrade (IMAP 143, SMTP 587); none = plaintext (needs allowPlaintext: true; never with OAuth)');
 
 export const Protocol = z.enum(['graph', 'imap']).describe('graph = Microsoft 365 via Microsoft Graph; imap = any IMAP server, with SMTP for outbound');
 
@@ -58,7 +60,7 @@ function authShape<S extends z.ZodType>(secret: S) {
     clientId: z.string().min(1),
     clientSecret: secret.optional(),
     /** Override of the token endpoint, e.g. a sovereign cloud or a local stand-in. */
-    tokenEndpoint: z.url().optional(),
+    tokenEndpoint: TokenEndpoint.optional(),
     /** Redirect URL registered for the authorization-code flow. */
     redirectUrl: z.url().optional(),
     scopes: z.array(z.string().min(1)).default([]),
@@ -70,9 +72,10 @@ function authShape<S extends z.ZodType>(secret: S) {
 
 function smtpShape<S extends z.ZodType>(secret: S) {
   return z.object({
-    host: z.string().min(1),
+    host: HostName,
     port: z.number().int().min(1).max(65535).default(587),
     tls: TlsMode.default('starttls'),
+    allowPlaintext: AllowPlaintext,
     /** Defaults to the IMAP username. */
     username: z.string().min(1).optional(),
     /** Defaults to the IMAP auth. */
@@ -92,16 +95,17 @@ function connectionShape<S extends z.ZodType>(secret: S) {
   const graph = z.object({
     protocol: z.literal('graph'),
     /** Graph host; overridable for national clouds and local stand-ins. */
-    host: z.string().min(1).default('graph.microsoft.com'),
+    host: HostName.default('graph.microsoft.com'),
     port: z.number().int().min(1).max(65535).default(443),
     tls: TlsMode.default('implicit'),
     ...common,
   });
   const imap = z.object({
     protocol: z.literal('imap'),
-    host: z.string().min(1),
+    host: HostName,
     port: z.number().int().min(1).max(65535).default(993),
     tls: TlsMode.default('implicit'),
+    allowPlaintext: AllowPlaintext,
     ...common,
     smtp: smtpShape(secret).optional(),
   });
@@ -197,7 +201,8 @@ export const ChannelInput = z
       ctx.addIssue({ code: 'custom', path: ['import', 'since'], message: 'required when import.mode is "since"' });
     }
   })
-  .superRefine(regexMappingIssues);
+  .superRefine(regexMappingIssues)
+  .superRefine(plaintextIssues);
 export type ChannelInput = z.infer<typeof ChannelInput>;
 
 /**
@@ -244,3 +249,4 @@ export type ChannelView = z.infer<typeof ChannelView>;
 
 export type Connection = ChannelRecord['connection'];
 export type Auth = Connection['auth'];
+

@@ -35,6 +35,14 @@ export const SettingsSchema = z.object({
   PUBLIC_BASE_URL: z.url().optional(),
 
   APPLICATIONINSIGHTS_CONNECTION_STRING: z.string().optional(),
+
+  /**
+   * Mail connections (IMAP, SMTP, Graph, token endpoint) may reach private and loopback
+   * addresses. Off by default (in Azure such an address is the app's own network); on for the
+   * local stack and tests, whose Dovecot listens on loopback. Link-local and metadata
+   * addresses stay refused either way (shared/net/address-policy.ts).
+   */
+  MAIL_ALLOW_PRIVATE_HOSTS: z.stringbool().default(false),
 });
 
 export type Settings = z.infer<typeof SettingsSchema>;

@@ -4,10 +4,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
 import { ChannelInput, ChannelRecord, ChannelView } from '../../../shared/config/channel';
 import { LocalFileSecretStore } from '../../../shared/secrets/local-file-store';
 import {
-  storeInputSecrets, secretStatusView, secretSlots, dropSecretStatusObjects, recordSecretRefs,
+  storeInputSecrets, secretStatusView, secretSlots, dropSecretStatusObjects, recordSecretRefs, CONNECTION_FIELD_ROLES, secretRouteIssues,
 } from '../../../shared/admin/channel-secrets';
 
 const store = new LocalFileSecretStore(path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'cs-')), 's.json'), randomBytes(32));
@@ -74,4 +75,98 @@ test('switching from password to OAuth makes the old password obsolete', async (
 test('a view sent back as it came ({ isSet } objects) means "keep", other values are untouched', () => {
   const body = { connection: { auth: { type: 'password', password: { isSet: true } }, smtp: { auth: { type: 'password', password: 'new' } } } };
   assert.deepEqual(dropSecretStatusObjects(body), { connection: { auth: { type: 'password' }, smtp: { auth: { type: 'password', password: 'new' } } } });
+});
+
+// ---------- a stored secret never follows a changed destination (finding 3) ----------
+
+/** Every leaf field under `connection`, over both protocols and both auth types. */
+function leafPaths(schema: z.ZodType, prefix: string): string[] {
+  let s: z.ZodType = schema;
+  while (s instanceof z.ZodOptional || s instanceof z.ZodDefault || s instanceof z.ZodPrefault || s instanceof z.ZodNullable) s = s.unwrap() as z.ZodType;
+  if (s instanceof z.ZodDiscriminatedUnion) return [...new Set((s.options as z.ZodType[]).flatMap((o) => leafPaths(o, prefix)))];
+  if (s instanceof z.ZodObject) return Object.entries(s.shape as Record<string, z.ZodType>).flatMap(([k, v]) => leafPaths(v, prefix ? `${prefix}.${k}` : k));
+  return [prefix];
+}
+
+test('every connection field is classified by what its change means for the stored secrets', () => {
+  const fields = [...new Set(leafPaths(ChannelInput.shape.connection, ''))].sort();
+  assert.deepEqual(Object.keys(CONNECTION_FIELD_ROLES).sort(), fields, 'a new connection field must be added to CONNECTION_FIELD_ROLES');
+});
+
+const passwordBorrowedBySmtp = {
+  name: 'Password, SMTP borrows it',
+  connection: { protocol: 'imap', host: 'imap.example.com', username: 'u@example.com', auth: { type: 'password', password: 'imap-pw' }, smtp: { host: 'smtp.example.com' } },
+  ticketMapping: { templateId: 'it-support' },
+};
+const oauthEverywhere = {
+  name: 'OAuth, SMTP with its own',
+  connection: {
+    protocol: 'imap', host: 'outlook.office365.com', username: 'u@example.com',
+    auth: { type: 'oauth', tenantId: 'contoso.example', clientId: 'app-1', clientSecret: 'cs-1', refreshToken: 'rt-1', tokenEndpoint: 'https://login.example.com/t/oauth2/v2.0/token', scopes: ['https://outlook.office365.com/.default'] },
+    smtp: { host: 'smtp.office365.com', auth: { type: 'oauth', tenantId: 'contoso.example', clientId: 'app-2', clientSecret: 'cs-2' } },
+  },
+  ticketMapping: { templateId: 'it-support' },
+};
+
+/** A different, valid value for a field. */
+function otherValue(path: string): unknown {
+  const leaf = path.split('.').at(-1)!;
+  const byLeaf: Record<string, unknown> = {
+    protocol: 'graph', host: 'mail.attacker.example', port: 2525, tls: path === 'smtp.tls' ? 'implicit' : 'starttls', allowPlaintext: true,
+    username: 'someone.else@example.com', replyTo: 'desk@example.com', pollIntervalSeconds: 300, timeoutMs: 5000, retryCount: 1, backoffMs: 10,
+    flow: 'authorizationCode', tenantId: 'fabrikam.example', clientId: 'app-x', tokenEndpoint: 'https://login.attacker.example/t/oauth2/v2.0/token',
+    redirectUrl: 'https://desk.example.com/callback', scopes: ['https://graph.microsoft.com/.default'],
+  };
+  return byLeaf[leaf];
+}
+
+async function storedRecord(raw: Record<string, unknown>) {
+  const { record } = await storeInputSecrets('ch', ChannelInput.parse(raw), undefined, store);
+  return ChannelRecord.parse({ ...record, ...audit });
+}
+
+/** The raw input without any secret, with `path` (under connection) set to `value`. */
+function changed(raw: Record<string, unknown>, path: string, value: unknown): ChannelInput {
+  const copy = dropSecretStatusObjects(structuredClone(raw)) as Record<string, unknown>;
+  const withoutSecrets = JSON.parse(JSON.stringify(copy, (k, v) => (['password', 'clientSecret', 'refreshToken'].includes(k) ? undefined : v))) as Record<string, unknown>;
+  let obj = withoutSecrets.connection as Record<string, unknown>;
+  const parts = path.split('.');
+  for (const p of parts.slice(0, -1)) obj = obj[p] as Record<string, unknown>;
+  obj[parts.at(-1)!] = value;
+  return ChannelInput.parse(withoutSecrets);
+}
+
+for (const [path, role] of Object.entries(CONNECTION_FIELD_ROLES)) {
+  if (role === 'secret' || path.endsWith('.type')) continue;
+  for (const [baseName, base] of [['password + borrowed SMTP', passwordBorrowedBySmtp], ['OAuth everywhere', oauthEverywhere]] as const) {
+    const applies = (() => {
+      const parts = path.split('.');
+      let cur: unknown = base.connection;
+      for (const p of parts.slice(0, -1)) cur = (cur as Record<string, unknown> | undefined)?.[p];
+      return cur !== undefined && !(path.includes('auth.') && (cur as { type?: string }).type !== 'oauth' && !['type', 'password'].includes(parts.at(-1)!));
+    })();
+    if (!applies) continue;
+    const redirects = role !== 'neutral';
+    test(`${baseName}: changing connection.${path} (${role}) without the secret ${redirects ? 'is refused, naming the secret' : 'keeps the stored secret'}`, async () => {
+      const previous = await storedRecord(base);
+      const issues = secretRouteIssues(changed(base, path, otherValue(path)), previous);
+      if (redirects) {
+        assert.ok(issues.length > 0, 'refused');
+        assert.ok(issues.every((i) => /^connection\.(smtp\.)?auth\.(password|clientSecret|refreshToken)$/.test(i.path) && i.message.includes(`connection.${path}`)), JSON.stringify(issues));
+      } else {
+        assert.deepEqual(issues, []);
+      }
+    });
+  }
+}
+
+test('adding an SMTP block that borrows the IMAP auth needs the IMAP password again; sending it (or null) is accepted', async () => {
+  const raw = { ...passwordBorrowedBySmtp, connection: { ...passwordBorrowedBySmtp.connection, smtp: undefined } };
+  const previous = await storedRecord(raw);
+  const withSmtp = ChannelInput.parse({ ...raw, connection: { ...raw.connection, auth: { type: 'password' }, smtp: { host: 'smtp.attacker.example' } } });
+  assert.deepEqual(secretRouteIssues(withSmtp, previous).map((i) => i.path), ['connection.auth.password']);
+  const resent = ChannelInput.parse({ ...raw, connection: { ...raw.connection, smtp: { host: 'smtp.attacker.example' } } });
+  assert.deepEqual(secretRouteIssues(resent, previous), []);
+  const cleared = ChannelInput.parse({ ...raw, connection: { ...raw.connection, auth: { type: 'password', password: null }, smtp: { host: 'smtp.attacker.example' } } });
+  assert.deepEqual(secretRouteIssues(cleared, previous), []);
 });
