@@ -1,6 +1,6 @@
 import type { HttpHandler } from '@azure/functions';
 import { z } from 'zod';
-import { adminHandler, publicHandler, type ApiOperation, type ApiRequest } from '../http/handler';
+import { routeHandler, type ApiOperation, type ApiRequest } from '../http/handler';
 import { parseOrThrow } from '../http/validation';
 import { NotFoundError } from '../store/errors';
 import { listTemplates, getTemplate, listOffers } from '../tickets/catalogue';
@@ -14,8 +14,9 @@ import { syncChannelOperation, dryRunOperation, listMessagesOperation, getMessag
 import { adminRoutes, type AdminRouteKey } from './routes';
 
 /**
- * The admin API's operations, one per route in routes.ts, each already wrapped with
- * authentication and error mapping. functions/admin-*.ts register these.
+ * The admin API's operations, one per route in routes.ts, each wrapped by the route
+ * table's edge rules (shared/http/handler.ts: authentication, same-site state changes,
+ * route parameter checks, error mapping). functions/admin-*.ts register these.
  */
 const OffersQuery = z.object({ includeSilent: z.enum(['true', 'false']).optional() });
 const TicketsQuery = z.object({
@@ -94,5 +95,5 @@ const operations: Record<AdminRouteKey, ApiOperation> = {
 };
 
 export const adminApi: Record<AdminRouteKey, HttpHandler> = Object.fromEntries(
-  (Object.keys(operations) as AdminRouteKey[]).map((k) => [k, adminRoutes[k].admin ? adminHandler(operations[k]) : publicHandler(operations[k])]),
+  (Object.keys(operations) as AdminRouteKey[]).map((k) => [k, routeHandler(adminRoutes[k], operations[k])]),
 ) as Record<AdminRouteKey, HttpHandler>;

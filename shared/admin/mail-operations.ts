@@ -6,6 +6,7 @@ import { parseOrThrow } from '../http/validation';
 import { classifyMail, classifyOptions } from '../mail/classify';
 import { parseMailWithContent } from '../mail/parse';
 import { dryRun } from '../pipeline/dry-run';
+import { processMemoryBudget } from '../pipeline/memory-budget';
 import { MailboxSyncMessage, MailInboundMessage, QueueNames } from '../queue/contracts';
 import { sendQueueMessage } from '../queue/send';
 import { readChannelRecord } from '../store/channel-repository';
@@ -21,6 +22,15 @@ import { readChannelState } from '../store/sync-state';
 
 /** Largest .eml the dry run accepts (Exchange Online's default maximum message size is 35 MB). */
 export const MAX_DRY_RUN_BYTES = 36 * 1024 * 1024;
+
+/**
+ * What the dry run takes: a raw mail. Not `text/plain`, the one of these a cross-site form
+ * could send (see shared/http/cross-site.ts).
+ */
+export const DRY_RUN_CONTENT_TYPES = ['message/rfc822', 'application/octet-stream'] as const;
+
+/** Seconds a dry run refused for want of memory is told to wait (a 35 MB mail parses in a few seconds). */
+const DRY_RUN_RETRY_AFTER_SECONDS = 5;
 
 async function channelOf(id: string) {
   const stored = await readChannelRecord(id);
@@ -49,23 +59,46 @@ export const syncChannelOperation: ApiOperation = async (req) => {
   return { status: 202, body: { channelId: channel.id, status: 'queued', requestedAt } };
 };
 
-/** POST /api/channels/{id}/dry-run — body: the raw mail (message/rfc822). No side effects. */
+/**
+ * The raw bytes a dry run holds while it parses: the declared Content-Length, or the
+ * largest accepted mail when none is declared (chunked upload).
+ */
+function dryRunReservation(declared: string | null): number {
+  const n = Number(declared ?? NaN);
+  return Number.isInteger(n) && n > 0 && n <= MAX_DRY_RUN_BYTES ? n : MAX_DRY_RUN_BYTES;
+}
+
+/**
+ * POST /api/channels/{id}/dry-run — body: the raw mail (message/rfc822). No side effects.
+ * It parses a mail as the pipeline does, so it takes its share of the process's memory
+ * budget first — without waiting: when the budget is full it answers 503 with Retry-After.
+ */
 export const dryRunOperation: ApiOperation = async (req) => {
-  const channel = await channelOf(req.param('id'));
-  const raw = await readRawBody(req.request, MAX_DRY_RUN_BYTES, ['message/rfc822', 'text/plain', 'application/octet-stream']);
-  const folder = req.request.query.get('folder') ?? undefined;
-  const result = await dryRun(
-    channel,
-    raw,
-    {
-      getTemplate,
-      parse: parseMailWithContent,
-      classify: (mail, ch) => classifyMail(mail, classifyOptions(ch)),
-      readLedger,
-    },
-    folder,
-  );
-  return { body: result };
+  const release = processMemoryBudget.tryAcquire(dryRunReservation(req.request.headers.get('content-length')));
+  if (!release) {
+    throw new HttpError(503, 'busy', 'the instance is processing as much mail as its memory allows; retry the dry run shortly', undefined, {
+      'retry-after': String(DRY_RUN_RETRY_AFTER_SECONDS),
+    });
+  }
+  try {
+    const channel = await channelOf(req.param('id'));
+    const raw = await readRawBody(req.request, MAX_DRY_RUN_BYTES, DRY_RUN_CONTENT_TYPES);
+    const folder = req.request.query.get('folder') ?? undefined;
+    const result = await dryRun(
+      channel,
+      raw,
+      {
+        getTemplate,
+        parse: parseMailWithContent,
+        classify: (mail, ch) => classifyMail(mail, classifyOptions(ch)),
+        readLedger,
+      },
+      folder,
+    );
+    return { body: result };
+  } finally {
+    release();
+  }
 };
 
 /** GET /api/channels/{id}/messages?outcome=&state=&limit=&continuationToken= — the ledger, newest first. */

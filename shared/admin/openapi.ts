@@ -6,6 +6,8 @@ import { Offer } from '../tickets/offer';
 import { TicketWithNotes } from '../tickets/ticket';
 import { LedgerRecord } from '../store/ledger';
 import { ADMIN_ROLE } from '../http/admin-auth';
+import { CSRF_HEADER, isStateChanging } from '../http/cross-site';
+import { MAX_JSON_DEPTH } from '../http/json-depth';
 import { adminRoutes, type AdminRouteKey, type RouteDef } from './routes';
 
 /**
@@ -98,9 +100,9 @@ const spec: Record<AdminRouteKey, OperationSpec> = {
 };
 
 const ERROR_TEXT: Record<number, string> = {
-  400: 'Invalid input: `issues` names every wrong field (`error: "validation"`), or malformed JSON',
+  400: `Invalid input: \`issues\` names every wrong field (\`error: "validation"\`; a malformed route parameter as \`params.<name>\`), or malformed JSON (also: nested deeper than ${MAX_JSON_DEPTH} levels)`,
   401: 'No identity: sign in through App Service Authentication or send the admin key',
-  403: `Signed in without the app role ${ADMIN_ROLE}`,
+  403: `Signed in without the app role ${ADMIN_ROLE} (\`forbidden\`), or a state change that may come from another site (\`cross_site_request\`, see ${CSRF_HEADER})`,
   404: 'No such resource',
   409: 'The change contradicts the current state (e.g. the template of a published channel)',
   412: 'If-Match does not match the current ETag: someone changed it since you read it',
@@ -135,9 +137,19 @@ function componentSchemas(): Record<string, unknown> {
 
 function operation(key: AdminRouteKey, route: RouteDef): Record<string, unknown> {
   const s = spec[key];
-  const pathParams = [...route.route.matchAll(/\{(\w+)\}/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } }));
+  const pathParams = [...route.route.matchAll(/\{(\w+)\}/g)].map((m) => ({
+    name: m[1],
+    in: 'path',
+    required: true,
+    schema: m[1] === 'index' ? { type: 'string', pattern: '^\\d{1,6}$' } : { type: 'string', minLength: 1, maxLength: 255, description: 'printable ASCII without spaces or / \\ ? # %' },
+  }));
+  // A bodiless POST has no content type to make it non-simple: the header does (shared/http/cross-site.ts).
+  const bodilessPost = route.admin && route.method === 'POST' && !s.body && !s.rawBody;
   const parameters = [
     ...pathParams,
+    ...(bodilessPost
+      ? [{ name: CSRF_HEADER, in: 'header', required: false, description: 'any value; required when signed in through the browser (App Service Authentication), not with the admin key', schema: { type: 'string' } }]
+      : []),
     ...(s.query ?? []).map((q) => ({ name: q.name, in: 'query', required: false, description: q.description, schema: q.schema })),
     ...(s.ifMatch ? [{ name: 'If-Match', in: 'header', required: false, description: 'the ETag you read; 412 when it is no longer current', schema: { type: 'string' } }] : []),
   ];
@@ -149,10 +161,19 @@ function operation(key: AdminRouteKey, route: RouteDef): Record<string, unknown>
       ...(s.ok.schema ? { content: { 'application/json': { schema: ref(s.ok.schema) } } } : {}),
     },
   };
-  for (const status of s.errors) {
+  const errors = new Set(s.errors);
+  if (pathParams.length) errors.add(400);
+  if (route.admin && isStateChanging(route.method)) errors.add(403);
+  for (const status of [...errors].sort((a, b) => a - b)) {
     responses[String(status)] = { description: ERROR_TEXT[status] ?? 'Error', content: { 'application/json': { schema: ref('Error') } } };
   }
-  if (route.admin) responses['503'] = { description: 'A dependency is busy or unreachable; retry', content: { 'application/json': { schema: ref('Error') } } };
+  if (route.admin) {
+    responses['503'] = {
+      description: key === 'dryRun' ? 'The instance has no memory to spare for the mail now, or a dependency is busy; retry after Retry-After seconds' : 'A dependency is busy or unreachable; retry',
+      headers: { 'Retry-After': { description: 'seconds to wait', schema: { type: 'integer' } } },
+      content: { 'application/json': { schema: ref('Error') } },
+    };
+  }
   return {
     operationId: route.name,
     summary: route.summary,
@@ -195,7 +216,9 @@ export function openApiDocument(): Record<string, unknown> {
       version: '1.0.0',
       description:
         'Configure mail channels (mailboxes that become tickets), and read the templates, offers and tickets they feed. ' +
-        'Secrets are write-only: responses show { isSet } instead. Every change answers with an ETag; send it back in If-Match to avoid lost updates.',
+        'Secrets are write-only: responses show { isSet } instead. Every change answers with an ETag; send it back in If-Match to avoid lost updates. ' +
+        `State changes are accepted only from this site: a request whose Origin or Sec-Fetch-Site names another site is refused (403 cross_site_request), and a POST must not look like a form: it carries a body of its own type (application/json, message/rfc822), or the header ${CSRF_HEADER} (any value), or the admin key header. ` +
+        `Route ids are printable ASCII without spaces or / \\ ? # % (400 otherwise); JSON bodies nest at most ${MAX_JSON_DEPTH} levels.`,
     },
     jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
     servers: [{ url: '/' }],

@@ -1,5 +1,6 @@
 import type { HttpRequest } from '@azure/functions';
 import { HttpError } from './api-error';
+import { MAX_JSON_DEPTH, jsonDeeperThan } from './json-depth';
 
 /** Admin bodies are small configuration documents; anything bigger is a mistake or an attack. */
 export const MAX_JSON_BODY_BYTES = 256 * 1024;
@@ -9,7 +10,8 @@ const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
 /**
  * Reads the request body as JSON: 415 unless the Content-Type is JSON
  * (`application/json`, or `application/merge-patch+json` and other `+json` types),
- * 413 when larger than `maxBytes`, 400 when empty or malformed. The parser's own message
+ * 413 when larger than `maxBytes`, 400 when empty, malformed or nested deeper than
+ * `MAX_JSON_DEPTH` (checked before parsing, see json-depth.ts). The parser's own message
  * is not passed on: V8 quotes the offending input in it, which may be a password.
  */
 export async function readJsonBody(request: HttpRequest, maxBytes = MAX_JSON_BODY_BYTES): Promise<unknown> {
@@ -22,6 +24,9 @@ export async function readJsonBody(request: HttpRequest, maxBytes = MAX_JSON_BOD
   const bytes = await readLimited(request, maxBytes);
   const text = new TextDecoder('utf-8', { fatal: false }).decode(bytes);
   if (text.trim() === '') throw new HttpError(400, 'malformed_json', 'the request body is empty; a JSON document is required');
+  if (jsonDeeperThan(text, MAX_JSON_DEPTH)) {
+    throw new HttpError(400, 'json_too_deep', `the request body nests objects and arrays deeper than ${MAX_JSON_DEPTH} levels`);
+  }
   try {
     return JSON.parse(text) as unknown;
   } catch (err) {

@@ -4,22 +4,25 @@ import { NotFoundError, PreconditionFailedError, ConflictError, cosmosStatus } f
 import { HttpError, type ApiErrorBody } from './api-error';
 import { authenticateAdmin, adminAuthConfigFromEnv, type AdminPrincipal } from './admin-auth';
 import { readJsonBody } from './body';
+import { crossSiteRefusal } from './cross-site';
 import { ifMatchOf } from './etag';
 import { collectSecretValues, redactText } from './redact';
+import { assertRouteParams } from './route-params';
 
 /**
  * The HTTP edge of the admin API: one wrapper turns an operation (plain async function of
  * a small request context) into an Azure Functions handler that authenticates the caller,
- * reads JSON safely, answers JSON with an ETag header, and maps every error to
- * `{ error, message[, issues] }` with the right status — without a secret in any answer
- * or log line.
+ * refuses possible cross-site state changes (cross-site.ts), checks every route parameter
+ * (route-params.ts), reads JSON safely, answers JSON with an ETag header, and maps every
+ * error to `{ error, message[, issues] }` with the right status — without a secret in any
+ * answer or log line.
  */
 export interface ApiRequest {
   request: HttpRequest;
   context: InvocationContext;
   /** The authenticated admin; `anonymous` on public routes. */
   principal: AdminPrincipal | AnonymousCaller;
-  /** The route parameter, or 404 when missing. */
+  /** The route parameter (already checked by route-params.ts), or 404 when missing. */
   param(name: string): string;
   /** `If-Match` entity tags, undefined when not sent. */
   ifMatch: string[] | undefined;
@@ -48,21 +51,38 @@ export type ApiOperation = (req: ApiRequest) => Promise<ApiResult>;
 
 const BASE_HEADERS = { 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' };
 
-/** An admin route: 401/403 before the operation runs unless the caller is an admin. */
+/** What the edge enforces for a route of the admin route table (see routeHandler). */
+export interface EdgeRules {
+  /** 401/403 before the operation runs unless the caller is an admin. */
+  admin: boolean;
+  /** Refuse state changes a cross-site page could have made (cross-site.ts); for routes a browser session reaches. */
+  sameSiteOnly: boolean;
+}
+
+/**
+ * The handler for a route of a route table: admin routes are authenticated and, being
+ * reachable with a signed-in browser's cookie, accept state changes only from this site.
+ */
+export function routeHandler(route: { admin: boolean }, operation: ApiOperation): HttpHandler {
+  const rules: EdgeRules = { admin: route.admin, sameSiteOnly: route.admin };
+  return (request, context) => run(operation, request, context, rules);
+}
+
+/** An admin route: 401/403 before the operation runs unless the caller is an admin; same-site state changes only. */
 export function adminHandler(operation: ApiOperation): HttpHandler {
-  return (request, context) => run(operation, request, context, true);
+  return routeHandler({ admin: true }, operation);
 }
 
-/** A public route (e.g. the OpenAPI document): same error handling, no authentication. */
+/** A public route (e.g. the OpenAPI document, Graph's notifications): same error handling, no authentication. */
 export function publicHandler(operation: ApiOperation): HttpHandler {
-  return (request, context) => run(operation, request, context, false);
+  return routeHandler({ admin: false }, operation);
 }
 
-async function run(operation: ApiOperation, request: HttpRequest, context: InvocationContext, admin: boolean): Promise<HttpResponseInit> {
+async function run(operation: ApiOperation, request: HttpRequest, context: InvocationContext, rules: EdgeRules): Promise<HttpResponseInit> {
   let secrets: string[] = [];
   try {
     let principal: AdminPrincipal | AnonymousCaller = { kind: 'anonymous', name: 'anonymous' };
-    if (admin) {
+    if (rules.admin) {
       const outcome = authenticateAdmin(request.headers, adminAuthConfigFromEnv());
       if (!outcome.ok) {
         const headers: Record<string, string> = outcome.status === 401 ? { 'www-authenticate': 'Bearer realm="mail-channel-admin"' } : {};
@@ -70,6 +90,11 @@ async function run(operation: ApiOperation, request: HttpRequest, context: Invoc
       }
       principal = outcome.principal;
     }
+    if (rules.sameSiteOnly) {
+      const refusal = crossSiteRefusal(request.method, request.headers, request.url);
+      if (refusal) throw new HttpError(403, 'cross_site_request', refusal);
+    }
+    assertRouteParams(request.params);
     let body: Promise<unknown> | undefined;
     const req: ApiRequest = {
       request,

@@ -1,9 +1,14 @@
+import { z } from 'zod';
+
 /**
  * A per-process budget of raw mail bytes being processed at once. Parsing holds a mail
  * and its decoded parts in memory (bench/: about 7× the raw size at peak), and the
  * Functions host hands an instance up to 24 messages at a time: 24 large mails would
  * exhaust a Flex Consumption instance. Large mails therefore wait for room; a mail larger
  * than the whole budget runs alone. Small mails are not slowed by it in practice.
+ *
+ * Work that must not wait (an HTTP request, e.g. the admin's dry run) asks with
+ * `tryAcquire` instead and is told "no room" at once when the budget is full.
  */
 export class MemoryBudget {
   private inUse = 0;
@@ -15,13 +20,17 @@ export class MemoryBudget {
   async acquire(bytes: number): Promise<() => void> {
     if (this.waiting.length === 0 && this.fits(bytes)) this.inUse += bytes;
     else await new Promise<void>((grant) => this.waiting.push({ bytes, grant })); // counted when granted
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      this.inUse -= bytes;
-      this.drain();
-    };
+    return this.releaser(bytes);
+  }
+
+  /**
+   * Takes `bytes` only if they fit now and nobody is waiting (it never overtakes a waiting
+   * mail); returns the release function, or undefined when there is no room.
+   */
+  tryAcquire(bytes: number): (() => void) | undefined {
+    if (this.waiting.length > 0 || !this.fits(bytes)) return undefined;
+    this.inUse += bytes;
+    return this.releaser(bytes);
   }
 
   get bytesInUse(): number {
@@ -30,6 +39,16 @@ export class MemoryBudget {
 
   get queued(): number {
     return this.waiting.length;
+  }
+
+  private releaser(bytes: number): () => void {
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.inUse -= bytes;
+      this.drain();
+    };
   }
 
   private fits(bytes: number): boolean {
@@ -46,4 +65,20 @@ export class MemoryBudget {
 }
 
 /** 96 MiB of raw mail in flight ≈ 700 MB peak: within a 2 GB instance with room for the runtime. */
-export const processMemoryBudget = new MemoryBudget(96 * 1024 * 1024);
+export const DEFAULT_MEMORY_BUDGET_MIB = 96;
+
+/**
+ * `MEMORY_BUDGET_MIB` (optional app setting) overrides the default, e.g. for a bigger
+ * instance, or a small one in tests; a value that is not a whole number from 1 to 16384
+ * is ignored rather than trusted.
+ */
+const BudgetEnv = z.object({
+  MEMORY_BUDGET_MIB: z.coerce.number().int().min(1).max(16_384).catch(DEFAULT_MEMORY_BUDGET_MIB).default(DEFAULT_MEMORY_BUDGET_MIB),
+});
+
+export function memoryBudgetBytesFromEnv(env: NodeJS.ProcessEnv = process.env): number {
+  return BudgetEnv.parse(env).MEMORY_BUDGET_MIB * 1024 * 1024;
+}
+
+/** The one budget of this process: the mail pipeline and the dry run share it. */
+export const processMemoryBudget = new MemoryBudget(memoryBudgetBytesFromEnv());
