@@ -47,3 +47,32 @@ export function redactObject<T>(value: T): T {
   };
   return walk(value, 0) as T;
 }
+
+/**
+ * Protocol text that carries credentials, whatever their value: an IMAP `LOGIN user pass` or
+ * `AUTHENTICATE …` line, an SMTP `AUTH …` line, an HTTP `Bearer` token, and base64 SASL
+ * XOAUTH2 strings (they all begin with base64("user=") = "dXNlcj"). Mail servers echo such
+ * lines in their error responses. Each pattern is a single pass with no nested quantifier
+ * (linear time on any input).
+ */
+const CREDENTIAL_PATTERNS: readonly [RegExp, string][] = [
+  [/\b(LOGIN|AUTHENTICATE|AUTH)[ \t][^\r\n]*/g, `$1 ${REDACTED}`],
+  [/\b(Bearer)[ \t]+[^\s"',;]+/gi, `$1 ${REDACTED}`],
+  [/dXNlcj[A-Za-z0-9+/=]*/g, REDACTED],
+];
+
+/** How a secret may appear in protocol text besides as it is: quoted-string escaped (IMAP), JSON escaped. */
+function spellings(secret: string): string[] {
+  return [secret, secret.replace(/["\\]/g, '\\$&'), JSON.stringify(secret).slice(1, -1)];
+}
+
+/**
+ * Error text from a mail server or identity provider, safe to store, return and log: every
+ * known secret value (in each spelling) and every credential-carrying protocol argument
+ * replaced by `[redacted]`.
+ */
+export function redactCredentials(text: string, secrets: readonly string[] = []): string {
+  let out = redactText(text, [...new Set(secrets.filter((s) => s.length > 0).flatMap(spellings))]);
+  for (const [pattern, replacement] of CREDENTIAL_PATTERNS) out = out.replace(pattern, replacement);
+  return out;
+}

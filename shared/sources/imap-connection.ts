@@ -3,6 +3,7 @@ import { ImapFlow, type ImapFlowOptions } from 'imapflow';
 import type { Auth, ChannelRecord, SecretRef } from '../config/channel';
 import { MailChannelError, PermanentError, TransientError } from '../errors';
 import { toImapError } from './imap-errors';
+import { resolveConnectTarget, targetPolicyFromEnv, type ResolveAll, type TargetPolicy } from '../net/connect-target';
 
 /**
  * Opening one authenticated IMAP connection for a channel: TLS mode, timeouts and
@@ -24,6 +25,12 @@ export interface ImapDeps {
   /** An OAuth access token for `scope` (shared/auth); needed for channels with `auth.type = oauth`. */
   getAccessToken?(auth: OAuthAuth, scope: string): Promise<string>;
   tlsOptions?: ExtraTlsOptions;
+  /** Which addresses the host may resolve to; default: the app setting MAIL_ALLOW_PRIVATE_HOSTS. */
+  targetPolicy?: TargetPolicy;
+  /** DNS resolution (tests); default the system resolver. */
+  resolve?: ResolveAll;
+  /** Where connect failures are told in detail (refused, timeout, TLS); the error itself says only "could not connect". */
+  log?: (message: string, props: Record<string, unknown>) => void;
 }
 
 /**
@@ -43,8 +50,17 @@ export function describeServer(conn: ImapConnection): string {
 
 export async function imapClientOptions(conn: ImapConnection, deps: ImapDeps): Promise<ImapFlowOptions> {
   const timeoutMs = conn.settings.timeoutMs;
+  const where = describeServer(conn);
+  if (conn.tls === 'none' && (!conn.allowPlaintext || conn.auth.type === 'oauth')) {
+    throw new PermanentError('IMAP_PLAINTEXT_REFUSED', `${where}: tls "none" needs connection.allowPlaintext (and is never used with OAuth)`);
+  }
+  // The checked address is what the socket connects to (no second lookup to rebind); the name stays the TLS servername.
+  const target = await resolveConnectTarget(conn.host, deps.targetPolicy ?? targetPolicyFromEnv(), where, deps.resolve).catch((err: unknown) => {
+    throw err instanceof MailChannelError && err.code === 'CONNECT_FAILED' ? couldNotConnect(where) : err;
+  });
   return {
-    host: conn.host,
+    host: target.address,
+    ...(target.servername ? { servername: target.servername } : {}),
     port: conn.port,
     secure: conn.tls === 'implicit',
     // starttls: upgrade or fail (never fall back to cleartext); none: stay in cleartext.
@@ -92,6 +108,19 @@ export async function openImapClient(conn: ImapConnection, deps: ImapDeps): Prom
     return client;
   } catch (err) {
     client.close();
-    throw toImapError(err, describeServer(conn));
+    const where = describeServer(conn);
+    const mapped = toImapError(err, where);
+    if (LOGIN_ANSWERS.has(mapped.code)) throw mapped;
+    // Refused, timed out, not IMAP, TLS failed: the difference would let whoever edits a
+    // channel map which ports answer where. It goes to the log; the error stays coarse.
+    deps.log?.('IMAP connect failed', { server: where, code: mapped.code, detail: mapped.message });
+    throw couldNotConnect(where);
   }
+}
+
+/** Answers of an IMAP server to the login: they say the connection itself worked. */
+const LOGIN_ANSWERS = new Set(['IMAP_AUTH', 'IMAP_AUTH_UNAVAILABLE']);
+
+function couldNotConnect(where: string): TransientError {
+  return new TransientError('IMAP_CONNECT', `${where}: could not connect to the mail server`);
 }

@@ -1,4 +1,5 @@
 import { MailChannelError, PermanentError, TransientError } from '../errors';
+import { redactCredentials } from '../http/redact';
 
 /**
  * Turns what imapflow (or the socket under it) throws into the seam's typed errors:
@@ -28,7 +29,8 @@ interface ImapFlowErrorLike {
 export function toImapError(err: unknown, where: string): MailChannelError {
   if (err instanceof MailChannelError) return err;
   const e = (typeof err === 'object' && err !== null ? err : { message: String(err) }) as ImapFlowErrorLike;
-  const detail = e.responseText || e.message || 'unknown error';
+  // A server may echo the command it refuses (LOGIN user pass): never keep its arguments.
+  const detail = redactCredentials(e.responseText || e.message || 'unknown error');
   const responseCode = e.serverResponseCode?.toUpperCase();
 
   if (e.authenticationFailed) {

@@ -25,7 +25,7 @@ function freshUser(): { user: string; password: string } {
 
 const PASSWORD_REF: SecretRef = { ref: 'imap-password', updatedAt: '2026-11-01T00:00:00.000Z' };
 
-function channel(d: Dovecot, user: string, over: { tls?: 'implicit' | 'starttls' | 'none'; port?: number; auth?: unknown; timeoutMs?: number } = {}): ChannelRecord {
+function channel(d: Dovecot, user: string, over: { tls?: 'implicit' | 'starttls' | 'none'; port?: number; auth?: unknown; timeoutMs?: number; allowPlaintext?: boolean } = {}): ChannelRecord {
   const tls = over.tls ?? 'none';
   const now = '2026-11-01T00:00:00.000Z';
   return ChannelRecord.parse({
@@ -37,6 +37,7 @@ function channel(d: Dovecot, user: string, over: { tls?: 'implicit' | 'starttls'
       host: d.host,
       port: over.port ?? (tls === 'implicit' ? d.tlsPort : d.port),
       tls,
+      allowPlaintext: over.allowPlaintext ?? tls === 'none',
       username: user,
       auth: over.auth ?? { type: 'password', password: PASSWORD_REF },
       settings: over.timeoutMs ? { timeoutMs: over.timeoutMs } : {},
@@ -49,10 +50,14 @@ function channel(d: Dovecot, user: string, over: { tls?: 'implicit' | 'starttls'
   });
 }
 
+/** Dovecot listens on 127.0.0.1: as the local stack (MAIL_ALLOW_PRIVATE_HOSTS=true) allows. */
+const LOOPBACK_ALLOWED = { allowPrivate: true };
+
 function passwordDeps(d: Dovecot, password: string | undefined): ImapDeps {
   return {
     getSecret: async (ref) => (ref.ref === PASSWORD_REF.ref ? password : undefined),
     tlsOptions: { ca: d.caCertPem },
+    targetPolicy: LOOPBACK_ALLOWED,
   };
 }
 
@@ -119,15 +124,31 @@ describe('IMAP mail source against a real Dovecot', () => {
       }
     });
 
-    it('a server certificate the deployment does not trust is refused (verification stays on)', async () => {
+    it('a server certificate the deployment does not trust is refused (verification stays on), as "could not connect"', async () => {
       const { user, password } = freshUser();
-      const source = createImapMailSource(channel(d, user, { tls: 'implicit' }), { getSecret: async () => password });
+      const source = createImapMailSource(channel(d, user, { tls: 'implicit' }), { getSecret: async () => password, targetPolicy: LOOPBACK_ALLOWED });
       try {
-        await rejects(source.listNew('INBOX', undefined), PermanentError, 'IMAP_TLS');
+        await rejects(source.listNew('INBOX', undefined), TransientError, 'IMAP_CONNECT');
         assert.equal(loginLines(d, user).length, 0, 'no login happened');
       } finally {
         await source.close();
       }
+    });
+
+    it('a stored channel with tls "none" but no allowPlaintext never connects: the password is not sent in clear text', async () => {
+      const { user, password } = freshUser();
+      const source = createImapMailSource(channel(d, user, { allowPlaintext: false }), passwordDeps(d, password));
+      await rejects(source.listNew('INBOX', undefined), PermanentError, 'IMAP_PLAINTEXT_REFUSED');
+      assert.equal(loginLines(d, user).length, 0, 'no login happened');
+      await source.close();
+    });
+
+    it('a loopback server is refused unless the deployment allows private hosts, before any connection', async () => {
+      const { user, password } = freshUser();
+      const source = createImapMailSource(channel(d, user), { ...passwordDeps(d, password), targetPolicy: { allowPrivate: false } });
+      await rejects(source.listNew('INBOX', undefined), PermanentError, 'CONNECT_TARGET_REFUSED');
+      assert.equal(loginLines(d, user).length, 0, 'no login happened');
+      await source.close();
     });
 
     it('a wrong password is a permanent IMAP_AUTH error, not retried', async () => {
@@ -157,6 +178,7 @@ describe('IMAP mail source against a real Dovecot', () => {
           return token;
         },
         tlsOptions: { ca: d.caCertPem },
+        targetPolicy: LOOPBACK_ALLOWED,
       };
       const source = createImapMailSource(channel(d, user, { tls: 'implicit', auth }), deps);
       try {
@@ -176,15 +198,15 @@ describe('IMAP mail source against a real Dovecot', () => {
       await again.close();
     });
 
-    it('a server that refuses connections is a transient error (the queue retries)', async () => {
+    it('a server that refuses connections is a transient "could not connect" (the queue retries)', async () => {
       const { user, password } = freshUser();
       const port = await freePort();
       const source = createImapMailSource(channel(d, user, { port }), passwordDeps(d, password));
-      await rejects(source.listNew('INBOX', undefined), TransientError, 'IMAP_CONNECTION');
+      await rejects(source.listNew('INBOX', undefined), TransientError, 'IMAP_CONNECT');
       await source.close();
     });
 
-    it('a server that accepts but never greets times out after the channel timeout, transiently', async () => {
+    it('a server that accepts but never greets times out after the channel timeout: the same transient "could not connect" as a refusal', async () => {
       const sockets = new Set<net.Socket>();
       const silent = net.createServer((s) => sockets.add(s));
       await new Promise<void>((r) => silent.listen(0, '127.0.0.1', () => r()));
@@ -192,7 +214,8 @@ describe('IMAP mail source against a real Dovecot', () => {
       const { user, password } = freshUser();
       const source = createImapMailSource(channel(d, user, { port, timeoutMs: 1000 }), passwordDeps(d, password));
       try {
-        await rejects(source.listNew('INBOX', undefined), TransientError, 'IMAP_TIMEOUT');
+        const err = await rejects(source.listNew('INBOX', undefined), TransientError, 'IMAP_CONNECT');
+        assert.match(err.message, /could not connect to the mail server$/);
       } finally {
         await source.close();
         for (const s of sockets) s.destroy();
