@@ -185,6 +185,9 @@ module api 'app/api.bicep' = {
       APPLICATIONINSIGHTS_CONNECTION_STRING: monitoring.outputs.connectionString
       // Telemetry is sent with the app's identity (App Insights has local auth off).
       APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'Authorization=AAD'
+      // Mail connections never reach private or loopback addresses from Azure; set 'true' only
+      // for a mail server inside a connected network (link-local/metadata stay refused anyway).
+      MAIL_ALLOW_PRIVATE_HOSTS: 'false'
     }, empty(adminApiKey) ? {} : {
       // a Key Vault reference, resolved by the platform with the app's identity
       ADMIN_API_KEY: '@Microsoft.KeyVault(SecretUri=${keyVault.outputs.adminApiKeySecretUri})'

@@ -169,6 +169,8 @@ async function main(): Promise<void> {
       COSMOS_DATABASE: database,
       DEVHOST_MASTER_KEY: process.env.DEVHOST_MASTER_KEY ?? keys.master,
       DEVHOST_HOST_KEY: process.env.DEVHOST_HOST_KEY ?? keys.host,
+      // The local Dovecot listens on loopback; an older local.settings.json may not say so yet.
+      MAIL_ALLOW_PRIVATE_HOSTS: values.MAIL_ALLOW_PRIVATE_HOSTS ?? 'true',
     };
     // The local stack polls queues at least every 2 s unless host.json says otherwise.
     const hostJson = readHostJson(repoRoot);

@@ -187,6 +187,9 @@ test('the Function App gets every setting the code needs in Azure, and no key or
     assert.equal(literal(settings.get(key) as Node), value, key);
   }
   assert.equal(settings.get('COSMOS_DATABASE')?.text, 'cosmosDatabaseName');
+  // Mail connections may not reach the app's own network unless someone decides otherwise.
+  assert.equal(literal(settings.get('MAIL_ALLOW_PRIVATE_HOSTS') as Node), 'false');
+  assert.equal(SettingsSchema.shape.MAIL_ALLOW_PRIVATE_HOSTS.parse(undefined), false, 'absent means off');
 });
 
 test('every app setting in the Bicep is read by the code or by the Functions host', () => {

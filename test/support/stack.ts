@@ -114,6 +114,8 @@ export async function startTestStack(opts: TestStackOptions = {}): Promise<TestS
       LOCAL_SECRETS_KEY: crypto.randomBytes(32).toString('base64'),
       DEVHOST_MASTER_KEY: masterKey,
       DEVHOST_HOST_KEY: functionKey,
+      // Dovecot, SMTP and Graph stand-ins listen on loopback (shared/net/address-policy.ts).
+      MAIL_ALLOW_PRIVATE_HOSTS: 'true',
       ...opts.env,
     };
 
