@@ -37,6 +37,15 @@ export const SettingsSchema = z.object({
   APPLICATIONINSIGHTS_CONNECTION_STRING: z.string().optional(),
 
   /**
+   * IMAP connections one instance keeps per mailbox (server + user) at most. Servers cap a
+   * user's connections (Dovecot 10 per user and IP, Exchange Online 20 per mailbox), and
+   * other instances and people's mail clients count too: stay well under.
+   */
+  IMAP_MAX_CONNECTIONS_PER_MAILBOX: z.coerce.number().int().min(1).max(20).default(4),
+  /** Seconds an unused IMAP connection stays logged in for the next mail. */
+  IMAP_IDLE_SECONDS: z.coerce.number().int().min(0).max(600).default(20),
+
+  /**
    * Mail connections (IMAP, SMTP, Graph, token endpoint) may reach private and loopback
    * addresses. Off by default (in Azure such an address is the app's own network); on for the
    * local stack and tests, whose Dovecot listens on loopback. Link-local and metadata

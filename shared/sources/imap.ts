@@ -3,7 +3,8 @@ import type { ChannelRecord } from '../config/channel';
 import { PermanentError, TransientError } from '../errors';
 import { SourceRef } from '../queue/contracts';
 import { nextCursor, parseImapCursor, planListing, searchSinceDate, type FolderState, type ListingPlan } from './imap-cursor';
-import { describeServer, openImapClient, type ImapConnection, type ImapDeps } from './imap-connection';
+import { describeServer, type ImapConnection, type ImapDeps } from './imap-connection';
+import { ImapPool } from './imap-pool';
 import { toImapError } from './imap-errors';
 import { folderAncestry, sameServerPath, serverPath } from './imap-folders';
 import type { FolderCursor, ListedMail, ListResult, MailSource, MoveOptions } from './mail-source';
@@ -13,34 +14,34 @@ export { imapScope } from './imap-connection';
 export type { ImapCursor } from './imap-cursor';
 
 /**
- * The IMAP `MailSource` (imapflow). One connection per source, opened on first use,
- * reused by the operations that follow and logged out by `close()`; a connection the
- * server dropped is replaced on the next operation. Folder access is serialized by
- * imapflow's mailbox lock, so concurrent calls on one source are safe.
+ * The IMAP `MailSource` (imapflow). Every operation borrows a logged-in connection from an
+ * `ImapPool` for its own IMAP conversation and gives it back (see imap-pool.ts): with the
+ * process-wide pool (open-source.ts) the mails of one mailbox share a few connections; without
+ * one, the source has a private pool of one connection, logged out by `close()`. A connection
+ * the server dropped is replaced on the next operation.
  *
  * Never marks mail read: raw bytes are fetched with `BODY.PEEK[]`.
  * Errors: see shared/sources/imap-errors.ts; codes specific to this source:
  * `IMAP_NO_FOLDER`, `IMAP_NO_MESSAGE` (nothing at that ref any more), `IMAP_STALE_REF`
- * (the folder's UIDVALIDITY changed since listing: the resync lists the mail anew).
+ * (the folder's UIDVALIDITY changed since listing: the resync lists the mail anew),
+ * `IMAP_POOL_BUSY` (transient: too many operations wait for this mailbox's connections).
  */
-export function createImapMailSource(channel: ChannelRecord, deps: ImapDeps): MailSource {
+export function createImapMailSource(channel: ChannelRecord, deps: ImapDeps, pool?: ImapPool): MailSource {
   if (channel.connection.protocol !== 'imap') {
     throw new PermanentError('CHANNEL_NOT_IMAP', `channel ${channel.id} uses ${channel.connection.protocol}, not imap`);
   }
-  return new ImapMailSource(channel.connection, deps);
+  return new ImapMailSource(channel.connection, deps, pool ?? new ImapPool({ maxPerMailbox: 1, maxWaiting: Number.MAX_SAFE_INTEGER }), !pool);
 }
 
 type ImapRef = Extract<SourceRef, { protocol: 'imap' }>;
 
 class ImapMailSource implements MailSource {
-  private client: ImapFlow | undefined;
-  private opening: Promise<ImapFlow> | undefined;
-  /** The folder the previous operation selected, on which connection (operations run one at a time per connection). */
-  private selected: { client: ImapFlow; path: string } | undefined;
-
   constructor(
     private readonly conn: ImapConnection,
     private readonly deps: ImapDeps,
+    private readonly pool: ImapPool,
+    /** A private pool is logged out on close; a shared one keeps its connections for the next mail. */
+    private readonly ownsPool: boolean,
   ) {}
 
   async listNew(folder: string, cursor: FolderCursor | undefined, options?: { since?: Date }): Promise<ListResult> {
@@ -116,59 +117,31 @@ class ImapMailSource implements MailSource {
   }
 
   async close(): Promise<void> {
-    const pending = this.opening?.catch(() => undefined);
-    const client = this.client ?? (await pending);
-    this.client = undefined;
-    if (!client) return;
-    if (client.usable) await client.logout().catch(() => client.close());
-    else client.close();
+    // Each operation already gave its connection back.
+    if (this.ownsPool) await this.pool.drain();
   }
 
   // ---------- connection handling ----------
 
-  private async session(): Promise<ImapFlow> {
-    if (this.client?.usable) return this.client;
-    if (this.client) this.drop(this.client);
-    this.opening ??= openImapClient(this.conn, this.deps)
-      .then((c) => {
-        this.client = c;
-        c.once('close', () => {
-          if (this.client === c) this.client = undefined;
-        });
-        return c;
-      })
-      .finally(() => {
-        this.opening = undefined;
-      });
-    return this.opening;
-  }
-
-  private drop(client: ImapFlow): void {
-    if (this.client === client) this.client = undefined;
-    client.close();
-  }
-
   private async withSession<T>(what: string, fn: (c: ImapFlow) => Promise<T>): Promise<T> {
-    const client = await this.session();
     try {
-      return await fn(client);
+      return await this.pool.withConnection(this.conn, this.deps, fn);
     } catch (err) {
-      if (!client.usable) this.drop(client);
       throw toImapError(err, `${describeServer(this.conn)}: ${what}`);
     }
   }
 
-  /** Runs `fn` with `folder` selected (read-write) and held: no other operation of this source selects meanwhile. */
+  /** Runs `fn` with `folder` selected (read-write) on a connection nobody else uses meanwhile. */
   private async inFolder<T>(folder: string, what: string, fn: (c: ImapFlow, box: MailboxObject) => Promise<T>, opts: { freshStatus?: boolean } = {}): Promise<T> {
     return this.withSession(what, async (c) => {
       const path = serverPath(folder, c.namespace);
+      const before = c.mailbox ? c.mailbox.path : undefined;
       const lock = await c.getMailboxLock(path);
       try {
-        // A folder still selected from an earlier operation shows the mail it had then: a session
-        // learns of new mail only when it syncs. Re-SELECT (fresh UIDNEXT) or NOOP (new mail visible).
-        const reused = this.selected?.client === c && this.selected.path === path;
-        this.selected = { client: c, path };
-        if (reused) {
+        // A folder still selected from an earlier operation (maybe another mail's) shows the mail
+        // it had then: a session learns of new mail only when it syncs. Re-SELECT (fresh UIDNEXT)
+        // or NOOP (new mail visible).
+        if (before !== undefined && c.mailbox && c.mailbox.path === before) {
           if (opts.freshStatus) await c.mailboxOpen(path);
           else await c.noop();
         }

@@ -4,6 +4,7 @@ import { getAccessToken, xoauth2 } from '../auth/credential';
 import { secretStore } from '../secrets';
 import { createGraphMailSource } from './graph';
 import { createImapMailSource } from './imap';
+import { processImapPool } from './imap-pool';
 import type { MailSource } from './mail-source';
 import { redactingSource } from './redacting-source';
 
@@ -33,7 +34,7 @@ export async function openMailSource(channel: ChannelRecord): Promise<MailSource
         return token;
       },
       log: (message, props) => console.warn(message, JSON.stringify(props)),
-    }),
+    }, processImapPool()),
     secrets,
   );
 }
