@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import { simpleParser, type Attachment } from 'mailparser';
 import { detectExtension, detectMimeType } from 'nodemailer/lib/mime-funcs/mime-types';
+import { sniffContent } from './content-sniff';
+import { withoutFormatCharacters } from './invisible-characters';
 import type { AttachmentInfo } from './parsed-mail';
 import { isUuencodeEncoding, uudecodePart } from './uudecode';
 
@@ -45,16 +47,26 @@ export async function toAttachment(att: Attachment, index: number, html: string 
     sha256: sha256Hex(content),
   };
   if (cid) info.cid = cid;
-  return { info, content };
+  return { info: withContentFacts(info, att.filename, content), content };
 }
 
 /** Builds the attachment of a uuencoded block found in a text body. */
 export function uuBlockAttachment(filename: string, content: Buffer, index: number): AttachmentWithContent {
   const name = cleanFilename(filename) ?? `attachment-${index}.bin`;
-  return {
-    info: { filename: name, contentType: detectMimeType(name) || 'application/octet-stream', size: content.length, inline: false, sha256: sha256Hex(content) },
-    content,
-  };
+  const info: AttachmentInfo = { filename: name, contentType: detectMimeType(name) || 'application/octet-stream', size: content.length, inline: false, sha256: sha256Hex(content) };
+  return { info: withContentFacts(info, filename, content), content };
+}
+
+/**
+ * What the attachment policy needs beyond the shown name: the name as sent when cleaning
+ * changed it (the policy reads both), and what the content is by its bytes.
+ */
+function withContentFacts(info: AttachmentInfo, sentName: string | undefined, content: Buffer): AttachmentInfo {
+  const sent = sentName?.split(/[\\/]/).pop();
+  if (sent && sent !== info.filename && sent.trim() !== info.filename) info.nameAsSent = sent.slice(0, 1024);
+  const sniffed = sniffContent(content);
+  if (sniffed) info.sniffed = sniffed;
+  return info;
 }
 
 /**
@@ -92,11 +104,16 @@ export function fallbackFilename(contentType: string, index: number): string {
   return `attachment-${index}.${ext}`;
 }
 
-/** Path parts and control characters never reach a blob name or a download header. */
+/**
+ * Path parts, control characters and invisible format characters (a right-to-left
+ * override would show `invoice\u202Efdp.exe` as `invoiceexe.pdf` on the ticket) never
+ * reach a blob name, the ticket or a download header. The policy reads the raw name too.
+ */
 function cleanFilename(name: string | undefined): string | undefined {
   // eslint-disable-next-line no-control-regex -- control characters are exactly what this looks for
-  const base = name?.split(/[\\/]/).pop()?.replace(/[\u0000-\u001f\u007f]/g, '').trim();
-  return base ? base : undefined;
+  const base = name?.split(/[\\/]/).pop()?.replace(/[\u0000-\u001f\u007f]/g, '');
+  const shown = base === undefined ? undefined : withoutFormatCharacters(base).trim();
+  return shown ? shown : undefined;
 }
 
 /** `cid:` references in the HTML, matched case-insensitively and URL-decoded. */

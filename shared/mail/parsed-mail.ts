@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SniffedType } from './content-sniff';
 
 /**
  * A parsed mail as the pipeline sees it: produced by `parse.ts` from raw MIME, and the
@@ -9,12 +10,16 @@ export type Address = z.infer<typeof Address>;
 
 export const AttachmentInfo = z.object({
   filename: z.string(),
+  /** The name as the mail gave it, when cleaning it for display changed more than its path (NULs, bidi overrides …). */
+  nameAsSent: z.string().optional(),
   contentType: z.string(),
   size: z.number().int().nonnegative(),
   inline: z.boolean(),
   cid: z.string().optional(),
   /** sha256 of the content, hex: dedups blobs and names them. */
   sha256: z.string(),
+  /** What the content is by its bytes, when that is something active (a program, disk image, page …). */
+  sniffed: SniffedType.optional(),
 });
 export type AttachmentInfo = z.infer<typeof AttachmentInfo>;
 

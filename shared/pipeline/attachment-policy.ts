@@ -1,30 +1,135 @@
+import { sniffedTypeLabel } from '../mail/content-sniff';
+import { withoutFormatCharacters } from '../mail/invisible-characters';
 import type { AttachmentInfo } from '../mail/parsed-mail';
 
 /**
  * Which attachments are stored with a ticket. A blocked attachment is not stored but
  * recorded on the ticket with the reason, so an agent sees that it existed and why it
  * is missing — nothing is silently dropped.
+ *
+ * Decided three ways, any one of which blocks: the name (as Windows would read it, see
+ * `extensionsOf`), the declared content type, and what the content is by its bytes
+ * (`sniffed`, from `shared/mail/content-sniff.ts`), so renaming `setup.exe` to
+ * `invoice.pdf` or sending a page as `notes.txt` does not get it through.
  */
+
+/**
+ * Blocked file extensions, the union of:
+ * - Outlook's default Level 1 list ("Blocked attachments in Outlook", Microsoft Support,
+ *   https://support.microsoft.com/office/434752e1-02d3-4e90-9124-8b81e49a8519);
+ * - the default file types of Exchange Online Protection's common attachment filter
+ *   (anti-malware policy `FileTypes`, "Anti-malware protection in EOP",
+ *   https://learn.microsoft.com/defender-office-365/anti-malware-protection-about);
+ * - ours: what a browser or Windows Explorer opens as active content or mounts, and that
+ *   phishing uses because the two lists above let it through (HTML/SVG pages, OneNote,
+ *   disk images, Windows search/library descriptions, Excel web queries).
+ */
+const OUTLOOK_LEVEL1 = [
+  'ade', 'adp', 'app', 'appcontent-ms', 'application', 'appref-ms', 'asp', 'aspx', 'asx', 'bas', 'bat', 'bgi', 'cab',
+  'cer', 'chm', 'cmd', 'cnt', 'com', 'cpl', 'crt', 'csh', 'der', 'diagcab', 'exe', 'fxp', 'gadget', 'grp', 'hlp', 'hpj',
+  'hta', 'htc', 'inf', 'ins', 'iso', 'isp', 'its', 'jar', 'jnlp', 'js', 'jse', 'ksh', 'lnk', 'mad', 'maf', 'mag', 'mam',
+  'maq', 'mar', 'mas', 'mat', 'mau', 'mav', 'maw', 'mcf', 'mda', 'mdb', 'mde', 'mdt', 'mdw', 'mdz', 'msc', 'msh', 'msh1',
+  'msh2', 'msh1xml', 'msh2xml', 'mshxml', 'msi', 'msp', 'mst', 'msu', 'ops', 'osd', 'pcd', 'pif', 'pl', 'plg', 'prf',
+  'prg', 'printerexport', 'ps1', 'ps1xml', 'ps2', 'ps2xml', 'psc1', 'psc2', 'psd1', 'psdm1', 'pst', 'py', 'pyc', 'pyo',
+  'pyw', 'pyz', 'pyzw', 'reg', 'scf', 'scr', 'sct', 'settingcontent-ms', 'shb', 'shs', 'theme', 'tmp', 'udl', 'url',
+  'vb', 'vbe', 'vbp', 'vbs', 'vhd', 'vhdx', 'vsmacros', 'vsw', 'webpnp', 'website', 'ws', 'wsb', 'wsc', 'wsf', 'wsh',
+  'xbap', 'xll', 'xnk',
+];
+const EXCHANGE_COMMON_ATTACHMENT_FILTER = [
+  'ace', 'ani', 'apk', 'app', 'appx', 'arj', 'bat', 'cab', 'cmd', 'com', 'deb', 'dex', 'dll', 'docm', 'elf', 'exe', 'hta',
+  'img', 'iso', 'jar', 'jnlp', 'kext', 'lha', 'lib', 'library', 'lnk', 'lzh', 'macho', 'msc', 'msi', 'msix', 'msp',
+  'mst', 'pif', 'ppa', 'ppam', 'reg', 'rev', 'scf', 'scr', 'sct', 'sys', 'uif', 'vb', 'vbe', 'vbs', 'vxd', 'wsc', 'wsf',
+  'wsh', 'xll', 'xz', 'z',
+];
+const ACTIVE_CONTENT = [
+  'htm', 'html', 'shtml', 'xht', 'xhtml', 'mht', 'mhtml', 'svg', 'svgz', 'xsl', 'xslt', 'one', 'onepkg', 'vmdk',
+  'dmg', 'library-ms', 'searchconnector-ms', 'search-ms', 'iqy', 'slk', 'appinstaller', 'appxbundle', 'msixbundle',
+  'mjs', 'psm1', 'sh', 'command', 'dylib', 'so', 'ocx', 'drv',
+];
+
+/** Declared types that are executable or render actively; the sniffer catches the undeclared ones. */
+const BLOCKED_CONTENT_TYPES = [
+  'application/x-msdownload', 'application/x-msdos-program', 'application/x-ms-installer', 'application/x-msi',
+  'application/x-ms-shortcut', 'application/hta', 'application/x-dosexec', 'application/x-executable',
+  'application/vnd.microsoft.portable-executable', 'application/java-archive', 'application/x-java-jnlp-file',
+  'text/html', 'application/xhtml+xml', 'image/svg+xml', 'text/javascript', 'application/javascript',
+  'application/x-javascript', 'application/ecmascript', 'text/vbscript', 'application/x-sh', 'text/x-sh',
+  'application/x-iso9660-image', 'application/x-apple-diskimage', 'application/vnd.ms-cab-compressed',
+  'application/onenote', 'application/msonenote', 'application/x-ms-application',
+];
+
 export const AttachmentPolicy = {
   /** Largest single attachment stored (bytes). */
   maxBytes: 25 * 1024 * 1024,
-  /** Executable and script types that mail clients also block. */
-  blockedExtensions: [
-    'ade', 'adp', 'app', 'bat', 'chm', 'cmd', 'com', 'cpl', 'dll', 'exe', 'hta', 'inf', 'ins', 'isp', 'jar', 'js',
-    'jse', 'lnk', 'msc', 'msi', 'msp', 'mst', 'pif', 'ps1', 'reg', 'scr', 'sct', 'shb', 'sys', 'vb', 'vbe', 'vbs',
-    'vxd', 'wsc', 'wsf', 'wsh',
-  ],
-  blockedContentTypes: ['application/x-msdownload', 'application/x-msdos-program', 'application/x-ms-installer', 'application/hta'],
-} as const;
+  blockedExtensions: new Set([...OUTLOOK_LEVEL1, ...EXCHANGE_COMMON_ATTACHMENT_FILTER, ...ACTIVE_CONTENT]) as ReadonlySet<string>,
+  blockedContentTypes: new Set(BLOCKED_CONTENT_TYPES) as ReadonlySet<string>,
+};
 
 export type AttachmentVerdict = AttachmentInfo & { blocked?: string };
 
+/**
+ * Characters that display as a dot but are not one, so `invoice。exe` cannot pass for a
+ * name without an extension (NFKC already folds the fullwidth `．`, `﹒` and `․`).
+ */
+const LOOKALIKE_DOTS = new Set(['\u3002', '\uFF61', '\u2E3C', '\uA4F8', '\u0701', '\u0702', '\u06D4', '\u00B7', '\u2027', '\u2219', '\u22C5', '\u16EB', '\u30FB', '\uFF65']);
+
+// eslint-disable-next-line no-control-regex -- control characters are exactly what this removes
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/g;
+
+/** Windows drops trailing dots and spaces from a file name; a loop, because `/[. ]+$/` backtracks quadratically. */
+function trimTrailingDotsAndSpaces(name: string): string {
+  let end = name.length;
+  while (end > 0 && (name[end - 1] === '.' || /\s/.test(name[end - 1]!))) end--;
+  return name.slice(0, end);
+}
+
+/**
+ * Every extension a file name can be taken to have, lower-cased: the name folded with
+ * NFKC (fullwidth letters), look-alike dots read as dots, invisible format characters
+ * (right-to-left override: `invoice\u202Efdp.exe` shows as `invoiceexe.pdf`) removed,
+ * trailing dots and spaces dropped (`invoice.exe.`), and also as cut at a NUL (C APIs)
+ * and at an NTFS stream separator (`file.exe::$DATA`, `file.exe:x.txt`).
+ */
+export function extensionsOf(filename: string): string[] {
+  let name = '';
+  for (const ch of withoutFormatCharacters(filename.normalize('NFKC'))) name += LOOKALIKE_DOTS.has(ch) ? '.' : ch;
+  const readings = new Set<string>([name]);
+  const nul = name.indexOf('\0');
+  if (nul >= 0) readings.add(name.slice(0, nul));
+  for (const r of [...readings]) {
+    const colon = r.indexOf(':');
+    if (colon >= 0) readings.add(r.slice(0, colon));
+  }
+  const exts = new Set<string>();
+  for (const r of readings) {
+    const base = trimTrailingDotsAndSpaces(r.replace(CONTROL_CHARACTERS, '')).toLowerCase();
+    const dot = base.lastIndexOf('.');
+    if (dot >= 0) exts.add(trimTrailingDotsAndSpaces(base.slice(dot + 1)).trimStart());
+  }
+  return [...exts].filter(Boolean);
+}
+
+/** A name quoted with its invisible characters spelled out, so the reason itself cannot be reordered by them. */
+function visibly(name: string): string {
+  return JSON.stringify(name).replace(/\p{Cf}/gu, (c) => `\\u${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`);
+}
+
+function mediaType(contentType: string): string {
+  return contentType.split(';')[0]!.trim().toLowerCase();
+}
+
 export function judgeAttachment(a: AttachmentInfo, policy = AttachmentPolicy): AttachmentVerdict {
-  const ext = a.filename.toLowerCase().split('.').pop() ?? '';
   if (a.size > policy.maxBytes) {
     return { ...a, blocked: `larger than ${Math.round(policy.maxBytes / 1024 / 1024)} MB (${a.size} bytes)` };
   }
-  if ((policy.blockedExtensions as readonly string[]).includes(ext)) return { ...a, blocked: `file type .${ext} is blocked` };
-  if ((policy.blockedContentTypes as readonly string[]).includes(a.contentType.toLowerCase())) return { ...a, blocked: `content type ${a.contentType} is blocked` };
+  const names = a.nameAsSent === undefined ? [a.filename] : [a.filename, a.nameAsSent];
+  const ext = names.flatMap(extensionsOf).find((e) => policy.blockedExtensions.has(e));
+  if (ext !== undefined) {
+    const plain = a.filename.toLowerCase().endsWith(`.${ext}`);
+    return { ...a, blocked: plain ? `file type .${ext} is blocked` : `file type .${ext} is blocked (disguised in the name ${visibly(a.nameAsSent ?? a.filename)})` };
+  }
+  if (a.sniffed) return { ...a, blocked: `the content is ${sniffedTypeLabel[a.sniffed]}, which is blocked` };
+  const type = mediaType(a.contentType);
+  if (policy.blockedContentTypes.has(type)) return { ...a, blocked: `content type ${type} is blocked` };
   return a;
 }
