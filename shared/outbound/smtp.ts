@@ -3,8 +3,11 @@ import { MAIL_CHANNEL_HEADER } from '../mail/classify';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport';
 import type { Auth, ChannelRecord } from '../config/channel';
 import { MailChannelError, PermanentError, TransientError } from '../errors';
+import { redactCredentials } from '../http/redact';
 import type { ImapDeps, OAuthAuth } from '../sources/imap-connection';
 import { OutboundMail, type MailSender, type SentMail } from './mail-sender';
+import { resolveConnectTarget, targetPolicyFromEnv } from '../net/connect-target';
+import { redactError } from '../sources/redacting-source';
 
 /**
  * The SMTP `MailSender` of an IMAP channel (nodemailer). Uses `connection.smtp`; its
@@ -35,7 +38,8 @@ export function createSmtpSender(channel: ChannelRecord, deps: SmtpDeps): MailSe
         throw new PermanentError('SMTP_BAD_MESSAGE', `outbound mail is invalid at ${issue?.path.join('.') || '(root)'}: ${issue?.message ?? 'unknown'}`);
       }
       const mail = parsed.data;
-      const transport = nodemailer.createTransport(await transportOptions(smtp, username, auth, conn.settings.timeoutMs, deps, where));
+      const used: string[] = [];
+      const transport = nodemailer.createTransport(await transportOptions(smtp, username, auth, conn.settings.timeoutMs, deps, where, used));
       try {
         const info = await transport.sendMail({
           from: mail.from,
@@ -55,7 +59,11 @@ export function createSmtpSender(channel: ChannelRecord, deps: SmtpDeps): MailSe
         });
         return { messageId: info.messageId };
       } catch (err) {
-        throw toSmtpError(err, where);
+        const mapped = toSmtpError(err, where);
+        if (mapped.code !== 'SMTP_CONNECT') throw redactError(mapped, used);
+        // Refused, timed out, TLS failed: told to the log only (see toSmtpError).
+        deps.log?.('SMTP connect failed', { server: where, code: (err as { code?: string }).code, detail: redactError(err, used).message });
+        throw mapped;
       } finally {
         transport.close();
       }
@@ -79,16 +87,27 @@ async function transportOptions(
   timeoutMs: number,
   deps: SmtpDeps,
   where: string,
+  used: string[],
 ): Promise<SMTPTransport.Options> {
+  if (smtp.tls === 'none' && (!smtp.allowPlaintext || auth.type === 'oauth')) {
+    throw new PermanentError('SMTP_PLAINTEXT_REFUSED', `${where}: tls "none" needs connection.smtp.allowPlaintext (and is never used with OAuth)`);
+  }
+  // Connect to the address checked after DNS (no second lookup to rebind); the name stays the TLS servername.
+  const target = await resolveConnectTarget(smtp.host, deps.targetPolicy ?? targetPolicyFromEnv(), where, deps.resolve).catch((err: unknown) => {
+    throw err instanceof MailChannelError && err.code === 'CONNECT_FAILED' ? couldNotConnect(where) : err;
+  });
+  const creds = await credentials(auth, user, deps, where);
+  if (creds?.pass) used.push(creds.pass);
+  if (creds?.accessToken) used.push(creds.accessToken);
   return {
-    host: smtp.host,
+    host: target.address,
     port: smtp.port,
     secure: smtp.tls === 'implicit',
     // starttls: upgrade or fail, never send credentials in clear; none: do not even try.
     requireTLS: smtp.tls === 'starttls',
     ignoreTLS: smtp.tls === 'none',
-    tls: { ...deps.tlsOptions, rejectUnauthorized: true },
-    auth: await credentials(auth, user, deps, where),
+    tls: { ...deps.tlsOptions, ...(target.servername ? { servername: target.servername } : {}), rejectUnauthorized: true },
+    auth: creds,
     connectionTimeout: timeoutMs,
     greetingTimeout: timeoutMs,
     socketTimeout: timeoutMs,
@@ -122,22 +141,30 @@ interface NodemailerError {
   message?: string;
 }
 
-/** SMTP reply codes say it themselves: 4xx try again later, 5xx never. */
+/** nodemailer codes of a connection that never got as far as a conversation (or lost it). */
+const CONNECT_CODES = new Set(['ECONNECTION', 'ESOCKET', 'EDNS', 'ETIMEDOUT', 'ETLS', 'EPROTOCOL', 'EGREETING']);
+
+function couldNotConnect(where: string): TransientError {
+  return new TransientError('SMTP_CONNECT', `${where}: could not connect to the mail server`);
+}
+
+/**
+ * SMTP reply codes say it themselves: 4xx try again later, 5xx never. Connection failures
+ * (refused, timeout, TLS) are one coarse SMTP_CONNECT: telling them apart would let whoever
+ * edits a channel map which ports answer where; the caller logs the detail.
+ */
 export function toSmtpError(err: unknown, where: string): MailChannelError {
   if (err instanceof MailChannelError) return err;
   const e = (typeof err === 'object' && err !== null ? err : { message: String(err) }) as NodemailerError;
-  const detail = e.response || e.message || 'unknown error';
+  // A server may echo the command it refuses (AUTH PLAIN …): never keep its arguments.
+  const detail = redactCredentials(e.response || e.message || 'unknown error');
   const reply = e.responseCode;
   if (e.code === 'EAUTH') {
     if (reply !== undefined && reply >= 400 && reply < 500) return new TransientError('SMTP_AUTH_UNAVAILABLE', `${where}: authentication temporarily failed: ${detail}`, { cause: err });
     return new PermanentError('SMTP_AUTH', `${where}: login rejected: ${detail}`, { cause: err });
   }
-  if (e.code === 'ETLS' || /certificate/i.test(e.message ?? '')) return new PermanentError('SMTP_TLS', `${where}: TLS failed: ${detail}`, { cause: err });
-  if (e.code === 'ETIMEDOUT') return new TransientError('SMTP_TIMEOUT', `${where}: timed out`, { cause: err });
+  if ((e.code && CONNECT_CODES.has(e.code)) || /certificate/i.test(e.message ?? '')) return couldNotConnect(where);
   if (reply !== undefined && reply >= 500) return new PermanentError('SMTP_REJECTED', `${where}: refused (${reply}): ${detail}`, { cause: err });
   if (reply !== undefined && reply >= 400) return new TransientError('SMTP_DEFERRED', `${where}: deferred (${reply}): ${detail}`, { cause: err });
-  if (e.code === 'ECONNECTION' || e.code === 'ESOCKET' || e.code === 'EDNS') {
-    return new TransientError('SMTP_CONNECTION', `${where}: connection failed: ${detail}`, { cause: err });
-  }
   return new TransientError('SMTP_ERROR', `${where}: ${detail}`, { cause: err });
 }

@@ -29,7 +29,7 @@ function channel(port: number, tls: 'implicit' | 'starttls' | 'none', auth: unkn
       username: USER,
       auth,
       settings: { timeoutMs: 2000 },
-      smtp: { host: '127.0.0.1', port, tls },
+      smtp: { host: '127.0.0.1', port, tls, allowPlaintext: tls === 'none' },
     },
     ticketMapping: { templateId: 'it-support' },
     createdAt: now,
@@ -43,6 +43,8 @@ function deps(cert?: SelfSignedCert, password = PASSWORD): SmtpDeps {
   return {
     getSecret: async (ref) => (ref.ref === PASSWORD_REF.ref ? password : undefined),
     ...(cert ? { tlsOptions: { ca: cert.certPem } } : {}),
+    // the capture servers listen on loopback, as the local stack allows
+    targetPolicy: { allowPrivate: true },
   };
 }
 
@@ -120,16 +122,16 @@ describe('SMTP sender', () => {
     assert.deepEqual(starttls.auths.at(-1), { method: 'PLAIN', username: USER, secure: true });
   });
 
-  it('implicit TLS works, and an untrusted certificate is refused permanently', async () => {
+  it('implicit TLS works, and an untrusted certificate is refused (as "could not connect", the detail goes to the log)', async () => {
     await createSmtpSender(channel(implicit.port, 'implicit'), deps(cert)).send(reply);
     assert.equal(implicit.mails.at(-1)?.secure, true);
-    await rejects(createSmtpSender(channel(implicit.port, 'implicit'), deps()).send(reply), PermanentError, 'SMTP_TLS');
+    await rejects(createSmtpSender(channel(implicit.port, 'implicit'), deps()).send(reply), TransientError, 'SMTP_CONNECT');
     assert.equal(implicit.mails.length, 1);
   });
 
   it('STARTTLS required but not offered: refused, credentials never sent in clear', async () => {
     const before = plain.auths.length;
-    await rejects(createSmtpSender(channel(plain.port, 'starttls'), deps(cert)).send(reply), PermanentError, 'SMTP_TLS');
+    await rejects(createSmtpSender(channel(plain.port, 'starttls'), deps(cert)).send(reply), TransientError, 'SMTP_CONNECT');
     assert.equal(plain.auths.length, before);
   });
 
@@ -143,6 +145,7 @@ describe('SMTP sender', () => {
         return 'token-abc';
       },
       tlsOptions: { ca: cert.certPem },
+      targetPolicy: { allowPrivate: true },
     };
     await createSmtpSender(channel(starttls.port, 'starttls', auth), oauthDeps).send(reply);
     assert.deepEqual(starttls.auths.at(-1), { method: 'XOAUTH2', username: USER, secure: true });
@@ -170,8 +173,17 @@ describe('SMTP sender', () => {
     assert.equal(plain.mails.length, count);
   });
 
+  it('tls "none" without allowPlaintext never connects, and a loopback server is refused unless the deployment allows it', async () => {
+    const before = plain.auths.length;
+    const ch = channel(plain.port, 'none');
+    if (ch.connection.protocol === 'imap' && ch.connection.smtp) ch.connection.smtp.allowPlaintext = false;
+    await rejects(createSmtpSender(ch, deps()).send(reply), PermanentError, 'SMTP_PLAINTEXT_REFUSED');
+    await rejects(createSmtpSender(channel(plain.port, 'none'), { ...deps(), targetPolicy: { allowPrivate: false } }).send(reply), PermanentError, 'CONNECT_TARGET_REFUSED');
+    assert.equal(plain.auths.length, before);
+  });
+
   it('a server that is down is a transient error', async () => {
-    await rejects(createSmtpSender(channel(await freePort(), 'none'), deps()).send(reply), TransientError, 'SMTP_CONNECTION');
+    await rejects(createSmtpSender(channel(await freePort(), 'none'), deps()).send(reply), TransientError, 'SMTP_CONNECT');
   });
 
   it('a channel without SMTP settings says so', () => {
