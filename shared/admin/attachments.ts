@@ -1,9 +1,11 @@
+import { create as contentDisposition } from 'content-disposition';
 import type { ApiOperation } from '../http/handler';
 import { HttpError } from '../http/api-error';
 import { getAttachment } from '../store/blobs';
 import { NotFoundError } from '../store/errors';
 import { getTicket } from '../tickets/tickets';
 import type { Attachment, TicketWithNotes } from '../tickets/ticket';
+import { withoutFormatCharacters } from '../mail/invisible-characters';
 
 /**
  * Attachment links on tickets and notes, and the download behind them. Links are
@@ -36,13 +38,43 @@ export const ticketAttachmentOperation: ApiOperation = async (req) => {
   if (!attachment) throw new NotFoundError('attachment', `${req.param('index')}`);
   if (!attachment.blobName) throw new HttpError(410, 'blocked', `attachment "${attachment.filename}" was not stored: ${attachment.blocked ?? 'blocked by policy'}`);
   const content = await getAttachment(attachment.blobName);
-  return {
-    rawBody: content,
-    headers: {
-      'content-type': attachment.contentType,
-      // always a download: attachments are untrusted content and must not render in the API's origin
-      'content-disposition': `attachment; filename*=UTF-8''${encodeURIComponent(attachment.filename)}`,
-      'content-length': String(content.length),
-    },
-  };
+  return { rawBody: content, headers: downloadHeaders(attachment, content.length) };
 };
+
+/**
+ * Media types served as declared: passive formats a browser shows without running
+ * anything. Everything else — HTML, SVG, XML, script, unknown — goes out as
+ * `application/octet-stream`, whatever the mail claimed.
+ */
+const PASSIVE_TYPES = new Set([
+  'text/plain', 'text/csv', 'text/calendar', 'message/rfc822', 'application/pdf', 'application/zip', 'application/json',
+  'image/png', 'image/jpeg', 'image/gif', 'image/webp', 'image/bmp', 'image/tiff', 'image/heic',
+  'audio/mpeg', 'audio/wav', 'video/mp4',
+  'application/msword', 'application/vnd.ms-excel', 'application/vnd.ms-powerpoint', 'application/vnd.ms-outlook', 'application/rtf',
+  'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+  'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+  'application/vnd.openxmlformats-officedocument.presentationml.presentation',
+  'application/vnd.oasis.opendocument.text', 'application/vnd.oasis.opendocument.spreadsheet', 'application/vnd.oasis.opendocument.presentation',
+]);
+
+export function safeContentType(declared: string): string {
+  const type = declared.split(';')[0]!.trim().toLowerCase();
+  return PASSIVE_TYPES.has(type) ? type : 'application/octet-stream';
+}
+
+/**
+ * Headers of an attachment download. Attachments are untrusted content served from the
+ * API's origin: always a download (`attachment`, the name RFC 6266/5987-encoded by
+ * `content-disposition`, so quotes, CR/LF and non-ASCII cannot break the header), never
+ * sniffed into something active (`nosniff`, passive types only), and if a browser
+ * renders it anyway it runs in a sandbox with nothing allowed.
+ */
+export function downloadHeaders(attachment: Pick<Attachment, 'filename' | 'contentType'>, length: number): Record<string, string> {
+  return {
+    'content-type': safeContentType(attachment.contentType),
+    'content-disposition': contentDisposition(withoutFormatCharacters(attachment.filename) || 'attachment', { type: 'attachment' }),
+    'content-length': String(length),
+    'x-content-type-options': 'nosniff',
+    'content-security-policy': "sandbox; default-src 'none'",
+  };
+}

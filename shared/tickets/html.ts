@@ -1,4 +1,6 @@
 import sanitizeHtml from 'sanitize-html';
+import { withoutBidiFormatting } from '../mail/invisible-characters';
+import { bareMailto } from '../mail/sanitize-html';
 
 /**
  * The last line of defence before HTML is stored on a ticket or note: whatever the mail
@@ -9,7 +11,8 @@ import sanitizeHtml from 'sanitize-html';
 const OPTIONS: sanitizeHtml.IOptions = {
   allowedTags: [...sanitizeHtml.defaults.allowedTags, 'img', 'span', 'font', 'center'],
   allowedAttributes: {
-    a: ['href', 'name', 'title', 'rel', 'target'],
+    // no `name` (or `id`): it would create globals the UI's scripts could mistake for their own
+    a: ['href', 'title', 'rel', 'target'],
     img: ['src', 'alt', 'title', 'width', 'height'],
     td: ['colspan', 'rowspan', 'align', 'valign'],
     th: ['colspan', 'rowspan', 'align', 'valign'],
@@ -20,7 +23,14 @@ const OPTIONS: sanitizeHtml.IOptions = {
   allowedSchemes: ['http', 'https', 'mailto', 'tel', 'cid'],
   allowedSchemesByTag: { img: ['http', 'https', 'cid', 'data'] },
   allowProtocolRelative: false,
-  transformTags: { a: sanitizeHtml.simpleTransform('a', { rel: 'noopener noreferrer nofollow', target: '_blank' }) },
+  transformTags: {
+    a: (tagName, attribs) => {
+      const href = attribs.href === undefined ? undefined : bareMailto(attribs.href);
+      const { href: _dropped, ...rest } = attribs;
+      return { tagName, attribs: { ...rest, ...(href ? { href } : {}), rel: 'noopener noreferrer nofollow', target: '_blank' } };
+    },
+  },
+  textFilter: (text) => withoutBidiFormatting(text),
 };
 
 export function sanitizeTicketHtml(html: string): string {
