@@ -1,4 +1,5 @@
 import { parseAddressHeader, type AddressObject, type ParsedMail as MailparserMail } from 'mailparser';
+import { withoutBidiControls } from './invisible-characters';
 import { unfold } from './mime-headers';
 import type { Address } from './parsed-mail';
 
@@ -9,7 +10,8 @@ export function addresses(header: AddressObject | AddressObject[] | undefined): 
   const visit = (list: { name: string; address?: string; group?: unknown[] }[]) => {
     for (const a of list) {
       if (a.group) visit(a.group as typeof list);
-      else if (a.address) out.push({ address: a.address, name: a.name ?? '' });
+      // a display name with a right-to-left override could pose as another sender or address
+      else if (a.address) out.push({ address: a.address, name: withoutBidiControls(a.name ?? '') });
     }
   };
   for (const h of Array.isArray(header) ? header : [header]) visit(h.value);
