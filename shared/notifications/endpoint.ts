@@ -36,7 +36,7 @@ export function notificationEndpoint(kind: 'change' | 'lifecycle', deps: (contex
   const receive = publicHandler(async (req) => {
     const batch = parseNotifications(parseOrThrow(NotificationBatch, await req.json()));
     const report = await receiveNotifications(batch, deps(req.context));
-    req.context.log(`Graph ${kind} notifications: ${report.accepted} accepted, ${report.ignored.length} ignored, ${report.syncs.length} sync(s) queued`, {
+    req.context.log(`Graph ${kind} notifications: ${report.accepted} accepted, ${report.ignored.length} ignored, ${report.dropped} dropped, ${report.syncs.length} sync(s) queued`, {
       ignored: report.ignored.slice(0, 20),
       syncs: report.syncs,
       requested: report.requested,

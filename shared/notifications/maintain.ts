@@ -4,6 +4,7 @@ import type { GraphSubscription, SubscriptionRequest } from '../sources/graph-su
 import { hashClientState, newClientState } from './client-state';
 import { SUBSCRIPTION_LIFETIME_MS, backoffMs, planSubscriptions, subscriptionTarget, type SubscriptionAction } from './plan';
 import { subscriptionRecordId, type StoredSubscription, type SubscriptionRecord } from './subscription-record';
+import { indexRepairs } from './subscription-index';
 import type { SubscriptionStore } from './subscription-store';
 import { notificationUrls, type NotificationUrls } from './urls';
 
@@ -67,7 +68,8 @@ export async function maintainSubscriptions(deps: MaintainDeps): Promise<Maintai
   const report: MaintainReport = { established: 0, renewed: 0, deleted: 0, contended: 0, failed: [] };
   if (!deps.publicBaseUrl) return { ...report, skipped: 'PUBLIC_BASE_URL is not set: no change notifications; mailboxes are polled' };
   const urls = notificationUrls(deps.publicBaseUrl);
-  const [channels, records] = await Promise.all([deps.listChannels(), deps.store.listAll()]);
+  const [channels, records, index] = await Promise.all([deps.listChannels(), deps.store.listAll(), deps.store.listIndex()]);
+  await repairIndex(deps, indexRepairs(records, index, deps.now()));
   const actions = planSubscriptions({ channels, records, notificationUrl: urls.notificationUrl, now: deps.now() });
 
   const clients = new Map<string, GraphSubscriptionClient>();
@@ -92,6 +94,14 @@ export async function maintainSubscriptions(deps: MaintainDeps): Promise<Maintai
   };
   await Promise.all(Array.from({ length: Math.min(PARALLELISM, actions.length) }, runNext));
   return report;
+}
+
+/** Best effort: a failed index write is tried again by the next run; notifications meanwhile wait for the sweep. */
+async function repairIndex(deps: MaintainDeps, repairs: ReturnType<typeof indexRepairs>): Promise<void> {
+  await Promise.all([
+    ...repairs.add.map((r) => deps.store.index(r).catch((err: unknown) => deps.log('subscription index entry could not be written', { channelId: r.channelId, subscriptionId: r.subscriptionId, ...errorOf(err) }))),
+    ...repairs.remove.map((id) => deps.store.unindex(id).catch((err: unknown) => deps.log('stale subscription index entry could not be removed', { subscriptionId: id, ...errorOf(err) }))),
+  ]);
 }
 
 class SubscriptionWorker {
@@ -167,11 +177,13 @@ class SubscriptionWorker {
       return 'contended';
     }
     this.deps.log('Graph subscription established', { channelId: channel.id, folder, subscriptionId: sub.id, expiresAt: saved.record.expiresAt, why });
+    await repairIndex(this.deps, { add: [{ ...saved.record, subscriptionId: sub.id }], remove: [] });
     if (previous && previous !== sub.id) {
       // Its notifications are ignored from now on; deleting it just stops them sooner.
       await graph.delete(previous).catch((err: unknown) =>
         this.deps.log('the replaced Graph subscription could not be deleted; it expires by itself', { channelId: channel.id, folder, subscriptionId: previous, ...errorOf(err) }),
       );
+      await repairIndex(this.deps, { add: [], remove: [previous] });
     }
     return 'established';
   }
@@ -212,6 +224,7 @@ class SubscriptionWorker {
       this.deps.log('Graph subscription forgotten without deleting it (no Graph credentials left); it expires by itself', { channelId: record.channelId, subscriptionId: record.subscriptionId, expiresAt: record.expiresAt });
     }
     if (!(await this.deps.store.remove(record, current.etag))) return 'contended';
+    if (record.subscriptionId) await repairIndex(this.deps, { add: [], remove: [record.subscriptionId] });
     this.deps.log('Graph subscription removed', { channelId: record.channelId, folder: record.folder, subscriptionId: record.subscriptionId, why });
     return 'deleted';
   }

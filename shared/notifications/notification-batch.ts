@@ -11,8 +11,15 @@ import { z } from 'zod';
 
 /** The batch envelope; a body without `value[]` is answered 400 naming the field. */
 export const NotificationBatch = z.object({
-  value: z.array(z.unknown()).max(1000, 'at most 1000 notifications per batch'),
+  value: z.array(z.unknown()),
 });
+
+/**
+ * Items looked at per request; the rest are dropped (and counted) rather than refused,
+ * as a refusal makes Graph send the whole batch again. The body size limit
+ * (shared/http/body.ts) bounds how many can arrive at all.
+ */
+export const MAX_NOTIFICATIONS_PER_BATCH = 1000;
 
 const common = {
   subscriptionId: z.string().min(1).max(200),
@@ -57,6 +64,8 @@ export interface SkippedItem {
 export interface ParsedBatch {
   notifications: ParsedNotification[];
   skipped: SkippedItem[];
+  /** Items beyond MAX_NOTIFICATIONS_PER_BATCH, not parsed. */
+  overflow?: number;
 }
 
 function problemsOf(error: z.ZodError): string[] {
@@ -65,8 +74,8 @@ function problemsOf(error: z.ZodError): string[] {
 
 /** Splits a batch (already checked against `NotificationBatch`) into typed notifications and skipped items. */
 export function parseNotifications(batch: NotificationBatch): ParsedBatch {
-  const out: ParsedBatch = { notifications: [], skipped: [] };
-  batch.value.forEach((item, index) => {
+  const out: ParsedBatch = { notifications: [], skipped: [], overflow: Math.max(0, batch.value.length - MAX_NOTIFICATIONS_PER_BATCH) };
+  batch.value.slice(0, MAX_NOTIFICATIONS_PER_BATCH).forEach((item, index) => {
     const isLifecycle = typeof item === 'object' && item !== null && 'lifecycleEvent' in item;
     if (isLifecycle) {
       const r = LifecycleNotification.safeParse(item);

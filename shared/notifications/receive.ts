@@ -1,6 +1,6 @@
 import type { MailboxSyncMessage } from '../queue/contracts';
 import { clientStateMatches } from './client-state';
-import { KnownLifecycleEvent, type ParsedBatch } from './notification-batch';
+import { KnownLifecycleEvent, MAX_NOTIFICATIONS_PER_BATCH, type ParsedBatch } from './notification-batch';
 import type { RequestedAction, StoredSubscription } from './subscription-record';
 
 /**
@@ -17,7 +17,20 @@ import type { RequestedAction, StoredSubscription } from './subscription-record'
  * Nothing is trusted before its clientState matches the stored hash of its subscription.
  * A mismatch or an unknown subscription is ignored and logged by subscription id only.
  * Syncs are deduplicated per channel and folder within the batch.
+ *
+ * The URL is anonymous, so what one request can cost is bounded: each distinct
+ * subscription id is looked up once (a point read, see subscription-store.ts), and at most
+ * `MAX_SUBSCRIPTIONS_PER_BATCH` distinct ids per request; notifications naming further ids
+ * are dropped and counted. Nothing is lost for good: a notification is only a hint, and
+ * the delta sweep of every folder is the source of truth.
  */
+
+/**
+ * Distinct subscriptions looked up per request. This app holds one subscription per
+ * channel folder, and Graph batches a few at a time; an anonymous flood of made-up ids
+ * costs at most this many point reads per request.
+ */
+export const MAX_SUBSCRIPTIONS_PER_BATCH = 50;
 export interface ReceiveDeps {
   findSubscription(subscriptionId: string): Promise<StoredSubscription | undefined>;
   enqueueSync(message: MailboxSyncMessage): Promise<void>;
@@ -29,6 +42,8 @@ export interface ReceiveDeps {
 
 export interface ReceiveReport {
   accepted: number;
+  /** Notifications not looked at: their subscription id was beyond the per-request bound. */
+  dropped: number;
   ignored: { subscriptionId?: string; index?: number; reason: string }[];
   syncs: { channelId: string; folder: string; reason: MailboxSyncMessage['reason'] }[];
   requested: { channelId: string; folder: string; action: RequestedAction['action'] }[];
@@ -36,15 +51,21 @@ export interface ReceiveReport {
 
 export async function receiveNotifications(batch: ParsedBatch, deps: ReceiveDeps): Promise<ReceiveReport> {
   const now = deps.now();
-  const report: ReceiveReport = { accepted: 0, ignored: [], syncs: [], requested: [] };
+  const report: ReceiveReport = { accepted: 0, dropped: batch.overflow ?? 0, ignored: [], syncs: [], requested: [] };
+  if (batch.overflow) deps.log(`Graph notifications beyond ${MAX_NOTIFICATIONS_PER_BATCH} per request dropped; the delta sweep finds their mail`, { dropped: batch.overflow });
   for (const s of batch.skipped) report.ignored.push({ index: s.index, reason: `malformed notification (${s.problems.join('; ')})` });
 
-  const lookups = new Map<string, Promise<StoredSubscription | undefined>>();
-  const find = (id: string) => {
-    let p = lookups.get(id);
-    if (!p) lookups.set(id, (p = deps.findSubscription(id)));
-    return p;
-  };
+  // The first MAX_SUBSCRIPTIONS_PER_BATCH distinct ids, each looked up once, all at once.
+  const ids = [...new Set(batch.notifications.map((n) => n.notification.subscriptionId))];
+  const looked = ids.slice(0, MAX_SUBSCRIPTIONS_PER_BATCH);
+  const found = new Map(await Promise.all(looked.map(async (id) => [id, await deps.findSubscription(id)] as const)));
+  if (ids.length > looked.length) {
+    report.dropped += batch.notifications.filter((n) => !found.has(n.notification.subscriptionId)).length;
+    deps.log(`Graph notifications for ${ids.length - looked.length} more subscription(s) than ${MAX_SUBSCRIPTIONS_PER_BATCH} per request dropped; the delta sweep finds their mail`, {
+      dropped: report.dropped,
+      distinctSubscriptions: ids.length,
+    });
+  }
   const syncs = new Map<string, MailboxSyncMessage>();
   const actions = new Map<string, { current: StoredSubscription; requested: RequestedAction }>();
   const wantSync = (s: StoredSubscription, reason: 'notification' | 'lifecycle') => {
@@ -64,7 +85,8 @@ export async function receiveNotifications(batch: ParsedBatch, deps: ReceiveDeps
 
   for (const item of batch.notifications) {
     const n = item.notification;
-    const stored = await find(n.subscriptionId);
+    if (!found.has(n.subscriptionId)) continue; // dropped above
+    const stored = found.get(n.subscriptionId);
     if (!stored) {
       report.ignored.push({ subscriptionId: n.subscriptionId, reason: 'unknown subscription' });
       continue;

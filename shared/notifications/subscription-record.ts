@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 
 /**
@@ -64,4 +65,34 @@ export interface StoredSubscription {
 /** Deterministic record id per folder (folder names compare case-insensitively, as mailboxes do). */
 export function subscriptionRecordId(folder: string): string {
   return `subscription:${Buffer.from(folder.toLowerCase()).toString('base64url')}`;
+}
+
+/**
+ * The index from a Graph subscription id to the record holding it, so that a notification
+ * (which names only the subscription) costs one point read, never a cross-partition query.
+ * One small document per subscription id, all in one partition of `syncState` of their own
+ * (a value no channel id takes: channel ids are UUIDs). Kept by the maintenance run
+ * (maintain.ts): written when a subscription is made, removed when it is replaced or
+ * deleted, and repaired on every run. An entry that outlived its record is harmless: the
+ * lookup reads the record and finds another (or no) subscription there.
+ */
+export const SUBSCRIPTION_INDEX_PARTITION = '~graph-subscription-index';
+
+export const SubscriptionIndexEntry = z.object({
+  id: z.string().min(1),
+  channelId: z.literal(SUBSCRIPTION_INDEX_PARTITION),
+  kind: z.literal('subscriptionIndex'),
+  subscriptionId: z.string().min(1),
+  /** Where the record is: its channel (partition) and id. */
+  record: z.object({ channelId: z.string().min(1), id: z.string().min(1) }),
+  updatedAt: z.iso.datetime(),
+});
+export type SubscriptionIndexEntry = z.infer<typeof SubscriptionIndexEntry>;
+
+/**
+ * The index entry's id: a hash of the subscription id, as the id comes from an anonymous
+ * request and may hold characters a Cosmos id must not (`/ \ ? #`) or be of any length.
+ */
+export function subscriptionIndexId(subscriptionId: string): string {
+  return `subscription-index:${createHash('sha256').update(subscriptionId, 'utf8').digest('base64url')}`;
 }

@@ -2,19 +2,30 @@ import type { Container } from '@azure/cosmos';
 import { container } from '../store/cosmos';
 import { queryAll, readItem } from '../store/cosmos-items';
 import { cosmosStatus } from '../store/errors';
-import { SubscriptionRecord, type StoredSubscription } from './subscription-record';
+import {
+  SUBSCRIPTION_INDEX_PARTITION, SubscriptionIndexEntry, SubscriptionRecord, subscriptionIndexId, type StoredSubscription,
+} from './subscription-record';
 
 /**
  * Subscription records in Cosmos (`syncState`, pk /channelId, `kind: 'subscription'`).
  * Writes are conditional: `create` fails softly when the record exists (another run got
  * there first), `replace` and `remove` when it changed since it was read (ETag). Callers
  * treat a soft failure as "someone else is on it" and move on.
+ *
+ * Finding the record of a subscription id goes through the index (subscription-record.ts):
+ * one point read for an unknown id, two for a known one — whatever an anonymous caller sends.
  */
 export interface SubscriptionStore {
   /** Every subscription record of every channel (the maintenance run's view). */
   listAll(): Promise<StoredSubscription[]>;
-  /** The record that holds Graph subscription `subscriptionId`, if any. */
+  /** The record that holds Graph subscription `subscriptionId`, if any (by point reads). */
   findBySubscriptionId(subscriptionId: string): Promise<StoredSubscription | undefined>;
+  /** Makes the record findable by its subscription id (idempotent). */
+  index(record: SubscriptionRecord & { subscriptionId: string }): Promise<void>;
+  /** Forgets a subscription id (idempotent). */
+  unindex(subscriptionId: string): Promise<void>;
+  /** Every index entry (one partition). */
+  listIndex(): Promise<SubscriptionIndexEntry[]>;
   read(channelId: string, id: string): Promise<StoredSubscription | undefined>;
   /** Creates the record; undefined when one with its id exists already. */
   create(record: SubscriptionRecord): Promise<StoredSubscription | undefined>;
@@ -39,13 +50,40 @@ export function cosmosSubscriptionStore(getContainer: () => Promise<Container> =
       return docs.map(toStored);
     },
     async findBySubscriptionId(subscriptionId) {
-      // Across partitions: a notification names the subscription, not the channel. The
-      // container is small (a few documents per channel), so this stays cheap.
-      const docs = await queryAll<unknown>(await getContainer(), "SELECT * FROM c WHERE c.kind = 'subscription' AND c.subscriptionId = @id", [
-        { name: '@id', value: subscriptionId },
+      const c = await getContainer();
+      const entry = SubscriptionIndexEntry.safeParse(await readItem(c, subscriptionIndexId(subscriptionId), SUBSCRIPTION_INDEX_PARTITION));
+      if (!entry.success || entry.data.subscriptionId !== subscriptionId) return undefined;
+      const doc = await readItem(c, entry.data.record.id, entry.data.record.channelId);
+      const stored = doc ? toStored(doc) : undefined;
+      // The entry may have outlived the subscription: the record holds another one by now.
+      return stored?.record.subscriptionId === subscriptionId ? stored : undefined;
+    },
+    async index(record) {
+      const entry: SubscriptionIndexEntry = {
+        id: subscriptionIndexId(record.subscriptionId),
+        channelId: SUBSCRIPTION_INDEX_PARTITION,
+        kind: 'subscriptionIndex',
+        subscriptionId: record.subscriptionId,
+        record: { channelId: record.channelId, id: record.id },
+        updatedAt: new Date().toISOString(),
+      };
+      await (await getContainer()).items.upsert(SubscriptionIndexEntry.parse(entry));
+    },
+    async unindex(subscriptionId) {
+      try {
+        await (await getContainer()).item(subscriptionIndexId(subscriptionId), SUBSCRIPTION_INDEX_PARTITION).delete();
+      } catch (err) {
+        if (cosmosStatus(err) !== 404) throw err;
+      }
+    },
+    async listIndex() {
+      const docs = await queryAll<unknown>(await getContainer(), "SELECT * FROM c WHERE c.channelId = @p AND c.kind = 'subscriptionIndex'", [
+        { name: '@p', value: SUBSCRIPTION_INDEX_PARTITION },
       ]);
-      const first = docs[0];
-      return first ? toStored(first) : undefined;
+      return docs.flatMap((d) => {
+        const r = SubscriptionIndexEntry.safeParse(d);
+        return r.success ? [r.data] : [];
+      });
     },
     async read(channelId, id) {
       const doc = await readItem(await getContainer(), id, channelId);

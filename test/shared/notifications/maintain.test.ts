@@ -6,7 +6,7 @@ import { PermanentError, TransientError } from '../../../shared/errors';
 import { clientStateMatches } from '../../../shared/notifications/client-state';
 import { maintainSubscriptions, type GraphSubscriptionClient, type MaintainDeps } from '../../../shared/notifications/maintain';
 import { requestSubscriptionAction } from '../../../shared/notifications/request-action';
-import { subscriptionRecordId } from '../../../shared/notifications/subscription-record';
+import { subscriptionIndexId, subscriptionRecordId, SUBSCRIPTION_INDEX_PARTITION } from '../../../shared/notifications/subscription-record';
 import { cosmosSubscriptionStore, type SubscriptionStore } from '../../../shared/notifications/subscription-store';
 import type { GraphSubscription, SubscriptionRequest } from '../../../shared/sources/graph-subscriptions';
 import { useEmulatorEnv, type EmulatorEnv } from '../store/emulator-env';
@@ -242,5 +242,36 @@ describe('keeping Graph subscriptions alive (Cosmos emulator)', () => {
     const r2 = await maintainSubscriptions(deps(graph, [paused], () => now));
     assert.equal(r2.deleted, 1);
     assert.equal(await recordOf('delete-retry'), undefined);
+  });
+  it('a subscription is found by its id through the index; a replaced or deleted one is not, and a missing entry is repaired by the next run', async () => {
+    const graph = new FakeGraph();
+    const ch = channel('indexed');
+    await maintainSubscriptions(deps(graph, [ch]));
+    const first = (await recordOf('indexed'))?.subscriptionId ?? '';
+    assert.equal((await store.findBySubscriptionId(first))?.record.channelId, 'indexed');
+    assert.equal(await store.findBySubscriptionId('made-up/id?#'), undefined, 'an unknown id (with characters no Cosmos id may hold) is simply unknown');
+
+    // Graph lost it: the run recreates it; the old id no longer finds the record, the new one does
+    graph.live.clear();
+    const soon = () => new Date(Date.now() + 4_230 * 60_000 - HOUR);
+    await maintainSubscriptions(deps(graph, [ch], soon));
+    const second = (await recordOf('indexed'))?.subscriptionId ?? '';
+    assert.notEqual(second, first);
+    assert.equal(await store.findBySubscriptionId(first), undefined);
+    assert.equal((await store.findBySubscriptionId(second))?.record.subscriptionId, second);
+    assert.equal((await store.listIndex()).some((e) => e.subscriptionId === first), false, 'the replaced one left the index');
+
+    // a record from before the index (or whose entry write failed) is indexed by the next run
+    await store.unindex(second);
+    assert.equal(await store.findBySubscriptionId(second), undefined);
+    await maintainSubscriptions(deps(graph, [ch], soon));
+    assert.equal((await store.findBySubscriptionId(second))?.record.subscriptionId, second);
+    assert.equal(subscriptionIndexId(second).includes('/'), false);
+    assert.ok((await store.listIndex()).every((e) => e.channelId === SUBSCRIPTION_INDEX_PARTITION));
+
+    // pausing deletes it, and its entry with it
+    await maintainSubscriptions(deps(graph, [channel('indexed', { status: 'paused' })]));
+    assert.equal(await store.findBySubscriptionId(second), undefined);
+    assert.equal((await store.listIndex()).some((e) => e.subscriptionId === second), false);
   });
 });

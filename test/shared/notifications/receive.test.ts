@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { hashClientState } from '../../../shared/notifications/client-state';
 import { NotificationBatch, parseNotifications } from '../../../shared/notifications/notification-batch';
-import { receiveNotifications, type ReceiveDeps } from '../../../shared/notifications/receive';
+import { MAX_SUBSCRIPTIONS_PER_BATCH, receiveNotifications, type ReceiveDeps } from '../../../shared/notifications/receive';
 import { subscriptionRecordId, type RequestedAction, type StoredSubscription } from '../../../shared/notifications/subscription-record';
 import type { MailboxSyncMessage } from '../../../shared/queue/contracts';
 
@@ -125,5 +125,26 @@ describe('acting on Graph notifications', () => {
     const report = await receiveNotifications(batch(lifecycle('sub-a', SECRET_A, 'somethingNew'), { nonsense: true }, change('sub-b', SECRET_B)), f.deps);
     assert.deepEqual(f.enqueued.map((m) => m.channelId), ['ch-2']);
     assert.equal(report.ignored.length, 2);
+  });
+  it('a flood of made-up subscription ids costs at most MAX_SUBSCRIPTIONS_PER_BATCH lookups; the rest is dropped and logged', async () => {
+    const f = fakeDeps();
+    const flood = Array.from({ length: 1000 }, (_, i) => change(`made-up-${i}`, 'guess'));
+    const report = await receiveNotifications(batch(...flood, change('sub-a', SECRET_A)), f.deps);
+    assert.equal(f.lookups(), MAX_SUBSCRIPTIONS_PER_BATCH);
+    assert.equal(report.dropped, 1001 - MAX_SUBSCRIPTIONS_PER_BATCH, 'the genuine one came too late: the delta sweep finds its mail');
+    assert.equal(report.ignored.length, MAX_SUBSCRIPTIONS_PER_BATCH);
+    assert.match(f.logs.join('\n'), /dropped/);
+
+    const same = fakeDeps();
+    await receiveNotifications(batch(...Array.from({ length: 1000 }, () => change('made-up', 'guess'))), same.deps);
+    assert.equal(same.lookups(), 1, 'one id, one lookup');
+  });
+
+  it('items beyond 1,000 per request are dropped and counted, not refused', async () => {
+    const f = fakeDeps();
+    const report = await receiveNotifications(batch(...Array.from({ length: 1005 }, () => change('sub-a', SECRET_A))), f.deps);
+    assert.equal(report.accepted, 1000);
+    assert.equal(report.dropped, 5);
+    assert.equal(f.enqueued.length, 1);
   });
 });
