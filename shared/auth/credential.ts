@@ -1,8 +1,10 @@
 import { createHash } from 'node:crypto';
+import https from 'node:https';
 import tls from 'node:tls';
 import { AuthenticationError, AzureAuthorityHosts, ClientSecretCredential, CredentialUnavailableError, type TokenCredential } from '@azure/identity';
 import type { Auth } from '../config/channel';
 import { MailChannelError, PermanentError, TransientError } from '../errors';
+import { assertLiteralAllowed, guardedLookup, resolveConnectTarget, TARGET_REFUSED, targetPolicyFromEnv, targetRefusalIn, type TargetPolicy } from '../net/connect-target';
 
 /**
  * App-only (client-credentials) tokens from Entra ID for a channel's OAuth settings.
@@ -27,6 +29,8 @@ export interface SecretLookup {
 export interface CredentialOptions {
   /** Extra CA certificates (PEM) to trust besides the system roots — local stand-ins only. */
   trustedCaPem?: string | string[];
+  /** Which addresses the token endpoint may resolve to; default: the app setting MAIL_ALLOW_PRIVATE_HOSTS. */
+  targetPolicy?: TargetPolicy;
 }
 
 export type OAuthAuth = Extract<Auth, { type: 'oauth' }>;
@@ -71,12 +75,31 @@ export async function readClientSecret(auth: OAuthAuth, secrets: SecretLookup): 
 export function createTokenCredential(auth: OAuthAuth, clientSecret: string, opts: CredentialOptions = {}): TokenCredential {
   const authorityHost = authorityHostOf(auth.tokenEndpoint);
   const ca = caBundle(opts.trustedCaPem);
+  const policy = opts.targetPolicy ?? targetPolicyFromEnv();
+  // The client secret goes to the token endpoint: it gets the address check the mail servers get.
+  if (authorityHost) assertLiteralAllowed(new URL(authorityHost).hostname, policy, 'connection.auth.tokenEndpoint');
   return new ClientSecretCredential(auth.tenantId, auth.clientId, clientSecret, {
     ...(authorityHost ? { authorityHost } : {}),
     ...(isMicrosoftAuthority(authorityHost) ? {} : { disableInstanceDiscovery: true }),
-    ...(ca ? { tlsOptions: { ca } } : {}),
+    // Every socket of this credential resolves through the address check (the agent replaces tlsOptions).
+    agent: new https.Agent({ keepAlive: true, lookup: guardedLookup(policy), ...(ca ? { ca } : {}) }),
     // Retries of the token call itself are the caller's business (queue redelivery).
     retryOptions: { maxRetries: 1 },
+  });
+}
+
+/**
+ * Refuses a token endpoint whose host resolves to an address the policy does not allow, with
+ * a clear permanent error, before any secret is handed to the identity library. (The
+ * credential's sockets check again at connect time, so a name that rebinds in between gets
+ * no connection either; the library reports that only as "cannot be reached".)
+ */
+export async function assertTokenEndpointAllowed(auth: OAuthAuth, opts: CredentialOptions = {}): Promise<void> {
+  const authorityHost = authorityHostOf(auth.tokenEndpoint);
+  if (!authorityHost) return; // Microsoft's public authority
+  await resolveConnectTarget(new URL(authorityHost).hostname, opts.targetPolicy ?? targetPolicyFromEnv(), 'connection.auth.tokenEndpoint').catch((err: unknown) => {
+    if (err instanceof MailChannelError && err.code === TARGET_REFUSED) throw err;
+    // unresolvable: the identity library reports it in its own words
   });
 }
 
@@ -86,6 +109,8 @@ const PERMANENT_OAUTH_ERRORS = new Set(['invalid_client', 'unauthorized_client',
 /** Why a token could not be had, as a typed error whose message never carries the secret. */
 export function classifyTokenError(err: unknown): MailChannelError {
   if (err instanceof MailChannelError) return err;
+  const refused = targetRefusalIn(err);
+  if (refused) return refused;
   const message = err instanceof Error ? err.message : String(err);
   // @azure/identity passes Entra's answer on either as AuthenticationError (with the parsed
   // body) or, from MSAL, as an error whose message starts with the OAuth error code:
@@ -108,7 +133,7 @@ export function classifyTokenError(err: unknown): MailChannelError {
 const credentials = new Map<string, TokenCredential>();
 
 function cacheKey(auth: OAuthAuth, secret: string, opts: CredentialOptions): string {
-  const h = createHash('sha256').update(secret).update('\0').update(JSON.stringify(opts.trustedCaPem ?? null)).digest('hex');
+  const h = createHash('sha256').update(secret).update('\0').update(JSON.stringify([opts.trustedCaPem ?? null, opts.targetPolicy ?? null])).digest('hex');
   return [auth.tokenEndpoint ?? '', auth.tenantId, auth.clientId, h].join('|');
 }
 
@@ -140,6 +165,7 @@ export function forgetTokenCredential(auth: OAuthAuth, secret: string, opts: Cre
 export async function getAccessToken(channelAuth: Auth, secrets: SecretLookup, scope: string, opts: CredentialOptions = {}): Promise<string> {
   const auth = requireOAuth(channelAuth, 'an OAuth token');
   const secret = await readClientSecret(auth, secrets);
+  await assertTokenEndpointAllowed(auth, opts);
   const key = cacheKey(auth, secret, opts);
   const credential = cachedTokenCredential(auth, secret, opts);
   try {

@@ -13,6 +13,7 @@ import {
 import { TokenCredentialAuthenticationProvider } from '@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials';
 import { Agent } from 'undici';
 import { caBundle, GRAPH_DEFAULT_SCOPE } from './credential';
+import { assertLiteralAllowed, guardedLookup, targetPolicyFromEnv, type TargetPolicy } from '../net/connect-target';
 
 /**
  * The Microsoft Graph client for one mailbox connection.
@@ -58,6 +59,24 @@ export interface GraphClientOptions {
   trustedCaPem?: string | string[];
   /** Headers sent with every request (e.g. `Prefer: IdType="ImmutableId"`). */
   defaultHeaders?: Record<string, string>;
+  /** Which addresses the Graph host may resolve to; default: the app setting MAIL_ALLOW_PRIVATE_HOSTS. */
+  targetPolicy?: TargetPolicy;
+}
+
+/**
+ * One undici dispatcher per trust and address policy, shared by every client (keep-alive
+ * across mail): its sockets resolve through the address check, so the access token only goes
+ * to an address that passed it.
+ */
+const dispatchers = new Map<string, Agent>();
+function dispatcherFor(ca: string[] | undefined, policy: TargetPolicy): Agent {
+  const key = JSON.stringify([ca ?? null, policy.allowPrivate]);
+  let agent = dispatchers.get(key);
+  if (!agent) {
+    agent = new Agent({ connect: { lookup: guardedLookup(policy), ...(ca ? { ca } : {}) } });
+    dispatchers.set(key, agent);
+  }
+  return agent;
 }
 
 export function isMicrosoftGraphHost(host: string): boolean {
@@ -112,6 +131,8 @@ const passThrough: RequestGate = (attempt) => attempt();
 
 export function createGraphClient(opts: GraphClientOptions): Client {
   const { host } = opts.endpoint;
+  const policy = opts.targetPolicy ?? targetPolicyFromEnv();
+  assertLiteralAllowed(host, policy, 'Graph host');
   const authProvider = new TokenCredentialAuthenticationProvider(opts.credential, { scopes: [graphScope(host)] });
   const maxWaitSeconds = opts.maxInProcessWaitMs / 1000;
   const retryOptions = new RetryHandlerOptions(
@@ -132,8 +153,8 @@ export function createGraphClient(opts: GraphClientOptions): Client {
   const ca = caBundle(opts.trustedCaPem);
   const fetchOptions: FetchOptions & { dispatcher?: Agent } = {
     ...(opts.defaultHeaders ? { headers: opts.defaultHeaders } : {}),
-    // Node's fetch is undici: a dispatcher with its own CA list is how a stand-in's certificate is trusted.
-    ...(ca ? { dispatcher: new Agent({ connect: { ca } }) } : {}),
+    // Node's fetch is undici: the dispatcher carries the address check (and a stand-in's CA).
+    dispatcher: dispatcherFor(ca, policy),
   };
   return Client.initWithMiddleware({
     baseUrl: graphBaseUrl(opts.endpoint),

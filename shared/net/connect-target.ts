@@ -1,6 +1,6 @@
 import dns from 'node:dns';
 import net, { type LookupFunction } from 'node:net';
-import { PermanentError, TransientError } from '../errors';
+import { MailChannelError, PermanentError, TransientError } from '../errors';
 import { SettingsSchema } from '../config/settings';
 import { addressVerdict, type TargetPolicy } from './address-policy';
 
@@ -82,6 +82,16 @@ export function guardedLookup(policy: TargetPolicy, resolve: ResolveAll = system
       })
       .catch((err: NodeJS.ErrnoException) => callback(err, '', 0));
   };
+}
+
+/** The refusal somewhere in an error's cause chain (HTTP clients wrap what a socket's lookup threw). */
+export function targetRefusalIn(err: unknown): MailChannelError | undefined {
+  let cur: unknown = err;
+  for (let depth = 0; depth < 8 && cur !== null && typeof cur === 'object'; depth++) {
+    if (cur instanceof MailChannelError && cur.code === TARGET_REFUSED) return cur;
+    cur = (cur as { cause?: unknown }).cause;
+  }
+  return undefined;
 }
 
 /** Refuses an IP-literal host that the policy does not allow (names are checked by `guardedLookup`). */

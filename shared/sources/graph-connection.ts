@@ -1,11 +1,12 @@
 import type { TokenCredential } from '@azure/identity';
 import type { Client } from '@microsoft/microsoft-graph-client';
 import type { ChannelRecord } from '../config/channel';
-import { PermanentError } from '../errors';
-import { classifyTokenError, cachedTokenCredential, forgetTokenCredential, readClientSecret, requireOAuth, type SecretLookup } from '../auth/credential';
+import { MailChannelError, PermanentError } from '../errors';
+import { assertTokenEndpointAllowed, classifyTokenError, cachedTokenCredential, forgetTokenCredential, readClientSecret, requireOAuth, type SecretLookup } from '../auth/credential';
 import { createGraphClient, graphScope, type GraphEndpoint } from '../auth/graph-client';
 import { graphStatus, toChannelError } from './graph-errors';
 import { mailboxGate, mailboxKey } from './graph-limiter';
+import { resolveConnectTarget, TARGET_REFUSED, targetPolicyFromEnv, type TargetPolicy } from '../net/connect-target';
 
 /**
  * One channel's authenticated way into Graph: credential, client, the mailbox's path, and
@@ -19,6 +20,8 @@ export interface GraphSourceDeps extends SecretLookup {
   trustedCaPem?: string | string[];
   /** A Retry-After longer than this fails the call (transient, with the hint) instead of waiting. Default 60 s. */
   maxInProcessWaitMs?: number;
+  /** Which addresses Graph and the token endpoint may resolve to; default: the app setting MAIL_ALLOW_PRIVATE_HOSTS. */
+  targetPolicy?: TargetPolicy;
 }
 
 /** Every request asks for immutable ids, so a message keeps its id when it is moved. */
@@ -50,8 +53,17 @@ export class GraphConnection {
     if (this.credential && this.client) return { credential: this.credential, client: this.client };
     const conn = this.channel.connection;
     const auth = requireOAuth(conn.auth, 'a Graph channel');
+    const policy = this.deps.targetPolicy ?? targetPolicyFromEnv();
+    // Checked before a secret or token is handed over; the clients' sockets check again at connect time.
+    await assertTokenEndpointAllowed(auth, { targetPolicy: policy });
+    await resolveConnectTarget(conn.host, policy, `Graph host ${conn.host}`).catch((err: unknown) => {
+      if (err instanceof MailChannelError && err.code === TARGET_REFUSED) throw err;
+    });
     const secret = await readClientSecret(auth, this.deps);
-    const credentialOptions = this.deps.trustedCaPem ? { trustedCaPem: this.deps.trustedCaPem } : {};
+    const credentialOptions = {
+      ...(this.deps.trustedCaPem ? { trustedCaPem: this.deps.trustedCaPem } : {}),
+      ...(this.deps.targetPolicy ? { targetPolicy: this.deps.targetPolicy } : {}),
+    };
     const credential = cachedTokenCredential(auth, secret, credentialOptions);
     this.forgetCredential = () => forgetTokenCredential(auth, secret, credentialOptions);
     const client = createGraphClient({
@@ -64,6 +76,7 @@ export class GraphConnection {
       gate: mailboxGate(mailboxKey(`${this.endpoint.host}:${this.endpoint.port}`, this.mailbox)),
       defaultHeaders: { Prefer: IMMUTABLE_ID_PREFERENCE },
       ...(this.deps.trustedCaPem ? { trustedCaPem: this.deps.trustedCaPem } : {}),
+      ...(this.deps.targetPolicy ? { targetPolicy: this.deps.targetPolicy } : {}),
     });
     this.credential = credential;
     this.client = client;

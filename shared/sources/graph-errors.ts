@@ -2,13 +2,15 @@ import { GraphError } from '@microsoft/microsoft-graph-client';
 import { MailChannelError, PermanentError, TransientError } from '../errors';
 import { retryAfterSeconds } from '../auth/graph-client';
 import type { z } from 'zod';
+import { targetRefusalIn } from '../net/connect-target';
 
 /**
  * Graph failures as the product's typed errors: can a retry help or not.
  *
  *   429 / 503 / 504          → TransientError GRAPH_THROTTLED / GRAPH_UNAVAILABLE (+ retryAfterMs)
  *   408 / 500 / 502 / other 5xx → TransientError GRAPH_SERVER_ERROR
- *   no response (network, timeout) → TransientError GRAPH_NETWORK / GRAPH_TIMEOUT
+ *   no response (network, timeout, TLS) → TransientError GRAPH_NETWORK, "could not connect" (detail in cause)
+ *   an address the target policy refuses → PermanentError CONNECT_TARGET_REFUSED
  *   401 / 403                → PermanentError GRAPH_AUTH (callers retry once with a fresh token first)
  *   404                      → PermanentError GRAPH_NOT_FOUND
  *   other 4xx                → PermanentError GRAPH_REQUEST_REJECTED
@@ -52,15 +54,15 @@ export function isSyncStateGone(err: unknown): boolean {
 
 export function toChannelError(err: unknown, what: string): MailChannelError {
   if (err instanceof MailChannelError) return err;
-  if (!isGraphError(err)) {
-    return new TransientError('GRAPH_NETWORK', `${what}: ${(err as Error)?.message ?? String(err)}`, { cause: err });
+  const refused = targetRefusalIn(err);
+  if (refused) return refused;
+  // No answer at all (refused, reset, timed out, TLS): one coarse code and text, so the errors
+  // an admin sees cannot tell open, closed and filtered ports apart. The detail stays in `cause` (logs).
+  if (!isGraphError(err) || err.statusCode === -1 || err.statusCode === 0 || err.statusCode === undefined) {
+    return new TransientError('GRAPH_NETWORK', `${what}: could not connect to Graph`, { cause: err });
   }
   const status = err.statusCode;
-  const detail = `${what}: Graph ${status > 0 ? status : 'request failed'}${err.code ? ` ${err.code}` : ''}${err.message ? ` — ${err.message}` : ''}`;
-  if (status === -1 || status === 0 || status === undefined) {
-    const timedOut = err.code === 'TimeoutError' || err.code === 'AbortError';
-    return new TransientError(timedOut ? 'GRAPH_TIMEOUT' : 'GRAPH_NETWORK', detail, { cause: err });
-  }
+  const detail = `${what}: Graph ${status}${err.code ? ` ${err.code}` : ''}${err.message ? ` — ${err.message}` : ''}`;
   if (status === 429 || status === 503 || status === 504) {
     const seconds = retryAfterSeconds(err.headers?.get('retry-after'));
     return new TransientError(status === 429 ? 'GRAPH_THROTTLED' : 'GRAPH_UNAVAILABLE', detail, {

@@ -28,8 +28,8 @@ describe('OAuth tokens for a channel', () => {
   it('gets an app-only token for Outlook IMAP/SMTP and reuses it until it expires', async () => {
     const { channel, deps } = simulatorChannel(sim, { id: 'tok-1' });
     const before = sim.stats().tokenRequests;
-    const t1 = await getAccessToken(channel.connection.auth, deps, OUTLOOK_APP_SCOPE, { trustedCaPem: deps.trustedCaPem });
-    const t2 = await getAccessToken(channel.connection.auth, deps, OUTLOOK_APP_SCOPE, { trustedCaPem: deps.trustedCaPem });
+    const t1 = await getAccessToken(channel.connection.auth, deps, OUTLOOK_APP_SCOPE, { trustedCaPem: deps.trustedCaPem, targetPolicy: deps.targetPolicy });
+    const t2 = await getAccessToken(channel.connection.auth, deps, OUTLOOK_APP_SCOPE, { trustedCaPem: deps.trustedCaPem, targetPolicy: deps.targetPolicy });
     assert.equal(t1, t2);
     assert.equal(sim.stats().tokenRequests, before + 1);
     const claims = JSON.parse(Buffer.from(t1.split('.')[1] ?? '', 'base64url').toString('utf8')) as { aud: string; appid: string };
@@ -39,8 +39,8 @@ describe('OAuth tokens for a channel', () => {
 
   it('a token for Outlook is not accepted by Graph (the audience is checked)', async () => {
     const { channel, deps } = simulatorChannel(sim, { id: 'tok-2' });
-    const outlook = await getAccessToken(channel.connection.auth, deps, OUTLOOK_APP_SCOPE, { trustedCaPem: deps.trustedCaPem });
-    const graph = await getAccessToken(channel.connection.auth, deps, GRAPH_DEFAULT_SCOPE, { trustedCaPem: deps.trustedCaPem });
+    const outlook = await getAccessToken(channel.connection.auth, deps, OUTLOOK_APP_SCOPE, { trustedCaPem: deps.trustedCaPem, targetPolicy: deps.targetPolicy });
+    const graph = await getAccessToken(channel.connection.auth, deps, GRAPH_DEFAULT_SCOPE, { trustedCaPem: deps.trustedCaPem, targetPolicy: deps.targetPolicy });
     const url = `${sim.graphBaseUrl}/users/imap%40contoso.example/mailFolders/inbox`;
     assert.equal((await rawRequest(sim, url, { headers: { Authorization: `Bearer ${outlook}` } })).status, 401);
     assert.equal((await rawRequest(sim, url, { headers: { Authorization: `Bearer ${graph}` } })).status, 200);
@@ -48,7 +48,7 @@ describe('OAuth tokens for a channel', () => {
 
   it('a wrong client secret is a permanent AUTH_REJECTED naming invalid_client / AADSTS7000215, without the secret', async () => {
     const { channel, deps } = simulatorChannel(sim, { id: 'tok-3', clientSecret: 'not-the-secret-42' });
-    await assert.rejects(getAccessToken(channel.connection.auth, deps, OUTLOOK_APP_SCOPE, { trustedCaPem: deps.trustedCaPem }), (err: unknown) => {
+    await assert.rejects(getAccessToken(channel.connection.auth, deps, OUTLOOK_APP_SCOPE, { trustedCaPem: deps.trustedCaPem, targetPolicy: deps.targetPolicy }), (err: unknown) => {
       assert.ok(err instanceof PermanentError);
       assert.equal(err.code, 'AUTH_REJECTED');
       assert.match(err.message, /invalid_client AADSTS7000215/);
@@ -60,7 +60,7 @@ describe('OAuth tokens for a channel', () => {
   it('an unknown app id is refused permanently (AADSTS700016)', async () => {
     const { channel, deps } = simulatorChannel(sim, { id: 'tok-4' });
     const auth = { ...channel.connection.auth, clientId: '00000000-0000-0000-0000-000000000000' } as typeof channel.connection.auth;
-    await assert.rejects(getAccessToken(auth, deps, OUTLOOK_APP_SCOPE, { trustedCaPem: deps.trustedCaPem }), (err: unknown) => err instanceof PermanentError && /AADSTS700016/.test(err.message));
+    await assert.rejects(getAccessToken(auth, deps, OUTLOOK_APP_SCOPE, { trustedCaPem: deps.trustedCaPem, targetPolicy: deps.targetPolicy }), (err: unknown) => err instanceof PermanentError && /AADSTS700016/.test(err.message));
   });
 
   it('a secret missing from the store is a permanent error naming the field', async () => {
@@ -72,10 +72,23 @@ describe('OAuth tokens for a channel', () => {
     await assert.rejects(getAccessToken({ type: 'password' }, { getSecret: async () => 'x' }, OUTLOOK_APP_SCOPE), (err: unknown) => err instanceof PermanentError && err.code === 'AUTH_UNSUPPORTED');
   });
 
+  it('the client secret never goes to a token endpoint the address policy refuses: metadata always, loopback unless allowed', async () => {
+    const { channel, deps } = simulatorChannel(sim, { id: 'tok-7' });
+    const before = sim.stats().tokenRequests;
+    const at = (url: string) => ({ ...channel.connection.auth, tokenEndpoint: url }) as typeof channel.connection.auth;
+    const refused = (err: unknown) => err instanceof PermanentError && err.code === 'CONNECT_TARGET_REFUSED';
+    await assert.rejects(getAccessToken(at('https://169.254.169.254/t/oauth2/v2.0/token'), deps, OUTLOOK_APP_SCOPE, { targetPolicy: { allowPrivate: true } }), refused);
+    // a name is checked after resolution, at connect time: "localhost" is loopback
+    const viaName = sim.tokenEndpoint(sim.app.tenantId).replace('127.0.0.1', 'localhost');
+    await assert.rejects(getAccessToken(at(viaName), deps, OUTLOOK_APP_SCOPE, { trustedCaPem: deps.trustedCaPem, targetPolicy: { allowPrivate: false } }), refused);
+    await assert.rejects(getAccessToken(at(sim.tokenEndpoint(sim.app.tenantId)), deps, OUTLOOK_APP_SCOPE, { trustedCaPem: deps.trustedCaPem, targetPolicy: { allowPrivate: false } }), refused);
+    assert.equal(sim.stats().tokenRequests, before, 'the token endpoint never heard of the secret');
+  });
+
   it('an identity provider that cannot be reached is transient', async () => {
     const { channel, deps } = simulatorChannel(sim, { id: 'tok-6' });
     const auth = { ...channel.connection.auth, tokenEndpoint: `https://127.0.0.1:1/${sim.app.tenantId}/oauth2/v2.0/token` } as typeof channel.connection.auth;
-    await assert.rejects(getAccessToken(auth, deps, OUTLOOK_APP_SCOPE, { trustedCaPem: deps.trustedCaPem }), (err: unknown) => err instanceof TransientError && err.code === 'AUTH_UNAVAILABLE');
+    await assert.rejects(getAccessToken(auth, deps, OUTLOOK_APP_SCOPE, { trustedCaPem: deps.trustedCaPem, targetPolicy: deps.targetPolicy }), (err: unknown) => err instanceof TransientError && err.code === 'AUTH_UNAVAILABLE');
   });
 });
 

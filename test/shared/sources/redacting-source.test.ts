@@ -14,7 +14,7 @@ function failingSource(make: () => unknown): MailSource {
   return { listNew: fail, fetchRaw: fail, move: fail, ensureFolders: fail, close: fail };
 }
 
-test('every error leaving the source has the channel\'s secrets redacted, keeps its class, code and Retry-After, and drops the raw cause', async () => {
+test('every error leaving the source has the channel\'s secrets redacted, keeps its class, code and Retry-After, and keeps only a redacted message of the raw cause', async () => {
   const raw = new Error(`A1 BAD LOGIN "desk" "${PASSWORD}"`);
   const source = redactingSource(
     failingSource(() => new TransientError('IMAP_ERROR', `IMAP x:1: list: server said ${PASSWORD}`, { cause: raw, retryAfterMs: 5000 })),
@@ -25,7 +25,8 @@ test('every error leaving the source has the channel\'s secrets redacted, keeps 
       assert.ok(err instanceof TransientError);
       assert.equal(err.code, 'IMAP_ERROR');
       assert.equal(err.retryAfterMs, 5000);
-      assert.equal(err.cause, undefined);
+      assert.ok(err.cause instanceof Error && !(err.cause instanceof TransientError));
+      assert.equal(err.cause.message, 'A1 BAD LOGIN [redacted]');
       assert.equal(err.message, 'IMAP x:1: list: server said [redacted]');
       assert.ok(!String(err.stack).includes(PASSWORD));
       return true;

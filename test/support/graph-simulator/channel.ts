@@ -7,7 +7,8 @@ import type { GraphSimulator } from './index';
  */
 export interface SimulatorChannel {
   channel: ChannelRecord;
-  deps: { getSecret(ref: string): Promise<string | undefined>; trustedCaPem: string };
+  /** The simulator listens on loopback: allowed, as the local stack's MAIL_ALLOW_PRIVATE_HOSTS does. */
+  deps: { getSecret(ref: string): Promise<string | undefined>; trustedCaPem: string; targetPolicy: { allowPrivate: boolean } };
 }
 
 export interface SimulatorChannelOptions {
@@ -60,6 +61,7 @@ export function simulatorChannel(sim: GraphSimulator, opts: SimulatorChannelOpti
     deps: {
       getSecret: async (ref) => (ref === secretRef ? secret : undefined),
       trustedCaPem: sim.caCertPem,
+      targetPolicy: { allowPrivate: true },
     },
   };
 }
