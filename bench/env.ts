@@ -95,6 +95,8 @@ export async function startWorld(opts: WorldOptions = {}): Promise<World> {
       LOCAL_SECRETS_KEY: randomBytes(32).toString('base64'),
       LOCAL_SECRETS_FILE: path.join(dir, 'secrets.enc.json'),
       NODE_EXTRA_CA_CERTS: caFile,
+      // the Graph simulator listens on loopback (shared/net/address-policy.ts)
+      MAIL_ALLOW_PRIVATE_HOSTS: 'true',
     };
     return {
       sim,
