@@ -29,7 +29,7 @@ export function senderOf(parsed: MailparserMail, headers: Record<string, string>
   const fromLines = parsed.headerLines.filter((l) => l.key === 'from').map((l) => unfold(l.line.slice(l.line.indexOf(':') + 1))).filter(Boolean);
   const first = addresses(parsed.from)[0];
   if (first) {
-    const bracketed = /<([^<>]*@[^<>]*)>\s*$/.exec(fromLines[0] ?? '')?.[1]?.trim();
+    const bracketed = lastBracketedAddress(fromLines[0] ?? '')?.trim();
     if (bracketed && bracketed !== first.address && /\s/.test(bracketed) && bracketed.endsWith(first.address)) {
       warnings.push(`the From address contains blanks: ${bracketed}`);
       return { ...first, address: bracketed };
@@ -53,4 +53,17 @@ export function senderOf(parsed: MailparserMail, headers: Record<string, string>
     }
   }
   return undefined;
+}
+
+/**
+ * What the line's closing `<…@…>` holds, when the line ends with it. String search, not
+ * /<([^<>]*@[^<>]*)>\s*$/, which rescans from every `<` of a From line full of them.
+ */
+function lastBracketedAddress(line: string): string | undefined {
+  const end = line.trimEnd();
+  if (!end.endsWith('>')) return undefined;
+  const open = end.lastIndexOf('<', end.length - 2);
+  if (open < 0) return undefined;
+  const inner = end.slice(open + 1, -1);
+  return inner.includes('>') || !inner.includes('@') ? undefined : inner;
 }

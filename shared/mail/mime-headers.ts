@@ -62,6 +62,19 @@ export function messageIds(value: string): string[] {
   return value.split(/[\s,]+/).filter(Boolean);
 }
 
+/**
+ * A Message-ID without its angle brackets (`<<id>>` too) and surrounding blanks. Index
+ * scans, not /^<+/ and />+$/: the latter restarts at every `>` of a run that does not end the id.
+ */
+export function withoutAngleBrackets(id: string): string {
+  const trimmed = id.trim();
+  let start = 0;
+  let end = trimmed.length;
+  while (start < end && trimmed[start] === '<') start++;
+  while (end > start && trimmed[end - 1] === '>') end--;
+  return trimmed.slice(start, end);
+}
+
 export function firstMessageId(value: string | undefined): string | undefined {
   return value ? messageIds(value)[0] : undefined;
 }
@@ -69,8 +82,7 @@ export function firstMessageId(value: string | undefined): string | undefined {
 /** ISO 8601 from an RFC 5322 date, comments and obsolete zone names tolerated. */
 export function isoDate(value: string | undefined): string | undefined {
   if (!value) return undefined;
-  const cleaned = value
-    .replace(/\([^)]*\)/g, ' ')
+  const cleaned = withoutComments(value)
     .replace(/\b(UT|GMT|Z)\s*$/i, '+0000')
     .replace(/\s+/g, ' ')
     .trim();
@@ -80,4 +92,17 @@ export function isoDate(value: string | undefined): string | undefined {
   if (Number.isNaN(t)) return undefined;
   const year = new Date(t).getUTCFullYear();
   return year >= 1970 && year <= 9999 ? new Date(t).toISOString() : undefined;
+}
+
+/** Each `(…)` (up to the first `)`) replaced by a blank; /\([^)]*\)/g rescans from every `(` of an unclosed run. */
+function withoutComments(value: string): string {
+  let out = '';
+  let from = 0;
+  for (;;) {
+    const open = value.indexOf('(', from);
+    const close = open < 0 ? -1 : value.indexOf(')', open + 1);
+    if (close < 0) return out + value.slice(from);
+    out += `${value.slice(from, open)} `;
+    from = close + 1;
+  }
 }

@@ -31,12 +31,13 @@ const alt = (words: readonly string[]) => words.map((w) => w.replace(/[.*+?^${}(
 
 const separatorRe = new RegExp(`^\\s*[-_=*]{2,}\\s*(?:${alt(originalMessage)})\\s*[-_=*]{2,}\\s*$`, 'i');
 const beginForwardedRe = new RegExp(`^\\s*(?:${alt(beginForwarded)})\\s*:\\s*$`, 'i');
-const headerLine = (words: readonly string[]) => new RegExp(`^\\s*[*>]*\\s*(?:${alt(words)})\\s*:\\*?\\s*\\S`, 'i');
+// One class for the blanks, stars and quote marks before the word: `\s*[*>]*\s*` backtracks quadratically on a run of blanks.
+const headerLine = (words: readonly string[]) => new RegExp(`^[\\s*>]*(?:${alt(words)})\\s*:\\*?\\s*\\S`, 'i');
 const fromRe = headerLine(fromWords);
 const sentRe = headerLine(sentWords);
 const toOrSubjectRe = headerLine(toOrSubjectWords);
 const attributionRe = new RegExp(`^\\s*(?:${alt(attributionStarts)})\\s.{4,400}(?:${alt(wroteVerbs)})(?:\\s+[^:]{0,120})?\\s*:\\s*$`, 'i');
-const addressWroteRe = new RegExp(`^.{0,200}[<\\[(]?[^\\s<>@]+@[^\\s<>@]+[>\\])]?\\s*(?:${alt(wroteVerbs)})\\s*:\\s*$`, 'i');
+const wroteEndRe = new RegExp(`(?:${alt(wroteVerbs)})\\s*:\\s*$`, 'i');
 const nameWroteRe = new RegExp(`^.{1,120}\\s(?:${alt(wroteVerbs)})\\s*:\\s*$`, 'i');
 const quotedRe = /^\s*>/;
 const underscoreRuleRe = /^\s*_{10,}\s*$/;
@@ -72,7 +73,7 @@ const attributionLine: CutRule = (lines) =>
       const joined = lines.slice(i, i + span).map((s) => s.trim()).join(' ');
       if (span > 1 && lines[i + span - 1]!.trim() === '') return false;
       if (attributionRe.test(joined) && /\d/.test(joined)) return true;
-      if (addressWroteRe.test(joined) && span === 1) return true;
+      if (span === 1 && isAddressWrote(joined)) return true;
     }
     return false;
   });
@@ -99,7 +100,8 @@ const signatureDelimiter: CutRule = (lines) => firstIndex(lines, (l) => /^-- ?$/
 const rules: readonly CutRule[] = [separatorLine, outlookHeaderBlock, attributionLine, nameWroteBeforeQuote, trailingQuote, signatureDelimiter];
 
 /** Quote containers of the common clients' HTML. */
-const quoteMarkupRe = /class=["']?(?:gmail_quote|yahoo_quoted|moz-cite-prefix)|id=["']?(?:divRplyFwdMsg|appendonsend|x_divRplyFwdMsg)|<blockquote[^>]+type=["']?cite|name=["']?quote/i;
+// `[^<>]*` (not `[^>]+`) inside the blockquote tag: a scan ends at the next tag, so the HTML is read once.
+const quoteMarkupRe = /class=["']?(?:gmail_quote|yahoo_quoted|moz-cite-prefix)|id=["']?(?:divRplyFwdMsg|appendonsend|x_divRplyFwdMsg)|<blockquote[^<>]*\btype=["']?cite|name=["']?quote/i;
 
 /**
  * Returns the new text of a reply, quoted history and signature removed; the whole text
@@ -119,6 +121,28 @@ export function extractReplyText(text: string, html?: string): string {
 }
 
 // ---------- helpers ----------
+
+/**
+ * `… john@example.com wrote:` (the address may be bracketed, and start within the first
+ * 200 characters). The verb is found from the end, then the word before it is checked
+ * whole: one regex for all of it (`^.{0,200}[^\s<>@]+@…`) backtracks 200 times per character.
+ */
+function isAddressWrote(line: string): boolean {
+  const verb = wroteEndRe.exec(line);
+  if (!verb) return false;
+  const before = line.slice(0, verb.index).trimEnd();
+  let end = before.length;
+  if (end > 0 && '>])'.includes(before[end - 1]!)) end--;
+  let at = end; // the domain: back to its "@"
+  while (at > 0 && !isAddressStop(before[at - 1]!)) at--;
+  if (at === end || at < 2 || before[at - 1] !== '@') return false;
+  let start = at - 1; // the local part: back to a blank, `<`, `>` or another "@"
+  while (start > 0 && !isAddressStop(before[start - 1]!)) start--;
+  if (start === at - 1) return false;
+  return start <= 200 || (start === 201 && '<[('.includes(before[200]!));
+}
+
+const isAddressStop = (c: string): boolean => c === '@' || c === '<' || c === '>' || /\s/.test(c);
 
 function firstIndex(
   lines: readonly string[],

@@ -31,16 +31,33 @@ export function uudecodePart(data: Buffer): Buffer | undefined {
  * the text with the blocks removed. Blocks that do not decode are left in the text.
  */
 export function extractUuBlocks(text: string): { text: string; blocks: UuBlock[] } {
-  const blockRe = /^begin [0-7]{3,4} ([^\r\n]+)\r?\n([\s\S]*?)^end[ \t]*$/gm;
+  // Line by line: one regex from `begin` to the next `end` line rescans the rest of the text from every `begin` that has none.
+  const lines = text.split('\n');
+  const kept: string[] = [];
   const blocks: UuBlock[] = [];
-  const rest = text.replace(blockRe, (whole: string, name: string, body: string) => {
-    const content = decodeLines(body.split(/\r?\n/));
-    if (!content) return whole;
-    blocks.push({ filename: name.trim(), content });
-    return '';
-  });
-  return { text: blocks.length ? rest.replace(/\n{3,}/g, '\n\n').trim() : text, blocks };
+  let noEndLeft = false; // once a search for `end` ran out of text, every later one would too
+  for (let i = 0; i < lines.length; i++) {
+    const name = noEndLeft ? undefined : beginLineRe.exec(withoutCr(lines[i]!))?.[1];
+    let end = -1;
+    if (name !== undefined) for (let j = i + 1; j < lines.length && end < 0; j++) if (endLineRe.test(withoutCr(lines[j]!))) end = j;
+    if (name !== undefined && end < 0) noEndLeft = true;
+    if (name === undefined || end < 0) {
+      kept.push(lines[i]!);
+      continue;
+    }
+    const content = decodeLines(lines.slice(i + 1, end).map(withoutCr));
+    if (content) {
+      blocks.push({ filename: name.trim(), content });
+      kept.push('');
+    } else for (let j = i; j <= end; j++) kept.push(lines[j]!);
+    i = end;
+  }
+  return { text: blocks.length ? kept.join('\n').replace(/\n{3,}/g, '\n\n').trim() : text, blocks };
 }
+
+const beginLineRe = /^begin [0-7]{3,4} ([^\r\n]+)$/;
+const endLineRe = /^end[ \t]*$/;
+const withoutCr = (line: string): string => (line.endsWith('\r') ? line.slice(0, -1) : line);
 
 /** Decodes uuencoded lines up to the zero-length line or `end`. Undefined if malformed. */
 function decodeLines(lines: string[]): Buffer | undefined {

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { withoutAngleBrackets } from '../mail/mime-headers';
 
 /**
  * The ledger key of a mail in a channel: the identity that makes processing
@@ -11,7 +12,7 @@ import { createHash } from 'node:crypto';
  * part is kept as is).
  */
 export function normalizeMessageId(id: string): string {
-  const bare = id.trim().replace(/^<+/, '').replace(/>+$/, '').trim();
+  const bare = withoutAngleBrackets(id).trim();
   const at = bare.lastIndexOf('@');
   return at < 0 ? bare : bare.slice(0, at) + '@' + bare.slice(at + 1).toLowerCase();
 }

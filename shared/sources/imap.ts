@@ -1,6 +1,7 @@
 import type { FetchMessageObject, ImapFlow, MailboxObject } from 'imapflow';
 import type { ChannelRecord } from '../config/channel';
 import { PermanentError, TransientError } from '../errors';
+import { withoutAngleBrackets } from '../mail/mime-headers';
 import { SourceRef } from '../queue/contracts';
 import { nextCursor, parseImapCursor, planListing, searchSinceDate, type FolderState, type ListingPlan } from './imap-cursor';
 import { describeServer, type ImapConnection, type ImapDeps } from './imap-connection';
@@ -208,7 +209,7 @@ async function uidsByMessageId(c: ImapFlow, messageId: string): Promise<number[]
 
 /** Message-IDs compare without their angle brackets: ENVELOPE has them, the ledger does not. */
 function bareMessageId(id: string): string {
-  return id.trim().replace(/^<+/, '').replace(/>+$/, '');
+  return withoutAngleBrackets(id);
 }
 
 async function moveFailure(c: ImapFlow, target: string, targetFolder: string): Promise<Error> {

@@ -116,8 +116,8 @@ function coerce(def: FieldDef, raw: string): { value: FieldValue } | { error: st
       return Number.isNaN(t) ? { error: `"${raw}" is not a date` } : { value: new Date(t).toISOString() };
     }
     case 'email': {
-      const m = /[^\s<>@]+@[^\s<>@]+\.[^\s<>@]+/.exec(raw);
-      return m ? { value: m[0].toLowerCase() } : { error: `"${raw}" is not an email address` };
+      const address = firstAddressIn(raw);
+      return address ? { value: address.toLowerCase() } : { error: `"${raw}" is not an email address` };
     }
     case 'enum': {
       const hit = def.options?.find((o) => o.toLowerCase() === raw.toLowerCase());
@@ -128,6 +128,22 @@ function coerce(def: FieldDef, raw: string): { value: FieldValue } | { error: st
     case 'text':
       return { value: raw };
   }
+}
+
+/**
+ * The first `local@domain.tld` in a text, as /[^\s<>@]+@[^\s<>@]+\.[^\s<>@]+/ finds it, without
+ * that regex's rescan from every character of a long run with no "@" (quadratic).
+ */
+function firstAddressIn(text: string): string | undefined {
+  for (const word of text.split(/[\s<>]+/)) {
+    const parts = word.split('@');
+    for (let i = 0; i + 1 < parts.length; i++) {
+      const [local, domain] = [parts[i]!, parts[i + 1]!];
+      const dot = domain.indexOf('.', 1);
+      if (local && dot > 0 && dot < domain.length - 1) return `${local}@${domain}`;
+    }
+  }
+  return undefined;
 }
 
 /** `receivedAt`: when the mailbox received the mail (listing), else its Date header. */

@@ -25,7 +25,7 @@ export const bounceSubjectSignal: Signal = {
   test: ({ mail }) => {
     if (!bounceSubject.test(mail.subject.trim())) return undefined;
     const returnPath = header(mail, 'return-path');
-    const automatic = (returnPath !== undefined && /^<?\s*(?:MAILER-DAEMON)?\s*>?$/i.test(returnPath)) || /^auto-/i.test(header(mail, 'auto-submitted') ?? '');
+    const automatic = (returnPath !== undefined && /^<?\s*(?:MAILER-DAEMON\s*)?>?$/i.test(returnPath)) || /^auto-/i.test(header(mail, 'auto-submitted') ?? '');
     return automatic ? hit('bounce', `Subject "${mail.subject.trim()}" of an automatic mail is a non-delivery report`) : undefined;
   },
 };

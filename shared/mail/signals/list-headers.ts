@@ -13,7 +13,16 @@ const listHeaderNames: readonly (readonly [string, string])[] = [
  * The envelope sender list managers use, so that bounces reach them and not the
  * author: LISTSERV and Majordomo `owner-LIST@`, Mailman `LIST-bounces@`, `LIST-owner@`.
  */
-const listEnvelope = /^(?:owner-.+|.+-owner|.+-bounces(?:\+.*)?)$/;
+export function isListEnvelope(local: string): boolean {
+  // Plain string tests: /^(?:owner-.+|.+-owner|.+-bounces(?:\+.*)?)$/ backtracks quadratically on a crafted Return-Path.
+  if (/[\n\r\u2028\u2029]/.test(local)) return false;
+  if (local.length > 6 && (local.startsWith('owner-') || local.endsWith('-owner'))) return true;
+  for (let at = local.indexOf('-bounces', 1); at >= 0; at = local.indexOf('-bounces', at + 1)) {
+    const after = at + '-bounces'.length;
+    if (after === local.length || local[after] === '+') return true;
+  }
+  return false;
+}
 
 export const listHeaders: Signal = {
   name: 'list-headers',
@@ -25,7 +34,7 @@ export const listHeaders: Signal = {
     }
     const returnPath = header(mail, 'return-path')?.replace(/^<|>$/g, '');
     const envelope = splitAddress(returnPath);
-    if (envelope && envelope.domain && listEnvelope.test(envelope.local)) {
+    if (envelope && envelope.domain && isListEnvelope(envelope.local)) {
       return hit('list', `Return-Path: ${returnPath} is a mailing-list manager's envelope sender`);
     }
     return undefined;

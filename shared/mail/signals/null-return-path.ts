@@ -9,7 +9,7 @@ export const nullReturnPath: Signal = {
   name: 'null-return-path',
   test: ({ mail }) => {
     const value = header(mail, 'return-path');
-    if (value === undefined || !/^(?:<\s*(?:MAILER-DAEMON)?\s*>)?$/i.test(value)) return undefined;
+    if (value === undefined || !/^(?:<\s*(?:MAILER-DAEMON\s*)?>)?$/i.test(value)) return undefined;
     return hit('auto-reply', `Return-Path: ${value || '(empty)'} (null sender: an automatic message, RFC 3834 §3.3)`);
   },
 };

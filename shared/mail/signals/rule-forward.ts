@@ -29,7 +29,14 @@ export function ruleForwardEvidence(mail: ParsedMail): string | undefined {
   const resent = header(mail, 'resent-from') ?? header(mail, 'resent-sender');
   if (resent !== undefined) return `redirected by ${rulesLoop}'s inbox rule (X-MS-Exchange-Inbox-Rules-Loop, Resent-From: ${resent})`;
   const from = mail.from?.address.toLowerCase();
-  const owner = rulesLoop.replace(/^.*<|>.*$/g, '').trim().toLowerCase();
+  const owner = bracketed(rulesLoop).trim().toLowerCase();
   if (from && owner.includes('@') && from !== owner) return `redirected by ${rulesLoop}'s inbox rule (X-MS-Exchange-Inbox-Rules-Loop names another mailbox than From ${from})`;
   return undefined;
+}
+
+/** `Name <addr>` → `addr`: after the last `<`, up to the next `>` (string search; `/>.*$/` is quadratic on a run of `>`). */
+function bracketed(value: string): string {
+  const inner = value.slice(value.lastIndexOf('<') + 1);
+  const close = inner.indexOf('>');
+  return close < 0 ? inner : inner.slice(0, close);
 }

@@ -62,6 +62,6 @@ export function isOwnList(mail: ParsedMail, ownAddresses: readonly string[]): bo
   const own = ownAddresses.map((a) => a.toLowerCase());
   const post = /mailto:([^>?\s]+)/i.exec(header(mail, 'list-post') ?? '')?.[1]?.toLowerCase();
   if (post && own.includes(post)) return true;
-  const id = /<([^>]+)>/.exec(header(mail, 'list-id') ?? '')?.[1]?.toLowerCase();
+  const id = /<([^<>]+)>/.exec(header(mail, 'list-id') ?? '')?.[1]?.toLowerCase();
   return id !== undefined && own.some((a) => a.replace('@', '.') === id);
 }

@@ -22,7 +22,7 @@ function apiIssues(input: unknown) {
 test('the named-group syntax admins write, (?<name>…), works on RE2', () => {
   const c = compileAdminRegex('asset[:\\s#]*(?<tag>[A-Z]{2}-\\d+)', 'i');
   assert.ok(c.ok);
-  assert.equal(c.regex.exec('see Asset: nb-4711 please')?.groups?.tag, 'nb-4711');
+  assert.equal((c.regex.exec('see Asset: nb-4711 please') as RegExpExecArray | null)?.groups?.tag, 'nb-4711');
   const unicode = compileAdminRegex('caf\\u00e9 (\\p{L}+)', 'iu');
   assert.ok(unicode.ok, '\\uXXXX and \\p{L} are translated for RE2');
   assert.equal(unicode.regex.exec('CAFÉ Größe')?.[1], 'Größe');
