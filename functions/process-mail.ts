@@ -8,7 +8,9 @@ app.storageQueue('processMail', {
   queueName: QueueNames.mailInbound,
   connection: 'AzureWebJobsStorage',
   handler: async (message, context) => {
-    const result = await processMail(MailInboundMessage.parse(message), processDeps((m, p) => context.log(m, p ?? '')));
+    // the queue message id stays the same across redeliveries: it is who holds the mail's claim
+    const id = context.triggerMetadata?.id;
+    const result = await processMail(MailInboundMessage.parse(message), processDeps((m, p) => context.log(m, p ?? '')), { id: typeof id === 'string' ? id : undefined });
     context.log('mail processed', result);
   },
 });

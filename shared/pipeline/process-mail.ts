@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { ZodError } from 'zod';
 import type { ChannelRecord } from '../config/channel';
 import { PermanentError, TransientError } from '../errors';
@@ -10,6 +10,7 @@ import type { MappableTemplate } from '../tickets/field-mapping';
 import { decide, outcomeOf, targetFolder, type Decision, type TicketPlan } from './decide';
 import { ledgerKey, ticketIdFor } from './ledger-key';
 import { rawBlobName } from '../store/blobs';
+import { cosmosStatus } from '../store/errors';
 import type { FaultHook } from './fault-injection';
 import type { MemoryBudget } from './memory-budget';
 
@@ -26,6 +27,14 @@ import type { MemoryBudget } from './memory-budget';
  *
  * Transient errors (network, throttling) propagate so the queue retries; permanent
  * ones become outcomes with reasons.
+ *
+ * Concurrency: two messages can name the same mail (overlapping listings, a queue
+ * redelivery while the first delivery still runs) and copies of a mail can be processed
+ * at once. Every ledger write is ETag-guarded; a write that loses (412) means someone else
+ * moved the record on, so the attempt reads it again and follows from there — never a
+ * failure. A delivery claims the record while it works on it; another message for the
+ * same place meanwhile is a no-op. A copy in another place is recorded on the first copy's
+ * record and moved with it.
  */
 
 export interface ParsedWithContent {
@@ -47,6 +56,8 @@ export interface ProcessDeps {
   readLedger(channelId: string, key: string): Promise<LedgerWithEtag | undefined>;
   createLedger(record: LedgerRecord): Promise<LedgerWithEtag | undefined>;
   replaceLedger(record: LedgerRecord, etag: string): Promise<LedgerWithEtag>;
+  /** The record of the mail whose copy was listed at `ref` (for a message without Message-ID whose mail has moved). */
+  findLedgerByPlace(channelId: string, ref: SourceRef): Promise<LedgerWithEtag | undefined>;
   now(): Date;
   log(message: string, props?: Record<string, unknown>): void;
   /** Test-only crash points (see fault-injection.ts); undefined in production. */
@@ -59,17 +70,80 @@ export interface ProcessDeps {
 
 export type ProcessResult =
   | { status: 'done'; key: string; outcome: Outcome; ticketId?: string; ticketCreated?: boolean; movedTo?: string }
-  | { status: 'duplicate'; key: string; outcome?: Outcome; movedTo?: string }
+  /** `pending`: recorded while the first copy is in flight; moved when that one is done. */
+  | { status: 'duplicate'; key: string; outcome?: Outcome; movedTo?: string; pending?: boolean }
+  /** Another delivery is working on this very mail: this message has nothing to do. */
+  | { status: 'in-flight'; key: string }
   | { status: 'already-done'; key: string; outcome?: Outcome }
   | { status: 'source-gone'; code: string }
   | { status: 'channel-gone' };
 
 export const sameRef = (a: SourceRef, b: SourceRef): boolean => JSON.stringify(a) === JSON.stringify(b);
 
+/** Whether `ref` is the place of this record's own copy (where it was listed, or where it is now). */
+export const isOwnPlace = (r: LedgerRecord, ref: SourceRef): boolean => sameRef(r.source, ref) || (r.origin !== undefined && sameRef(r.origin, ref));
+
+const inFolder = (ref: SourceRef, folder: string): boolean => ref.folder.toLowerCase() === folder.toLowerCase();
+
+/**
+ * How long a delivery's claim on a record keeps other messages for the same mail away:
+ * the host's function timeout, so a claim outlives any live attempt. A crashed holder does
+ * not block its own redelivery (same queue message id); rivals simply drop out meanwhile.
+ */
+export const CLAIM_MS = 10 * 60_000;
+
+/** Rounds of "someone else wrote first: read again and follow" before giving the queue a retry. */
+const MAX_FOLLOWS = 12;
+
+/** A step that lost an ETag race: read the record again and continue from what is there. */
+const STALE = Symbol('stale');
+type Step = ProcessResult | typeof STALE;
+export const isStale = (x: unknown): x is typeof STALE => x === STALE;
+
+/** An ETag-guarded replace; STALE when someone else changed the record first (412). */
+export async function replaceIfUnchanged(deps: Pick<ProcessDeps, 'replaceLedger'>, record: LedgerRecord, etag: string): Promise<LedgerWithEtag | typeof STALE> {
+  try {
+    return await deps.replaceLedger(record, etag);
+  } catch (err) {
+    if (cosmosStatus(err) === 412) return STALE;
+    throw err;
+  }
+}
+
+/** Runs `step` on the record, and on a lost race re-reads it and runs it again. */
+export async function follow(entry: LedgerWithEtag, deps: Pick<ProcessDeps, 'readLedger'>, step: (entry: LedgerWithEtag) => Promise<Step>): Promise<ProcessResult> {
+  let current = entry;
+  for (let round = 0; round < MAX_FOLLOWS; round++) {
+    const result = await step(current);
+    if (result !== STALE) return result;
+    const fresh = await deps.readLedger(current.record.channelId, current.record.id);
+    if (!fresh) throw new TransientError('LEDGER_GONE', `ledger record ${current.record.id} vanished while being processed`);
+    current = fresh;
+  }
+  throw new TransientError('LEDGER_CONTENDED', `ledger record ${current.record.id} kept changing under this attempt; the queue retries it`);
+}
+
+/** One delivery of a queue message: who claims records, and what was read so far. */
+interface Attempt {
+  msg: MailInboundMessage;
+  channel: ChannelRecord;
+  deps: ProcessDeps;
+  openSource: () => Promise<MailSource>;
+  /** Claim holder: the queue message id (the same across its redeliveries), else this call. */
+  me: string;
+  /** Whether this attempt counted itself on the record already. */
+  counted: boolean;
+  content?: { parsed?: ParsedWithContent; parseError?: PermanentError };
+}
+
+const claimFor = (a: Pick<Attempt, 'me' | 'deps'>) => ({ by: a.me, until: new Date(a.deps.now().getTime() + CLAIM_MS).toISOString() });
+const heldByOther = (r: LedgerRecord, me: string, now: Date) => r.claim !== undefined && r.claim.by !== me && Date.parse(r.claim.until) > now.getTime();
+
 /** Where the mail sits for the admin: a stable text key for a source ref. */
 export const sourceKeyOf = (ref: SourceRef): string => createHash('sha256').update(JSON.stringify(ref)).digest('hex');
 
-export async function processMail(msg: MailInboundMessage, deps: ProcessDeps): Promise<ProcessResult> {
+/** `delivery.id`: the queue message id (the trigger's metadata), which stays the same across redeliveries. */
+export async function processMail(msg: MailInboundMessage, deps: ProcessDeps, delivery: { id?: string } = {}): Promise<ProcessResult> {
   const channel = await deps.loadChannel(msg.channelId);
   if (!channel) {
     deps.log('channel no longer exists; message dropped', { channelId: msg.channelId });
@@ -85,10 +159,11 @@ export async function processMail(msg: MailInboundMessage, deps: ProcessDeps): P
   const gated: ProcessDeps = { ...deps, getRawMail: async (name) => hold(await deps.getRawMail(name)) };
   let source: MailSource | undefined;
   const openSource = async () => (source ??= withHeldFetch(await deps.openSource(channel), hold));
+  const me = delivery.id || randomUUID();
   try {
-    return await run(msg, channel, gated, openSource);
+    return await run({ msg, channel, deps: gated, openSource, me, counted: false });
   } catch (err) {
-    await noteError(msg, channel.id, err, deps);
+    await noteError(msg, channel.id, err, deps, me);
     throw err;
   } finally {
     for (const release of leases) release();
@@ -107,94 +182,110 @@ function withHeldFetch(s: MailSource, hold: (raw: Buffer) => Promise<Buffer>): M
   };
 }
 
-async function run(msg: MailInboundMessage, channel: ChannelRecord, deps: ProcessDeps, openSource: () => Promise<MailSource>): Promise<ProcessResult> {
+async function run(a: Attempt): Promise<ProcessResult> {
+  const { msg, channel, deps } = a;
   // A retry from the admin API reprocesses the stored raw MIME from scratch.
-  if (msg.retryOfLedgerKey) return retry(msg, msg.retryOfLedgerKey, channel, deps, openSource);
+  if (msg.retryOfLedgerKey) return retry(msg, msg.retryOfLedgerKey, channel, deps, a.openSource);
 
   // The listing usually knows the Message-ID: resume from the ledger without fetching
   // again. That matters after a crash between the move and its record: the mail is no
   // longer at the listed ref, but the ledger knows what is left to do.
   if (msg.internetMessageId) {
     const known = await deps.readLedger(channel.id, ledgerKey(channel.id, { messageId: msg.internetMessageId }));
-    if (known?.record.state === 'done') return settleCopy(known, msg.source, channel, deps, openSource);
-    if (known) waitForFirstCopy(known, msg.source);
-    if (known?.record.state === 'decided') return finishMove(await countAttempt(known, deps), msg.source, deps, openSource);
-    if (known?.record.rawBlob) {
-      const { parsed, parseError } = await parseSafely(await deps.getRawMail(known.record.rawBlob), deps);
-      const decided = await decideAndStore(await countAttempt(known, deps), msg, channel, deps, parsed, parseError);
-      return finishMove(decided, msg.source, deps, openSource);
-    }
+    if (known) return follow(known, deps, (e) => advance(e, a));
   }
 
   let raw: Buffer;
   try {
-    raw = await (await openSource()).fetchRaw(msg.source);
+    raw = await (await a.openSource()).fetchRaw(msg.source);
   } catch (err) {
     if (err instanceof PermanentError && SOURCE_GONE_CODES.has(err.code)) {
+      // Without a Message-ID the record could not be looked up before fetching: an earlier
+      // attempt may have moved this very mail (or copy) and died before closing its record.
+      const mine = msg.internetMessageId ? undefined : await deps.findLedgerByPlace(channel.id, msg.source);
+      if (mine) return follow(mine, deps, (e) => advance(e, a));
       deps.log('the mail is no longer where it was listed; nothing to do', { channelId: channel.id, code: err.code, source: msg.source });
       return { status: 'source-gone', code: err.code };
     }
     throw err;
   }
-  const { parsed, parseError } = await parseSafely(raw, deps);
+  a.content = await parseSafely(raw, deps);
+  const parsed = a.content.parsed;
   const rawSha256 = parsed?.mail.rawSha256 ?? createHash('sha256').update(raw).digest('hex');
   const key = ledgerKey(channel.id, { messageId: parsed?.mail.messageId, rawSha256 });
   const rawBlob = await deps.putRawMail(channel.id, key, raw);
 
   // the listing's Message-ID usually is the parsed one: that record was read above already
   const readAbove = msg.internetMessageId !== undefined && key === ledgerKey(channel.id, { messageId: msg.internetMessageId });
-  let entry = readAbove ? undefined : await deps.readLedger(channel.id, key);
-  let createdHere = false;
-  if (!entry) {
-    const now = deps.now().toISOString();
-    const fresh: LedgerRecord = {
-      id: key,
-      channelId: channel.id,
-      state: 'received',
-      messageId: parsed?.mail.messageId,
-      rawSha256,
-      rawBlob,
-      rawSize: raw.length,
-      subject: parsed?.mail.subject,
-      from: parsed?.mail.from?.address,
-      source: msg.source,
-      imported: msg.imported,
-      attempts: 1,
-      stages: [],
-      duplicates: [],
-      retries: 0,
-      timings: { receivedAt: msg.receivedAt, enqueuedAt: msg.enqueuedAt, firstAttemptAt: now },
-      updatedAt: now,
-    };
-    const created = await deps.createLedger(fresh);
-    createdHere = created !== undefined;
-    // 409: another worker created it a moment ago; continue from what it stored
-    entry = created ?? (await deps.readLedger(channel.id, key));
-    if (!entry) throw new Error(`ledger record ${key} vanished while being created`);
-  }
-  if (!createdHere) {
-    if (entry.record.state === 'done') return settleCopy(entry, msg.source, channel, deps, openSource);
-    waitForFirstCopy(entry, msg.source);
-    entry = await countAttempt(entry, deps);
-  }
+  const existing = readAbove ? undefined : await deps.readLedger(channel.id, key);
+  if (existing) return follow(existing, deps, (e) => advance(e, a));
 
-  if (entry.record.state === 'received') entry = await decideAndStore(entry, msg, channel, deps, parsed, parseError);
-  return finishMove(entry, msg.source, deps, openSource);
+  const now = deps.now().toISOString();
+  const fresh: LedgerRecord = {
+    id: key,
+    channelId: channel.id,
+    state: 'received',
+    messageId: parsed?.mail.messageId,
+    rawSha256,
+    rawBlob,
+    rawSize: raw.length,
+    subject: parsed?.mail.subject,
+    from: parsed?.mail.from?.address,
+    source: msg.source,
+    origin: msg.source,
+    claim: claimFor(a),
+    imported: msg.imported,
+    attempts: 1,
+    stages: [],
+    duplicates: [],
+    retries: 0,
+    timings: { receivedAt: msg.receivedAt, enqueuedAt: msg.enqueuedAt, firstAttemptAt: now },
+    updatedAt: now,
+  };
+  const created = await deps.createLedger(fresh);
+  a.counted = created !== undefined;
+  // 409: another worker created it a moment ago; continue from what it stored
+  const entry = created ?? (await deps.readLedger(channel.id, key));
+  if (!entry) throw new Error(`ledger record ${key} vanished while being created`);
+  return follow(entry, deps, (e) => advance(e, a));
 }
 
 /**
- * Another copy of the same mail (same Message-ID, another place in the mailbox) is
- * still being processed: this copy waits (the queue redelivers it) and then follows the
- * first one's outcome as a recorded duplicate. Racing both would be safe for the ticket
- * but would lose track of which copy went where.
+ * One step from the record as it is now towards `done`, for this message's mail: the next
+ * write that loses a race returns STALE and `follow` runs this again on the fresh record.
  */
-function waitForFirstCopy(entry: LedgerWithEtag, ref: SourceRef): void {
-  if (!sameRef(entry.record.source, ref)) {
-    throw new TransientError('COPY_IN_FLIGHT', `another copy of mail ${entry.record.id} is being processed; this copy follows once it is done`);
+async function advance(entry: LedgerWithEtag, a: Attempt): Promise<Step> {
+  const { msg, deps } = a;
+  const r = entry.record;
+  if (!isOwnPlace(r, msg.source)) return followFirstCopy(entry, msg.source, a.channel, deps, a.openSource);
+  if (r.state === 'done') return { status: 'already-done', key: r.id, outcome: r.outcome };
+  if (heldByOther(r, a.me, deps.now())) {
+    deps.log('another delivery is processing this mail; this message has nothing to do', { key: r.id, channelId: r.channelId });
+    return { status: 'in-flight', key: r.id };
   }
+  let current = entry;
+  if (!a.counted || r.claim?.by !== a.me) {
+    const claimed = await replaceIfUnchanged(deps, { ...r, claim: claimFor(a), attempts: r.attempts + (a.counted ? 0 : 1) }, entry.etag);
+    if (claimed === STALE) return STALE;
+    a.counted = true;
+    current = claimed;
+  }
+  if (current.record.state === 'received') {
+    a.content ??= await contentOf(current.record, a);
+    const decided = await decideAndStore(current, msg, a.channel, deps, a.content.parsed, a.content.parseError);
+    if (decided === STALE) return STALE;
+    current = decided;
+  }
+  return finishMove(current, msg.source, deps, a.openSource);
 }
 
-const countAttempt = (entry: LedgerWithEtag, deps: ProcessDeps) => deps.replaceLedger({ ...entry.record, attempts: entry.record.attempts + 1 }, entry.etag);
+/** The mail's parsed content for deciding: from the stored raw (no fetch), else from the mailbox. */
+async function contentOf(r: LedgerRecord, a: Attempt): Promise<{ parsed?: ParsedWithContent; parseError?: PermanentError }> {
+  if (r.rawBlob) return parseSafely(await a.deps.getRawMail(r.rawBlob), a.deps);
+  const raw = await (await a.openSource()).fetchRaw(a.msg.source);
+  await a.deps.putRawMail(r.channelId, r.id, raw);
+  return parseSafely(raw, a.deps);
+}
 
 /** Runs the stages, writes the ticket (idempotent id), stores the outcome: `received → decided`. */
 async function decideAndStore(
@@ -204,7 +295,7 @@ async function decideAndStore(
   deps: ProcessDeps,
   parsed: ParsedWithContent | undefined,
   parseError: PermanentError | undefined,
-): Promise<LedgerWithEtag> {
+): Promise<LedgerWithEtag | typeof STALE> {
   deps.fault?.('before-decide', parsed?.mail.subject);
   let decision: Decision;
   if (!parsed) {
@@ -262,50 +353,106 @@ async function decideAndStore(
     lastError: undefined,
     timings: { ...entry.record.timings, decidedAt: deps.now().toISOString() },
   };
-  return deps.replaceLedger(next, entry.etag);
+  return replaceIfUnchanged(deps, next, entry.etag);
 }
 
-/** Moves the mail to its target folder (if any) and closes the record: `decided → done`. */
-async function finishMove(entry: LedgerWithEtag, ref: SourceRef, deps: ProcessDeps, openSource: () => Promise<MailSource>): Promise<ProcessResult> {
+/**
+ * Moves the mail (and the copies recorded as waiting for it) to its target folder, if
+ * any, and closes the record: `decided → done`. Moves are idempotent, so repeating this
+ * after a lost race is safe.
+ */
+export async function finishMove(entry: LedgerWithEtag, ref: SourceRef, deps: ProcessDeps, openSource: () => Promise<MailSource>): Promise<Step> {
   const r = entry.record;
   deps.fault?.('before-move', r.subject);
   let newRef = ref;
-  if (r.targetFolder && r.targetFolder.toLowerCase() !== ref.folder.toLowerCase()) {
-    newRef = await (await openSource()).move(ref, r.targetFolder, { internetMessageId: r.messageId });
+  let lastError = r.lastError;
+  if (r.targetFolder && !inFolder(ref, r.targetFolder)) {
+    try {
+      newRef = await (await openSource()).move(ref, r.targetFolder, { internetMessageId: r.messageId });
+    } catch (err) {
+      if (!(err instanceof PermanentError && SOURCE_GONE_CODES.has(err.code))) throw err;
+      // Not at its place, and (with no Message-ID to look for) not found in the target: an
+      // earlier attempt or a person moved it. The outcome stands; the record says so.
+      lastError = { code: err.code, message: `the mail had left "${ref.folder}" when it was to be moved to "${r.targetFolder}": ${err.message}`, at: deps.now().toISOString() };
+      deps.log('the mail had already left its place; its record is closed as it is', { key: r.id, code: err.code });
+    }
   }
+  const duplicates = await moveWaitingCopies(r, deps, openSource);
   const doneAt = deps.now();
   const startedAt = Date.parse(r.timings.receivedAt ?? r.timings.enqueuedAt ?? r.timings.firstAttemptAt);
-  const done = await deps.replaceLedger(
+  const done = await replaceIfUnchanged(
+    deps,
     {
       ...r,
       state: 'done',
       source: newRef,
+      origin: r.origin ?? r.source,
+      claim: undefined,
+      lastError,
+      duplicates,
       movedAt: r.targetFolder ? doneAt.toISOString() : undefined,
       timings: { ...r.timings, doneAt: doneAt.toISOString(), latencyMs: Number.isNaN(startedAt) ? undefined : Math.max(0, doneAt.getTime() - startedAt) },
     },
     entry.etag,
   );
+  if (done === STALE) return STALE;
   deps.onDone?.(done.record);
   return { status: 'done', key: r.id, outcome: r.outcome ?? 'failed', ticketId: r.ticketId, movedTo: r.targetFolder };
 }
 
-/**
- * A mail whose record is done arrives again. The same copy (a redelivered message):
- * nothing to do. Another copy of it (the same Message-ID delivered twice into the
- * mailbox): no new ticket; the copy follows the first one's folder so the inbox empties.
- */
-export async function settleCopy(entry: LedgerWithEtag, ref: SourceRef, channel: ChannelRecord, deps: ProcessDeps, openSource: () => Promise<MailSource>): Promise<ProcessResult> {
-  const r = entry.record;
+/** Copies recorded while the first was in flight follow it into its folder now. */
+async function moveWaitingCopies(r: LedgerRecord, deps: ProcessDeps, openSource: () => Promise<MailSource>): Promise<LedgerRecord['duplicates']> {
   const target = r.targetFolder;
-  const inPlace = sameRef(r.source, ref) || (target !== undefined && target.toLowerCase() === ref.folder.toLowerCase());
-  if (inPlace || r.duplicates.some((d) => sameRef(d.source, ref) && d.movedAt)) return { status: 'already-done', key: r.id, outcome: r.outcome };
-  let movedAt: string | undefined;
-  if (target) {
-    await (await openSource()).move(ref, target, { internetMessageId: r.messageId });
-    movedAt = deps.now().toISOString();
+  const out: LedgerRecord['duplicates'] = [];
+  for (const d of r.duplicates) {
+    out.push(d.movedAt || !target || inFolder(d.source, target) ? d : { ...d, movedAt: await moveCopy(r, d.source, target, deps, openSource) });
   }
-  await deps.replaceLedger({ ...r, duplicates: [...r.duplicates, { source: ref, seenAt: deps.now().toISOString(), movedAt }] }, entry.etag);
-  deps.log('duplicate copy of an already processed mail', { key: r.id, channelId: channel.id });
+  return out;
+}
+
+/** Moves one copy to the first copy's folder; returns when it left its place. */
+async function moveCopy(r: LedgerRecord, ref: SourceRef, target: string, deps: ProcessDeps, openSource: () => Promise<MailSource>): Promise<string> {
+  try {
+    await (await openSource()).move(ref, target, { internetMessageId: r.messageId });
+  } catch (err) {
+    if (!(err instanceof PermanentError && SOURCE_GONE_CODES.has(err.code))) throw err;
+    // an earlier attempt (or a person) moved that copy meanwhile: it has left the inbox all the same
+    deps.log('a copy was no longer where it was seen', { key: r.id, code: err.code, source: ref });
+  }
+  return deps.now().toISOString();
+}
+
+/** The list with `entry` in the place of any earlier entry for the same place: one entry per copy. */
+const withDuplicate = (list: LedgerRecord['duplicates'], entry: LedgerRecord['duplicates'][number]) => [...list.filter((d) => !sameRef(d.source, entry.source)), entry];
+
+/**
+ * A copy of a mail in another place than the record's own (the same Message-ID delivered
+ * twice into the mailbox). No new ticket. The copy is recorded on the record first (so a
+ * crash after its move still leaves a trace to finish from), then follows the first copy
+ * into its folder: now, when the first is done; otherwise whoever finishes the first moves
+ * it (instead of it waiting in the queue, where a first copy whose worker died would
+ * outlast its retries).
+ */
+export async function followFirstCopy(entry: LedgerWithEtag, ref: SourceRef, channel: ChannelRecord, deps: ProcessDeps, openSource: () => Promise<MailSource>): Promise<Step> {
+  let current = entry;
+  let known = current.record.duplicates.find((d) => sameRef(d.source, ref));
+  const wasKnown = known !== undefined;
+  if (!known) {
+    const r = current.record;
+    if (r.state === 'done' && r.targetFolder && inFolder(ref, r.targetFolder)) return { status: 'already-done', key: r.id, outcome: r.outcome };
+    known = { source: ref, seenAt: deps.now().toISOString() };
+    const written = await replaceIfUnchanged(deps, { ...r, duplicates: [...r.duplicates, known] }, current.etag);
+    if (written === STALE) return STALE;
+    current = written;
+    deps.log(r.state === 'done' ? 'duplicate copy of an already processed mail' : 'another copy of this mail is in flight; this copy is recorded and follows it when it is done', { key: r.id, channelId: channel.id });
+  }
+  const r = current.record;
+  if (r.state !== 'done') return { status: 'duplicate', key: r.id, outcome: r.outcome, pending: true };
+  const target = r.targetFolder;
+  if (known.movedAt || !target || inFolder(ref, target)) return wasKnown ? { status: 'already-done', key: r.id, outcome: r.outcome } : { status: 'duplicate', key: r.id, outcome: r.outcome };
+  const movedAt = await moveCopy(r, ref, target, deps, openSource);
+  const written = await replaceIfUnchanged(deps, { ...r, duplicates: withDuplicate(r.duplicates, { ...known, movedAt }) }, current.etag);
+  if (written === STALE) return STALE;
   return { status: 'duplicate', key: r.id, outcome: r.outcome, movedTo: target };
 }
 
@@ -313,17 +460,18 @@ export async function settleCopy(entry: LedgerWithEtag, ref: SourceRef, channel:
  * Keeps the error of a failed attempt on the ledger record (when there is one), so the
  * poison handler and the admin see why a mail is stuck. Best effort: never masks `err`.
  */
-async function noteError(msg: MailInboundMessage, channelId: string, err: unknown, deps: ProcessDeps): Promise<void> {
+async function noteError(msg: MailInboundMessage, channelId: string, err: unknown, deps: ProcessDeps, me: string): Promise<void> {
   const key = msg.retryOfLedgerKey ?? (msg.internetMessageId ? ledgerKey(channelId, { messageId: msg.internetMessageId }) : undefined);
   const e = err as { code?: unknown; message?: unknown };
   deps.log('processing attempt failed', { channelId, key, code: e.code, error: String(e.message ?? err) });
   if (!key) return;
   try {
     const entry = await deps.readLedger(channelId, key);
-    // only this copy's own record: writing another worker's in-flight record would make its next write fail (412)
-    if (!entry || entry.record.state === 'done' || !sameRef(entry.record.source, msg.source)) return;
+    // only this copy's own record, and not while another delivery works on it
+    if (!entry || entry.record.state === 'done' || !isOwnPlace(entry.record, msg.source) || heldByOther(entry.record, me, deps.now())) return;
     const lastError = { code: String(e.code ?? 'ERROR'), message: String(e.message ?? err).slice(0, 1000), at: deps.now().toISOString() };
-    await deps.replaceLedger({ ...entry.record, lastError }, entry.etag);
+    // the claim ends with the attempt: the redelivery (or any other message for this mail) may go on
+    await deps.replaceLedger({ ...entry.record, lastError, claim: undefined }, entry.etag);
   } catch {
     // the original error matters more
   }
@@ -368,5 +516,6 @@ async function retry(msg: MailInboundMessage, key: string, channel: ChannelRecor
     );
   }
   const decided = await decideAndStore(current, { receivedAt: current.record.timings.receivedAt, enqueuedAt: msg.enqueuedAt }, channel, deps, parsed, parseError);
-  return finishMove(decided, decided.record.source, deps, openSource);
+  if (decided === STALE) throw new TransientError('LEDGER_CONTENDED', `ledger record ${key} changed while it was being retried; the queue retries it`);
+  return follow(decided, deps, async (e) => (e.record.state === 'done' ? { status: 'already-done', key, outcome: e.record.outcome } : finishMove(e, e.record.source, deps, openSource)));
 }

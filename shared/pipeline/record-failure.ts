@@ -1,17 +1,19 @@
 import { MailInboundMessage } from '../queue/contracts';
-import type { LedgerRecord } from '../store/ledger';
+import type { LedgerRecord, LedgerWithEtag } from '../store/ledger';
 import { ledgerKey } from './ledger-key';
-import { sameRef, settleCopy, sourceKeyOf, type ProcessDeps } from './process-mail';
+import { finishMove, follow, followFirstCopy, isOwnPlace, isStale, replaceIfUnchanged, sourceKeyOf, type ProcessDeps } from './process-mail';
 
 /**
  * recordFailure (on `mail-inbound-poison`): the host gave up on a mail after five
  * failed attempts. Record it as failed, with the last error the attempts met, and
  * move it to the fail folder, so an admin sees it and can retry it once the cause
- * is fixed. A mail that finished after all (a late success) is left as it is.
+ * is fixed. A mail that finished after all (a late success) is left as it is; one
+ * whose outcome was decided (its ticket exists) is finished, not failed; a copy of a
+ * mail is recorded on the first copy's record and follows it, never left untraced.
  */
 export type FailureDeps = Pick<ProcessDeps, 'loadChannel' | 'openSource' | 'readLedger' | 'createLedger' | 'replaceLedger' | 'now' | 'log' | 'onDone'>;
 
-export type FailureResult = 'recorded' | 'already-done' | 'copy-left' | 'invalid-message' | 'channel-gone';
+export type FailureResult = 'recorded' | 'finished' | 'already-done' | 'copy-recorded' | 'invalid-message' | 'channel-gone';
 
 export async function recordFailure(body: unknown, deps: FailureDeps): Promise<FailureResult> {
   const parsed = MailInboundMessage.safeParse(body);
@@ -27,73 +29,85 @@ export async function recordFailure(body: unknown, deps: FailureDeps): Promise<F
     msg.retryOfLedgerKey ??
     ledgerKey(channel.id, msg.internetMessageId ? { messageId: msg.internetMessageId } : { sourceKey: sourceKeyOf(msg.source) });
   const now = deps.now().toISOString();
-  let entry = await deps.readLedger(channel.id, key);
-  if (entry && !msg.retryOfLedgerKey && !sameRef(entry.record.source, msg.source)) {
-    // A second copy of a mail that gave up waiting for its first copy: once the first is
-    // done, the copy follows it; until then it stays where it is, and the record is not touched.
-    if (entry.record.state !== 'done') {
-      deps.log('poisoned copy of a mail still in progress; left in place', { key, channelId: channel.id });
-      return 'copy-left';
-    }
-    let source: Awaited<ReturnType<FailureDeps['openSource']>> | undefined;
-    try {
-      await settleCopy(entry, msg.source, channel, deps as ProcessDeps, async () => (source ??= await deps.openSource(channel)));
-    } finally {
-      await source?.close().catch(() => undefined);
-    }
-    return 'already-done';
-  }
-  if (entry?.record.state === 'done' && entry.record.outcome !== 'failed' && !msg.retryOfLedgerKey) return 'already-done';
-
-  const last = entry?.record.lastError;
-  const reason = `gave up after ${entry?.record.attempts ?? 5} attempts${last ? `: ${last.code}: ${last.message}` : ''}`;
-  const base: LedgerRecord = entry?.record ?? {
-    id: key,
-    channelId: channel.id,
-    state: 'received',
-    messageId: msg.internetMessageId,
-    source: msg.source,
-    imported: msg.imported,
-    attempts: 5,
-    stages: [],
-    duplicates: [],
-    retries: 0,
-    timings: { receivedAt: msg.receivedAt, enqueuedAt: msg.enqueuedAt, firstAttemptAt: now },
-    updatedAt: now,
-  };
-  const failed: LedgerRecord = {
-    ...base,
-    state: 'decided',
-    outcome: 'failed',
-    reasonCode: 'POISON',
-    reason,
-    targetFolder: channel.folders.fail,
-    stages: [...base.stages, { stage: 'poison', result: { verdict: 'reject', code: 'POISON', reason } }],
-    timings: { ...base.timings, decidedAt: now },
-  };
-  entry = entry ? await deps.replaceLedger(failed, entry.etag) : await deps.createLedger(failed);
-  if (!entry) throw new Error(`ledger record ${key} was created concurrently; retry`);
-
-  // The failure is recorded now. Moving the mail is best effort: when the cause is the
-  // mailbox itself (auth revoked, server down), the move fails too; the record then stays
-  // `decided` with the move's error, and an admin retry finishes it once the cause is fixed.
+  // the poison handler runs no crash points (they belong to the attempts it gives up on)
+  const pdeps: ProcessDeps = { ...(deps as ProcessDeps), fault: undefined };
   let source: Awaited<ReturnType<FailureDeps['openSource']>> | undefined;
+  const openSource = async () => (source ??= await deps.openSource(channel));
   try {
-    source = await deps.openSource(channel);
-    const here = entry.record.source;
-    const moved = here.folder.toLowerCase() === channel.folders.fail.toLowerCase() ? here : await source.move(here, channel.folders.fail, { internetMessageId: entry.record.messageId });
-    const doneAt = deps.now().toISOString();
-    await deps.replaceLedger({ ...entry.record, state: 'done', source: moved, movedAt: doneAt, timings: { ...entry.record.timings, doneAt } }, entry.etag);
-  } catch (err) {
-    const e = err as { code?: unknown; message?: unknown };
-    const lastError = { code: String(e.code ?? 'MOVE_FAILED'), message: `could not move the mail to "${channel.folders.fail}": ${String(e.message ?? err)}`, at: deps.now().toISOString() };
-    await deps.replaceLedger({ ...entry.record, lastError }, entry.etag);
-    deps.log('poison mail recorded as failed; moving it to the fail folder failed', { key, channelId: channel.id, code: lastError.code });
+    let entry = await deps.readLedger(channel.id, key);
+    if (entry && !msg.retryOfLedgerKey && !isOwnPlace(entry.record, msg.source)) {
+      // A copy of a mail that gave up (its first copy in flight, or the mailbox failing):
+      // it is recorded on the first copy's record and moved with it, or now if that one is done.
+      const res = await follow(entry, deps, (e) => followFirstCopy(e, msg.source, channel, pdeps, openSource));
+      return res.status === 'already-done' ? 'already-done' : 'copy-recorded';
+    }
+    if (entry?.record.state === 'done' && entry.record.outcome !== 'failed' && !msg.retryOfLedgerKey) return 'already-done';
+    if (entry?.record.state === 'decided' && entry.record.outcome !== 'failed' && !msg.retryOfLedgerKey) {
+      // Decided (the ticket exists, the outcome is stored): only the move was left, which
+      // the failed attempts kept losing to a rival or the mailbox. Finish it; do not fail it.
+      const res = await follow(entry, deps, async (e) => (e.record.state === 'done' ? { status: 'already-done', key, outcome: e.record.outcome } : finishMove(e, e.record.source, pdeps, openSource)));
+      deps.log('poisoned message of a decided mail: finished instead of failed', { key, channelId: channel.id, status: res.status });
+      return res.status === 'already-done' ? 'already-done' : 'finished';
+    }
+
+    const failedFrom = (base: LedgerRecord | undefined): LedgerRecord => {
+      const last = base?.lastError;
+      const reason = `gave up after ${base?.attempts ?? 5} attempts${last ? `: ${last.code}: ${last.message}` : ''}`;
+      const b: LedgerRecord = base ?? {
+        id: key,
+        channelId: channel.id,
+        state: 'received',
+        messageId: msg.internetMessageId,
+        source: msg.source,
+        origin: msg.source,
+        imported: msg.imported,
+        attempts: 5,
+        stages: [],
+        duplicates: [],
+        retries: 0,
+        timings: { receivedAt: msg.receivedAt, enqueuedAt: msg.enqueuedAt, firstAttemptAt: now },
+        updatedAt: now,
+      };
+      return {
+        ...b,
+        state: 'decided',
+        outcome: 'failed',
+        reasonCode: 'POISON',
+        reason,
+        claim: undefined,
+        targetFolder: channel.folders.fail,
+        stages: [...b.stages, { stage: 'poison', result: { verdict: 'reject', code: 'POISON', reason } }],
+        timings: { ...b.timings, decidedAt: now },
+      };
+    };
+    let failed: LedgerWithEtag | undefined;
+    if (entry) {
+      const written = await replaceIfUnchanged(deps, failedFrom(entry.record), entry.etag);
+      if (isStale(written)) throw new Error(`ledger record ${key} changed while its failure was being recorded; retry`);
+      failed = written;
+    } else {
+      failed = await deps.createLedger(failedFrom(undefined));
+    }
+    if (!failed) throw new Error(`ledger record ${key} was created concurrently; retry`);
+    entry = failed;
+
+    // The failure is recorded now. Moving the mail (and copies waiting for it) is best
+    // effort: when the cause is the mailbox itself (auth revoked, server down), the move
+    // fails too; the record then stays `decided` with the move's error, and an admin retry
+    // finishes it once the cause is fixed.
+    try {
+      await follow(entry, deps, async (e) => (e.record.state === 'done' ? { status: 'already-done', key } : finishMove(e, e.record.source, pdeps, openSource)));
+    } catch (err) {
+      const e = err as { code?: unknown; message?: unknown };
+      const lastError = { code: String(e.code ?? 'MOVE_FAILED'), message: `could not move the mail to "${channel.folders.fail}": ${String(e.message ?? err)}`, at: deps.now().toISOString() };
+      const current = (await deps.readLedger(channel.id, key)) ?? entry;
+      await replaceIfUnchanged(deps, { ...current.record, lastError }, current.etag);
+      deps.log('poison mail recorded as failed; moving it to the fail folder failed', { key, channelId: channel.id, code: lastError.code });
+      return 'recorded';
+    }
+    deps.log('mail recorded as failed after poison', { key, channelId: channel.id });
     return 'recorded';
   } finally {
     await source?.close().catch(() => undefined);
   }
-  deps.onDone?.(entry.record);
-  deps.log('mail recorded as failed after poison', { key, channelId: channel.id });
-  return 'recorded';
 }

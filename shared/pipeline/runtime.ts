@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { classifyMail, classifyOptions } from '../mail/classify';
 import { parseMailWithContent } from '../mail/parse';
 import { MailboxSyncMessage, MailInboundMessage, QueueNames } from '../queue/contracts';
@@ -5,8 +6,8 @@ import { sendQueueMessage } from '../queue/send';
 import { openMailSource } from '../sources/open-source';
 import { getRawMail, putAttachment, putRawMail } from '../store/blobs';
 import { listChannelRecords, readChannelRecord } from '../store/channel-repository';
-import { createLedger, readLedger, replaceLedger } from '../store/ledger';
-import { readChannelState, readFolderState, updateChannelState, writeFolderState } from '../store/sync-state';
+import { createLedger, findLedgerByPlace, readLedger, replaceLedger } from '../store/ledger';
+import { claimFolderSync, completeFolderSync, readChannelState, updateChannelState } from '../store/sync-state';
 import { createTicketDoc } from '../store/ticket-repository';
 import { getTemplate } from '../tickets/catalogue';
 import type { Attachment } from '../tickets/ticket';
@@ -15,7 +16,7 @@ import { processMemoryBudget } from './memory-budget';
 import { recordMailOutcome } from '../telemetry';
 import type { ProcessDeps } from './process-mail';
 import type { ScheduleDeps } from './schedule-sync';
-import type { SyncDeps } from './sync-mailbox';
+import { FOLDER_LEASE_MS, type SyncDeps } from './sync-mailbox';
 
 /**
  * The real I/O behind the pipeline's seams: Cosmos, Blob, queues, the mailbox sources,
@@ -70,6 +71,7 @@ export function processDeps(log: Log): ProcessDeps {
     readLedger,
     createLedger,
     replaceLedger,
+    findLedgerByPlace,
     now: () => new Date(),
     log,
     fault: faultHook,
@@ -82,8 +84,8 @@ export function syncDeps(log: Log): SyncDeps {
   return {
     loadChannel,
     openSource: openMailSource,
-    readFolderState,
-    writeFolderState,
+    claimFolder: (channelId, folder) => claimFolderSync(channelId, folder, randomUUID(), new Date(), FOLDER_LEASE_MS),
+    completeFolder: (lease, next, listAgain) => completeFolderSync(lease, next, listAgain),
     enqueueMail: (messages) => inChunks(messages, ENQUEUE_PARALLELISM, (m) => sendQueueMessage(QueueNames.mailInbound, MailInboundMessage, m)),
     markSynced: (channelId, at, error) => updateChannelState(channelId, error ? { lastError: { ...error, at } } : { lastSyncedAt: at, lastError: undefined }),
     hasSynced: async (channelId) => Boolean((await readChannelState(channelId))?.lastSyncedAt),

@@ -29,6 +29,16 @@ export const LedgerRecord = z.object({
   from: z.string().optional(),
   /** Where the mail is now. */
   source: SourceRef,
+  /**
+   * Where the mail was first listed (`source` changes when it moves): a message for this
+   * place is this copy again, never a duplicate of itself. Absent on older records.
+   */
+  origin: SourceRef.optional(),
+  /**
+   * The queue delivery working on the record, until `until`: another message for the same
+   * place meanwhile is a no-op (that delivery finishes the mail, or its redelivery does).
+   */
+  claim: z.object({ by: z.string(), until: z.string() }).optional(),
   imported: z.boolean().default(false),
   outcome: Outcome.optional(),
   reasonCode: z.union([ReasonCode, z.string()]).optional(),
@@ -39,7 +49,11 @@ export const LedgerRecord = z.object({
   movedAt: z.string().optional(),
   attempts: z.number().int().default(0),
   lastError: z.object({ code: z.string(), message: z.string(), at: z.string() }).optional(),
-  /** Other copies of the same mail seen later (same Message-ID): moved along, no new ticket. */
+  /**
+   * Other copies of the same mail (same Message-ID, another place), one entry per place:
+   * no new ticket; each is moved to the first copy's folder (`movedAt`) once that one is
+   * decided, so a copy seen while the first is in flight waits here, not in the queue.
+   */
   duplicates: z.array(z.object({ source: SourceRef, seenAt: z.string(), movedAt: z.string().optional() })).default([]),
   timings: z.object({
     receivedAt: z.string().optional(),
@@ -61,6 +75,35 @@ export async function readLedger(channelId: string, key: string): Promise<Ledger
   const resource = await readItem(c, key, channelId);
   if (!resource) return undefined;
   return { record: LedgerRecord.parse(resource), etag: resource._etag as string };
+}
+
+/**
+ * The record of the mail whose copy was listed at `ref` (its first copy's place, or a
+ * recorded duplicate's), for a message that names a place but no Message-ID (so its key
+ * needs the mail's bytes) when the mail has left that place.
+ */
+export async function findLedgerByPlace(channelId: string, ref: SourceRef): Promise<LedgerWithEtag | undefined> {
+  const c = await container('ledger');
+  const at = (p: string) =>
+    `${p}.protocol = @protocol AND LOWER(${p}.folder) = @folder AND ` +
+    (ref.protocol === 'imap' ? `${p}.uidValidity = @a AND ${p}.uid = @b` : `${p}.messageId = @a AND @b = 0`);
+  const [a, b] = ref.protocol === 'imap' ? [ref.uidValidity, ref.uid] : [ref.messageId, 0];
+  const parameters = [
+    { name: '@channelId', value: channelId },
+    { name: '@protocol', value: ref.protocol },
+    { name: '@folder', value: ref.folder.toLowerCase() },
+    { name: '@a', value: a },
+    { name: '@b', value: b },
+  ];
+  for (const query of [
+    `SELECT * FROM c WHERE c.channelId = @channelId AND ${at('c.origin')}`,
+    `SELECT VALUE c FROM c JOIN d IN c.duplicates WHERE c.channelId = @channelId AND ${at('d.source')}`,
+  ]) {
+    const { resources } = await c.items.query({ query, parameters }).fetchAll();
+    const found = resources[0] as ({ _etag: string } & Record<string, unknown>) | undefined;
+    if (found) return { record: LedgerRecord.parse(found), etag: found._etag };
+  }
+  return undefined;
 }
 
 /** Creates the record; returns undefined when another worker created it first (409). */
@@ -106,10 +149,17 @@ export async function listLedger(channelId: string, q: LedgerQuery = {}): Promis
 }
 
 export interface LedgerStats {
+  /** Mails (one record per mail, however many copies of it arrived). */
   total: number;
   byOutcome: Record<string, number>;
   /** Mail not finished yet (received or decided but not moved). */
   inFlight: number;
+  /** The unfinished mail by state: `received` has no outcome yet; `decided` waits for its move. */
+  inFlightByState: { received: number; decided: number };
+  /** When the oldest unfinished mail was first attempted: old means stuck (e.g. its worker died and the queue has not redelivered it yet). */
+  inFlightSince?: string;
+  /** Further copies of mails (same Message-ID, another place), one per place: no ticket of their own. */
+  duplicates: number;
   /** Mailbox receipt → done, over finished mail. */
   latencyMs: { p50?: number; p95?: number; max?: number };
   /** Failure and rejection reasons with their counts, most frequent first. */
@@ -124,17 +174,24 @@ export interface LedgerStats {
 export async function ledgerStats(channelId: string): Promise<LedgerStats> {
   const c = await container('ledger');
   const { resources } = await c.items
-    .query<{ outcome?: string; state: string; latencyMs?: number; reasonCode?: string }>({
-      query: 'SELECT c.outcome, c.state, c.timings.latencyMs AS latencyMs, c.reasonCode FROM c WHERE c.channelId = @channelId',
+    .query<{ outcome?: string; state: string; latencyMs?: number; reasonCode?: string; firstAttemptAt?: string; duplicates?: number }>({
+      query:
+        'SELECT c.outcome, c.state, c.timings.latencyMs AS latencyMs, c.reasonCode, c.timings.firstAttemptAt AS firstAttemptAt, ARRAY_LENGTH(c.duplicates) AS duplicates FROM c WHERE c.channelId = @channelId',
       parameters: [{ name: '@channelId', value: channelId }],
     })
     .fetchAll();
   const byOutcome: Record<string, number> = {};
   const reasons = new Map<string, number>();
   const latencies: number[] = [];
-  let inFlight = 0;
+  const inFlightByState = { received: 0, decided: 0 };
+  let inFlightSince: string | undefined;
+  let duplicates = 0;
   for (const r of resources) {
-    if (r.state !== 'done') inFlight++;
+    if (r.state === 'received' || r.state === 'decided') {
+      inFlightByState[r.state]++;
+      if (r.firstAttemptAt && (!inFlightSince || r.firstAttemptAt < inFlightSince)) inFlightSince = r.firstAttemptAt;
+    }
+    duplicates += r.duplicates ?? 0;
     if (r.outcome) byOutcome[r.outcome] = (byOutcome[r.outcome] ?? 0) + 1;
     if (r.reasonCode && (r.outcome === 'failed' || r.outcome === 'rejected')) reasons.set(r.reasonCode, (reasons.get(r.reasonCode) ?? 0) + 1);
     if (r.state === 'done' && typeof r.latencyMs === 'number') latencies.push(r.latencyMs);
@@ -144,7 +201,10 @@ export async function ledgerStats(channelId: string): Promise<LedgerStats> {
   return {
     total: resources.length,
     byOutcome,
-    inFlight,
+    inFlight: inFlightByState.received + inFlightByState.decided,
+    inFlightByState,
+    ...(inFlightSince ? { inFlightSince } : {}),
+    duplicates,
     latencyMs: { p50: pct(0.5), p95: pct(0.95), max: latencies.at(-1) },
     reasons: [...reasons].map(([code, count]) => ({ code, count })).sort((a, b) => b.count - a.count),
   };

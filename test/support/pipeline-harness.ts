@@ -1,0 +1,195 @@
+import { randomUUID } from 'node:crypto';
+import type { ChannelRecord } from '../../shared/config/channel';
+import { processMail, type ProcessDeps, type ProcessResult } from '../../shared/pipeline/process-mail';
+import { recordFailure, type FailureResult } from '../../shared/pipeline/record-failure';
+import { processDeps, syncDeps } from '../../shared/pipeline/runtime';
+import { syncMailbox, type SyncDeps, type SyncReport } from '../../shared/pipeline/sync-mailbox';
+import type { MailInboundMessage } from '../../shared/queue/contracts';
+import { ledgerStats, listLedger, type LedgerRecord } from '../../shared/store/ledger';
+import { queryTicketDocs } from '../../shared/store/ticket-repository';
+import type { Ticket } from '../../shared/tickets/ticket';
+import { channelRecord } from './fixtures';
+import { MemoryMailbox } from './memory-mailbox';
+
+/**
+ * `syncMailbox`, `processMail` and `recordFailure` on their production seams
+ * (`runtime.ts`: the real ledger, sync state and tickets in Cosmos — point the process at
+ * an emulator first, see test/shared/store/emulator-env.ts), with an in-memory mailbox
+ * and raw-mail store, and a queue the test drives: which message runs when, redeliveries,
+ * rival messages, crashes. A seeded `random` decides every choice, so a failing seed can
+ * be replayed.
+ */
+
+/** mulberry32: a small seeded PRNG, uniform in [0, 1). */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** A queue message as the host holds it: its id stays the same across redeliveries. */
+export interface QueuedMail {
+  id: string;
+  body: MailInboundMessage;
+  dequeueCount: number;
+}
+
+/** Thrown by every seam call of an attempt that "crashed" (as if the host was SIGKILLed). */
+export class Crash extends Error {
+  readonly code = 'TEST_CRASH';
+}
+
+export interface Harness {
+  channel: ChannelRecord;
+  mailbox: MemoryMailbox;
+  log: string[];
+  queue: QueuedMail[];
+  poisoned: MailInboundMessage[];
+  /** Process deps; `crashAfter`: the attempt dies at its n-th seam call (and every later one). */
+  processDeps(opts?: { crashAfter?: number }): ProcessDeps;
+  syncDeps(): SyncDeps;
+  sync(reason?: 'manual' | 'schedule'): Promise<SyncReport>;
+  deliver(q: QueuedMail, opts?: { crashAfter?: number }): Promise<ProcessResult>;
+  poison(body: MailInboundMessage): Promise<FailureResult>;
+  records(): Promise<LedgerRecord[]>;
+  tickets(): Promise<Ticket[]>;
+  stats(): ReturnType<typeof ledgerStats>;
+}
+
+export function pipelineHarness(opts: { channelId?: string; random?: () => number; publishedAt?: Date } = {}): Harness {
+  const random = opts.random ?? Math.random;
+  const pause = async () => {
+    // a few turns of the event loop, so concurrent callers interleave differently per seed
+    for (let i = Math.floor(random() * 3); i > 0; i--) await new Promise<void>((r) => setImmediate(r));
+  };
+  const mailbox = new MemoryMailbox(pause);
+  const publishedAt = opts.publishedAt ?? new Date(Date.now() - 60_000);
+  const channel = channelRecord({ id: opts.channelId ?? `ch-${randomUUID()}`, domains: { allowed: [], excludeAutoReplies: true }, publishedAt: publishedAt.toISOString() });
+  const log: string[] = [];
+  const blobs = new Map<string, Buffer>();
+  const queue: QueuedMail[] = [];
+  const poisoned: MailInboundMessage[] = [];
+  const logFn = (m: string, p?: Record<string, unknown>) => void log.push(p ? `${m} ${JSON.stringify(p)}` : m);
+
+  const base = processDeps(logFn);
+  const pdeps = (o: { crashAfter?: number } = {}): ProcessDeps => {
+    let left = o.crashAfter;
+    const gate = async () => {
+      await pause();
+      if (left === undefined) return;
+      if (left <= 0) throw new Crash('crashed');
+      left--;
+    };
+    const gated = <A extends unknown[], R>(fn: (...args: A) => Promise<R>) => async (...args: A) => {
+      await gate();
+      return fn(...args);
+    };
+    return {
+      ...base,
+      loadChannel: async () => channel,
+      openSource: async () => {
+        const s = mailbox.source();
+        return { ...s, fetchRaw: gated(s.fetchRaw), move: gated(s.move) };
+      },
+      putRawMail: gated(async (channelId, key, raw) => {
+        blobs.set(`${channelId}/${key}`, raw);
+        return `${channelId}/${key}`;
+      }),
+      getRawMail: gated(async (name) => {
+        const raw = blobs.get(name);
+        if (!raw) throw new Error(`no raw mail ${name}`);
+        return raw;
+      }),
+      putAttachment: async (sha) => `attachments/${sha}`,
+      readLedger: gated(base.readLedger),
+      createLedger: gated(base.createLedger),
+      replaceLedger: gated(base.replaceLedger),
+      findLedgerByPlace: gated(base.findLedgerByPlace),
+      createTicket: gated(base.createTicket),
+      fault: undefined,
+      memory: undefined,
+      onDone: undefined,
+    };
+  };
+
+  const sdeps = (): SyncDeps => ({
+    ...syncDeps(logFn),
+    loadChannel: async () => channel,
+    openSource: async () => mailbox.source(),
+    enqueueMail: async (messages) => {
+      for (const body of messages) {
+        await pause();
+        queue.push({ id: randomUUID(), body, dequeueCount: 0 });
+      }
+    },
+  });
+
+  return {
+    channel,
+    mailbox,
+    log,
+    queue,
+    poisoned,
+    processDeps: pdeps,
+    syncDeps: sdeps,
+    sync: (reason = 'manual') => syncMailbox({ channelId: channel.id, reason, fullResync: false, requestedAt: new Date().toISOString() }, sdeps()),
+    deliver: async (q, o) => {
+      q.dequeueCount++;
+      return processMail(q.body, pdeps(o), { id: q.id });
+    },
+    poison: async (body) => {
+      poisoned.push(body);
+      return recordFailure(body, pdeps());
+    },
+    records: async () => (await listLedger(channel.id, { limit: 200 })).items,
+    tickets: () => queryTicketDocs({ channelId: channel.id }),
+    stats: () => ledgerStats(channel.id),
+  };
+}
+
+/**
+ * Drains the harness queue with `workers` concurrent workers, as the host does: a failed
+ * delivery comes back later with the same id; after five it goes to poison
+ * (`recordFailure`). `crashChance`: the chance that a delivery (of its first two) dies
+ * at a random seam call, without any clean-up.
+ */
+export async function drain(h: Harness, o: { random: () => number; workers: number; crashChance?: number; onStep?: () => Promise<void> }): Promise<{ deliveries: number; crashes: number; failures: string[] }> {
+  let running = 0;
+  let deliveries = 0;
+  let crashes = 0;
+  const failures: string[] = [];
+  const worker = async () => {
+    for (;;) {
+      if (h.queue.length === 0) {
+        if (running === 0) return;
+        await new Promise<void>((r) => setImmediate(r));
+        continue;
+      }
+      const [q] = h.queue.splice(Math.floor(o.random() * h.queue.length), 1);
+      if (!q) continue;
+      running++;
+      deliveries++;
+      const crash = q.dequeueCount < 2 && o.random() < (o.crashChance ?? 0);
+      try {
+        await h.deliver(q, crash ? { crashAfter: Math.floor(o.random() * 10) } : undefined);
+      } catch (err) {
+        if (err instanceof Crash) crashes++;
+        else failures.push(`${(err as { code?: string }).code ?? ''} ${(err as Error).message}`);
+        if (q.dequeueCount >= 5) await h.poison(q.body);
+        else h.queue.splice(Math.floor(o.random() * (h.queue.length + 1)), 0, q);
+      }
+      try {
+        await o.onStep?.();
+      } finally {
+        running--;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: o.workers }, worker));
+  return { deliveries, crashes, failures };
+}
