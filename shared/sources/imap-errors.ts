@@ -34,8 +34,10 @@ export function toImapError(err: unknown, where: string): MailChannelError {
   const responseCode = e.serverResponseCode?.toUpperCase();
 
   if (e.authenticationFailed) {
-    // `NO [UNAVAILABLE]` at login: the server's auth backend is down, the credentials may be fine.
-    if (responseCode === 'UNAVAILABLE') return new TransientError('IMAP_AUTH_UNAVAILABLE', `${where}: authentication temporarily unavailable: ${detail}`, { cause: err });
+    // `NO [UNAVAILABLE]` at login: the server's auth backend is down; `NO [LIMIT]`/`[INUSE]`: this user
+    // has too many sessions (Dovecot's mail_max_userip_connections; a person's mail client counts too).
+    // The credentials may be fine.
+    if (responseCode === 'UNAVAILABLE' || responseCode === 'LIMIT' || responseCode === 'INUSE') return new TransientError('IMAP_AUTH_UNAVAILABLE', `${where}: authentication temporarily unavailable: ${detail}`, { cause: err });
     return new PermanentError('IMAP_AUTH', `${where}: login rejected: ${detail}`, { cause: err });
   }
   if (e.mailboxMissing || responseCode === 'NONEXISTENT' || responseCode === 'TRYCREATE') {

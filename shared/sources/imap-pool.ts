@@ -60,6 +60,14 @@ export function keepsConnection(err: unknown): boolean {
   return (e?.responseStatus === 'NO' || e?.responseStatus === 'BAD') && e.code !== 'ETHROTTLE';
 }
 
+/** imapflow codes for a session that is gone (as opposed to a command the server refused). */
+const CONNECTION_LOST = new Set(['NoConnection', 'EConnectionClosed', 'EPIPE', 'ECONNRESET']);
+
+function connectionLost(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && CONNECTION_LOST.has(code);
+}
+
 interface Pooled {
   client: ImapFlow;
   identity: string;
@@ -119,18 +127,27 @@ export class ImapPool {
     return n;
   }
 
-  /** Runs `fn` on a connection of `conn`'s identity, held by nobody else meanwhile. */
+  /**
+   * Runs `fn` on a connection of `conn`'s identity, held by nobody else meanwhile. A reused
+   * session the server dropped while it sat idle (autologout, restart) is noticed only when
+   * used: then `fn` runs once more, on a fresh login. The source's operations are safe to
+   * repeat (the queue repeats them too).
+   */
   async withConnection<T>(conn: ImapConnection, deps: ImapDeps, fn: (client: ImapFlow) => Promise<T>): Promise<T> {
-    const m = this.mailbox(mailboxKey(conn));
-    const pooled = await this.acquire(m, conn, deps);
-    let keep = true;
-    try {
-      return await fn(pooled.client);
-    } catch (err) {
-      keep = keepsConnection(err);
-      throw err;
-    } finally {
-      this.release(m, pooled, keep);
+    for (let attempt = 1; ; attempt++) {
+      // Looked up per attempt: a mailbox left with no connection is dropped from the map.
+      const m = this.mailbox(mailboxKey(conn));
+      const { pooled, reused } = await this.acquire(m, conn, deps);
+      let keep = true;
+      try {
+        return await fn(pooled.client);
+      } catch (err) {
+        keep = keepsConnection(err);
+        const gone = connectionLost(err) || !pooled.client.usable;
+        if (!(reused && attempt === 1 && gone)) throw err;
+      } finally {
+        this.release(m, pooled, keep);
+      }
     }
   }
 
@@ -145,23 +162,23 @@ export class ImapPool {
 
   // ---------- lending ----------
 
-  private async acquire(m: Mailbox, conn: ImapConnection, deps: ImapDeps): Promise<Pooled> {
+  private async acquire(m: Mailbox, conn: ImapConnection, deps: ImapDeps): Promise<{ pooled: Pooled; reused: boolean }> {
     const identity = connectionIdentity(conn);
     // Sessions of another identity are stale (e.g. logged in with the previous password).
     for (const p of m.idle.filter((x) => x.identity !== identity)) this.retire(m, p);
 
     const reusable = this.takeIdle(m, identity);
-    if (reusable) return this.lend(m, reusable);
+    if (reusable) return { pooled: this.lend(m, reusable), reused: true };
     if (m.size < this.options.maxPerMailbox) {
       m.opening++;
-      return this.open(m, conn, deps, identity);
+      return { pooled: await this.open(m, conn, deps, identity), reused: false };
     }
     if (m.waiters.length >= this.options.maxWaiting) {
       throw new TransientError('IMAP_POOL_BUSY', `${describeServer(conn)}: ${m.waiters.length} operations already wait for one of the ${this.options.maxPerMailbox} connections to this mailbox`);
     }
     const handoff = await this.wait(m, identity, conn);
-    if ('pooled' in handoff) return handoff.pooled; // lent by release()
-    return this.open(m, conn, deps, identity); // the slot is already counted in `opening`
+    if ('pooled' in handoff) return { pooled: handoff.pooled, reused: true }; // lent by release()
+    return { pooled: await this.open(m, conn, deps, identity), reused: false }; // the slot is already counted in `opening`
   }
 
   private wait(m: Mailbox, identity: string, conn: ImapConnection): Promise<Handoff> {

@@ -19,6 +19,7 @@ import { stopChild } from '../../devhost/emulators';
  */
 
 const DOVECOT_BIN = '/usr/sbin/dovecot';
+const DOVEADM_BIN = '/usr/bin/doveadm';
 const OPENSSL_BIN = '/usr/bin/openssl';
 
 export interface DovecotUser {
@@ -85,6 +86,8 @@ export interface Dovecot {
    * UIDVALIDITY and renumbers the mail from 1. Run it while no session has the folder open.
    */
   resetUidValidity(user: string, folder: string): Promise<{ uidValidity: string }>;
+  /** Ends every session of `user` from the server side (`doveadm kick`), as a server restart or an admin does. */
+  kick(user: string): void;
   /** Client connections Dovecot holds open right now (ESTABLISHED on its two ports). */
   connectionCount(): number;
   /** Waits (up to `timeoutMs`) until Dovecot holds no client connection; returns the count then. */
@@ -219,6 +222,9 @@ export async function startDovecot(opts: StartDovecotOptions = {}): Promise<Dove
         const after = await withClient(connectAs(user), async (c) => statusUidValidity(c, folder));
         if (after === undefined || after === before) throw new Error(`UIDVALIDITY of ${folder} did not change (${before})`);
         return { uidValidity: after.toString() };
+      },
+      kick(user) {
+        execFileSync(DOVEADM_BIN, ['-c', confPath, 'kick', user], { stdio: ['ignore', 'ignore', 'pipe'] });
       },
       connectionCount: () => establishedOn([port, tlsPort]),
       async waitForNoConnections(timeoutMs = 5_000) {

@@ -1,0 +1,73 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { startTestStack, type TestStack } from '../support/stack';
+import { startDovecot, type Dovecot } from '../support/dovecot';
+import { api, ledger, publishChannel, rfc822, tickets } from '../support/mail-e2e';
+
+/**
+ * Many mails of one mailbox in flight at once, against a server that allows few
+ * connections per user (Dovecot's `mail_max_userip_connections`, as Exchange Online's
+ * 20 per mailbox): the host shares a few IMAP connections per mailbox instead of logging
+ * in once per mail, so no attempt is refused for the connection limit.
+ */
+const LIMIT = 5;
+const MAILS = 24;
+const USER = { user: 'busy@example.com', password: 'busy-secret' };
+
+let stack: TestStack;
+let dovecot: Dovecot;
+
+before(async () => {
+  dovecot = await startDovecot({ users: [USER], maxUserIpConnections: LIMIT });
+  const caFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'imap-limit-')), 'ca.pem');
+  fs.writeFileSync(caFile, dovecot.caCertPem);
+  stack = await startTestStack({ env: { NODE_EXTRA_CA_CERTS: caFile } });
+});
+
+after(async () => {
+  await stack?.stop();
+  await dovecot?.stop();
+});
+
+const logins = () => dovecot.log().split('\n').filter((l) => l.includes('Login:') && l.includes(`user=<${USER.user}>`)).length;
+const refusals = () => dovecot.log().split('\n').filter((l) => l.includes('Maximum number of connections')).length;
+
+test(`${MAILS} mails in flight on a server allowing ${LIMIT} connections per user all become tickets on their first attempt`, async (t) => {
+  const channelId = await publishChannel(stack, {
+    name: 'Busy desk',
+    connection: { protocol: 'imap', host: '127.0.0.1', port: dovecot.port, tls: 'starttls', username: USER.user, auth: { type: 'password', password: USER.password } },
+    folders: { read: ['INBOX'], success: 'Processed', fail: 'Failed' },
+    domains: { allowed: ['example.org'] },
+    ticketMapping: { templateId: 'it-support' },
+  });
+  await stack.settle(30_000);
+  for (let i = 0; i < MAILS; i++) await dovecot.append(USER.user, 'INBOX', rfc822({ subject: `Request ${i + 1}` }));
+
+  const loginsBefore = logins();
+  const res = await api(stack, 'POST', `channels/${channelId}/sync`);
+  assert.equal(res.status, 202, JSON.stringify(res.body));
+  await stack.settle(120_000);
+  // Counted before the checks below log in themselves.
+  const loginsForSync = logins() - loginsBefore;
+
+  const runs = await stack.invocations('processMail');
+  t.diagnostic(`logins for one sync and ${MAILS} mails: ${loginsForSync}; processMail attempts: ${runs.length}; refused logins: ${refusals()}`);
+  const failed = runs.filter((r) => r.status === 'failed');
+  assert.deepEqual(failed.map((r) => r.error), [], 'no processMail attempt failed');
+  assert.equal(runs.length, MAILS, 'one attempt per mail');
+  assert.equal(refusals(), 0, `Dovecot refused no login for the connection limit:\n${dovecot.log().slice(-3000)}`);
+  assert.ok(loginsForSync <= 4, `the sync and ${MAILS} mails logged in ${loginsForSync} times; at most the pool's cap of 4`);
+
+  assert.equal((await tickets(stack, channelId)).length, MAILS);
+  const records = await ledger(stack, channelId);
+  assert.equal(records.length, MAILS);
+  assert.ok(records.every((r) => r.state === 'done' && r.outcome === 'created'), 'every mail is a ticket');
+  for (const r of records) {
+    const detail = await api<{ attempts: number }>(stack, 'GET', `channels/${channelId}/messages/${r.id}`);
+    assert.equal(detail.body.attempts, 1, `attempts of ${r.subject}`);
+  }
+  assert.equal((await dovecot.list(USER.user, 'Processed')).length, MAILS);
+});
