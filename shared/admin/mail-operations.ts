@@ -6,7 +6,7 @@ import { parseOrThrow } from '../http/validation';
 import { classifyMail, classifyOptions } from '../mail/classify';
 import { parseMailWithContent } from '../mail/parse';
 import { dryRun } from '../pipeline/dry-run';
-import { processMemoryBudget } from '../pipeline/memory-budget';
+import { dryRunMemoryBudget, processMemoryBudget, tryAcquireAll } from '../pipeline/memory-budget';
 import { MailboxSyncMessage, MailInboundMessage, QueueNames } from '../queue/contracts';
 import { sendQueueMessage } from '../queue/send';
 import { readChannelRecord } from '../store/channel-repository';
@@ -71,10 +71,11 @@ function dryRunReservation(declared: string | null): number {
 /**
  * POST /api/channels/{id}/dry-run — body: the raw mail (message/rfc822). No side effects.
  * It parses a mail as the pipeline does, so it takes its share of the process's memory
- * budget first — without waiting: when the budget is full it answers 503 with Retry-After.
+ * budget first (and of the dry runs' half of it) — without waiting: when there is no room
+ * it answers 503 with Retry-After.
  */
 export const dryRunOperation: ApiOperation = async (req) => {
-  const release = processMemoryBudget.tryAcquire(dryRunReservation(req.request.headers.get('content-length')));
+  const release = tryAcquireAll([processMemoryBudget, dryRunMemoryBudget], dryRunReservation(req.request.headers.get('content-length')));
   if (!release) {
     throw new HttpError(503, 'busy', 'the instance is processing as much mail as its memory allows; retry the dry run shortly', undefined, {
       'retry-after': String(DRY_RUN_RETRY_AFTER_SECONDS),

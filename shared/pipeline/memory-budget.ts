@@ -82,3 +82,24 @@ export function memoryBudgetBytesFromEnv(env: NodeJS.ProcessEnv = process.env): 
 
 /** The one budget of this process: the mail pipeline and the dry run share it. */
 export const processMemoryBudget = new MemoryBudget(memoryBudgetBytesFromEnv());
+
+/**
+ * Dry runs (an admin's uploads) take from the process budget and, together, from this half
+ * of it, so they never crowd out the mail itself: with the default budget one 35 MB dry run
+ * runs at a time.
+ */
+export const dryRunMemoryBudget = new MemoryBudget(Math.floor(processMemoryBudget.limitBytes / 2));
+
+/** Takes `bytes` from every budget at once, or from none (never waits); the release function, or undefined. */
+export function tryAcquireAll(budgets: readonly MemoryBudget[], bytes: number): (() => void) | undefined {
+  const taken: (() => void)[] = [];
+  for (const b of budgets) {
+    const release = b.tryAcquire(bytes);
+    if (!release) {
+      for (const r of taken) r();
+      return undefined;
+    }
+    taken.push(release);
+  }
+  return () => taken.forEach((r) => r());
+}

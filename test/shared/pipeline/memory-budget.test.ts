@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { MemoryBudget, memoryBudgetBytesFromEnv } from '../../../shared/pipeline/memory-budget';
+import { MemoryBudget, memoryBudgetBytesFromEnv, tryAcquireAll } from '../../../shared/pipeline/memory-budget';
 
 test('large mails wait for room in the memory budget and go in arrival order; small ones pass while there is room', async () => {
   const budget = new MemoryBudget(100);
@@ -63,4 +63,15 @@ test('work that cannot wait (a dry run) is told "no room" at once, never overtak
 test('MEMORY_BUDGET_MIB sets the budget; a missing or unusable value gives the default 96 MiB', () => {
   assert.equal(memoryBudgetBytesFromEnv({ MEMORY_BUDGET_MIB: '4' }), 4 * 1024 * 1024);
   for (const v of [undefined, '', 'lots', '0', '-3', '1.5']) assert.equal(memoryBudgetBytesFromEnv({ MEMORY_BUDGET_MIB: v }), 96 * 1024 * 1024, String(v));
+});
+
+test('taking from several budgets at once takes from all or from none', () => {
+  const process = new MemoryBudget(100);
+  const dryRuns = new MemoryBudget(50);
+  const first = tryAcquireAll([process, dryRuns], 40);
+  assert.ok(first);
+  assert.equal(tryAcquireAll([process, dryRuns], 40), undefined, 'the dry runs\' half is full');
+  assert.equal(process.bytesInUse, 40, 'nothing kept from the budget that had room');
+  first();
+  assert.deepEqual([process.bytesInUse, dryRuns.bytesInUse], [0, 0]);
 });
