@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { simpleParser, type Attachment } from 'mailparser';
 import { detectExtension, detectMimeType } from 'nodemailer/lib/mime-funcs/mime-types';
-import { sniffContent } from './content-sniff';
+import { sniffContent, zipEntryNames } from './content-sniff';
+import { extensionsOf } from './file-name';
 import { withoutFormatCharacters } from './invisible-characters';
 import type { AttachmentInfo } from './parsed-mail';
 import { isUuencodeEncoding, uudecodePart } from './uudecode';
@@ -66,7 +67,26 @@ function withContentFacts(info: AttachmentInfo, sentName: string | undefined, co
   if (sent && sent !== info.filename && sent.trim() !== info.filename) info.nameAsSent = sent.slice(0, 1024);
   const sniffed = sniffContent(content);
   if (sniffed) info.sniffed = sniffed;
+  const entries = zipEntryNames(content);
+  if (entries) info.archive = archiveExtensions(entries);
   return info;
+}
+
+/** Enough kinds for any real archive; more is itself a reason for the policy to refuse it. */
+export const MAX_ARCHIVE_EXTENSIONS = 200;
+/** Longer than any extension on a blocklist: kept out so a list of junk names stays small. */
+const MAX_EXTENSION_LENGTH = 24;
+
+function archiveExtensions(names: string[]): { extensions: string[]; truncated: boolean } {
+  const found = new Set<string>();
+  for (const name of names) {
+    for (const ext of extensionsOf(name.split(/[\\/]/).pop() ?? '')) {
+      if (ext.length > MAX_EXTENSION_LENGTH || found.has(ext)) continue;
+      if (found.size === MAX_ARCHIVE_EXTENSIONS) return { extensions: [...found], truncated: true };
+      found.add(ext);
+    }
+  }
+  return { extensions: [...found], truncated: false };
 }
 
 /**

@@ -29,6 +29,9 @@ export const SniffedType = z.enum([
   'disk-image-vmdk',
   'disk-image-dmg',
   'onenote',
+  'java-archive',
+  'windows-app-package',
+  'android-package',
   'html',
   'svg',
   'active-xml',
@@ -51,6 +54,9 @@ export const sniffedTypeLabel: Record<SniffedType, string> = {
   'disk-image-vmdk': 'a virtual disk (VMDK)',
   'disk-image-dmg': 'a macOS disk image (DMG)',
   onenote: 'a OneNote section',
+  'java-archive': 'a Java program (JAR)',
+  'windows-app-package': 'a Windows app package (APPX/MSIX)',
+  'android-package': 'an Android app (APK)',
   html: 'an HTML page',
   svg: 'an SVG image (can carry script)',
   'active-xml': 'XML that renders as a page or runs a stylesheet',
@@ -123,6 +129,62 @@ function sniffBinary(buf: Buffer): SniffedType | undefined {
   return undefined;
 }
 
+/** At most this many ZIP entries are read; a ZIP can declare 65,535 (or, ZIP64, far more). */
+export const MAX_ZIP_ENTRIES = 10_000;
+const ZIP_LOCAL = 0x04034b50;
+const ZIP_CENTRAL = 0x02014b50;
+const ZIP_END = 0x06054b50;
+const ZIP64_LOCATOR = 0x07064b50;
+const ZIP64_END = 0x06064b50;
+
+/** Where the central directory starts and how many entries it declares, from the end records. */
+function zipDirectory(buf: Buffer): { offset: number; entries: number } | undefined {
+  // the end record sits in the last 22 bytes plus a comment of at most 65,535: a bounded backwards scan
+  const lowest = Math.max(0, buf.length - 22 - 0xffff);
+  for (let i = buf.length - 22; i >= lowest; i--) {
+    if (buf.readUInt32LE(i) !== ZIP_END) continue;
+    let entries = buf.readUInt16LE(i + 10);
+    let offset = buf.readUInt32LE(i + 16);
+    if ((entries === 0xffff || offset === 0xffffffff) && i >= 20 && buf.readUInt32LE(i - 20) === ZIP64_LOCATOR) {
+      const end64 = Number(buf.readBigUInt64LE(i - 20 + 8));
+      if (end64 + 56 > buf.length || buf.readUInt32LE(end64) !== ZIP64_END) return undefined;
+      entries = Number(buf.readBigUInt64LE(end64 + 32));
+      offset = Number(buf.readBigUInt64LE(end64 + 48));
+    }
+    return { offset, entries };
+  }
+  return undefined;
+}
+
+/**
+ * The names in a ZIP (and JAR, APK, APPX, Office Open XML …) central directory, at most
+ * `MAX_ZIP_ENTRIES`; `undefined` when the content is not a readable ZIP. Names are read,
+ * nothing is decompressed, so the work is bounded by the directory's size.
+ */
+export function zipEntryNames(buf: Buffer): string[] | undefined {
+  if (buf.length < 30 || buf.readUInt32LE(0) !== ZIP_LOCAL) return undefined;
+  const dir = zipDirectory(buf);
+  if (!dir) return undefined;
+  const names: string[] = [];
+  let at = dir.offset;
+  for (let n = 0; n < Math.min(dir.entries, MAX_ZIP_ENTRIES) && at + 46 <= buf.length && buf.readUInt32LE(at) === ZIP_CENTRAL; n++) {
+    const nameLength = buf.readUInt16LE(at + 28);
+    const utf8 = (buf.readUInt16LE(at + 8) & 0x800) !== 0;
+    names.push(buf.toString(utf8 ? 'utf8' : 'latin1', at + 46, Math.min(buf.length, at + 46 + nameLength)));
+    at += 46 + nameLength + buf.readUInt16LE(at + 30) + buf.readUInt16LE(at + 32);
+  }
+  return names;
+}
+
+/** A ZIP that is itself a program package, told by the entries every such package has. */
+function sniffZipPackage(names: string[]): SniffedType | undefined {
+  const has = new Set(names.map((n) => n.toLowerCase()));
+  if (has.has('meta-inf/manifest.mf') && names.some((n) => n.toLowerCase().endsWith('.class'))) return 'java-archive';
+  if (has.has('androidmanifest.xml') && has.has('classes.dex')) return 'android-package';
+  if (has.has('appxmanifest.xml') || has.has('appxmetadata/appxbundlemanifest.xml')) return 'windows-app-package';
+  return undefined;
+}
+
 /** The first bytes as text: BOMs honoured, NULs of BOM-less UTF-16 dropped, lower-cased. */
 function textHead(buf: Buffer): string {
   const head = buf.subarray(0, TEXT_HEAD_BYTES);
@@ -177,5 +239,7 @@ function sniffText(buf: Buffer): SniffedType | undefined {
 
 /** The active type the content is, or `undefined` when it is none of them. */
 export function sniffContent(content: Buffer): SniffedType | undefined {
+  const zip = zipEntryNames(content);
+  if (zip) return sniffZipPackage(zip);
   return sniffBinary(content) ?? sniffText(content);
 }

@@ -20,6 +20,11 @@ export const AttachmentInfo = z.object({
   sha256: z.string(),
   /** What the content is by its bytes, when that is something active (a program, disk image, page …). */
   sniffed: SniffedType.optional(),
+  /**
+   * For a ZIP: the extensions of the files inside (as `extensionsOf` reads their names),
+   * at most `MAX_ARCHIVE_EXTENSIONS` distinct ones; `truncated` when there were more kinds.
+   */
+  archive: z.object({ extensions: z.array(z.string()), truncated: z.boolean() }).optional(),
 });
 export type AttachmentInfo = z.infer<typeof AttachmentInfo>;
 

@@ -1,16 +1,19 @@
 import { sniffedTypeLabel } from '../mail/content-sniff';
-import { withoutFormatCharacters } from '../mail/invisible-characters';
+import { extensionsOf } from '../mail/file-name';
 import type { AttachmentInfo } from '../mail/parsed-mail';
+
+export { extensionsOf };
 
 /**
  * Which attachments are stored with a ticket. A blocked attachment is not stored but
  * recorded on the ticket with the reason, so an agent sees that it existed and why it
  * is missing — nothing is silently dropped.
  *
- * Decided three ways, any one of which blocks: the name (as Windows would read it, see
- * `extensionsOf`), the declared content type, and what the content is by its bytes
- * (`sniffed`, from `shared/mail/content-sniff.ts`), so renaming `setup.exe` to
- * `invoice.pdf` or sending a page as `notes.txt` does not get it through.
+ * Decided four ways, any one of which blocks: the name (as Windows would read it, see
+ * `extensionsOf`), what the content is by its bytes (`sniffed`, from
+ * `shared/mail/content-sniff.ts`), the names inside a ZIP, and the declared content
+ * type — so renaming `setup.exe` to `invoice.pdf`, zipping it, or sending a page as
+ * `notes.txt` does not get it through.
  */
 
 /**
@@ -67,48 +70,6 @@ export const AttachmentPolicy = {
 
 export type AttachmentVerdict = AttachmentInfo & { blocked?: string };
 
-/**
- * Characters that display as a dot but are not one, so `invoice。exe` cannot pass for a
- * name without an extension (NFKC already folds the fullwidth `．`, `﹒` and `․`).
- */
-const LOOKALIKE_DOTS = new Set(['\u3002', '\uFF61', '\u2E3C', '\uA4F8', '\u0701', '\u0702', '\u06D4', '\u00B7', '\u2027', '\u2219', '\u22C5', '\u16EB', '\u30FB', '\uFF65']);
-
-// eslint-disable-next-line no-control-regex -- control characters are exactly what this removes
-const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/g;
-
-/** Windows drops trailing dots and spaces from a file name; a loop, because `/[. ]+$/` backtracks quadratically. */
-function trimTrailingDotsAndSpaces(name: string): string {
-  let end = name.length;
-  while (end > 0 && (name[end - 1] === '.' || /\s/.test(name[end - 1]!))) end--;
-  return name.slice(0, end);
-}
-
-/**
- * Every extension a file name can be taken to have, lower-cased: the name folded with
- * NFKC (fullwidth letters), look-alike dots read as dots, invisible format characters
- * (right-to-left override: `invoice\u202Efdp.exe` shows as `invoiceexe.pdf`) removed,
- * trailing dots and spaces dropped (`invoice.exe.`), and also as cut at a NUL (C APIs)
- * and at an NTFS stream separator (`file.exe::$DATA`, `file.exe:x.txt`).
- */
-export function extensionsOf(filename: string): string[] {
-  let name = '';
-  for (const ch of withoutFormatCharacters(filename.normalize('NFKC'))) name += LOOKALIKE_DOTS.has(ch) ? '.' : ch;
-  const readings = new Set<string>([name]);
-  const nul = name.indexOf('\0');
-  if (nul >= 0) readings.add(name.slice(0, nul));
-  for (const r of [...readings]) {
-    const colon = r.indexOf(':');
-    if (colon >= 0) readings.add(r.slice(0, colon));
-  }
-  const exts = new Set<string>();
-  for (const r of readings) {
-    const base = trimTrailingDotsAndSpaces(r.replace(CONTROL_CHARACTERS, '')).toLowerCase();
-    const dot = base.lastIndexOf('.');
-    if (dot >= 0) exts.add(trimTrailingDotsAndSpaces(base.slice(dot + 1)).trimStart());
-  }
-  return [...exts].filter(Boolean);
-}
-
 /** A name quoted with its invisible characters spelled out, so the reason itself cannot be reordered by them. */
 function visibly(name: string): string {
   return JSON.stringify(name).replace(/\p{Cf}/gu, (c) => `\\u${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`);
@@ -129,6 +90,9 @@ export function judgeAttachment(a: AttachmentInfo, policy = AttachmentPolicy): A
     return { ...a, blocked: plain ? `file type .${ext} is blocked` : `file type .${ext} is blocked (disguised in the name ${visibly(a.nameAsSent ?? a.filename)})` };
   }
   if (a.sniffed) return { ...a, blocked: `the content is ${sniffedTypeLabel[a.sniffed]}, which is blocked` };
+  const inside = a.archive?.extensions.find((e) => policy.blockedExtensions.has(e));
+  if (inside !== undefined) return { ...a, blocked: `the archive holds a .${inside} file, which is blocked` };
+  if (a.archive?.truncated) return { ...a, blocked: 'the archive holds too many kinds of files to check' };
   const type = mediaType(a.contentType);
   if (policy.blockedContentTypes.has(type)) return { ...a, blocked: `content type ${type} is blocked` };
   return a;

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { sniffContent } from '../../../shared/mail/content-sniff';
+import { MAX_ZIP_ENTRIES, sniffContent, zipEntryNames } from '../../../shared/mail/content-sniff';
+import { zip } from '../../support/zip';
 
 /** Test samples: the smallest bytes each format is recognised by, as real files start. */
 function withBytes(size: number, parts: [number, Buffer | number[] | string][]): Buffer {
@@ -83,5 +84,24 @@ describe('sniffContent', () => {
     for (const sample of ['%PDF-1.4\n%âãÏÓ', '\x89PNG\r\n\x1a\n\0\0\0\rIHDR', 'PK\x03\x04\x14\0\x06\0', 'Hello,\r\nthe printer is jammed. <b>not at the start</b>', 'a,b,c\n1,2,3\n', '']) {
       assert.equal(sniffContent(Buffer.from(sample, 'latin1')), undefined, JSON.stringify(sample));
     }
+  });
+
+  test('program packages in ZIP form are recognised by their entries: JAR, APK, APPX/MSIX; an Office document is not one', () => {
+    assert.equal(sniffContent(zip([{ name: 'META-INF/MANIFEST.MF' }, { name: 'com/evil/Main.class' }])), 'java-archive');
+    assert.equal(sniffContent(zip([{ name: 'AndroidManifest.xml' }, { name: 'classes.dex' }])), 'android-package');
+    assert.equal(sniffContent(zip([{ name: 'AppxManifest.xml' }, { name: 'app.exe' }])), 'windows-app-package');
+    assert.equal(sniffContent(zip([{ name: '[Content_Types].xml' }, { name: 'word/document.xml' }])), undefined);
+  });
+});
+
+describe('zipEntryNames', () => {
+  test('reads the names of the central directory, behind an archive comment too', () => {
+    assert.deepEqual(zipEntryNames(zip([{ name: 'a/report.pdf', content: Buffer.from('x') }, { name: 'setup.exe' }], { comment: 'PK\x05\x06 decoy' })), ['a/report.pdf', 'setup.exe']);
+    assert.equal(zipEntryNames(Buffer.from('PK\x03\x04 but no directory at all........')), undefined);
+  });
+
+  test(`reads at most ${MAX_ZIP_ENTRIES} entries, however many the archive declares`, () => {
+    const names = zipEntryNames(zip(Array.from({ length: MAX_ZIP_ENTRIES + 50 }, (_, i) => ({ name: `f${i}.txt` }))));
+    assert.equal(names?.length, MAX_ZIP_ENTRIES);
   });
 });

@@ -3,6 +3,7 @@ import { describe, test } from 'node:test';
 import { parseMail } from '../../../shared/mail/parse';
 import type { AttachmentInfo } from '../../../shared/mail/parsed-mail';
 import { AttachmentPolicy, extensionsOf, judgeAttachment } from '../../../shared/pipeline/attachment-policy';
+import { zip } from '../../support/zip';
 
 const info = (filename: string, over: Partial<AttachmentInfo> = {}): AttachmentInfo => ({ filename, contentType: 'application/octet-stream', size: 100, inline: false, sha256: 'a'.repeat(64), ...over });
 const verdict = (filename: string, over: Partial<AttachmentInfo> = {}) => judgeAttachment(info(filename, over)).blocked;
@@ -79,13 +80,19 @@ describe('the blocklist', () => {
     assert.equal(verdict('backup.bin', { sniffed: 'disk-image-iso' }), 'the content is a disk image (ISO 9660/UDF), which is blocked');
   });
 
+  test('a ZIP that holds a blocked file type, however disguised its name, is blocked; one of documents passes', () => {
+    assert.equal(verdict('docs.zip', { archive: { extensions: ['pdf', 'exe'], truncated: false } }), 'the archive holds a .exe file, which is blocked');
+    assert.equal(verdict('docs.zip', { archive: { extensions: ['pdf', 'docx'], truncated: false } }), undefined);
+    assert.equal(verdict('docs.zip', { archive: { extensions: ['pdf'], truncated: true } }), 'the archive holds too many kinds of files to check');
+  });
+
   test('attachments over the size limit are blocked', () => {
     assert.match(verdict('big.pdf', { size: AttachmentPolicy.maxBytes + 1 }) ?? '', /larger than 25 MB/);
   });
 });
 
 describe('from raw mail to verdict', () => {
-  test('a renamed program, a disguised name and an HTML page sent as text are each blocked; a PDF passes', async () => {
+  test('a renamed program, a disguised name, an HTML page sent as text, a ZIP hiding a program and a JAR are each blocked; a PDF and a ZIP of photos pass', async () => {
     const mail = await parseMail(
       mailWith([
         { name: 'invoice.exe.', type: 'application/octet-stream', content: peProgram() },
@@ -93,6 +100,9 @@ describe('from raw mail to verdict', () => {
         { name: 'invoice.pdf', type: 'application/pdf', content: peProgram() },
         { name: 'notes.txt', type: 'text/plain', content: Buffer.from('<html><body><script>location="https://evil.example"</script>') },
         { name: 'real.pdf', type: 'application/pdf', content: Buffer.from('%PDF-1.4\n%real') },
+        { name: 'docs.zip', type: 'application/zip', content: zip([{ name: 'readme.pdf' }, { name: 'sub/invoice.pdf\u202Eexe.scr.' }]) },
+        { name: 'lib.zip', type: 'application/zip', content: zip([{ name: 'META-INF/MANIFEST.MF' }, { name: 'a/Main.class' }]) },
+        { name: 'photos.zip', type: 'application/zip', content: zip(Array.from({ length: 300 }, (_, i) => ({ name: `p${i}.jpg` }))) },
       ]),
     );
     const [trailingDot, rtl, renamed, page, real] = mail.attachments;
@@ -108,6 +118,9 @@ describe('from raw mail to verdict', () => {
         'file type .exe is blocked',
         'the content is a Windows program (MZ/PE), which is blocked',
         'the content is an HTML page, which is blocked',
+        undefined,
+        'the archive holds a .scr file, which is blocked',
+        'the content is a Java program (JAR), which is blocked',
         undefined,
       ],
     );
