@@ -42,3 +42,18 @@ test('secrets are write-only in the schemas: the view shows isSet, the input tak
   const input = JSON.stringify(doc.components.schemas.ChannelInput);
   assert.ok(input.includes('"password"') && input.includes('"maxLength":8192'));
 });
+
+test('the edge rules are documented: X-Requested-With on bodiless POSTs, 400 for malformed route ids, the dry run\'s 503 with Retry-After', () => {
+  type Op = { parameters?: { name: string; in: string; schema?: { maxLength?: number; pattern?: string } }[]; responses: Record<string, { headers?: Record<string, unknown> }>; requestBody?: unknown };
+  const op = (key: keyof typeof adminRoutes) => doc.paths[`/api/${adminRoutes[key].route}`]?.[adminRoutes[key].method.toLowerCase()] as unknown as Op;
+  for (const key of ['publishChannel', 'pauseChannel', 'syncChannel', 'retryMessage'] as const) {
+    assert.ok(op(key).parameters?.some((p) => p.in === 'header' && p.name === 'X-Requested-With'), key);
+    assert.ok(op(key).responses['403'], key);
+  }
+  assert.ok(!op('createChannel').parameters?.some((p) => p.name === 'X-Requested-With'), 'a JSON body is non-simple already');
+  assert.ok(op('getChannel').responses['400'], 'a malformed id is a 400');
+  assert.equal(op('getChannel').parameters?.find((p) => p.name === 'id')?.schema?.maxLength, 255);
+  assert.ok(op('getTicketAttachment').parameters?.find((p) => p.name === 'index')?.schema?.pattern);
+  assert.ok(op('dryRun').responses['503']?.headers?.['Retry-After']);
+  assert.deepEqual(Object.keys((op('dryRun').requestBody as { content: object }).content), ['message/rfc822']);
+});
