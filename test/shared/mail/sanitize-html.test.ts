@@ -62,6 +62,7 @@ describe('sanitizeMailHtml: content cannot move, cover or impersonate the page a
       'width:9999px', 'margin:-500px', 'margin-left:-500px', 'position:absolute', 'position:fixed', 'top:0', 'left:-100px', 'z-index:9999',
       'transform:scale(50)', 'font-size:500px', 'font-size:40em', 'font:900px Arial', 'border:500px solid red', 'padding:900px', 'height:5000px',
       'line-height:900px', 'text-indent:-9999px', 'letter-spacing:-5px', 'float:left', 'display:none', 'opacity:0', 'min-width:100000px',
+      'unicode-bidi:bidi-override', 'margin:0 -500px', 'width:calc(100% + 9999px)',
     ];
     for (const style of hostile) assert.equal(sanitizeMailHtml(`<div style="${style}; color: red">x</div>`), '<div style="color:red">x</div>', style);
   });
