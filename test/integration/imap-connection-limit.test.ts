@@ -24,11 +24,12 @@ before(async () => {
   dovecot = await startDovecot({ users: [USER], maxUserIpConnections: LIMIT });
   const caFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'imap-limit-')), 'ca.pem');
   fs.writeFileSync(caFile, dovecot.caCertPem);
-  stack = await startTestStack({ env: { NODE_EXTRA_CA_CERTS: caFile } });
+  // Sessions stay pooled until the host stops (the last test checks they are logged out then).
+  stack = await startTestStack({ env: { NODE_EXTRA_CA_CERTS: caFile, IMAP_IDLE_SECONDS: '600' } });
 });
 
 after(async () => {
-  await stack?.stop();
+  await stack?.stop(); // again: a no-op when the last test stopped it
   await dovecot?.stop();
 });
 
@@ -70,4 +71,16 @@ test(`${MAILS} mails in flight on a server allowing ${LIMIT} connections per use
     assert.equal(detail.body.attempts, 1, `attempts of ${r.subject}`);
   }
   assert.equal((await dovecot.list(USER.user, 'Processed')).length, MAILS);
+});
+
+test('stopping the host logs its pooled IMAP sessions out rather than cutting them off', async () => {
+  assert.ok(dovecot.connectionCount() > 0, 'the host keeps sessions for the next mail');
+  await stack.stop();
+  assert.equal(await dovecot.waitForNoConnections(), 0);
+  // Dovecot ends a session's log with "Disconnected: Logged out" after LOGOUT, and with
+  // "Disconnected: Connection closed" (or another reason) when the client just went away.
+  const ends = () => dovecot.log().split('\n').filter((l) => l.includes(`imap(${USER.user})`) && l.includes('Disconnected:'));
+  for (let i = 0; i < 100 && ends().length < logins(); i++) await new Promise((r) => setTimeout(r, 50));
+  assert.equal(ends().length, logins(), 'every session has ended in the log');
+  assert.deepEqual(ends().filter((l) => !l.includes('Disconnected: Logged out')), [], 'no session was cut off');
 });
