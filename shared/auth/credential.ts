@@ -4,6 +4,7 @@ import tls from 'node:tls';
 import { AuthenticationError, AzureAuthorityHosts, ClientSecretCredential, CredentialUnavailableError, type TokenCredential } from '@azure/identity';
 import type { Auth } from '../config/channel';
 import { MailChannelError, PermanentError, TransientError } from '../errors';
+import { redactCredentials } from '../http/redact';
 import { assertLiteralAllowed, guardedLookup, resolveConnectTarget, TARGET_REFUSED, targetPolicyFromEnv, targetRefusalIn, type TargetPolicy } from '../net/connect-target';
 
 /**
@@ -117,7 +118,7 @@ export function classifyTokenError(err: unknown): MailChannelError {
   // "invalid_client: Error(s): 7000215 - … AADSTS7000215: Invalid client secret provided. …".
   const oauth = err instanceof AuthenticationError ? err.errorResponse?.error ?? '' : (/^([a-z_]+):\s/.exec(message)?.[1] ?? '');
   const aadsts = /AADSTS(\d+)/.exec(err instanceof AuthenticationError ? (err.errorResponse?.errorDescription ?? message) : message)?.[1];
-  const description = /AADSTS\d+:\s*([^\r\n]*)/.exec(message)?.[1] ?? message.split(/\r?\n/)[0] ?? '';
+  const description = redactCredentials(/AADSTS\d+:\s*([^\r\n]*)/.exec(message)?.[1] ?? message.split(/\r?\n/)[0] ?? '');
   const what = [oauth, aadsts ? `AADSTS${aadsts}` : ''].filter(Boolean).join(' ');
   const status = err instanceof AuthenticationError ? err.statusCode : undefined;
   if (PERMANENT_OAUTH_ERRORS.has(oauth) || status === 400 || status === 401) {

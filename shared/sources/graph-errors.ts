@@ -3,6 +3,7 @@ import { MailChannelError, PermanentError, TransientError } from '../errors';
 import { retryAfterSeconds } from '../auth/graph-client';
 import type { z } from 'zod';
 import { targetRefusalIn } from '../net/connect-target';
+import { redactCredentials } from '../http/redact';
 
 /**
  * Graph failures as the product's typed errors: can a retry help or not.
@@ -62,7 +63,8 @@ export function toChannelError(err: unknown, what: string): MailChannelError {
     return new TransientError('GRAPH_NETWORK', `${what}: could not connect to Graph`, { cause: err });
   }
   const status = err.statusCode;
-  const detail = `${what}: Graph ${status}${err.code ? ` ${err.code}` : ''}${err.message ? ` — ${err.message}` : ''}`;
+  // Graph's message is the service's text: kept, with any bearer token it might quote removed.
+  const detail = redactCredentials(`${what}: Graph ${status}${err.code ? ` ${err.code}` : ''}${err.message ? ` — ${err.message}` : ''}`);
   if (status === 429 || status === 503 || status === 504) {
     const seconds = retryAfterSeconds(err.headers?.get('retry-after'));
     return new TransientError(status === 429 ? 'GRAPH_THROTTLED' : 'GRAPH_UNAVAILABLE', detail, {
