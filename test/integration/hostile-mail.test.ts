@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { CosmosClient } from '@azure/cosmos';
+import { CosmosContainers } from '../../shared/store/containers';
 import { startTestStack, type TestStack } from '../support/stack';
 import { startDovecot, type Dovecot } from '../support/dovecot';
 import { api, ledger, publishChannel, rfc822, tickets } from '../support/mail-e2e';
@@ -21,7 +23,7 @@ import { api, ledger, publishChannel, rfc822, tickets } from '../support/mail-e2
  */
 let stack: TestStack;
 let dovecot: Dovecot;
-const USERS = ['hostile1', 'hostile2'].map((u) => ({ user: `${u}@example.com`, password: `${u}-secret` }));
+const USERS = ['hostile1', 'hostile2', 'hostile3'].map((u) => ({ user: `${u}@example.com`, password: `${u}-secret` }));
 
 before(async () => {
   dovecot = await startDovecot({ users: USERS });
@@ -126,4 +128,31 @@ test('patterns and flags the engine refuses are a 400 naming the field, not 201 
   // JavaScript refuses \- under u; RE2 reads it as "-": a valid mapping
   const ok = await api(stack, 'POST', 'channels', channelInput(u, [{ field: 'affectedSystem', source: { kind: 'regex', on: 'body', pattern: 'PO\\-(\\d+)', flags: 'u' } }]));
   assert.equal(ok.status, 201, JSON.stringify(ok.body));
+});
+
+test('a stored mapping RE2 refuses makes each mail a recorded rejection naming the field, decided once, not a poison loop', { timeout: 240_000 }, async () => {
+  const u = USERS[2]!;
+  const channelId = await publishChannel(stack, channelInput(u, [{ field: 'affectedSystem', source: { kind: 'regex', on: 'body', pattern: 'PC-(\\d+)', flags: 'i' } }]));
+  await stack.settle(30_000);
+  // A channel saved before patterns were checked on RE2: \p{Foo} with "iu" threw in V8 on every mail (five tries, then POISON).
+  const cosmos = new CosmosClient({ endpoint: stack.env.COSMOS_ENDPOINT!, key: stack.env.COSMOS_KEY!, connectionPolicy: { enableEndpointDiscovery: false } });
+  const item = cosmos.database(stack.env.COSMOS_DATABASE!).container(CosmosContainers.channels.id).item(channelId, channelId);
+  const { resource } = await item.read<{ ticketMapping: { fields: { source: { pattern: string; flags: string } }[] } }>();
+  resource!.ticketMapping.fields[0]!.source = { ...resource!.ticketMapping.fields[0]!.source, pattern: '\\p{Foo}', flags: 'iu' };
+  await item.replace(resource!);
+  cosmos.dispose();
+
+  await dovecot.append(u.user, 'INBOX', rfc822({ subject: 'Broken mapping', messageId: '<mapping-1@example.org>' }));
+  await syncAnsweringHealth(channelId);
+
+  const [record, ...more] = await ledger(stack, channelId);
+  assert.equal(more.length, 0);
+  assert.equal(record?.state, 'done');
+  assert.equal(record?.outcome, 'rejected');
+  assert.equal(record?.reasonCode, 'FIELD_MAPPING_INVALID');
+  assert.match(record?.reason ?? '', /ticketMapping\.fields\.0\.source .*"affectedSystem".*\\p\{Foo\}/);
+  const one = await api<{ attempts: number }>(stack, 'GET', `channels/${channelId}/messages/${record!.id}`);
+  assert.equal(one.body.attempts, 1, 'decided on the first attempt');
+  assert.equal((await tickets(stack, channelId)).length, 0);
+  assert.equal((await dovecot.list(u.user, 'Failed')).length, 1);
 });
