@@ -25,7 +25,7 @@ const cache = new Map<string, CompiledAdminRegex>();
 const CACHE_LIMIT = 500;
 
 export function compileAdminRegex(pattern: string, flags: string): CompiledAdminRegex {
-  const key = `${flags}/${pattern}`;
+  const key = JSON.stringify([flags, pattern]);
   const known = cache.get(key);
   if (known) return known;
   const compiled = compile(pattern, flags);

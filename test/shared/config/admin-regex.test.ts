@@ -80,3 +80,9 @@ test('flags mean what they mean in JavaScript: i, m (^ and $ at line ends), s (.
   assert.equal(run('a.b', 's', 'a\nb'), 'a\nb');
   assert.equal(run('ABC', 'i', 'xabcx'), 'abc');
 });
+
+test('compiled patterns are remembered by pattern and flags together', () => {
+  assert.equal(compileAdminRegex('x/y', 'i').ok, true);
+  assert.deepEqual(compileAdminRegex('y', 'i/x'), { ok: false, field: 'flags', message: 'unknown flag "/": flags may only be i, m, s, u' });
+  assert.equal(compileAdminRegex('x/y', 'i'), compileAdminRegex('x/y', 'i'), 'the same compiled pattern is reused');
+});
