@@ -147,9 +147,13 @@ export const FieldSource = z.discriminatedUnion('kind', [
   z.object({
     kind: z.literal('regex'),
     on: z.enum(['subject', 'body']),
-    /** RE2 syntax, which is JavaScript's without lookarounds and backreferences (see admin-regex.ts); checked with the flags in ChannelInput. */
-    pattern: z.string().min(1).max(1000),
-    flags: z.string().max(4).default('i'),
+    /** Checked with the flags in ChannelInput, on the engine that runs it (see admin-regex.ts). */
+    pattern: z
+      .string()
+      .min(1)
+      .max(1000)
+      .describe('RE2 syntax (linear-time matching): JavaScript syntax with named groups (?<name>…), without lookarounds (?=…) (?!…) (?<=…) (?<!…) and backreferences \\1 \\k<name>'),
+    flags: z.string().max(4).default('i').describe('i (case-insensitive), m (^ and $ at line ends), s (. matches line ends), u (no effect; RE2 is always Unicode); each at most once'),
     /** Capture group number or name; 0 = whole match. */
     group: z.union([z.number().int().min(0).max(99), z.string().min(1)]).default(1),
   }),
