@@ -17,6 +17,8 @@ export const AllowPlaintext = z
 
 /** A token endpoint: https only (the client secret travels to it), a plain host, no user info. */
 export const TokenEndpoint = z.url({ protocol: /^https$/, hostname: z.regexes.hostname }).superRefine((url, ctx) => {
+  // Refinements run after a failed URL check too: only a parseable URL has user info to look at.
+  if (!URL.canParse(url)) return;
   const parsed = new URL(url);
   if (parsed.username || parsed.password) ctx.addIssue({ code: 'custom', message: 'must not contain user info' });
 });

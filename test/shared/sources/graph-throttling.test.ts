@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { createGraphMailSource } from '../../../shared/sources/graph';
 import { clearFolderCache } from '../../../shared/sources/graph-folders';
 import { limiterSnapshot } from '../../../shared/sources/graph-limiter';
-import { TransientError } from '../../../shared/errors';
+import { PermanentError, TransientError } from '../../../shared/errors';
 import type { SourceRef } from '../../../shared/queue/contracts';
 import { freePort } from '../../../devhost/ports';
 import { startGraphSimulator, type GraphSimulator, type RecordedRequest } from '../../support/graph-simulator';
@@ -112,6 +112,16 @@ describe('Graph source under throttling and failures', () => {
     const { channel, deps } = simulatorChannel(sim, { mailbox: mb, retryCount: 0 });
     const broken = { ...channel, connection: { ...channel.connection, port } } as typeof channel;
     await assert.rejects(createGraphMailSource(broken, deps).listNew('Inbox', undefined), (err: unknown) => err instanceof TransientError && err.code === 'GRAPH_NETWORK');
+  });
+
+  it('a Graph host or token endpoint the address policy refuses gets neither the client secret nor a token: permanent CONNECT_TARGET_REFUSED', async () => {
+    const { channel, deps } = simulatorChannel(sim, { mailbox: mb, retryCount: 0 });
+    const before = sim.stats();
+    const strict = { ...deps, targetPolicy: { allowPrivate: false } };
+    await assert.rejects(createGraphMailSource(channel, strict).listNew('Inbox', undefined), (err: unknown) => err instanceof PermanentError && err.code === 'CONNECT_TARGET_REFUSED');
+    const viaName = { ...channel, connection: { ...channel.connection, host: 'localhost' } } as typeof channel;
+    await assert.rejects(createGraphMailSource(viaName, strict).listNew('Inbox', undefined), (err: unknown) => err instanceof PermanentError && err.code === 'CONNECT_TARGET_REFUSED');
+    assert.equal(sim.stats().tokenRequests, before.tokenRequests);
   });
 
   it('a Graph call slower than the channel timeout is the same transient network error as a refusal (ports cannot be told apart)', async () => {
