@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import { HostName } from '../net/address-policy';
-import { AllowPlaintext, plaintextIssues, TokenEndpoint } from './connection-rules';
+import { AllowPlaintext, connectionIssues } from './connection-rules';
 import { compileAdminRegex } from './admin-regex';
 
 /**
@@ -60,7 +59,7 @@ function authShape<S extends z.ZodType>(secret: S) {
     clientId: z.string().min(1),
     clientSecret: secret.optional(),
     /** Override of the token endpoint, e.g. a sovereign cloud or a local stand-in. */
-    tokenEndpoint: TokenEndpoint.optional(),
+    tokenEndpoint: z.url().optional(),
     /** Redirect URL registered for the authorization-code flow. */
     redirectUrl: z.url().optional(),
     scopes: z.array(z.string().min(1)).default([]),
@@ -72,7 +71,7 @@ function authShape<S extends z.ZodType>(secret: S) {
 
 function smtpShape<S extends z.ZodType>(secret: S) {
   return z.object({
-    host: HostName,
+    host: z.string().min(1),
     port: z.number().int().min(1).max(65535).default(587),
     tls: TlsMode.default('starttls'),
     allowPlaintext: AllowPlaintext,
@@ -95,14 +94,14 @@ function connectionShape<S extends z.ZodType>(secret: S) {
   const graph = z.object({
     protocol: z.literal('graph'),
     /** Graph host; overridable for national clouds and local stand-ins. */
-    host: HostName.default('graph.microsoft.com'),
+    host: z.string().min(1).default('graph.microsoft.com'),
     port: z.number().int().min(1).max(65535).default(443),
     tls: TlsMode.default('implicit'),
     ...common,
   });
   const imap = z.object({
     protocol: z.literal('imap'),
-    host: HostName,
+    host: z.string().min(1),
     port: z.number().int().min(1).max(65535).default(993),
     tls: TlsMode.default('implicit'),
     allowPlaintext: AllowPlaintext,
@@ -206,7 +205,7 @@ export const ChannelInput = z
     }
   })
   .superRefine(regexMappingIssues)
-  .superRefine(plaintextIssues);
+  .superRefine(connectionIssues);
 export type ChannelInput = z.infer<typeof ChannelInput>;
 
 /**

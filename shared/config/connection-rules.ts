@@ -1,9 +1,11 @@
 import { z } from 'zod';
+import { hostSyntaxProblem } from '../net/address-policy';
 
 /**
- * The connection fields' rules about where a secret may travel in clear text, and how a
- * token endpoint may look. Used by channel.ts on input; stored records are checked again
- * at connect time (shared/sources/imap-connection.ts, shared/outbound/smtp.ts).
+ * What an admin may write about where a channel connects: host syntax, token endpoints, and
+ * clear text. Checked on input (ChannelInput) only, so a stored channel always loads; what
+ * is stored is checked again where it is used (shared/net/connect-target.ts at connect time,
+ * shared/sources/imap-connection.ts and shared/outbound/smtp.ts for clear text).
  */
 
 /**
@@ -23,31 +25,44 @@ export const TokenEndpoint = z.url({ protocol: /^https$/, hostname: z.regexes.ho
   if (parsed.username || parsed.password) ctx.addIssue({ code: 'custom', message: 'must not contain user info' });
 });
 
-interface TlsAndAuth {
+interface AuthLike {
+  type: string;
+  tokenEndpoint?: string;
+}
+interface TargetLike {
+  host: string;
   tls: string;
   allowPlaintext?: boolean;
-  auth?: { type: string };
+  auth?: AuthLike;
 }
-type ConnectionLike = (TlsAndAuth & { protocol: 'graph' }) | (TlsAndAuth & { protocol: 'imap'; auth: { type: string }; smtp?: TlsAndAuth });
+type ConnectionLike = (TargetLike & { protocol: 'graph'; auth: AuthLike }) | (TargetLike & { protocol: 'imap'; auth: AuthLike; smtp?: TargetLike });
+
+type Path = (string | number)[];
+
+/** Every connection rule of this file, as issues with the field path. */
+export function connectionIssues(c: { connection: ConnectionLike }, ctx: z.RefinementCtx): void {
+  const add = (path: Path, message: string) => ctx.addIssue({ code: 'custom', path, message });
+  const conn = c.connection;
+  const targets: [Path, TargetLike, AuthLike | undefined][] = [[['connection'], conn, conn.auth]];
+  if (conn.protocol === 'imap' && conn.smtp) targets.push([['connection', 'smtp'], conn.smtp, conn.smtp.auth ?? conn.auth]);
+  for (const [where, t, effectiveAuth] of targets) {
+    const problem = hostSyntaxProblem(t.host);
+    if (problem) add([...where, 'host'], problem);
+    if (t.auth?.type === 'oauth' && t.auth.tokenEndpoint !== undefined) {
+      const endpoint = TokenEndpoint.safeParse(t.auth.tokenEndpoint);
+      if (!endpoint.success) add([...where, 'auth', 'tokenEndpoint'], endpoint.error.issues.map((i) => i.message).join('; '));
+    }
+    plaintext(where, t, conn.protocol, effectiveAuth?.type, add);
+  }
+}
 
 /**
  * Clear-text IMAP/SMTP only as an explicit choice, and never for OAuth (a bearer token in
  * clear text is the mailbox). Graph always needs TLS.
  */
-export function plaintextIssues(c: { connection: ConnectionLike }, ctx: z.RefinementCtx): void {
-  const conn = c.connection;
-  if (conn.protocol === 'graph') {
-    if (conn.tls === 'none') ctx.addIssue({ code: 'custom', path: ['connection', 'tls'], message: 'Graph needs TLS: "none" is not possible' });
-    return;
-  }
-  const check = (where: string[], t: TlsAndAuth, authType: string | undefined) => {
-    if (t.tls !== 'none') return;
-    if (authType === 'oauth') {
-      ctx.addIssue({ code: 'custom', path: [...where, 'tls'], message: 'OAuth tokens are never sent in clear text: use "implicit" or "starttls"' });
-    } else if (!t.allowPlaintext) {
-      ctx.addIssue({ code: 'custom', path: [...where, 'allowPlaintext'], message: 'tls "none" sends the password and every mail in clear text: set allowPlaintext to true to choose that explicitly' });
-    }
-  };
-  check(['connection'], conn, conn.auth?.type);
-  if (conn.smtp) check(['connection', 'smtp'], conn.smtp, (conn.smtp.auth ?? conn.auth)?.type);
+function plaintext(where: Path, t: TargetLike, protocol: string, authType: string | undefined, add: (path: Path, message: string) => void): void {
+  if (t.tls !== 'none') return;
+  if (protocol === 'graph') add([...where, 'tls'], 'Graph needs TLS: "none" is not possible');
+  else if (authType === 'oauth') add([...where, 'tls'], 'OAuth tokens are never sent in clear text: use "implicit" or "starttls"');
+  else if (!t.allowPlaintext) add([...where, 'allowPlaintext'], 'tls "none" sends the password and every mail in clear text: set allowPlaintext to true to choose that explicitly');
 }

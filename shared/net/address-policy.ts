@@ -1,5 +1,4 @@
 import ipaddr from 'ipaddr.js';
-import { z } from 'zod';
 
 /**
  * Which network addresses a mail connection may reach, and which host names an admin may
@@ -109,12 +108,3 @@ export function hostSyntaxProblem(host: string): string | undefined {
   if (/^\d+$/.test(labels[labels.length - 1] ?? '')) return 'must be a host name or an IP address in standard notation (a.b.c.d)';
   return undefined;
 }
-
-/** A zod string for a connection host (see hostSyntaxProblem). */
-export const HostName = z
-  .string()
-  .superRefine((host, ctx) => {
-    const problem = hostSyntaxProblem(host);
-    if (problem) ctx.addIssue({ code: 'custom', message: problem });
-  })
-  .describe('a DNS name or an IP address; no scheme, port, path or spaces');

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ChannelInput } from '../../../shared/config/channel';
+import { ChannelInput, ChannelRecord } from '../../../shared/config/channel';
 
 const base = {
   name: 'Desk',
@@ -23,7 +23,8 @@ test('clear text is an explicit choice for IMAP and SMTP, never for OAuth, never
   // SMTP borrowing an OAuth login is OAuth too
   assert.deepEqual(issuePaths({ auth: oauth, smtp: { host: 'smtp.example.com', tls: 'none', allowPlaintext: true } }), ['connection.smtp.tls']);
   assert.deepEqual(issuePaths({ protocol: 'graph', host: undefined, tls: 'none', auth: oauth }), ['connection.tls']);
-  assert.equal(ChannelInput.parse(base).connection.protocol === 'imap' && ChannelInput.parse(base).connection.allowPlaintext, false);
+  const parsed = ChannelInput.parse(base).connection;
+  assert.ok(parsed.protocol === 'imap' && parsed.allowPlaintext === false, 'clear text is off unless chosen');
 });
 
 test('a token endpoint is an https URL without user info', () => {
@@ -33,4 +34,16 @@ test('a token endpoint is an https URL without user info', () => {
   for (const bad of ['http://login.example.com/t/token', 'https://user:pw@login.example.com/t/token', 'file:///etc/passwd', 'https://login example.com/t', 'not a url']) {
     assert.deepEqual([...new Set(at(bad))], ['connection.auth.tokenEndpoint'], bad);
   }
+});
+
+test('hosts are checked on input, for IMAP, SMTP and Graph, while a stored record with an old-style host still loads', () => {
+  assert.deepEqual(issuePaths({ host: 'imaps://imap.example.com' }), ['connection.host']);
+  assert.deepEqual(issuePaths({ smtp: { host: 'smtp.example.com:587' } }), ['connection.smtp.host']);
+  assert.deepEqual(issuePaths({ protocol: 'graph', host: 'graph.microsoft.com/v1.0', auth: oauth }), ['connection.host']);
+  const now = '2026-01-01T00:00:00.000Z';
+  const stored = ChannelRecord.safeParse({
+    ...base, id: 'old', status: 'draft', createdAt: now, createdBy: 't', updatedAt: now, updatedBy: 't',
+    connection: { ...base.connection, host: 'imap.example.com:993', auth: { type: 'password' } },
+  });
+  assert.ok(stored.success, 'a channel stored before the rule loads (its host is refused again at connect time)');
 });
