@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { guardedLookup, resolveConnectTarget, targetPolicyFromEnv, TARGET_REFUSED, type ResolveAll } from '../../../shared/net/connect-target';
+import http from 'node:http';
+import { Agent } from 'undici';
+import { guardedLookup, resolveConnectTarget, targetPolicyFromEnv, targetRefusalIn, TARGET_REFUSED, type ResolveAll } from '../../../shared/net/connect-target';
 import { PermanentError, TransientError } from '../../../shared/errors';
 
 const STRICT = { allowPrivate: false };
@@ -56,4 +58,29 @@ test('the policy comes from MAIL_ALLOW_PRIVATE_HOSTS and is strict when the sett
   assert.deepEqual(targetPolicyFromEnv({ MAIL_ALLOW_PRIVATE_HOSTS: 'false' }), STRICT);
   assert.deepEqual(targetPolicyFromEnv({ MAIL_ALLOW_PRIVATE_HOSTS: 'maybe' }), STRICT);
   assert.deepEqual(targetPolicyFromEnv({ MAIL_ALLOW_PRIVATE_HOSTS: 'true' }), LOCAL);
+});
+
+test('as the lookup of a real undici dispatcher and a Node http agent, the check runs at connect time: a name that now resolves to loopback gets no connection', async () => {
+  let requests = 0;
+  const server = http.createServer((_req, res) => {
+    requests++;
+    res.end('ok');
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const port = (server.address() as { port: number }).port;
+  // "rebinding.example" answered a public address when it was checked before; now it says 127.0.0.1
+  const rebound = dnsWith({ 'rebinding.example': ['127.0.0.1'] });
+  const dispatcher = new Agent({ connect: { lookup: guardedLookup(STRICT, rebound) } });
+  try {
+    await assert.rejects(fetch(`http://rebinding.example:${port}/`, { dispatcher } as RequestInit), (e: unknown) => targetRefusalIn(e)?.code === TARGET_REFUSED);
+    const viaAgent = await new Promise<unknown>((resolve) => {
+      const req = http.get({ host: 'rebinding.example', port, agent: new http.Agent({ lookup: guardedLookup(STRICT, rebound) } as http.AgentOptions) }, () => resolve('connected'));
+      req.on('error', resolve);
+    });
+    assert.equal(targetRefusalIn(viaAgent)?.code, TARGET_REFUSED);
+    assert.equal(requests, 0);
+  } finally {
+    await dispatcher.close();
+    await new Promise((r) => server.close(r));
+  }
 });
