@@ -296,7 +296,7 @@ async function decideAndStore(
   parsed: ParsedWithContent | undefined,
   parseError: PermanentError | undefined,
 ): Promise<LedgerWithEtag | typeof STALE> {
-  deps.fault?.('before-decide', parsed?.mail.subject);
+  await deps.fault?.('before-decide', parsed?.mail.subject);
   let decision: Decision;
   if (!parsed) {
     const reason = parseError?.message ?? 'the mail could not be parsed';
@@ -363,7 +363,7 @@ async function decideAndStore(
  */
 export async function finishMove(entry: LedgerWithEtag, ref: SourceRef, deps: ProcessDeps, openSource: () => Promise<MailSource>): Promise<Step> {
   const r = entry.record;
-  deps.fault?.('before-move', r.subject);
+  await deps.fault?.('before-move', r.subject);
   let newRef = ref;
   let lastError = r.lastError;
   if (r.targetFolder && !inFolder(ref, r.targetFolder)) {

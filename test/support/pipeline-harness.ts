@@ -176,14 +176,14 @@ export async function drain(h: Harness, o: { random: () => number; workers: numb
       deliveries++;
       const crash = q.dequeueCount < 2 && o.random() < (o.crashChance ?? 0);
       try {
-        await h.deliver(q, crash ? { crashAfter: Math.floor(o.random() * 10) } : undefined);
-      } catch (err) {
-        if (err instanceof Crash) crashes++;
-        else failures.push(`${(err as { code?: string }).code ?? ''} ${(err as Error).message}`);
-        if (q.dequeueCount >= 5) await h.poison(q.body);
-        else h.queue.splice(Math.floor(o.random() * (h.queue.length + 1)), 0, q);
-      }
-      try {
+        try {
+          await h.deliver(q, crash ? { crashAfter: Math.floor(o.random() * 10) } : undefined);
+        } catch (err) {
+          if (err instanceof Crash) crashes++;
+          else failures.push(`${(err as { code?: string }).code ?? ''} ${(err as Error).message}`);
+          if (q.dequeueCount >= 5) await h.poison(q.body);
+          else h.queue.splice(Math.floor(o.random() * (h.queue.length + 1)), 0, q);
+        }
         await o.onStep?.();
       } finally {
         running--;

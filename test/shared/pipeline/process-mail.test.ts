@@ -1,0 +1,152 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { useEmulatorEnv, type EmulatorEnv } from '../store/emulator-env';
+import { Crash, pipelineHarness, seededRandom, type Harness, type QueuedMail } from '../../support/pipeline-harness';
+import { rfc822 } from '../../support/mail-e2e';
+import type { MailInboundMessage } from '../../../shared/queue/contracts';
+
+/**
+ * processMail against rival messages and copies, on the real ledger and tickets (Cosmos
+ * emulator) with an in-memory mailbox. Regressions of the fault test's findings 13, 14, 16.
+ */
+let env: EmulatorEnv;
+before(async () => { env = await useEmulatorEnv(); });
+after(async () => { await env.stop(); });
+
+const inbound = (h: Harness, ref: ReturnType<Harness['mailbox']['append']>, messageId?: string): MailInboundMessage => ({
+  channelId: h.channel.id,
+  source: ref,
+  internetMessageId: messageId,
+  enqueuedAt: new Date().toISOString(),
+  imported: false,
+});
+const queued = (body: MailInboundMessage, id = randomUUID()): QueuedMail => ({ id, body, dequeueCount: 0 });
+
+async function crashes(p: Promise<unknown>): Promise<void> {
+  await assert.rejects(p, (err) => err instanceof Crash);
+}
+
+test('two messages for each of five mails, all at once: every record ends done, no error, no mail listed as a duplicate of itself', async () => {
+  for (let seed = 1; seed <= 8; seed++) {
+    const h = pipelineHarness({ random: seededRandom(seed) });
+    const messages: QueuedMail[] = [];
+    for (let i = 0; i < 5; i++) {
+      const messageId = `<rival-${seed}-${i}@client.example.org>`;
+      const ref = h.mailbox.append('INBOX', rfc822({ subject: `Rival ${i}`, messageId }), messageId);
+      // what two overlapping listings queued: two messages (two ids) for the same place
+      messages.push(queued(inbound(h, ref, messageId)), queued(inbound(h, ref, messageId)));
+    }
+    const results = await Promise.allSettled(messages.map((q) => h.deliver(q)));
+    const failed = results.filter((r) => r.status === 'rejected').map((r) => String((r as PromiseRejectedResult).reason));
+    assert.deepEqual(failed, [], `seed ${seed}: no delivery fails (no 412 escapes)`);
+
+    const records = await h.records();
+    assert.equal(records.length, 5);
+    for (const r of records) {
+      assert.equal(r.state, 'done', `seed ${seed}: ${r.subject} is done`);
+      assert.equal(r.outcome, 'created');
+      assert.deepEqual(r.duplicates, [], `seed ${seed}: ${r.subject} has no duplicate of itself`);
+    }
+    assert.equal((await h.tickets()).length, 5);
+    assert.equal(h.mailbox.list('INBOX').length, 0);
+    assert.equal(h.mailbox.list('Processed').length, 5);
+  }
+});
+
+test('a second message for a mail another delivery is working on does nothing; the first delivery finishes it', async () => {
+  const h = pipelineHarness();
+  const messageId = '<claimed-1@client.example.org>';
+  const ref = h.mailbox.append('INBOX', rfc822({ subject: 'Claimed', messageId }), messageId);
+  const first = queued(inbound(h, ref, messageId));
+  // dies right after creating the record (read, fetch, raw blob, create): the record is `received`, claimed by `first`
+  await crashes(h.deliver(first, { crashAfter: 4 }));
+  assert.equal((await h.records())[0]?.state, 'received');
+
+  const rival = await h.deliver(queued(inbound(h, ref, messageId)));
+  assert.equal(rival.status, 'in-flight');
+  assert.equal((await h.records())[0]?.state, 'received', 'the rival changed nothing');
+
+  // the first message comes back (same id) and finishes the mail
+  assert.equal((await h.deliver(first)).status, 'done');
+  const [record] = await h.records();
+  assert.equal(record?.state, 'done');
+  assert.equal(record?.attempts, 2);
+  assert.equal(record?.claim, undefined);
+  assert.equal(h.mailbox.list('Processed').length, 1);
+});
+
+test('copies arriving while the first copy\'s worker is dead are recorded as its duplicates at once and move when it finishes', async () => {
+  const h = pipelineHarness();
+  const messageId = '<copies-1@client.example.org>';
+  const raw = rfc822({ subject: 'Copies', messageId });
+  const first = queued(inbound(h, h.mailbox.append('INBOX', raw, messageId), messageId));
+  await crashes(h.deliver(first, { crashAfter: 4 }));
+
+  const copies = [h.mailbox.append('INBOX', raw, messageId), h.mailbox.append('INBOX', raw, messageId)];
+  for (const ref of copies) {
+    const res = await h.deliver(queued(inbound(h, ref, messageId)));
+    assert.equal(res.status, 'duplicate');
+    assert.equal(res.status === 'duplicate' && res.pending, true, 'recorded now, not thrown back to the queue');
+  }
+  let [record] = await h.records();
+  assert.equal(record?.duplicates.length, 2, 'both copies are in the ledger while the first is in flight');
+  assert.equal(h.mailbox.list('INBOX').length, 3);
+
+  await h.deliver(first);
+  [record] = await h.records();
+  assert.equal(record?.state, 'done');
+  assert.equal(record?.duplicates.length, 2);
+  assert.ok(record?.duplicates.every((d) => d.movedAt), 'every copy moved with the first');
+  assert.equal(h.mailbox.list('INBOX').length, 0);
+  assert.equal(h.mailbox.list('Processed').length, 3);
+  assert.equal((await h.tickets()).length, 1);
+});
+
+test('the same copy delivered again, also concurrently, is one duplicate entry, and the stats count mails and copies true', async () => {
+  const h = pipelineHarness();
+  const messageId = '<dup-count-1@client.example.org>';
+  const raw = rfc822({ subject: 'Counted', messageId });
+  const firstRef = h.mailbox.append('INBOX', raw, messageId);
+  const copyRef = h.mailbox.append('INBOX', raw, messageId);
+  await h.deliver(queued(inbound(h, firstRef, messageId)));
+  await Promise.all([h.deliver(queued(inbound(h, copyRef, messageId))), h.deliver(queued(inbound(h, copyRef, messageId)))]);
+  await h.deliver(queued(inbound(h, copyRef, messageId)));
+  // the first copy's own message again: never a duplicate of itself
+  await h.deliver(queued(inbound(h, firstRef, messageId)));
+
+  const [record] = await h.records();
+  assert.equal(record?.duplicates.length, 1);
+  const stats = await h.stats();
+  assert.equal(stats.total, 1);
+  assert.equal(stats.duplicates, 1);
+  assert.deepEqual(stats.byOutcome, { created: 1 });
+  assert.equal(h.mailbox.list('Processed').length, 2);
+});
+
+test('the stats show mail stuck in flight by state and since when', async () => {
+  const h = pipelineHarness();
+  const messageId = '<stuck-1@client.example.org>';
+  const ref = h.mailbox.append('INBOX', rfc822({ subject: 'Stuck', messageId }), messageId);
+  await crashes(h.deliver(queued(inbound(h, ref, messageId)), { crashAfter: 4 }));
+  const stats = await h.stats();
+  const [record] = await h.records();
+  assert.equal(stats.inFlight, 1);
+  assert.deepEqual(stats.inFlightByState, { received: 1, decided: 0 });
+  assert.equal(stats.inFlightSince, record?.timings.firstAttemptAt);
+  assert.ok(record?.claim, 'the record names the delivery holding it and until when');
+});
+
+test('a mail without Message-ID moved by an attempt that died before closing its record is closed by the redelivery', async () => {
+  const h = pipelineHarness();
+  const ref = h.mailbox.append('INBOX', rfc822({ subject: 'No id', messageId: null }));
+  const q = queued(inbound(h, ref));
+  // fetch, raw blob, read, create, ticket, decided, move — and dies before the done write
+  await crashes(h.deliver(q, { crashAfter: 7 }));
+  assert.equal(h.mailbox.list('Processed').length, 1, 'the move happened');
+  assert.equal((await h.records())[0]?.state, 'decided');
+  await h.deliver(q);
+  const [record] = await h.records();
+  assert.equal(record?.state, 'done');
+  assert.equal(record?.outcome, 'created');
+});

@@ -1,0 +1,80 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { useEmulatorEnv, type EmulatorEnv } from '../store/emulator-env';
+import { Crash, pipelineHarness, type Harness, type QueuedMail } from '../../support/pipeline-harness';
+import { rfc822 } from '../../support/mail-e2e';
+import type { MailInboundMessage } from '../../../shared/queue/contracts';
+
+/**
+ * The poison handler on the real ledger (Cosmos emulator) with an in-memory mailbox:
+ * what the host gives up on is finished, failed or followed — never dropped.
+ */
+let env: EmulatorEnv;
+before(async () => { env = await useEmulatorEnv(); });
+after(async () => { await env.stop(); });
+
+const inbound = (h: Harness, ref: ReturnType<Harness['mailbox']['append']>, messageId?: string): MailInboundMessage => ({
+  channelId: h.channel.id,
+  source: ref,
+  internetMessageId: messageId,
+  enqueuedAt: new Date().toISOString(),
+  imported: false,
+});
+const queued = (body: MailInboundMessage): QueuedMail => ({ id: randomUUID(), body, dequeueCount: 0 });
+
+test('a poisoned copy of a mail whose first copy is in flight is recorded on the first copy\'s record and moves with it', async () => {
+  const h = pipelineHarness();
+  const messageId = '<poison-copy-1@client.example.org>';
+  const raw = rfc822({ subject: 'Poisoned copy', messageId });
+  const first = queued(inbound(h, h.mailbox.append('INBOX', raw, messageId), messageId));
+  await assert.rejects(h.deliver(first, { crashAfter: 4 }), (e) => e instanceof Crash);
+
+  const copy = inbound(h, h.mailbox.append('INBOX', raw, messageId), messageId);
+  assert.equal(await h.poison(copy), 'copy-recorded');
+  let [record] = await h.records();
+  assert.equal(record?.duplicates.length, 1, 'the copy is in the ledger, not left untraced');
+
+  await h.deliver(first);
+  [record] = await h.records();
+  assert.equal(record?.state, 'done');
+  assert.ok(record?.duplicates[0]?.movedAt);
+  assert.equal(h.mailbox.list('INBOX').length, 0);
+  assert.equal(h.mailbox.list('Processed').length, 2);
+});
+
+test('a poisoned message of a mail whose outcome is decided (ticket made) finishes it: done and moved, not failed', async () => {
+  const h = pipelineHarness();
+  const messageId = '<poison-decided-1@client.example.org>';
+  const q = queued(inbound(h, h.mailbox.append('INBOX', rfc822({ subject: 'Decided then stuck', messageId }), messageId), messageId));
+  // read, fetch, raw blob, create, ticket, decided — then dies before the move
+  await assert.rejects(h.deliver(q, { crashAfter: 6 }), (e) => e instanceof Crash);
+  assert.equal((await h.records())[0]?.state, 'decided');
+
+  assert.equal(await h.poison(q.body), 'finished');
+  const [record] = await h.records();
+  assert.equal(record?.state, 'done');
+  assert.equal(record?.outcome, 'created');
+  assert.notEqual(record?.reasonCode, 'POISON');
+  assert.equal((await h.tickets()).length, 1);
+  assert.equal(h.mailbox.list('Processed').length, 1);
+  assert.equal(h.mailbox.list('Failed').length, 0);
+});
+
+test('a poisoned mail never decided is recorded failed and moved to the fail folder with the copies waiting for it', async () => {
+  const h = pipelineHarness();
+  const messageId = '<poison-received-1@client.example.org>';
+  const raw = rfc822({ subject: 'Never decided', messageId });
+  const q = queued(inbound(h, h.mailbox.append('INBOX', raw, messageId), messageId));
+  await assert.rejects(h.deliver(q, { crashAfter: 4 }), (e) => e instanceof Crash);
+  await h.deliver(queued(inbound(h, h.mailbox.append('INBOX', raw, messageId), messageId)));
+
+  assert.equal(await h.poison(q.body), 'recorded');
+  const [record] = await h.records();
+  assert.equal(record?.state, 'done');
+  assert.equal(record?.outcome, 'failed');
+  assert.equal(record?.reasonCode, 'POISON');
+  assert.equal(record?.claim, undefined);
+  assert.equal(h.mailbox.list('INBOX').length, 0);
+  assert.equal(h.mailbox.list('Failed').length, 2);
+});
