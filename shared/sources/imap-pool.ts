@@ -52,13 +52,25 @@ export function mailboxKey(conn: ImapConnection): string {
 
 /**
  * Whether a connection is still in a known state after an operation failed on it: our own
- * typed errors (raised after complete commands) and a server's tagged NO/BAD leave it usable.
+ * typed errors (raised after complete commands) and a server's tagged NO/BAD about the
+ * request leave it usable.
  */
 export function keepsConnection(err: unknown): boolean {
   if (err instanceof MailChannelError) return true;
-  const e = err as { responseStatus?: unknown; code?: unknown } | null;
-  return (e?.responseStatus === 'NO' || e?.responseStatus === 'BAD') && e.code !== 'ETHROTTLE';
+  const e = err as { responseStatus?: unknown; code?: unknown; serverResponseCode?: unknown } | null;
+  if (!(e?.responseStatus === 'NO' || e?.responseStatus === 'BAD') || e.code === 'ETHROTTLE') return false;
+  // A NO about the server itself rather than the request: e.g. Dovecot answers SELECT with
+  // [SERVERBUG] for good once a folder's index was replaced under an open session.
+  return !suspectSession(err);
 }
+
+function suspectSession(err: unknown): boolean {
+  const code = (err as { serverResponseCode?: unknown } | null)?.serverResponseCode;
+  return typeof code === 'string' && SESSION_SUSPECT_CODES.has(code.toUpperCase());
+}
+
+/** Response codes (RFC 5530) after which the session itself is suspect. */
+const SESSION_SUSPECT_CODES = new Set(['SERVERBUG', 'UNAVAILABLE', 'CORRUPTION', 'CONTACTADMIN']);
 
 /** imapflow codes for a session that is gone (as opposed to a command the server refused). */
 const CONNECTION_LOST = new Set(['NoConnection', 'EConnectionClosed', 'EPIPE', 'ECONNRESET']);
@@ -129,8 +141,8 @@ export class ImapPool {
 
   /**
    * Runs `fn` on a connection of `conn`'s identity, held by nobody else meanwhile. A reused
-   * session the server dropped while it sat idle (autologout, restart) is noticed only when
-   * used: then `fn` runs once more, on a fresh login. The source's operations are safe to
+   * session the server dropped or broke while it sat idle (autologout, restart, an index
+   * rebuilt under it) is noticed only when used: then `fn` runs once more, on a fresh login. The source's operations are safe to
    * repeat (the queue repeats them too).
    */
   async withConnection<T>(conn: ImapConnection, deps: ImapDeps, fn: (client: ImapFlow) => Promise<T>): Promise<T> {
@@ -143,8 +155,8 @@ export class ImapPool {
         return await fn(pooled.client);
       } catch (err) {
         keep = keepsConnection(err);
-        const gone = connectionLost(err) || !pooled.client.usable;
-        if (!(reused && attempt === 1 && gone)) throw err;
+        const broken = connectionLost(err) || !pooled.client.usable || suspectSession(err);
+        if (!(reused && attempt === 1 && broken)) throw err;
       } finally {
         this.release(m, pooled, keep);
       }

@@ -138,6 +138,23 @@ describe('IMAP connection pool against a real Dovecot', () => {
     assert.equal(await d.waitForNoConnections(), 0, 'drain reached the replacement too');
   });
 
+  it('a session the server broke under its open folder (NO [SERVERBUG] once the index is rebuilt) is replaced, and the listing succeeds', async () => {
+    const { user, password } = freshUser();
+    await appendMany(d, user, 1);
+    const { pool } = countingPool();
+    const source = createImapMailSource(channel(d, user), depsFor(d, password), pool);
+    const first = await source.listNew('INBOX', undefined, { since: new Date(Date.now() - 60_000) });
+    // The pooled session still has INBOX selected while the server renumbers it.
+    await d.resetUidValidity(user, 'INBOX');
+    await appendMany(d, user, 1);
+
+    const again = await source.listNew('INBOX', first.cursor);
+    assert.equal(again.resynced, true);
+    assert.equal(again.mails.length, 2);
+    assert.equal(pool.logins, 2, 'the broken session was not kept');
+    await pool.drain();
+  });
+
   it('a NO answer keeps the connection; a failure without the server\u2019s answer closes it', async () => {
     const { user, password } = freshUser();
     const [m] = await appendMany(d, user, 1);
@@ -215,10 +232,13 @@ describe('IMAP connection pool against a real Dovecot', () => {
 });
 
 describe('which failures leave a connection usable', () => {
-  it('our own typed errors and a tagged NO/BAD keep it; timeouts, socket errors and throttling close it', () => {
+  it('our own typed errors and a tagged NO/BAD about the request keep it; a NO about the server, timeouts, socket errors and throttling close it', () => {
     assert.equal(keepsConnection(new PermanentError('IMAP_NO_MESSAGE', 'gone')), true);
     assert.equal(keepsConnection(Object.assign(new Error('Command failed'), { responseStatus: 'NO' })), true);
     assert.equal(keepsConnection(Object.assign(new Error('Command failed'), { responseStatus: 'BAD' })), true);
+    assert.equal(keepsConnection(Object.assign(new Error('Command failed'), { responseStatus: 'NO', serverResponseCode: 'NONEXISTENT' })), true);
+    assert.equal(keepsConnection(Object.assign(new Error('Command failed'), { responseStatus: 'NO', serverResponseCode: 'SERVERBUG' })), false);
+    assert.equal(keepsConnection(Object.assign(new Error('Command failed'), { responseStatus: 'NO', serverResponseCode: 'UNAVAILABLE' })), false);
     assert.equal(keepsConnection(Object.assign(new Error('throttled'), { responseStatus: 'BAD', code: 'ETHROTTLE' })), false);
     assert.equal(keepsConnection(Object.assign(new Error('Socket timeout'), { code: 'ETIMEOUT' })), false);
     assert.equal(keepsConnection(Object.assign(new Error('Connection not available'), { code: 'NoConnection', responseStatus: 'BYE' })), false);
