@@ -83,6 +83,19 @@ export const sameRef = (a: SourceRef, b: SourceRef): boolean => JSON.stringify(a
 /** Whether `ref` is the place of this record's own copy (where it was listed, or where it is now). */
 export const isOwnPlace = (r: LedgerRecord, ref: SourceRef): boolean => sameRef(r.source, ref) || (r.origin !== undefined && sameRef(r.origin, ref));
 
+/**
+ * Whether the message is about this record's own copy. Where it is now, always. Where it
+ * was first listed: while the record is in flight; once it is done, only for a message
+ * listed before that (a rival or stale message). Listed there after it was done, the mail
+ * came back to its first place (a person dragged it back; Graph ids survive moves): that
+ * is another copy, to be moved again.
+ */
+export function isOwnCopy(r: LedgerRecord, msg: Pick<MailInboundMessage, 'source' | 'enqueuedAt'>): boolean {
+  if (sameRef(r.source, msg.source)) return true;
+  if (!r.origin || !sameRef(r.origin, msg.source)) return false;
+  return r.state !== 'done' || !r.timings.doneAt || Date.parse(msg.enqueuedAt) < Date.parse(r.timings.doneAt);
+}
+
 const inFolder = (ref: SourceRef, folder: string): boolean => ref.folder.toLowerCase() === folder.toLowerCase();
 
 /**
@@ -257,7 +270,7 @@ async function run(a: Attempt): Promise<ProcessResult> {
 async function advance(entry: LedgerWithEtag, a: Attempt): Promise<Step> {
   const { msg, deps } = a;
   const r = entry.record;
-  if (!isOwnPlace(r, msg.source)) return followFirstCopy(entry, msg.source, a.channel, deps, a.openSource);
+  if (!isOwnCopy(r, msg)) return followFirstCopy(entry, msg.source, a.channel, deps, a.openSource);
   if (r.state === 'done') return { status: 'already-done', key: r.id, outcome: r.outcome };
   if (heldByOther(r, a.me, deps.now())) {
     deps.log('another delivery is processing this mail; this message has nothing to do', { key: r.id, channelId: r.channelId });

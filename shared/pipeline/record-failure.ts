@@ -1,7 +1,7 @@
 import { MailInboundMessage } from '../queue/contracts';
 import type { LedgerRecord, LedgerWithEtag } from '../store/ledger';
 import { ledgerKey } from './ledger-key';
-import { finishMove, follow, followFirstCopy, isOwnPlace, isStale, replaceIfUnchanged, sourceKeyOf, type ProcessDeps } from './process-mail';
+import { finishMove, follow, followFirstCopy, isOwnCopy, isStale, replaceIfUnchanged, sourceKeyOf, type ProcessDeps } from './process-mail';
 
 /**
  * recordFailure (on `mail-inbound-poison`): the host gave up on a mail after five
@@ -35,7 +35,7 @@ export async function recordFailure(body: unknown, deps: FailureDeps): Promise<F
   const openSource = async () => (source ??= await deps.openSource(channel));
   try {
     let entry = await deps.readLedger(channel.id, key);
-    if (entry && !msg.retryOfLedgerKey && !isOwnPlace(entry.record, msg.source)) {
+    if (entry && !msg.retryOfLedgerKey && !isOwnCopy(entry.record, msg)) {
       // A copy of a mail that gave up (its first copy in flight, or the mailbox failing):
       // it is recorded on the first copy's record and moved with it, or now if that one is done.
       const res = await follow(entry, deps, (e) => followFirstCopy(e, msg.source, channel, pdeps, openSource));

@@ -125,8 +125,9 @@ async function listFolder(msg: MailboxSyncMessage, channel: ChannelRecord, folde
   let resynced = false;
   for (let pass = 1; ; pass++) {
     const state = msg.fullResync && pass === 1 ? undefined : lease.state;
-    const listing = await source.listNew(folder, state?.cursor, state?.cursor ? undefined : { since: syncStart(channel) });
+    // taken before listing: a message is never younger than what its listing saw (see isOwnCopy)
     const enqueuedAt = deps.now().toISOString();
+    const listing = await source.listNew(folder, state?.cursor, state?.cursor ? undefined : { since: syncStart(channel) });
     await deps.enqueueMail(
       listing.mails.map((m) => ({
         channelId: channel.id,

@@ -109,11 +109,14 @@ test('the same copy delivered again, also concurrently, is one duplicate entry, 
   const raw = rfc822({ subject: 'Counted', messageId });
   const firstRef = h.mailbox.append('INBOX', raw, messageId);
   const copyRef = h.mailbox.append('INBOX', raw, messageId);
-  await h.deliver(queued(inbound(h, firstRef, messageId)));
-  await Promise.all([h.deliver(queued(inbound(h, copyRef, messageId))), h.deliver(queued(inbound(h, copyRef, messageId)))]);
-  await h.deliver(queued(inbound(h, copyRef, messageId)));
-  // the first copy's own message again: never a duplicate of itself
-  await h.deliver(queued(inbound(h, firstRef, messageId)));
+  // what one listing queued, before anything was processed
+  const first = inbound(h, firstRef, messageId);
+  const copy = inbound(h, copyRef, messageId);
+  await h.deliver(queued(first));
+  await Promise.all([h.deliver(queued(copy)), h.deliver(queued(copy))]);
+  await h.deliver(queued(copy));
+  // the first copy's own message again (a rival listing's): never a duplicate of itself
+  await h.deliver(queued(first));
 
   const [record] = await h.records();
   assert.equal(record?.duplicates.length, 1);
