@@ -127,7 +127,10 @@ export const retryMessageOperation: ApiOperation = async (req) => {
   if (!entry) throw new NotFoundError('message', key);
   // A poisoned mail whose move failed stays `decided` with outcome failed: retrying it is the way out.
   if (entry.record.state !== 'done' && entry.record.outcome !== 'failed') {
-    throw new HttpError(409, 'in_progress', `mail ${key} is still being processed (state ${entry.record.state}); retry it once it is done`);
+    // A worker that died holds the mail until its queue message is visible again (up to 10 minutes): say so, with the time.
+    const claim = entry.record.claim;
+    const holder = claim ? `; claimed by a delivery until ${claim.until}: if its worker died, its queue message comes back within 10 minutes and finishes it` : '';
+    throw new HttpError(409, 'in_progress', `mail ${key} is still being processed (state ${entry.record.state} since ${entry.record.timings.firstAttemptAt}${holder}); retry it once it is done`);
   }
   await sendQueueMessage(QueueNames.mailInbound, MailInboundMessage, {
     channelId: channel.id,

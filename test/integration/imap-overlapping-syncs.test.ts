@@ -125,6 +125,9 @@ test('copies that arrive while the first copy\'s worker is stalled are in the le
   const one = await api<{ state: string; claim?: { by: string; until: string } }>(stack, 'GET', `channels/${channelId}/messages/${stuck!.id}`);
   assert.equal(one.body.state, 'received');
   assert.ok(one.body.claim?.until, 'the record shows the delivery holding it and until when');
+  const retry = await api<{ error?: { message?: string }; message?: string }>(stack, 'POST', `channels/${channelId}/messages/${stuck!.id}/retry`);
+  assert.equal(retry.status, 409);
+  assert.match(JSON.stringify(retry.body), /claimed by a delivery until/, 'a retry explains why the mail is held and that it comes back');
   assert.equal((await dovecot.list(u.user, 'INBOX')).length, 3, 'the copies wait for the first');
 
   // the stalled attempt fails; its message comes back and finishes the mail and its copies
