@@ -259,7 +259,7 @@ export class ImapPool {
   private release(m: Mailbox, p: Pooled, keep: boolean): void {
     m.busy.delete(p);
     if (!keep) {
-      // Unknown state (no tagged answer to the last command): never lend it again.
+      // Unknown or suspect state (no tagged answer, or a NO about the server): never lend it again.
       p.client.close();
       this.dispatch(m);
       return;
