@@ -19,7 +19,9 @@ import { describeServer, openImapClient, type ImapConnection, type ImapDeps } fr
  *   session logged in with the old one, and sessions of an older identity are logged out
  *   when the mailbox is next asked for.
  * - An operation that fails in a way that leaves the session in an unknown state (no
- *   tagged answer: socket error, timeout, parser error) closes it; a plain NO/BAD keeps it.
+ *   tagged answer: socket error, timeout, parser error) or suspect (a NO about the server,
+ *   e.g. [SERVERBUG]) closes it; a NO/BAD about the request keeps it. A reused session
+ *   found dropped or broken is replaced and the operation runs once more.
  * - Idle connections are logged out after `idleMs`, and never kept past `maxLifetimeMs`
  *   (an OAuth session ends when its token does). Idle sockets do not keep a process alive.
  */
