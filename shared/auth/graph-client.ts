@@ -14,6 +14,7 @@ import { TokenCredentialAuthenticationProvider } from '@microsoft/microsoft-grap
 import { Agent } from 'undici';
 import { caBundle, GRAPH_DEFAULT_SCOPE } from './credential';
 import { assertLiteralAllowed, guardedLookup, targetPolicyFromEnv, type TargetPolicy } from '../net/connect-target';
+import { recordGraphThrottled } from '../telemetry';
 
 /**
  * The Microsoft Graph client for one mailbox connection.
@@ -123,6 +124,8 @@ class GateMiddleware implements Middleware {
     await this.gate(async () => {
       context.options = { ...context.options, signal: AbortSignal.timeout(this.timeoutMs) };
       await next.execute(context);
+      // every throttled attempt, retried or not: the alert on sustained throttling counts these
+      if (context.response?.status === 429) recordGraphThrottled();
     });
   }
 }

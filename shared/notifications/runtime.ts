@@ -7,6 +7,7 @@ import { createGraphSubscriptions } from '../sources/graph-subscriptions';
 import { listChannelRecords } from '../store/channel-repository';
 import { maintainSubscriptions, type MaintainDeps, type MaintainReport } from './maintain';
 import type { ReceiveDeps } from './receive';
+import { recordSubscriptionFailure } from '../telemetry';
 import { requestSubscriptionAction } from './request-action';
 import { cosmosSubscriptionStore } from './subscription-store';
 
@@ -55,6 +56,9 @@ export async function runSubscriptionMaintenance(context: InvocationContext): Pr
   }
   const { established, renewed, deleted, contended, failed } = report;
   if (established || renewed || deleted || contended) log('Graph subscriptions maintained', { established, renewed, deleted, contended });
-  for (const f of failed) context.error(`Graph subscription ${f.action} failed for channel ${f.channelId}, folder "${f.folder}": ${f.code} ${f.message}`);
+  for (const f of failed) {
+    context.error(`Graph subscription ${f.action} failed for channel ${f.channelId}, folder "${f.folder}": ${f.code} ${f.message}`);
+    recordSubscriptionFailure({ channelId: f.channelId, action: f.action, code: f.code });
+  }
   return report;
 }

@@ -13,7 +13,7 @@ import { getTemplate } from '../tickets/catalogue';
 import type { Attachment } from '../tickets/ticket';
 import { faultHookFromEnv } from './fault-injection';
 import { processMemoryBudget } from './memory-budget';
-import { recordMailOutcome } from '../telemetry';
+import { recordMailOutcome, recordSyncFailure } from '../telemetry';
 import type { ProcessDeps } from './process-mail';
 import type { ScheduleDeps } from './schedule-sync';
 import { FOLDER_LEASE_MS, type SyncDeps } from './sync-mailbox';
@@ -87,7 +87,10 @@ export function syncDeps(log: Log): SyncDeps {
     claimFolder: (channelId, folder) => claimFolderSync(channelId, folder, randomUUID(), new Date(), FOLDER_LEASE_MS),
     completeFolder: (lease, next, listAgain) => completeFolderSync(lease, next, listAgain),
     enqueueMail: (messages) => inChunks(messages, ENQUEUE_PARALLELISM, (m) => sendQueueMessage(QueueNames.mailInbound, MailInboundMessage, m)),
-    markSynced: (channelId, at, error) => updateChannelState(channelId, error ? { lastError: { ...error, at } } : { lastSyncedAt: at, lastError: undefined }),
+    markSynced: (channelId, at, error) => {
+      if (error) recordSyncFailure({ channelId, code: error.code });
+      return updateChannelState(channelId, error ? { lastError: { ...error, at } } : { lastSyncedAt: at, lastError: undefined });
+    },
     hasSynced: async (channelId) => Boolean((await readChannelState(channelId))?.lastSyncedAt),
     now: () => new Date(),
     log,
