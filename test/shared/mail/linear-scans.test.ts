@@ -8,6 +8,7 @@ import { isListEnvelope } from '../../../shared/mail/signals/list-headers';
 import { extractUuBlocks } from '../../../shared/mail/uudecode';
 import { mapTicket } from '../../../shared/tickets/field-mapping';
 import { channelRecord, parsedMail } from '../../support/fixtures';
+import { seededRandom } from '../../support/seeded-random';
 
 /**
  * The regexes recheck found quadratic were replaced by index scans (see regex-safety.test.ts).
@@ -16,18 +17,8 @@ import { channelRecord, parsedMail } from '../../support/fixtures';
  * below is sized past the test timeout for quadratic work).
  */
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 function* randomStrings(alphabet: readonly string[], count = 3000, seed = 11): Generator<string> {
-  const r = mulberry32(seed);
+  const r = seededRandom(seed);
   for (let i = 0; i < count; i++) {
     let s = '';
     const len = Math.floor(r() * 14);

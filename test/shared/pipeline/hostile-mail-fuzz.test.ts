@@ -7,6 +7,7 @@ import { extractReplyText } from '../../../shared/mail/reply-text';
 import { decide } from '../../../shared/pipeline/decide';
 import { seedTemplates } from '../../../shared/tickets/seed';
 import { channelRecord } from '../../support/fixtures';
+import { seededRandom } from '../../support/seeded-random';
 
 /**
  * Fuzz guard: generated hostile mail (deep MIME nesting, huge headers, long runs of
@@ -97,16 +98,6 @@ async function throughPipeline(raw: Buffer): Promise<void> {
 
 // ---------- the generator ----------
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Rand = () => number;
 const pick = <T>(r: Rand, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
@@ -193,8 +184,8 @@ const families: Record<string, (r: Rand, n: number) => Buffer> = {
 for (const [family, generate] of Object.entries(families)) {
   test(`hostile mail (${family}) costs linear work through parse, classify, decide, reply text and inspect`, { timeout: 120_000 }, async () => {
     for (const seed of SEEDS) {
-      const small = generate(mulberry32(seed), BASE);
-      const large = generate(mulberry32(seed), 4 * BASE);
+      const small = generate(seededRandom(seed), BASE);
+      const large = generate(seededRandom(seed), 4 * BASE);
       const workSmall = await workOf(() => throughPipeline(small));
       const workLarge = await workOf(() => throughPipeline(large));
       const where = `${family}, seed ${seed}: ${workSmall} at ${small.length} bytes, ${workLarge} at ${large.length} bytes`;
@@ -205,7 +196,7 @@ for (const [family, generate] of Object.entries(families)) {
 }
 
 test('the work count is deterministic and sees a quadratic path', async () => {
-  const raw = families['enormous line counts']!(mulberry32(7), BASE);
+  const raw = families['enormous line counts']!(seededRandom(7), BASE);
   assert.equal(await workOf(() => throughPipeline(raw)), await workOf(() => throughPipeline(raw)));
   // a rule that rescans the rest of the text for each line: what the counter exists to catch
   const quadratic = (lines: number) => workOf(async () => {
