@@ -71,3 +71,16 @@ function explain(re2Message: string): string {
   if (detail.includes('`(?<=') || detail.includes('`(?<!')) return `${NO_LINEAR} lookbehind ((?<=…), (?<!…)): ${detail}`;
   return `not a valid regular expression for RE2: ${detail}`;
 }
+
+/**
+ * Why `group` names no capture group of a compiled pattern (undefined when it does): a
+ * mapping whose group can never match would silently map nothing for every mail.
+ */
+export function missingGroup(regex: RE2JS, group: number | string): string | undefined {
+  if (typeof group === 'number') {
+    const count = regex.groupCount();
+    return group <= count ? undefined : `the pattern has ${count === 0 ? 'no capture group' : `only ${count} capture group${count === 1 ? '' : 's'}`}; use group 0 for the whole match, or a group of the pattern`;
+  }
+  const named = Object.keys(regex.namedGroups());
+  return named.includes(group) ? undefined : `the pattern has no group named "${group}"${named.length ? ` (it has: ${named.join(', ')})` : ''}`;
+}

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { AllowPlaintext, connectionIssues } from './connection-rules';
-import { compileAdminRegex } from './admin-regex';
+import { compileAdminRegex, missingGroup } from './admin-regex';
 
 /**
  * The mail channel: one mailbox connected to the ticketing system.
@@ -66,7 +66,32 @@ function authShape<S extends z.ZodType>(secret: S) {
     /** Refresh token obtained by the authorization-code flow. */
     refreshToken: secret.optional(),
   });
-  return z.discriminatedUnion('type', [password, oauth]);
+  // The Function App's own identity: its token comes from the platform's identity endpoint
+  // (IDENTITY_ENDPOINT, never a channel field), so the channel holds no secret at all.
+  const managedIdentity = z.object({
+    type: z.literal('managedIdentity'),
+    managedIdentityClientId: z
+      .guid()
+      .optional()
+      .describe("client id of a user-assigned managed identity of the Function App; absent = the app's system-assigned identity"),
+  });
+  return z.discriminatedUnion('type', [password, oauth, managedIdentity]);
+}
+
+/**
+ * A managed identity reaches Microsoft Graph only. Exchange Online IMAP and SMTP take XOAUTH2
+ * with a token for outlook.office365.com that names a mailbox the app's service principal was
+ * given access to in Exchange (Add-MailboxPermission); the Function App's identity is not such
+ * an app registration, so IMAP/SMTP channels use "password" or "oauth".
+ */
+export const MANAGED_IDENTITY_GRAPH_ONLY =
+  'auth.type "managedIdentity" works for protocol "graph" only: Exchange Online IMAP/SMTP need an XOAUTH2 token of an app registration (or a user) that Exchange was told about, which the Function App\'s identity is not; use protocol "graph", or auth.type "oauth" or "password" for IMAP/SMTP';
+
+function managedIdentityIssues(c: { connection: { protocol: string; auth: { type: string }; smtp?: { auth?: { type: string } } } }, ctx: z.RefinementCtx): void {
+  const conn = c.connection;
+  if (conn.protocol !== 'imap') return;
+  if (conn.auth.type === 'managedIdentity') ctx.addIssue({ code: 'custom', path: ['connection', 'auth', 'type'], message: MANAGED_IDENTITY_GRAPH_ONLY });
+  if (conn.smtp?.auth?.type === 'managedIdentity') ctx.addIssue({ code: 'custom', path: ['connection', 'smtp', 'auth', 'type'], message: MANAGED_IDENTITY_GRAPH_ONLY });
 }
 
 function smtpShape<S extends z.ZodType>(secret: S) {
@@ -205,7 +230,8 @@ export const ChannelInput = z
     }
   })
   .superRefine(regexMappingIssues)
-  .superRefine(connectionIssues);
+  .superRefine(connectionIssues)
+  .superRefine(managedIdentityIssues);
 export type ChannelInput = z.infer<typeof ChannelInput>;
 
 /**
@@ -217,7 +243,12 @@ function regexMappingIssues(c: { ticketMapping: { fields: readonly FieldMapping[
   c.ticketMapping.fields.forEach((m, i) => {
     if (m.source.kind !== 'regex') return;
     const compiled = compileAdminRegex(m.source.pattern, m.source.flags);
-    if (!compiled.ok) ctx.addIssue({ code: 'custom', path: ['ticketMapping', 'fields', i, 'source', compiled.field], message: compiled.message });
+    if (!compiled.ok) {
+      ctx.addIssue({ code: 'custom', path: ['ticketMapping', 'fields', i, 'source', compiled.field], message: compiled.message });
+      return;
+    }
+    const missing = missingGroup(compiled.regex, m.source.group);
+    if (missing) ctx.addIssue({ code: 'custom', path: ['ticketMapping', 'fields', i, 'source', 'group'], message: missing });
   });
 }
 
@@ -252,4 +283,5 @@ export type ChannelView = z.infer<typeof ChannelView>;
 
 export type Connection = ChannelRecord['connection'];
 export type Auth = Connection['auth'];
+export type ManagedIdentityAuth = Extract<Auth, { type: 'managedIdentity' }>;
 

@@ -86,3 +86,19 @@ test('compiled patterns are remembered by pattern and flags together', () => {
   assert.deepEqual(compileAdminRegex('y', 'i/x'), { ok: false, field: 'flags', message: 'unknown flag "/": flags may only be i, m, s, u' });
   assert.equal(compileAdminRegex('x/y', 'i'), compileAdminRegex('x/y', 'i'), 'the same compiled pattern is reused');
 });
+
+test('a capture group the pattern does not have is a 400 on the group, not a mapping that silently maps nothing', () => {
+  const withGroup = (pattern: string, group: number | string) => {
+    const input = inputWith(pattern);
+    (input.ticketMapping.fields[0]!.source as Record<string, unknown>).group = group;
+    return apiIssues(input);
+  };
+  assert.deepEqual(withGroup('asset-\\d+', 0), []);
+  assert.deepEqual(withGroup('asset-(\\d+)', 1), []);
+  assert.deepEqual(withGroup('asset-(?<tag>\\d+)', 'tag'), []);
+  const none = withGroup('asset-\\d+', 1);
+  assert.equal(none[0]?.path, 'ticketMapping.fields.0.source.group');
+  assert.match(none[0]!.message, /no capture group; use group 0/);
+  assert.match(withGroup('asset-(\\d+)', 2)[0]!.message, /only 1 capture group/);
+  assert.match(withGroup('asset-(?<tag>\\d+)', 'tg')[0]!.message, /no group named "tg" \(it has: tag\)/);
+});
