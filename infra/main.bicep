@@ -5,6 +5,9 @@
 // Cosmos DB for NoSQL (serverless, no keys), Key Vault (RBAC) for channel secrets,
 // Application Insights with Log Analytics, and the role assignments between them.
 // Every connection is identity-based: no connection string or key is an app setting.
+// In Entra ID (Microsoft Graph Bicep extension, bicepconfig.json): the admin sign-in app
+// registration and, when allowed, the Graph mail permissions of the app's identity.
+// Alerts on the app's telemetry go to the admin's address when one is given.
 targetScope = 'subscription'
 
 @minLength(1)
@@ -21,7 +24,7 @@ param environmentName string
 })
 param location string
 
-@description('Object id of whoever runs azd (AZURE_PRINCIPAL_ID). Gets the same data roles as the app, to debug locally against these resources. Empty: none.')
+@description('Object id of whoever runs azd (AZURE_PRINCIPAL_ID). Gets the same data roles as the app, to debug locally against these resources, and (a user) the admin role MailChannel.Admin. Empty: none.')
 param principalId string = ''
 
 @allowed([
@@ -31,8 +34,32 @@ param principalId string = ''
 @description('Kind of principalId: a person, or a pipeline\'s service principal.')
 param principalType string = 'User'
 
-@description('Client id of the Entra app registration for admin sign-in (App Service Authentication). Empty: built-in authentication stays off.')
+@description('Client id of an Entra app registration you bring for admin sign-in (App Service Authentication). Empty: this deployment creates one (app/entra.bicep).')
 param entraClientId string = ''
+
+@description('Grant the app\'s identity the Microsoft Graph application permissions Mail.ReadWrite and Mail.Send in this deployment. Needs a Privileged Role Administrator or Global Administrator running azd; false: the output MAIL_PERMISSIONS_COMMAND is the line such an admin runs.')
+param grantMailPermissions bool = false
+
+@minValue(0)
+@maxValue(10)
+@description('Always-ready instances for the HTTP functions, so Graph\'s 10 s validation and 3 s notification deadlines hold on a cold start. 0: none (cheaper; a cold start may miss them).')
+param alwaysReadyInstances int = 1
+
+@description('Address the alerts go to (poison mail, a channel to re-authorize, fail-folder rate, Graph subscription failures, Graph throttling). Empty: no alerts are created.')
+param alertEmail string = ''
+
+@minValue(1)
+@maxValue(100)
+@description('Alert when more than this percentage of a channel\'s mail in an hour went to the fail folder.')
+param failFolderRatePercent int = 20
+
+@minValue(1)
+@description('The fail-folder rate counts only for a channel that finished at least this many mails in the hour.')
+param failFolderMinimumMails int = 10
+
+@minValue(1)
+@description('Alert when Graph answers more than this many requests per 5 minutes with 429, three windows in a row.')
+param graphThrottledPer5Minutes int = 20
 
 @secure()
 @description('Admin API key for scripts (azd env set ADMIN_API_KEY <32+ random characters>); kept in Key Vault. Empty: admins sign in through Entra ID (entraClientId) only.')
@@ -62,6 +89,10 @@ var tags = {
   'azd-env-name': environmentName
 }
 var functionAppName = '${abbrs.webSitesFunctions}mail-${resourceToken}'
+// The site's default host name, known before the site exists: the admin app registration's
+// redirect URI needs it, and Easy Auth needs that registration.
+var appHostName = '${functionAppName}.azurewebsites.net'
+var appUrl = 'https://${appHostName}'
 // Flex Consumption runs the app from a zip in this blob container.
 var deploymentContainerName = 'app-package-${take(functionAppName, 32)}-${take(resourceToken, 7)}'
 
@@ -171,6 +202,7 @@ module api 'app/api.bicep' = {
     nodeVersion: nodeVersion
     maximumInstanceCount: maximumInstanceCount
     instanceMemoryMB: instanceMemoryMB
+    alwaysReadyInstances: alwaysReadyInstances
     deploymentContainerUrl: '${storage.outputs.blobEndpoint}${deploymentContainerName}'
     // Exactly what shared/config/settings.ts reads, plus the two the Functions host reads
     // for identity-based storage and App Insights. PUBLIC_BASE_URL is added in api.bicep,
@@ -210,14 +242,54 @@ module rbac 'app/rbac.bicep' = {
   }
 }
 
-// Optional: Entra ID sign-in in front of the app. Anonymous requests still pass (Graph
-// notifications must), and the app authorizes admin routes itself from x-ms-client-principal.
-module auth 'app/auth.bicep' = if (!empty(entraClientId)) {
+// The admin sign-in app registration, unless the tenant brings its own (entraClientId).
+module entra 'app/entra.bicep' = if (empty(entraClientId)) {
+  name: 'entra'
+  scope: rg
+  params: {
+    uniqueName: 'mail-channel-admin-${resourceToken}'
+    displayName: 'Mail channel admin (${environmentName})'
+    appHostName: appHostName
+    adminPrincipalId: principalId
+    adminPrincipalType: principalType
+  }
+}
+var adminClientId = empty(entraClientId) ? entra.outputs.clientId : entraClientId
+
+// Entra ID sign-in in front of the app. Anonymous requests still pass (Graph notifications
+// must), and the app authorizes admin routes itself from x-ms-client-principal.
+module auth 'app/auth.bicep' = {
   name: 'auth'
   scope: rg
   params: {
     functionAppName: api.outputs.name
-    clientId: entraClientId
+    clientId: adminClientId
+  }
+}
+
+// Microsoft 365 mail access for the app's identity: granted here when allowed, else a command to run.
+module mailAccess 'app/graph-mail-access.bicep' = {
+  name: 'mail-access'
+  scope: rg
+  params: {
+    mailAppPrincipalId: api.outputs.principalId
+    grant: grantMailPermissions
+  }
+}
+
+module alerts 'app/alerts.bicep' = if (!empty(alertEmail)) {
+  name: 'alerts'
+  scope: rg
+  params: {
+    location: location
+    tags: tags
+    appInsightsId: monitoring.outputs.appInsightsId
+    alertEmail: alertEmail
+    actionGroupName: 'ag-mail-${resourceToken}'
+    namePrefix: 'alert-mail-${resourceToken}'
+    failFolderRatePercent: failFolderRatePercent
+    failFolderMinimumMails: failFolderMinimumMails
+    graphThrottledPer5Minutes: graphThrottledPer5Minutes
   }
 }
 
@@ -235,3 +307,10 @@ output KEY_VAULT_URI string = keyVault.outputs.uri
 output AZURE_STORAGE_BLOB_ENDPOINT string = storage.outputs.blobEndpoint
 output AZURE_STORAGE_QUEUE_ENDPOINT string = storage.outputs.queueEndpoint
 output APPLICATIONINSIGHTS_CONNECTION_STRING string = monitoring.outputs.connectionString
+// For the postprovision hook and the admin (docs/deploy.md).
+output ADMIN_PAGE_URL string = '${appUrl}/'
+output GRAPH_NOTIFICATION_URL string = '${appUrl}/api/graph/notify'
+output ADMIN_APP_CLIENT_ID string = adminClientId
+output MAIL_APP_PRINCIPAL_ID string = api.outputs.principalId
+output MAIL_PERMISSIONS_GRANTED bool = mailAccess.outputs.granted
+output MAIL_PERMISSIONS_COMMAND string = mailAccess.outputs.command

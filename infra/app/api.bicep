@@ -10,6 +10,8 @@ param serviceName string
 param nodeVersion string
 param maximumInstanceCount int
 param instanceMemoryMB int
+@description('Instances kept warm for the HTTP functions (0 = none, scale from zero).')
+param alwaysReadyInstances int
 @description('URL of the blob container that holds the deployment package.')
 param deploymentContainerUrl string
 @description('App settings; PUBLIC_BASE_URL is added here.')
@@ -58,6 +60,18 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
       scaleAndConcurrency: {
         maximumInstanceCount: maximumInstanceCount
         instanceMemoryMB: instanceMemoryMB
+        // Graph drops a subscription whose validation is not answered within 10 s and retries,
+        // then drops, notifications not acknowledged within 3 s; a cold start can take longer.
+        // 'http' is the group of every HTTP-triggered function (Graph notify and lifecycle,
+        // admin API, health); queue and timer functions still scale from zero.
+        alwaysReady: alwaysReadyInstances > 0
+          ? [
+              {
+                name: 'http'
+                instanceCount: alwaysReadyInstances
+              }
+            ]
+          : []
       }
       runtime: {
         name: 'node'

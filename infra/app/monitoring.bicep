@@ -31,5 +31,6 @@ resource appInsights 'Microsoft.Insights/components@2020-02-02' = {
 }
 
 output appInsightsName string = appInsights.name
+output appInsightsId string = appInsights.id
 // Not a secret: without local auth the connection string only says where to send.
 output connectionString string = appInsights.properties.ConnectionString

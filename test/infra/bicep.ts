@@ -22,6 +22,8 @@ export interface BicepFile {
   file: string;
   root: Node;
   problems: SyntaxProblem[];
+  /** `extension <alias>` declarations (aliases from bicepconfig.json, or 'br:…' references). */
+  extensions: string[];
 }
 
 /** Every .bicep file under infra/, as absolute paths. */
@@ -35,9 +37,34 @@ export function bicepFiles(dir = infraDir): string[] {
   return out.sort();
 }
 
+/**
+ * tree-sitter-bicep 1.1.0 (the latest) predates the `extension` keyword (Bicep 0.26+, which
+ * renamed `provider`), so it cannot parse one. An extension declaration in the one form this
+ * project uses — `extension <identifier>` or `extension '<reference>'`, optionally `as <alias>`,
+ * alone on its line — is checked here and blanked (same length: positions stay right) before
+ * the grammar sees the file; any other line starting with `extension` goes to the grammar,
+ * which reports it as an error.
+ */
+const EXTENSION_LINE = /^extension[ \t]+(?:([A-Za-z_][A-Za-z0-9_]*)|'([^'\\\r\n]+)')(?:[ \t]+as[ \t]+[A-Za-z_][A-Za-z0-9_]*)?[ \t]*(?:\/\/[^\r\n]*)?$/;
+
+function takeExtensions(source: string): { text: string; extensions: string[] } {
+  const extensions: string[] = [];
+  const text = source
+    .split('\n')
+    .map((line) => {
+      const m = EXTENSION_LINE.exec(line.replace(/\r$/, ''));
+      if (!m) return line;
+      extensions.push(m[1] ?? m[2] ?? '');
+      return line.replace(/[^\r]/g, ' ');
+    })
+    .join('\n');
+  return { text, extensions };
+}
+
 /** Parses Bicep source; `problems` lists every ERROR or MISSING node with its 1-based position. */
 export function parseBicepSource(source: string, file = '<source>'): BicepFile {
-  const tree = parser.parse(source);
+  const { text, extensions } = takeExtensions(source);
+  const tree = parser.parse(text);
   const problems: SyntaxProblem[] = [];
   const walk = (n: Node) => {
     if (n.type === 'ERROR' || n.isMissing) {
@@ -51,7 +78,7 @@ export function parseBicepSource(source: string, file = '<source>'): BicepFile {
     for (const c of n.children) walk(c);
   };
   if (tree.rootNode.hasError) walk(tree.rootNode);
-  return { file, root: tree.rootNode, problems };
+  return { file, root: tree.rootNode, problems, extensions };
 }
 
 const cache = new Map<string, BicepFile>();

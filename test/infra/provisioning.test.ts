@@ -279,9 +279,12 @@ test('the app\'s identity and the deploying principal hold every data role the a
   assert.equal(moduleParam('rbac', 'userPrincipalId').text, 'principalId');
 });
 
-test('built-in sign-in is optional and lets anonymous requests through to the app', () => {
+test('built-in sign-in is always on, with the created app registration unless the tenant brings its own, and lets anonymous requests through', () => {
   const auth = moduleNamed(main(), 'auth');
-  assert.equal(auth.condition, '(!empty(entraClientId))');
+  assert.equal(auth.condition, undefined);
+  assert.equal(moduleParam('auth', 'clientId').text, 'adminClientId');
+  assert.equal(variable(main(), 'adminClientId').text, 'empty(entraClientId) ? entra.outputs.clientId : entraClientId');
+  assert.equal(moduleNamed(main(), 'entra').condition, '(empty(entraClientId))');
   assert.equal(params(main()).find((p) => p.name === 'entraClientId')?.default?.text, "''");
   const [settings] = resourcesOfType(bicep('app/auth.bicep'), 'Microsoft.Web/sites/config');
   assert.equal(literal(prop(settings?.body, 'name') as Node), 'authsettingsV2');
