@@ -17,6 +17,8 @@ export const AUTH_LOCATIONS = [['connection', 'auth'], ['connection', 'smtp', 'a
 export const SECRET_KEYS_BY_AUTH_TYPE: Record<string, readonly string[]> = {
   password: ['password'],
   oauth: ['clientSecret', 'refreshToken'],
+  // The Function App's identity: the platform holds the credential, the channel none.
+  managedIdentity: [],
 };
 export const ALL_SECRET_KEYS = ['password', 'clientSecret', 'refreshToken'] as const;
 
@@ -170,7 +172,13 @@ export async function storeInputSecrets(
  *                |                                         | auth.type (another type has other secrets),
  *                |                                         | auth.flow, auth.redirectUrl (receives codes,
  *                |                                         | never a stored secret), allowPlaintext (tls
- *                |                                         | carries the change), timeouts, poll interval
+ *                |                                         | carries the change), timeouts, poll interval,
+ *                |                                         | auth.managedIdentityClientId (picks one of the
+ *                |                                         | app's own identities; no stored secret)
+ *
+ * A managedIdentity auth holds no secret, so nothing here guards where its token goes: that
+ * token is only ever sent to Microsoft's Graph hosts (sources/graph-connection.ts,
+ * assertManagedIdentityHost), whatever connection.host says.
  *
  * A new connection field must be added here: test/shared/admin/channel-secrets.test.ts
  * compares this table with the schema.
@@ -188,6 +196,7 @@ const AUTH_FIELD_ROLES = {
   redirectUrl: 'neutral',
   scopes: 'authority',
   refreshToken: 'secret',
+  managedIdentityClientId: 'neutral',
 } as const satisfies Record<string, ConnectionFieldRole>;
 
 const prefixed = (prefix: string, roles: Record<string, ConnectionFieldRole>) => Object.fromEntries(Object.entries(roles).map(([k, v]) => [`${prefix}.${k}`, v]));

@@ -2,6 +2,7 @@ import nodemailer from 'nodemailer';
 import { MAIL_CHANNEL_HEADER } from '../mail/classify';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport';
 import type { Auth, ChannelRecord } from '../config/channel';
+import { MANAGED_IDENTITY_GRAPH_ONLY } from '../config/channel';
 import { MailChannelError, PermanentError, TransientError } from '../errors';
 import { redactCredentials } from '../http/redact';
 import type { ImapDeps, OAuthAuth } from '../sources/imap-connection';
@@ -124,6 +125,8 @@ async function credentials(auth: Auth, user: string, deps: SmtpDeps, where: stri
     if (pass === undefined) throw new PermanentError('SMTP_AUTH', `${where}: the password secret "${auth.password.ref}" is missing from the secret store`);
     return { user, pass };
   }
+  // A stored record is not refined (it always loads): an IMAP/SMTP managed identity fails here, clearly.
+  if (auth.type === 'managedIdentity') throw new PermanentError('SMTP_AUTH', `${where}: ${MANAGED_IDENTITY_GRAPH_ONLY}`);
   if (!deps.getAccessToken) throw new PermanentError('SMTP_AUTH', `${where}: OAuth channel, but no access-token provider is configured`);
   try {
     // nodemailer sends a given access token as SASL XOAUTH2.

@@ -1,10 +1,11 @@
 import type { TokenCredential } from '@azure/identity';
 import type { Client } from '@microsoft/microsoft-graph-client';
-import type { ChannelRecord } from '../config/channel';
+import type { Auth, ChannelRecord } from '../config/channel';
 import { MailChannelError, PermanentError } from '../errors';
 import { assertTokenEndpointAllowed, classifyTokenError, cachedTokenCredential, forgetTokenCredential, readClientSecret, requireOAuth, type SecretLookup } from '../auth/credential';
-import { createGraphClient, graphScope, type GraphEndpoint } from '../auth/graph-client';
-import { graphStatus, toChannelError } from './graph-errors';
+import { createGraphClient, graphScope, isMicrosoftGraphHost, type GraphEndpoint } from '../auth/graph-client';
+import { cachedManagedIdentityCredential, classifyManagedIdentityError, forgetManagedIdentityCredential } from '../auth/managed-identity';
+import { graphStatus, isMailboxOutOfScope, toChannelError } from './graph-errors';
 import { mailboxGate, mailboxKey } from './graph-limiter';
 import { resolveConnectTarget, TARGET_REFUSED, targetPolicyFromEnv, type TargetPolicy } from '../net/connect-target';
 
@@ -52,20 +53,15 @@ export class GraphConnection {
   private async open(): Promise<{ credential: TokenCredential; client: Client }> {
     if (this.credential && this.client) return { credential: this.credential, client: this.client };
     const conn = this.channel.connection;
-    const auth = requireOAuth(conn.auth, 'a Graph channel');
     const policy = this.deps.targetPolicy ?? targetPolicyFromEnv();
+    if (conn.auth.type === 'managedIdentity') assertManagedIdentityHost(conn.host, policy);
+    else await assertTokenEndpointAllowed(requireOAuth(conn.auth, 'a Graph channel'), { targetPolicy: policy });
     // Checked before a secret or token is handed over; the clients' sockets check again at connect time.
-    await assertTokenEndpointAllowed(auth, { targetPolicy: policy });
     await resolveConnectTarget(conn.host, policy, `Graph host ${conn.host}`).catch((err: unknown) => {
       if (err instanceof MailChannelError && err.code === TARGET_REFUSED) throw err;
     });
-    const secret = await readClientSecret(auth, this.deps);
-    const credentialOptions = {
-      ...(this.deps.trustedCaPem ? { trustedCaPem: this.deps.trustedCaPem } : {}),
-      ...(this.deps.targetPolicy ? { targetPolicy: this.deps.targetPolicy } : {}),
-    };
-    const credential = cachedTokenCredential(auth, secret, credentialOptions);
-    this.forgetCredential = () => forgetTokenCredential(auth, secret, credentialOptions);
+    const { credential, forget } = await this.credentialFor(conn.auth);
+    this.forgetCredential = forget;
     const client = createGraphClient({
       credential,
       endpoint: this.endpoint,
@@ -83,6 +79,20 @@ export class GraphConnection {
     return { credential, client };
   }
 
+  /** The channel's credential: its app registration's (client secret), or the Function App's managed identity. */
+  private async credentialFor(auth: Auth): Promise<{ credential: TokenCredential; forget: () => void }> {
+    if (auth.type === 'managedIdentity') {
+      return { credential: cachedManagedIdentityCredential(auth), forget: () => forgetManagedIdentityCredential(auth) };
+    }
+    const oauth = requireOAuth(auth, 'a Graph channel');
+    const secret = await readClientSecret(oauth, this.deps);
+    const options = {
+      ...(this.deps.trustedCaPem ? { trustedCaPem: this.deps.trustedCaPem } : {}),
+      ...(this.deps.targetPolicy ? { targetPolicy: this.deps.targetPolicy } : {}),
+    };
+    return { credential: cachedTokenCredential(oauth, secret, options), forget: () => forgetTokenCredential(oauth, secret, options) };
+  }
+
   /** Drops the credential (and its token cache): the next call gets a fresh token. */
   private reset(): void {
     this.forgetCredential?.();
@@ -96,24 +106,29 @@ export class GraphConnection {
     try {
       await credential.getToken(graphScope(this.endpoint.host));
     } catch (err) {
-      throw classifyTokenError(err);
+      const auth = this.channel.connection.auth;
+      throw auth.type === 'managedIdentity' ? classifyManagedIdentityError(err, auth) : classifyTokenError(err);
     }
     return client;
   }
 
-  /** Runs one Graph operation with error mapping and a single fresh-token retry on 401/403. */
+  /**
+   * Runs one Graph operation with error mapping and a single fresh-token retry on 401/403 —
+   * except for a mailbox outside the app's Exchange scope, which no token changes.
+   */
   async call<T>(what: string, op: (client: Client) => Promise<T>): Promise<T> {
+    const context = { mailbox: this.mailbox };
     try {
       return await op(await this.ensureToken());
     } catch (err) {
       const status = graphStatus(err);
-      if (status !== 401 && status !== 403) throw toChannelError(err, what);
+      if ((status !== 401 && status !== 403) || isMailboxOutOfScope(err)) throw toChannelError(err, what, context);
     }
     this.reset();
     try {
       return await op(await this.ensureToken());
     } catch (err) {
-      throw toChannelError(err, what);
+      throw toChannelError(err, what, context);
     }
   }
 
@@ -128,4 +143,19 @@ export class GraphConnection {
       }
     });
   }
+}
+
+/**
+ * The Function App's identity holds Mail.ReadWrite/Mail.Send for the tenant (or its Exchange
+ * scope) and no secret guards it: anyone who may edit a channel could otherwise point its host
+ * at a server of their own and receive that token. So it is only ever sent to Microsoft's Graph
+ * hosts — or, where the address policy allows private hosts (the local stack, never Azure), to
+ * a stand-in.
+ */
+export function assertManagedIdentityHost(host: string, policy: TargetPolicy): void {
+  if (isMicrosoftGraphHost(host) || policy.allowPrivate) return;
+  throw new PermanentError(
+    'GRAPH_CONFIG',
+    `connection.host: the managed identity's token is sent only to Microsoft Graph (graph.microsoft.com or a national cloud's Graph host), not to "${host}"`,
+  );
 }

@@ -12,6 +12,8 @@ import { redactCredentials } from '../http/redact';
  *   408 / 500 / 502 / other 5xx → TransientError GRAPH_SERVER_ERROR
  *   no response (network, timeout, TLS) → TransientError GRAPH_NETWORK, "could not connect" (detail in cause)
  *   an address the target policy refuses → PermanentError CONNECT_TARGET_REFUSED
+ *   403 ErrorAccessDenied "Access to OData is disabled…" → PermanentError GRAPH_MAILBOX_OUT_OF_SCOPE
+ *                              (the mailbox is outside the app's Exchange Online scope; no retry)
  *   401 / 403                → PermanentError GRAPH_AUTH (callers retry once with a fresh token first)
  *   404                      → PermanentError GRAPH_NOT_FOUND
  *   other 4xx                → PermanentError GRAPH_REQUEST_REJECTED
@@ -53,7 +55,28 @@ export function isSyncStateGone(err: unknown): boolean {
   return err.statusCode === 410 || code === 'syncstatenotfound' || code === 'resyncrequired' || code === 'syncstateinvalid';
 }
 
-export function toChannelError(err: unknown, what: string): MailChannelError {
+/**
+ * Exchange Online's answer for a mailbox the app may not open although its token is good: RBAC
+ * for Applications (a management scope) or an application access policy leaves the mailbox out.
+ * Graph documents the body as 403 `{"error":{"code":"ErrorAccessDenied","message":"Access to
+ * OData is disabled."}}`; tenants also see the message with a suffix (": [RAOP] : Blocked by
+ * tenant configured AppOnly AccessPolicy settings."). A plain "Access is denied. Check
+ * credentials and try again." is a missing permission or consent instead (GRAPH_AUTH).
+ */
+export function isMailboxOutOfScope(err: unknown): boolean {
+  if (!isGraphError(err) || err.statusCode !== 403) return false;
+  return (err.code ?? '').toLowerCase() === 'erroraccessdenied' && (err.message ?? '').trimStart().toLowerCase().startsWith('access to odata is disabled');
+}
+
+export const GRAPH_MAILBOX_OUT_OF_SCOPE = 'GRAPH_MAILBOX_OUT_OF_SCOPE';
+
+/** What a mapped error can say about where it happened. */
+export interface GraphErrorContext {
+  /** The mailbox (UPN or id) the call was about. */
+  mailbox?: string;
+}
+
+export function toChannelError(err: unknown, what: string, context: GraphErrorContext = {}): MailChannelError {
   if (err instanceof MailChannelError) return err;
   const refused = targetRefusalIn(err);
   if (refused) return refused;
@@ -73,6 +96,18 @@ export function toChannelError(err: unknown, what: string): MailChannelError {
     });
   }
   if (status === 408 || status >= 500) return new TransientError('GRAPH_SERVER_ERROR', detail, { cause: err });
+  if (isMailboxOutOfScope(err)) {
+    const mailbox = context.mailbox ?? 'this mailbox';
+    return new PermanentError(
+      GRAPH_MAILBOX_OUT_OF_SCOPE,
+      redactCredentials(
+        `${what}: the app's Exchange Online management scope does not include ${mailbox}: add the mailbox to the scoped group ` +
+          `(the mail-enabled security group of the management scope in the app's "Application Mail.ReadWrite" and "Application Mail.Send" role assignments, ` +
+          `or of its application access policy); Exchange may take up to an hour to apply it (Graph ${status} ${err.code ?? ''} — ${err.message})`,
+      ),
+      { cause: err },
+    );
+  }
   if (status === 401 || status === 403) return new PermanentError('GRAPH_AUTH', detail, { cause: err });
   if (status === 404) return new PermanentError('GRAPH_NOT_FOUND', detail, { cause: err });
   return new PermanentError('GRAPH_REQUEST_REJECTED', detail, { cause: err });

@@ -1,6 +1,7 @@
 import type { ConnectionOptions } from 'node:tls';
 import { ImapFlow, type ImapFlowOptions } from 'imapflow';
 import type { Auth, ChannelRecord, SecretRef } from '../config/channel';
+import { MANAGED_IDENTITY_GRAPH_ONLY } from '../config/channel';
 import { MailChannelError, PermanentError, TransientError } from '../errors';
 import { toImapError } from './imap-errors';
 import { resolveConnectTarget, targetPolicyFromEnv, type ResolveAll, type TargetPolicy } from '../net/connect-target';
@@ -86,6 +87,8 @@ async function credentials(conn: ImapConnection, deps: ImapDeps): Promise<NonNul
     if (pass === undefined) throw new PermanentError('IMAP_AUTH', `${where}: the password secret "${auth.password.ref}" is missing from the secret store`);
     return { user: conn.username, pass };
   }
+  // A stored record is not refined (it always loads): an IMAP/SMTP managed identity fails here, clearly.
+  if (auth.type === 'managedIdentity') throw new PermanentError('IMAP_AUTH', `${where}: ${MANAGED_IDENTITY_GRAPH_ONLY}`);
   if (!deps.getAccessToken) throw new PermanentError('IMAP_AUTH', `${where}: OAuth channel, but no access-token provider is configured`);
   try {
     return { user: conn.username, accessToken: await deps.getAccessToken(auth, imapScope(auth)) };

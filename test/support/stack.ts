@@ -38,6 +38,12 @@ export interface TestStackOptions {
   queues?: readonly string[];
   /** Print host debug lines into logs(). */
   verbose?: boolean;
+  /**
+   * A Graph + Entra simulator the app talks to: its CA is trusted (NODE_EXTRA_CA_CERTS) and its
+   * managed identity endpoint is the host's, as Azure Functions sets IDENTITY_ENDPOINT and
+   * IDENTITY_HEADER for an app with an identity.
+   */
+  graphSimulator?: { caCertPem: string; managedIdentity: { env(): { IDENTITY_ENDPOINT: string; IDENTITY_HEADER: string } } };
 }
 
 export interface TestStack {
@@ -72,6 +78,13 @@ export interface TestStack {
 }
 
 const CLI = path.join(repoRoot, 'devhost', 'cli.ts');
+
+function simulatorEnv(sim: TestStackOptions['graphSimulator'], tmp: string): Record<string, string> {
+  if (!sim) return {};
+  const caFile = path.join(tmp, 'graph-simulator-ca.pem');
+  fs.writeFileSync(caFile, sim.caCertPem);
+  return { NODE_EXTRA_CA_CERTS: caFile, ...sim.managedIdentity.env() };
+}
 
 function waitForReady(child: ChildProcess, out: () => string, timeoutMs: number): Promise<{ port: number; baseUrl: string; masterKey: string; hostKey: string }> {
   return new Promise((resolve, reject) => {
@@ -116,6 +129,7 @@ export async function startTestStack(opts: TestStackOptions = {}): Promise<TestS
       DEVHOST_HOST_KEY: functionKey,
       // Dovecot, SMTP and Graph stand-ins listen on loopback (shared/net/address-policy.ts).
       MAIL_ALLOW_PRIVATE_HOSTS: 'true',
+      ...simulatorEnv(opts.graphSimulator, tmp),
       ...opts.env,
     };
 

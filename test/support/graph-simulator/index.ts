@@ -22,6 +22,7 @@ import {
 } from './subscriptions';
 import { MailboxThrottle, type InjectedFault, type ThrottleOptions } from './throttle';
 import { TokenService, type AppRegistration, type IssuedToken } from './token-service';
+import { startManagedIdentityEndpoint, type ManagedIdentityEndpoint, type ManagedIdentityOptions } from './managed-identity';
 
 /**
  * A Microsoft Graph v1.0 + Entra ID stand-in on 127.0.0.1 (HTTPS, self-signed certificate
@@ -50,6 +51,10 @@ export interface GraphSimulatorOptions {
   validationTimeoutMs?: number;
   /** Send change notifications for subscriptions when `deliver` adds a message (default true). */
   autoNotify?: boolean;
+  /** The managed identities the identity endpoint (plain http on loopback) hands tokens for. */
+  managedIdentity?: ManagedIdentityOptions;
+  /** Exchange Online RBAC for Applications: per app (client id), the only mailboxes it may open. */
+  mailboxScopes?: Record<string, string[]>;
 }
 
 export interface RecordedRequest {
@@ -129,6 +134,14 @@ export interface GraphSimulator {
   revokeTokens(): void;
   /** Graph answers 403 ErrorAccessDenied to this app (as after an admin revoked consent). */
   denyApp(clientId: string, denied?: boolean): void;
+  /**
+   * Exchange Online RBAC for Applications: the app (client id, or a managed identity's) may open
+   * only these mailboxes; others answer 403 ErrorAccessDenied "Access to OData is disabled.".
+   * `undefined` lifts the scope.
+   */
+  setMailboxScope(clientId: string, mailboxes: string[] | undefined): void;
+  /** The App Service managed identity endpoint (IDENTITY_ENDPOINT / IDENTITY_HEADER). */
+  readonly managedIdentity: ManagedIdentityEndpoint;
   stats(): SimulatorStats;
   readonly requests: readonly RecordedRequest[];
   resetCounters(): void;
@@ -179,6 +192,12 @@ export async function startGraphSimulator(opts: GraphSimulatorOptions = {}): Pro
   const pending = new Set<Promise<unknown>>();
   const sentMail: SentMail[] = [];
   const deniedApps = new Set<string>();
+  const mailboxScopes = new Map<string, Set<string>>(Object.entries(opts.mailboxScopes ?? {}).map(([app, mbs]) => [app.toLowerCase(), new Set(mbs.map((m) => m.toLowerCase()))]));
+  /** Graph's answer for a mailbox outside the app's management scope (documented body of "Scoping application permissions"). */
+  const requireInScope = (token: IssuedToken, mailbox: string) => {
+    const scope = mailboxScopes.get(token.appId.toLowerCase());
+    if (scope && !scope.has(mailbox.toLowerCase())) throw new GraphHttpError(403, 'ErrorAccessDenied', 'Access to OData is disabled.');
+  };
   let requests: RecordedRequest[] = [];
   let reqSeq = 0;
   let origin = '';
@@ -440,6 +459,7 @@ export async function startGraphSimulator(opts: GraphSimulatorOptions = {}): Pro
     }
     const target = typeof resource === 'string' ? parseMessageResource(resource) : undefined;
     if (!target) throw new GraphHttpError(400, 'InvalidRequest', `Resource '${String(resource)}' is not supported.`);
+    requireInScope(ctx.token, target.mailbox);
     const mb = requireMailbox(target.mailbox);
     const folderId = target.folder ? mb.requireFolder(target.folder).id : undefined;
     const expirationDateTime = checkExpiration(body.expirationDateTime, Date.now());
@@ -598,6 +618,7 @@ export async function startGraphSimulator(opts: GraphSimulatorOptions = {}): Pro
       rec.appId = token.appId;
       const ctx: Ctx = { req, res, ids, url, route, prefer: parsePrefer(req), token };
       if (!route.mailbox) return await handleGraph(ctx);
+      requireInScope(token, route.mailbox);
       const admission = throttle.admit(`${route.mailbox.toLowerCase()}|${token.appId}`, route.endpoint, Date.now());
       try {
         if (!admission.ok) {
@@ -632,6 +653,7 @@ export async function startGraphSimulator(opts: GraphSimulatorOptions = {}): Pro
   });
   const port = (server.address() as AddressInfo).port;
   origin = `https://127.0.0.1:${port}`;
+  const managedIdentity = await startManagedIdentityEndpoint(tokens, (apps[0] ?? DEFAULT_APP).tenantId, opts.managedIdentity);
 
   const maxConcurrency = (): Record<string, number> => {
     const out: Record<string, number> = {};
@@ -715,6 +737,11 @@ export async function startGraphSimulator(opts: GraphSimulatorOptions = {}): Pro
       if (denied) deniedApps.add(clientId);
       else deniedApps.delete(clientId);
     },
+    setMailboxScope(clientId, scope) {
+      if (scope) mailboxScopes.set(clientId.toLowerCase(), new Set(scope.map((m) => m.toLowerCase())));
+      else mailboxScopes.delete(clientId.toLowerCase());
+    },
+    managedIdentity,
     stats() {
       const perEndpoint: Record<string, number> = {};
       for (const r of requests) perEndpoint[r.endpoint] = (perEndpoint[r.endpoint] ?? 0) + 1;
@@ -770,6 +797,7 @@ export async function startGraphSimulator(opts: GraphSimulatorOptions = {}): Pro
     sentMail,
     async stop() {
       await Promise.allSettled([...pending]);
+      await managedIdentity.stop();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
@@ -780,5 +808,6 @@ export async function startGraphSimulator(opts: GraphSimulatorOptions = {}): Pro
 }
 
 export type { AppRegistration } from './token-service';
+export type { ManagedIdentityEndpoint, ManagedIdentityOptions } from './managed-identity';
 export type { InjectedFault, ThrottleOptions } from './throttle';
 export type { Subscription, NotificationRecord } from './subscriptions';

@@ -147,14 +147,20 @@ export class TokenService {
       this.entraError(res, req, 400, 'invalid_scope', 1002012, `The provided value for scope ${form.get('scope') ?? ''} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).`);
       return;
     }
+    const { accessToken } = this.issue(clientId, tenant, audience);
+    sendJson(res, requestIds(req), 200, { token_type: 'Bearer', expires_in: this.lifetimeSeconds, ext_expires_in: this.lifetimeSeconds, access_token: accessToken });
+  }
+
+  /** A JWT-shaped access token for an app (or a managed identity's service principal), remembered for the Graph endpoints. */
+  issue(appId: string, tenant: string, audience: string): { accessToken: string; expiresOn: number } {
     const now = Math.floor(Date.now() / 1000);
     const exp = now + this.lifetimeSeconds;
     const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
     const head = b64({ typ: 'JWT', alg: 'HS256' });
-    const claims = b64({ aud: audience, iss: `${this.origin()}/${tenant}/v2.0`, iat: now, nbf: now, exp, appid: clientId, tid: tenant, roles: ['Mail.ReadWrite', 'Mail.Send'], jti: randomUUID() });
+    const claims = b64({ aud: audience, iss: `${this.origin()}/${tenant}/v2.0`, iat: now, nbf: now, exp, appid: appId, tid: tenant, roles: ['Mail.ReadWrite', 'Mail.Send'], jti: randomUUID() });
     const sig = createHmac('sha256', this.signingKey).update(`${head}.${claims}`).digest('base64url');
     const accessToken = `${head}.${claims}.${sig}`;
-    this.issued.set(accessToken, { appId: clientId, tenantId: tenant, audience, expiresAt: exp * 1000 });
-    sendJson(res, requestIds(req), 200, { token_type: 'Bearer', expires_in: this.lifetimeSeconds, ext_expires_in: this.lifetimeSeconds, access_token: accessToken });
+    this.issued.set(accessToken, { appId, tenantId: tenant, audience, expiresAt: exp * 1000 });
+    return { accessToken, expiresOn: exp };
   }
 }
