@@ -100,8 +100,10 @@ export function presentedKey(headers: HeaderReader): string | undefined {
   const key = headers.get('x-functions-key');
   if (key && key.trim() !== '') return key.trim();
   const auth = headers.get('authorization');
-  const bearer = auth ? /^Bearer\s+(.+)$/i.exec(auth.trim())?.[1] : undefined;
-  return bearer?.trim() || undefined;
+  // a prefix test, not /^Bearer\s+(.+)$/: that one is quadratic on a long run of blanks
+  const value = auth?.trim();
+  if (!value || value.length < 7 || value.slice(0, 6).toLowerCase() !== 'bearer' || !/\s/.test(value[6]!)) return undefined;
+  return value.slice(7).trim() || undefined;
 }
 
 /** Decides whether the caller is an admin. Pure: headers and config in, outcome out. */

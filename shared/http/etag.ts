@@ -14,11 +14,30 @@ export function ifMatchOf(request: HttpRequest): string[] | undefined {
 
 /** Splits a header list of entity tags, keeping their quotes (commas may occur inside quotes). */
 export function splitEtags(header: string): string[] {
+  // One pass over the header: a tokenizing regex run with /g restarted at every position
+  // of a long unmatched run, quadratic in it.
   const out: string[] = [];
-  const re = /\s*((?:W\/)?"[^"]*"|\*|[^,\s]+)\s*(?:,|$)/g;
-  let m: RegExpExecArray | null;
-  while ((m = re.exec(header)) !== null && m[0] !== '') out.push(m[1] ?? '');
-  return out.filter((t) => t !== '');
+  let i = 0;
+  while (i < header.length) {
+    const c = header[i]!;
+    if (c === ',' || c === ' ' || c === '\t') {
+      i++;
+      continue;
+    }
+    const quote = header.startsWith('W/"', i) ? i + 2 : c === '"' ? i : -1;
+    if (quote >= 0) {
+      const close = header.indexOf('"', quote + 1);
+      const end = close < 0 ? header.length : close + 1;
+      out.push(header.slice(i, end));
+      i = end;
+      continue;
+    }
+    let end = i;
+    while (end < header.length && header[end] !== ',' && header[end] !== ' ' && header[end] !== '\t') end++;
+    out.push(header.slice(i, end));
+    i = end;
+  }
+  return out;
 }
 
 /** True when the current ETag satisfies the `If-Match` list (strong comparison; a bare value is compared quoted too). */

@@ -1,3 +1,5 @@
+import { trimEndOf } from '../linear-trim';
+
 /**
  * Where Graph sends notifications for this app: two anonymous HTTP functions under the
  * Function App's public base URL (`PUBLIC_BASE_URL`). The routes live here so the
@@ -17,7 +19,7 @@ export interface NotificationUrls {
 
 /** `https://app.example/api/graph/notify` and `.../lifecycle` from the public base URL (with or without a trailing slash or a path). */
 export function notificationUrls(publicBaseUrl: string, routePrefix = 'api'): NotificationUrls {
-  const base = publicBaseUrl.replace(/\/+$/, '');
+  const base = trimEndOf(publicBaseUrl, '/');
   const prefix = routePrefix ? `/${routePrefix}` : '';
   return {
     notificationUrl: `${base}${prefix}/${NotificationRoutes.notify}`,

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { trimEndOf, trimOf } from '../linear-trim';
 
 /**
  * Key Vault secret names must match `^[0-9a-zA-Z-]+$`, are at most 127 characters long
@@ -17,8 +18,8 @@ export function toKeyVaultSecretName(name: string): string {
   const lower = name.toLowerCase();
   if (lower === name && KEY_VAULT_NAME_PATTERN.test(name) && name.length <= KEY_VAULT_NAME_MAX) return name;
   const hash = createHash('sha256').update(name, 'utf8').digest('hex').slice(0, HASH_CHARS);
-  const safe = lower.replace(/[^0-9a-z-]+/g, '-').replace(/^-+|-+$/g, '');
+  const safe = trimOf(lower.replace(/[^0-9a-z-]+/g, '-'), '-');
   const room = KEY_VAULT_NAME_MAX - HASH_CHARS - 2; // "x-" or "-" separators
-  const head = safe.slice(0, room).replace(/-+$/, '');
+  const head = trimEndOf(safe.slice(0, room), '-');
   return head ? `${head}-${hash}`.slice(0, KEY_VAULT_NAME_MAX) : `x-${hash}`;
 }
