@@ -35,9 +35,10 @@ $granted = Get-Value 'MAIL_PERMISSIONS_GRANTED'
 $grantCommand = Get-Value 'MAIL_PERMISSIONS_COMMAND'
 $adminClient = Get-Value 'ADMIN_APP_CLIENT_ID'
 
-# Exchange needs the enterprise application's AppId beside its object id; Entra knows it.
-$appId = Get-Value 'MAIL_APP_CLIENT_ID'
-if (-not $appId -and $principal -and (Get-Command az -ErrorAction SilentlyContinue)) {
+# Exchange needs the enterprise application's AppId beside its object id. Bicep cannot
+# output it (a system-assigned identity exposes only its object id); Entra knows it.
+$appId = ''
+if ($principal -and (Get-Command az -ErrorAction SilentlyContinue)) {
     $appId = "$(az ad sp show --id $principal --query appId -o tsv 2>$null)".Trim()
 }
 if (-not $appId) { $appId = "`$(az ad sp show --id $principal --query appId -o tsv)" }

@@ -40,9 +40,10 @@ granted=$(get MAIL_PERMISSIONS_GRANTED)
 grant_command=$(get MAIL_PERMISSIONS_COMMAND)
 admin_client=$(get ADMIN_APP_CLIENT_ID)
 
-# Exchange needs the enterprise application's AppId beside its object id; Entra knows it.
-app_id=$(get MAIL_APP_CLIENT_ID)
-if [ -z "$app_id" ] && [ -n "$principal" ] && command -v az >/dev/null 2>&1; then
+# Exchange needs the enterprise application's AppId beside its object id. Bicep cannot
+# output it (a system-assigned identity exposes only its object id); Entra knows it.
+app_id=""
+if [ -n "$principal" ] && command -v az >/dev/null 2>&1; then
   app_id=$(az ad sp show --id "$principal" --query appId -o tsv 2>/dev/null || true)
 fi
 if [ -z "$app_id" ]; then

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { repoRoot } from './bicep';
+import { bicep, outputs, repoRoot } from './bicep';
 import { readPowerShell } from './powershell-source';
 
 /**
@@ -121,4 +121,22 @@ test('postprovision.ps1 reads as PowerShell and prints the same things as the sh
   }
   assert.match(ps.code, /azd env get-values/);
   assert.ok(text.includes('pwsh ./infra/scripts/Set-MailboxScope.ps1 -AppId $appId -ObjectId $principal -Group <helpdesk-group@your-domain> -CreateGroup -Mailboxes <helpdesk@your-domain>'));
+});
+
+test('every value the hooks read is an output of main.bicep, so azd has it after provisioning', () => {
+  const provided = new Set(outputs(bicep('main.bicep')));
+  for (const file of [hookSh, hookPs1]) {
+    const text = fs.readFileSync(file, 'utf8');
+    const read = [...text.matchAll(/\bget(?:-Value)? '?([A-Z][A-Z0-9_]+)'?/gi)].map((m) => m[1]!);
+    assert.ok(read.length >= 6, `${path.basename(file)} reads the outputs by name`);
+    assert.deepEqual(read.filter((k) => !provided.has(k)), [], path.basename(file));
+  }
+});
+
+test('docs/deploy.md documents every azd variable main.parameters.json reads', () => {
+  const parameters = fs.readFileSync(path.join(repoRoot, 'infra', 'main.parameters.json'), 'utf8');
+  const variables = [...parameters.matchAll(/\$\{([A-Z][A-Z0-9_]*)/g)].map((m) => m[1]!)
+    .filter((v) => v !== 'AZURE_ENV_NAME' && v !== 'AZURE_PRINCIPAL_ID'); // set by azd itself
+  const guide = fs.readFileSync(path.join(repoRoot, 'docs', 'deploy.md'), 'utf8');
+  assert.deepEqual(variables.filter((v) => !guide.includes(`| \`${v}\` |`)), []);
 });
