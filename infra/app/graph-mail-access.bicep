@@ -35,7 +35,8 @@ resource mailSend 'Microsoft.Graph/appRoleAssignedTo@v1.0' = if (grant) {
   resourceId: graph.id
 }
 
-// One line for bash (Cloud Shell): both assignments, with the tenant's Graph service principal filled in.
+// One line for bash (Cloud Shell), run by a Privileged Role Administrator: both assignments, with the
+// tenant's Graph service principal filled in; '; ' so the second runs even if the first exists already.
 var assignUri = 'https://graph.microsoft.com/v1.0/servicePrincipals/${graph.id}/appRoleAssignedTo'
 var grantOne = map(
   [mailRoles.mailReadWrite, mailRoles.mailSend],
@@ -43,5 +44,5 @@ var grantOne = map(
 )
 
 output granted bool = grant
-output command string = grant ? '' : join(grantOne, ' && ')
+output command string = grant ? '' : join(grantOne, '; ')
 output graphServicePrincipalId string = graph.id

@@ -139,7 +139,7 @@ test('mail permissions need an explicit yes, and without it the output is the on
   assert.equal(grant?.default && literal(grant.default), false);
   const access = bicep('app/graph-mail-access.bicep');
   const source = fs.readFileSync(path.join(infraDir, 'app', 'graph-mail-access.bicep'), 'utf8');
-  assert.match(source, /output command string = grant \? '' : join\(grantOne, ' && '\)/);
+  assert.match(source, /output command string = grant \? '' : join\(grantOne, '; '\)/);
   assert.match(source, /output granted bool = grant\n/);
   const uri = literal(variable(access, 'assignUri')) as Expr;
   assert.equal(uri.text, "'https://graph.microsoft.com/v1.0/servicePrincipals/${graph.id}/appRoleAssignedTo'");
@@ -149,6 +149,23 @@ test('mail permissions need an explicit yes, and without it the output is the on
     perRole.includes("'az rest --method POST --uri ${assignUri} --headers Content-Type=application/json --body \\'{\"principalId\":\"${mailAppPrincipalId}\",\"resourceId\":\"${graph.id}\",\"appRoleId\":\"${roleId}\"}\\''"),
     perRole,
   );
+
+  // Rendered as Bicep would for a tenant: a bash line whose bodies are the assignments Graph expects.
+  const template = /roleId => '(.*)'\s*\)$/s.exec(perRole)?.[1] ?? '';
+  const ids = { principal: '11111111-1111-1111-1111-111111111111', graph: '22222222-2222-2222-2222-222222222222' };
+  const render = (roleId: string) =>
+    template
+      .replace(/\\'/g, "'")
+      .replaceAll('${assignUri}', `https://graph.microsoft.com/v1.0/servicePrincipals/${ids.graph}/appRoleAssignedTo`)
+      .replaceAll('${mailAppPrincipalId}', ids.principal)
+      .replaceAll('${graph.id}', ids.graph)
+      .replaceAll('${roleId}', roleId);
+  for (const { id } of GRAPH_APP_ROLES) {
+    const line = render(id);
+    assert.match(line, /^az rest --method POST --uri https:\/\/graph\.microsoft\.com\/v1\.0\/servicePrincipals\/2{8}-[0-9-]+\/appRoleAssignedTo --headers Content-Type=application\/json --body '[^']+'$/);
+    const body = JSON.parse(/--body '([^']+)'$/.exec(line)?.[1] ?? '') as unknown;
+    assert.deepEqual(body, { principalId: ids.principal, resourceId: ids.graph, appRoleId: id });
+  }
 });
 
 test('the deploy outputs what the postprovision hook and the deploy guide use', () => {
