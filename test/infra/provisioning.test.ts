@@ -294,11 +294,12 @@ test('built-in sign-in is always on, with the created app registration unless th
   });
 });
 
-test('main.parameters.json feeds main.bicep from the azd environment', () => {
+test('main.parameters.json feeds main.bicep from the azd environment, with the Bicep defaults as fallbacks', () => {
   const file = JSON.parse(fs.readFileSync(path.join(infraDir, 'main.parameters.json'), 'utf8')) as {
     parameters: Record<string, { value: unknown }>;
   };
   const declared = params(main());
+  const declaredParam = (name: string) => declared.find((p) => p.name === name);
   for (const name of Object.keys(file.parameters)) {
     assert.ok(declared.some((p) => p.name === name), `main.parameters.json sets ${name}, which main.bicep does not declare`);
   }
@@ -308,6 +309,23 @@ test('main.parameters.json feeds main.bicep from the azd environment', () => {
   assert.equal(file.parameters.environmentName?.value, '${AZURE_ENV_NAME}');
   assert.equal(file.parameters.location?.value, '${AZURE_LOCATION}');
   assert.equal(file.parameters.principalId?.value, '${AZURE_PRINCIPAL_ID}');
+  // the deploy's choices, as azd environment variables (azd env set NAME value), with the Bicep defaults
+  const azdVariables: Record<string, string> = {
+    entraClientId: '${ENTRA_CLIENT_ID}',
+    grantMailPermissions: '${GRANT_MAIL_PERMISSIONS=false}',
+    alwaysReadyInstances: '${ALWAYS_READY_INSTANCES=1}',
+    alertEmail: '${ALERT_EMAIL}',
+    failFolderRatePercent: '${ALERT_FAIL_FOLDER_RATE_PERCENT=20}',
+    failFolderMinimumMails: '${ALERT_FAIL_FOLDER_MINIMUM_MAILS=10}',
+    graphThrottledPer5Minutes: '${ALERT_GRAPH_THROTTLED_PER_5_MINUTES=20}',
+  };
+  for (const [param, value] of Object.entries(azdVariables)) {
+    assert.equal(file.parameters[param]?.value, value, param);
+    const fallback = /=([^}]*)\}$/.exec(value)?.[1];
+    const decl = declaredParam(param);
+    if (fallback !== undefined) assert.equal(String(decl?.default && literal(decl.default)), fallback, `${param}: the azd fallback is the Bicep default`);
+    else assert.equal(decl?.default?.text, "''", `${param}: empty when the variable is not set`);
+  }
 });
 
 test('azd gets the outputs it needs to deploy and to debug locally', () => {
