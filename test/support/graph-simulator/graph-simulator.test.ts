@@ -38,6 +38,43 @@ describe('Graph simulator wire format', () => {
     assert.ok(body.trace_id && body.correlation_id);
   });
 
+  it('the managed identity endpoint speaks App Service 2019-08-01 over loopback http, and its token opens Graph', async () => {
+    const mi = sim.managedIdentity;
+    assert.match(mi.endpoint, /^http:\/\/127\.0\.0\.1:\d+\/msi\/token$/);
+    const ask = (query: string, header: string | null = mi.header) =>
+      fetch(`${mi.endpoint}?${query}`, { headers: header === null ? {} : { 'X-IDENTITY-HEADER': header } });
+    const ok = await ask('api-version=2019-08-01&resource=https://graph.microsoft.com');
+    assert.equal(ok.status, 200);
+    const body = (await ok.json()) as { access_token: string; expires_on: string; resource: string; token_type: string; client_id: string };
+    assert.equal(body.token_type, 'Bearer');
+    assert.equal(body.resource, 'https://graph.microsoft.com');
+    assert.equal(body.client_id, mi.systemAssignedClientId);
+    assert.match(body.expires_on, /^\d{10}$/, 'epoch seconds, as a string');
+    const graph = await rawRequest(sim, `${sim.graphBaseUrl}/users/${encodeURIComponent(MB)}/mailFolders`, { headers: { Authorization: `Bearer ${body.access_token}` } });
+    assert.equal(graph.status, 200);
+
+    assert.equal((await ask('api-version=2019-08-01&resource=https://graph.microsoft.com', null)).status, 401);
+    assert.equal((await ask('api-version=2019-08-01&resource=https://graph.microsoft.com', 'wrong')).status, 401);
+    assert.equal((await ask('api-version=2017-09-01&resource=https://graph.microsoft.com')).status, 400);
+    const unknown = await ask(`api-version=2019-08-01&resource=https://graph.microsoft.com&client_id=${crypto.randomUUID()}`);
+    assert.equal(unknown.status, 400);
+    assert.equal(((await unknown.json()) as { message: string }).message, 'Unable to load the proper Managed Identity.');
+  });
+
+  it('a mailbox outside the app\'s scope answers 403 ErrorAccessDenied "Access to OData is disabled."; inside it answers', async () => {
+    sim.setMailboxScope(sim.app.clientId, ['someone-else@contoso.example']);
+    try {
+      const r = await rawRequest(sim, url('/mailFolders'), { headers: auth() });
+      assert.equal(r.status, 403);
+      assert.deepEqual((r.json as { error: { code: string; message: string } }).error.code, 'ErrorAccessDenied');
+      assert.equal((r.json as { error: { message: string } }).error.message, 'Access to OData is disabled.');
+      sim.setMailboxScope(sim.app.clientId, [MB.toUpperCase()]);
+      assert.equal((await rawRequest(sim, url('/mailFolders'), { headers: auth() })).status, 200);
+    } finally {
+      sim.setMailboxScope(sim.app.clientId, undefined);
+    }
+  });
+
   it("a Graph call without a token gets 401 with Graph's error body", async () => {
     const r = await rawRequest(sim, url('/mailFolders'), { headers: { 'client-request-id': 'abc-123' } });
     assert.equal(r.status, 401);
