@@ -143,7 +143,9 @@ for (const [path, role] of Object.entries(CONNECTION_FIELD_ROLES)) {
       const parts = path.split('.');
       let cur: unknown = base.connection;
       for (const p of parts.slice(0, -1)) cur = (cur as Record<string, unknown> | undefined)?.[p];
-      return cur !== undefined && !(path.includes('auth.') && (cur as { type?: string }).type !== 'oauth' && !['type', 'password'].includes(parts.at(-1)!));
+      const leaf = parts.at(-1)!;
+      if (leaf === 'managedIdentityClientId') return false; // a field of the managedIdentity auth only: see its own test below
+      return cur !== undefined && !(path.includes('auth.') && (cur as { type?: string }).type !== 'oauth' && !['type', 'password'].includes(leaf));
     })();
     if (!applies) continue;
     const redirects = role !== 'neutral';
@@ -169,4 +171,25 @@ test('adding an SMTP block that borrows the IMAP auth needs the IMAP password ag
   assert.deepEqual(secretRouteIssues(resent, previous), []);
   const cleared = ChannelInput.parse({ ...raw, connection: { ...raw.connection, auth: { type: 'password', password: null }, smtp: { host: 'smtp.attacker.example' } } });
   assert.deepEqual(secretRouteIssues(cleared, previous), []);
+});
+
+test('a managed identity channel holds no secret; switching an OAuth channel to it leaves the old secrets obsolete, and nothing is asked again', async () => {
+  const graphOauth = {
+    name: 'Graph, client secret',
+    connection: { protocol: 'graph', username: 'desk@contoso.example', auth: { type: 'oauth', tenantId: 'contoso.example', clientId: 'app-1', clientSecret: 'cs-1' } },
+    ticketMapping: { templateId: 'it-support' },
+  };
+  const previous = await storedRecord(graphOauth);
+  const managed = ChannelInput.parse({ ...graphOauth, connection: { ...graphOauth.connection, auth: { type: 'managedIdentity' } } });
+  assert.deepEqual(secretSlots(managed), []);
+  assert.deepEqual(secretRouteIssues(managed, previous), []);
+  const { record, written, obsolete } = await storeInputSecrets('ch', managed, previous, store);
+  assert.deepEqual(record.connection.auth, { type: 'managedIdentity' });
+  assert.deepEqual(written, []);
+  assert.deepEqual(obsolete, recordSecretRefs(previous).map((r) => r.ref));
+  const view = secretStatusView(ChannelRecord.parse({ ...record, ...audit }));
+  assert.deepEqual((view.connection as { auth: unknown }).auth, { type: 'managedIdentity' });
+  // another identity or another host moves no secret either (the host rule guards its token instead)
+  const elsewhere = ChannelInput.parse({ ...managed, connection: { ...managed.connection, host: 'graph.microsoft.us', auth: { type: 'managedIdentity', managedIdentityClientId: '6f1c2d3e-4a5b-4c6d-8e7f-9a0b1c2d3e4f' } } });
+  assert.deepEqual(secretRouteIssues(elsewhere, ChannelRecord.parse({ ...record, ...audit })), []);
 });
