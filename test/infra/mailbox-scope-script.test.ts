@@ -3,12 +3,13 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { callsOf, readPowerShell } from './powershell-source';
+import { powershellSyntaxProblems } from './powershell-parser';
 import { repoRoot } from './bicep';
 
 /**
  * infra/scripts/Set-MailboxScope.ps1 applies Exchange Online RBAC for Applications. No
- * `pwsh` (nor Exchange Online) can run here, so this checks its structure: it reads as
- * PowerShell (strings, comments and brackets close), it calls the Exchange cmdlets with the
+ * `pwsh` (nor Exchange Online) can run here, so this parses it with tree-sitter-powershell
+ * and checks its structure: it calls the Exchange cmdlets with the
  * parameters their reference documents, every change is behind ShouldProcess (-WhatIf) and
  * after a lookup of the same object (a re-run changes nothing), and nothing of one tenant
  * is written into it.
@@ -61,8 +62,16 @@ test('the structural reader finds an unclosed string, bracket or here-string and
   );
 });
 
-test('Set-MailboxScope.ps1 reads as PowerShell: strings, comments and brackets all close', () => {
-  assert.deepEqual(ps.problems, []);
+test('the PowerShell parse finds a syntax error and says where', async () => {
+  const problems = await powershellSyntaxProblems("function F {\n  if ($a) { Write-Host 'x'\n}\n");
+  assert.ok(problems.length > 0);
+  assert.deepEqual(await powershellSyntaxProblems("param([string] $A = 'x')\nif ($A) { Write-Host \"$($A.Length)\" }\n"), []);
+});
+
+test('Set-MailboxScope.ps1 parses as PowerShell without syntax errors', async () => {
+  const problems = await powershellSyntaxProblems(source);
+  assert.deepEqual(problems.map((p) => `Set-MailboxScope.ps1:${p.line}:${p.column} ${JSON.stringify(p.text)}`), []);
+  assert.deepEqual(ps.problems, [], 'and the structural reader the checks below use reads it whole');
 });
 
 test('the scope script needs PowerShell 7 and the ExchangeOnlineManagement module, and supports -WhatIf', () => {

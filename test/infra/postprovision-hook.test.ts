@@ -7,12 +7,13 @@ import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { bicep, outputs, repoRoot } from './bicep';
 import { readPowerShell } from './powershell-source';
+import { powershellSyntaxProblems } from './powershell-parser';
 
 /**
  * The azd postprovision hook: azure.yaml runs infra/scripts/postprovision.sh (posix) or
  * .ps1 (Windows). The sh hook runs here for real, with a stub `azd` first on PATH that
- * prints an environment the way `azd env get-values` does; the pwsh one is checked for
- * structure only (no pwsh here).
+ * prints an environment the way `azd env get-values` does; the pwsh one (no pwsh here) is
+ * parsed with tree-sitter-powershell and checked for what it prints.
  */
 const hookSh = path.join(repoRoot, 'infra', 'scripts', 'postprovision.sh');
 const hookPs1 = path.join(repoRoot, 'infra', 'scripts', 'postprovision.ps1');
@@ -112,8 +113,10 @@ test('without azd on PATH the hook reads the environment azd gives hooks; a miss
   assert.ok(stdout.split('\n').map((l) => l.trim()).includes(grantCommand));
 });
 
-test('postprovision.ps1 reads as PowerShell and prints the same things as the sh hook', () => {
-  const ps = readPowerShell(fs.readFileSync(hookPs1, 'utf8'));
+test('postprovision.ps1 parses as PowerShell and prints the same things as the sh hook', async () => {
+  const source = fs.readFileSync(hookPs1, 'utf8');
+  assert.deepEqual(await powershellSyntaxProblems(source), []);
+  const ps = readPowerShell(source);
   assert.deepEqual(ps.problems, []);
   const text = ps.strings.join('\n');
   for (const key of ['ADMIN_PAGE_URL', 'GRAPH_NOTIFICATION_URL', 'MAIL_APP_PRINCIPAL_ID', 'MAIL_PERMISSIONS_GRANTED', 'MAIL_PERMISSIONS_COMMAND']) {
