@@ -57,3 +57,22 @@ test('the edge rules are documented: X-Requested-With on bodiless POSTs, 400 for
   assert.ok(op('dryRun').responses['503']?.headers?.['Retry-After']);
   assert.deepEqual(Object.keys((op('dryRun').requestBody as { content: object }).content), ['message/rfc822']);
 });
+
+test('the channel schemas document the managedIdentity auth: no secret field, an optional user-assigned client id', () => {
+  type Node = { properties?: Record<string, { const?: unknown; format?: string }>; required?: string[] };
+  const found: Node[] = [];
+  const walk = (v: unknown): void => {
+    if (Array.isArray(v)) return v.forEach(walk);
+    if (!v || typeof v !== 'object') return;
+    const n = v as Node;
+    if (n.properties?.type?.const === 'managedIdentity') found.push(n);
+    Object.values(v).forEach(walk);
+  };
+  walk(doc.components.schemas);
+  assert.ok(found.length >= 3, `input, record and view (found ${found.length})`);
+  for (const n of found) {
+    assert.deepEqual(Object.keys(n.properties ?? {}).sort(), ['managedIdentityClientId', 'type']);
+    assert.equal(n.properties?.managedIdentityClientId?.format, 'uuid');
+    assert.deepEqual(n.required, ['type']);
+  }
+});
