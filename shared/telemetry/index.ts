@@ -88,10 +88,13 @@ export function recordPoisonMessage(e: { result: string }): void {
 }
 
 /**
- * Error codes that only an admin can clear by signing the channel in again or fixing its
- * credentials (a refused secret, a revoked consent, a wrong password): retrying never helps.
+ * Error codes that only an admin can clear by fixing the channel's access — a refused secret,
+ * a revoked consent, a wrong password; for a managed-identity channel, no identity, the Graph
+ * permissions not granted, or the mailbox outside the app's Exchange scope: retrying never helps.
  */
-export const REAUTHORIZATION_CODES: readonly string[] = ['AUTH_REJECTED', 'AUTH_SECRET_MISSING', 'AUTH_UNSUPPORTED', 'GRAPH_AUTH', 'IMAP_AUTH'];
+export const REAUTHORIZATION_CODES: readonly string[] = [
+  'AUTH_REJECTED', 'AUTH_SECRET_MISSING', 'AUTH_UNSUPPORTED', 'AUTH_MANAGED_IDENTITY_UNAVAILABLE', 'GRAPH_AUTH', 'GRAPH_MAILBOX_OUT_OF_SCOPE', 'IMAP_AUTH',
+];
 
 export const needsReauthorization = (code: string): boolean => REAUTHORIZATION_CODES.includes(code);
 

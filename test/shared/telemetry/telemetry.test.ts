@@ -64,6 +64,6 @@ test('poison messages, failed syncs, failed subscription actions and Graph 429s 
 });
 
 test('only credential errors ask an admin to re-authorize a channel; transient ones do not', () => {
-  for (const code of ['AUTH_REJECTED', 'AUTH_SECRET_MISSING', 'GRAPH_AUTH', 'IMAP_AUTH']) assert.equal(needsReauthorization(code), true, code);
+  for (const code of ['AUTH_REJECTED', 'AUTH_SECRET_MISSING', 'GRAPH_AUTH', 'GRAPH_MAILBOX_OUT_OF_SCOPE', 'AUTH_MANAGED_IDENTITY_UNAVAILABLE', 'IMAP_AUTH']) assert.equal(needsReauthorization(code), true, code);
   for (const code of ['AUTH_UNAVAILABLE', 'GRAPH_THROTTLED', 'GRAPH_NETWORK', 'IMAP_AUTH_UNAVAILABLE', 'SYNC_FAILED']) assert.equal(needsReauthorization(code), false, code);
 });
