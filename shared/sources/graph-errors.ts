@@ -103,7 +103,7 @@ export function toChannelError(err: unknown, what: string, context: GraphErrorCo
       redactCredentials(
         `${what}: the app's Exchange Online management scope does not include ${mailbox}: add the mailbox to the scoped group ` +
           `(the mail-enabled security group of the management scope in the app's "Application Mail.ReadWrite" and "Application Mail.Send" role assignments, ` +
-          `or of its application access policy); Exchange may take up to an hour to apply it (Graph ${status} ${err.code ?? ''} — ${err.message})`,
+          `or of its application access policy); Exchange can take up to two hours to apply such a change (Graph ${status} ${err.code ?? ''} — ${err.message})`,
       ),
       { cause: err },
     );
