@@ -78,7 +78,7 @@ export function classifyManagedIdentityError(err: unknown, auth: ManagedIdentity
   const message = err instanceof Error ? err.message : String(err);
   const which = auth.managedIdentityClientId ? `the user-assigned identity ${auth.managedIdentityClientId}` : "the Function App's system-assigned identity";
   // MSAL's text: "… Description: Unable to load the proper Managed Identity. - Correlation ID: …".
-  const described = /Description: (.*?) - Correlation ID/.exec(message)?.[1];
+  const described = between(message, 'Description: ', ' - Correlation ID');
   const detail = redactCredentials(described ?? message.replace(/^ManagedIdentityCredential:\s*/, '').split(/\r?\n/)[0] ?? '');
   const status = statusIn(err);
   if (status !== undefined && status >= 400 && status < 500 && status !== 408 && status !== 429) {
@@ -97,4 +97,12 @@ function statusIn(err: unknown): number | undefined {
     cur = e.cause;
   }
   return undefined;
+}
+
+/** The text between the first `start` and the next `end` after it (indexOf, not a lazy regex: that one is quadratic on repeats). */
+function between(text: string, start: string, end: string): string | undefined {
+  const from = text.indexOf(start);
+  if (from < 0) return undefined;
+  const to = text.indexOf(end, from + start.length);
+  return to < 0 ? undefined : text.slice(from + start.length, to);
 }
