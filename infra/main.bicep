@@ -124,6 +124,10 @@ var cosmosContainers = [
     name: 'syncState'
     partitionKey: '/channelId'
   }
+  {
+    name: 'threadIndex'
+    partitionKey: '/channelId'
+  }
 ]
 // shared/queue/contracts.ts: allQueueNames (the poison queues too: recordFailure listens on them)
 var queueNames = [

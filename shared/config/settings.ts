@@ -36,6 +36,9 @@ export const SettingsSchema = z.object({
 
   APPLICATIONINSIGHTS_CONNECTION_STRING: z.string().optional(),
 
+  /** Name, in the secret store (Key Vault in Azure), of the HMAC key that signs ticket tokens (shared/threading/token-key.ts). */
+  THREAD_TOKEN_KEY_SECRET: z.string().regex(/^[A-Za-z0-9-]{1,127}$/).default('thread-token-key'),
+
   /**
    * IMAP connections one instance keeps per mailbox (server + user) at most. Servers cap a
    * user's connections (Dovecot 10 per user and IP, Exchange Online 20 per mailbox), and

@@ -18,6 +18,8 @@ export const CosmosContainers = {
   ledger: { id: 'ledger', partitionKey: '/channelId' },
   /** Per channel and folder: IMAP UIDVALIDITY/last UID, Graph delta link; pk /channelId. */
   syncState: { id: 'syncState', partitionKey: '/channelId' },
+  /** Message-IDs and Graph conversationIds → their ticket, id = hash of the key (point reads); pk /channelId. */
+  threadIndex: { id: 'threadIndex', partitionKey: '/channelId' },
 } as const;
 export type CosmosContainerName = keyof typeof CosmosContainers;
 
