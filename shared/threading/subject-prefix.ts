@@ -33,7 +33,7 @@ const replyWords = [
 ];
 const forwardWords = [
   'fw', 'fwd', 'wg', 'tr', 'rv', 'enc', 'doorst', 'trs', 'vb', 'vid', 'vl', 'i', 'pd', 'fs', 'pārs', 'pers', 'tov',
-  'továbbítás', 'edasi', 'videresend', 'ilt', 'πρθ', 'הועבר', 'إعادة توجيه', 'přep', 'preposlano',
+  'továbbítás', 'edasi', 'videresend', 'ilt', 'İlt', 'πρθ', 'הועבר', 'إعادة توجيه', 'přep', 'preposlano',
   '转发', '轉寄', '轉發', '転送', '전달', 'переслать', 'пересл', 'перес', 'doorgestuurd',
 ];
 
