@@ -1,0 +1,68 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { useEmulatorEnv, type EmulatorEnv } from './emulator-env';
+import {
+  lookupConversation,
+  lookupMessageIds,
+  MAX_LOOKUP_IDS,
+  messageIdEntryId,
+  recordConversation,
+  recordMessageId,
+} from '../../../shared/store/thread-index';
+import { container } from '../../../shared/store/cosmos';
+
+let env: EmulatorEnv;
+before(async () => { env = await useEmulatorEnv(); });
+after(async () => { await env.stop(); });
+
+const at = new Date('2026-12-06T10:00:00.000Z');
+
+test('a Message-ID we sent or received is found again by point read, whatever brackets and domain case the reply uses', async () => {
+  await recordMessageId('ch-a', '<mc.abc@Support.Example.com>', 'T-1', 'sent', at);
+  await recordMessageId('ch-a', 'customer-1@mail.example.org', 'T-1', 'received', at);
+  const found = await lookupMessageIds('ch-a', ['unknown@example.com', 'mc.abc@support.example.COM', '<customer-1@MAIL.example.org>']);
+  assert.deepEqual(found.map((e) => [e.key, e.ticketId, e.kind]), [
+    ['mc.abc@support.example.com', 'T-1', 'sent'],
+    ['customer-1@mail.example.org', 'T-1', 'received'],
+  ]);
+  assert.equal(found[0]?.id, messageIdEntryId('mc.abc@support.example.com'));
+  assert.equal(found[0]?.at, at.toISOString());
+});
+
+test('the index is per channel: the same Message-ID in another channel is not found', async () => {
+  await recordMessageId('ch-b', 'shared@example.com', 'T-b', 'received', at);
+  assert.deepEqual(await lookupMessageIds('ch-c', ['shared@example.com']), []);
+});
+
+test('the first record of a Message-ID wins: a redelivery or another ticket does not move it', async () => {
+  const first = await recordMessageId('ch-d', 'm@example.com', 'T-1', 'sent', at);
+  assert.equal(first.created, true);
+  const again = await recordMessageId('ch-d', '<m@example.com>', 'T-2', 'received', new Date());
+  assert.equal(again.created, false);
+  assert.equal(again.entry.ticketId, 'T-1');
+  assert.equal((await lookupMessageIds('ch-d', ['m@example.com']))[0]?.ticketId, 'T-1');
+});
+
+test(`a lookup reads at most ${MAX_LOOKUP_IDS} ids (the nearest, given first): ids beyond are not read`, async () => {
+  const ids = Array.from({ length: 30 }, (_, i) => `r${i}@example.com`);
+  for (const i of [0, 19, 20, 29]) await recordMessageId('ch-e', ids[i]!, `T-${i}`, 'received', at);
+  const found = await lookupMessageIds('ch-e', ids);
+  assert.deepEqual(found.map((e) => e.ticketId), ['T-0', 'T-19']);
+  assert.deepEqual(await lookupMessageIds('ch-e', []), []);
+});
+
+test('a Graph conversation maps to its first ticket; conversation and Message-ID entries never meet', async () => {
+  const conv = 'AAQkADAwATM0MDAAMS1iZjk2LTg0ZjQtMDACLTAwCgAQAN';
+  assert.equal(await lookupConversation('ch-f', conv), undefined);
+  assert.equal((await recordConversation('ch-f', conv, 'T-5', at)).created, true);
+  assert.equal((await recordConversation('ch-f', conv, 'T-6', at)).created, false);
+  assert.equal((await lookupConversation('ch-f', conv))?.ticketId, 'T-5');
+  assert.equal(await lookupConversation('ch-g', conv), undefined);
+  assert.deepEqual(await lookupMessageIds('ch-f', [conv]), []);
+});
+
+test('an entry whose stored key differs from the asked one (a hash collision) is not a match', async () => {
+  const c = await container('threadIndex');
+  await c.items.create({ id: messageIdEntryId('victim@example.com'), channelId: 'ch-h', type: 'messageId', key: 'other@example.com', ticketId: 'T-x', kind: 'sent', at: at.toISOString() });
+  assert.deepEqual(await lookupMessageIds('ch-h', ['victim@example.com']), []);
+});
