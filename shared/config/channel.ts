@@ -148,6 +148,12 @@ export const DomainSettings = z.object({
   /** Empty = every sender domain is allowed. */
   allowed: z.array(DomainPattern).default([]),
   excludeAutoReplies: z.boolean().default(true),
+  /**
+   * Notifications (`Auto-Submitted: auto-generated`: monitoring alerts, service
+   * notifications) become tickets — never with an auto-response. Off: they are
+   * ignored like other machine mail (while `excludeAutoReplies` is on).
+   */
+  acceptNotifications: z.boolean().default(false),
 });
 
 /** Which property of the mail a ticket field is taken from. */

@@ -1,13 +1,24 @@
 import type { ChannelRecord } from '../config/channel';
 import type { Classification, MailKind, ParsedMail } from './parsed-mail';
 import { autoReplyHeaders } from './signals/auto-reply-headers';
+import { autoResponseSuppress } from './signals/auto-response-suppress';
+import { autoresponderMailer } from './signals/autoresponder-mailer';
 import { autoSubmitted } from './signals/auto-submitted';
+import { bounceBody } from './signals/bounce-body';
 import { bounceSubjectSignal } from './signals/bounce-subject';
+import { carrierGateway } from './signals/carrier-gateway';
 import { deliveryReport } from './signals/delivery-report';
+import { dmarcAggregate } from './signals/dmarc-aggregate';
 import { exchangeAutoReply } from './signals/exchange-auto-reply';
+import { exchangeNdr } from './signals/exchange-ndr';
 import { failedRecipients } from './signals/failed-recipients';
+import { feedbackId } from './signals/feedback-id';
+import { feedbackReport } from './signals/feedback-report';
 import { listHeaders } from './signals/list-headers';
+import { loopAlert } from './signals/loop-alert';
 import { mailerDaemon } from './signals/mailer-daemon';
+import { multipartReport } from './signals/multipart-report';
+import { notificationService } from './signals/notification-service';
 import { nullReturnPath } from './signals/null-return-path';
 import { outOfOfficeSubject } from './signals/out-of-office-subject';
 import { ownAddress } from './signals/own-address';
@@ -15,6 +26,7 @@ import { ownStamp } from './signals/own-stamp';
 import { precedence } from './signals/precedence';
 import { readReceipt } from './signals/read-receipt';
 import { ruleForwardEvidence } from './signals/rule-forward';
+import { xLoop } from './signals/x-loop';
 import type { MachineKind, Signal, SignalHit } from './signals/signal';
 
 export { MAIL_CHANNEL_HEADER } from './signals/own-stamp';
@@ -22,27 +34,42 @@ export type { Signal, SignalHit } from './signals/signal';
 
 /**
  * What a mail is: written by a person (`human`), an automatic reply (`auto-reply`:
- * out-of-office, autoresponder, read receipt, any RFC 3834 automatic mail), a delivery
- * failure (`bounce`), mass mail (`list`), or our own mail coming back (`loop`).
+ * out-of-office, autoresponder, read receipt), a delivery failure (`bounce`), a report
+ * about mail (`report`: abuse/spam feedback, DMARC), a system's notification
+ * (`notification`: alerts, `Auto-Submitted: auto-generated`), mass mail (`list`), or a
+ * loop (`loop`: our own mail coming back, a list server's loop alert).
  *
  * Every signal runs (they are cheap and pure); the kind is the most serious one found —
- * loop, then bounce, then auto-reply, then list — and `reasons` lists every signal's
- * evidence in the order below, so an admin sees why. One guard runs first: a mail an
- * inbox rule forwarded keeps the forwarding hop's stamps from counting against its
- * author (see `signals/rule-forward.ts`).
+ * loop, bounce, report, auto-reply, notification, list (a service's notification often
+ * carries `Precedence: bulk` or List-* headers too; it stays a notification, which a
+ * channel may accept as a ticket) — and `reasons` lists every
+ * signal's evidence in the order below, so an admin sees why. `noAutoResponse` is set
+ * for every machine mail and for mail that asks not to be answered automatically.
+ * Guards: a mail an inbox rule forwarded keeps the forwarding hop's stamps from
+ * counting against its author (see `signals/rule-forward.ts`); a group address of the
+ * desk's own keeps its list stamps from counting (`isOwnList` in `signals/signal.ts`).
  */
 export const signals: readonly Signal[] = [
-  // our own mail
+  // loops: our own mail, a mail system's loop alert
   ownStamp,
   ownAddress,
+  loopAlert,
   // delivery failures
   deliveryReport,
+  exchangeNdr,
   failedRecipients,
   mailerDaemon,
   bounceSubjectSignal,
+  bounceBody,
+  // reports about mail
+  feedbackReport,
+  dmarcAggregate,
+  multipartReport,
   // automatic replies
   autoSubmitted,
   autoReplyHeaders,
+  autoresponderMailer,
+  xLoop,
   exchangeAutoReply,
   outOfOfficeSubject,
   readReceipt,
@@ -50,9 +77,15 @@ export const signals: readonly Signal[] = [
   // mass mail
   precedence,
   listHeaders,
+  feedbackId,
+  // notification services
+  notificationService,
+  carrierGateway,
+  // no kind: asks only not to be auto-answered
+  autoResponseSuppress,
 ];
 
-const severity: readonly MachineKind[] = ['loop', 'bounce', 'auto-reply', 'list'];
+const severity: readonly MachineKind[] = ['loop', 'bounce', 'report', 'auto-reply', 'notification', 'list'];
 
 export interface ClassifyOptions {
   /** The channel's own addresses (mailbox, reply-to): mail From them is a loop. */
@@ -75,9 +108,9 @@ export function classifyMail(mail: ParsedMail, options: ClassifyOptions = {}): C
     if (found) hits.push(found);
   }
   const kind: MailKind = severity.find((k) => hits.some((h) => h.kind === k)) ?? 'human';
-  const reasons = hits.map((h) => `${h.kind}: ${h.reason}`);
+  const reasons = hits.map((h) => `${h.kind === 'human' ? 'no auto-response' : h.kind}: ${h.reason}`);
   if (forwardedByRule) reasons.push(`forwarded by an inbox rule, so the hop's automatic stamps were not counted: ${forwardedByRule}`);
-  return { kind, reasons };
+  return { kind, reasons, noAutoResponse: hits.length > 0 };
 }
 
 /** The classification options of a channel: its own addresses (mailbox, reply-to) and id. */

@@ -58,12 +58,25 @@ export const ParsedMail = z.object({
 });
 export type ParsedMail = z.infer<typeof ParsedMail>;
 
-export const MailKind = z.enum(['human', 'auto-reply', 'bounce', 'list', 'loop']);
+/**
+ * What wrote a mail: a person, or one of the machine kinds — `auto-reply` (out-of-office,
+ * autoresponders, read receipts), `bounce` (delivery failures), `report` (abuse/spam
+ * feedback and DMARC reports, RFC 5965/6591/7489), `notification` (alerts and messages
+ * of notification services: `Auto-Submitted: auto-generated`), `list` (mass mail) and
+ * `loop` (our own mail coming back, or a mail system saying a loop is going on).
+ */
+export const MailKind = z.enum(['human', 'auto-reply', 'bounce', 'report', 'notification', 'list', 'loop']);
 export type MailKind = z.infer<typeof MailKind>;
 
 export const Classification = z.object({
   kind: MailKind,
   /** Every signal that led to the kind, e.g. "Auto-Submitted: auto-replied". */
   reasons: z.array(z.string()),
+  /**
+   * True for every machine mail — also a notification the channel accepts as a ticket —
+   * and for mail that asks not to be answered automatically: answering a robot starts a
+   * loop, so no auto-response may ever go to such a mail.
+   */
+  noAutoResponse: z.boolean(),
 });
 export type Classification = z.infer<typeof Classification>;

@@ -14,6 +14,8 @@ export const ReasonCode = z.enum([
   'BOUNCE',
   'MAILING_LIST',
   'LOOP',
+  'MAIL_REPORT',
+  'NOTIFICATION',
   'REQUIRED_FIELD_MISSING',
   'FIELD_VALUE_INVALID',
   'FIELD_MAPPING_INVALID',

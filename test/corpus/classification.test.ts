@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import { classifyMail } from '../../shared/mail/classify';
 import { parseMail } from '../../shared/mail/parse';
 import type { MailKind } from '../../shared/mail/parsed-mail';
-import { publicLabels, zammadLabels, type LabelledMail } from './labels';
+import { npmFixtureLabels, publicLabels, sisimaiLabels, zammadLabels, type LabelledMail } from './labels';
 import { corpusPairs } from './zammad-expectations';
 
 /**
@@ -31,7 +31,7 @@ async function score(mails: readonly LabelledMail[]): Promise<Scored[]> {
 }
 
 function report(corpus: string, scored: readonly Scored[]) {
-  const machine = scored.filter((s) => s.label === 'bounce' || s.label === 'auto-reply' || s.label === 'list');
+  const machine = scored.filter((s) => s.label === 'bounce' || s.label === 'auto-reply' || s.label === 'report' || s.label === 'list');
   const human = scored.filter((s) => s.label === 'human');
   const exact = machine.filter((s) => s.kind === s.label);
   const detected = machine.filter((s) => s.kind !== 'human');
@@ -39,7 +39,7 @@ function report(corpus: string, scored: readonly Scored[]) {
   const notifications = scored.filter((s) => s.label === 'notification');
   console.log(`${corpus}: ${scored.length} mails — ${machine.length} machine, ${human.length} human, ${notifications.length} notifications (not scored)`);
   console.log(`  recall, exact kind:          ${exact.length}/${machine.length}`);
-  console.log(`  recall, recognised as machine: ${detected.length}/${machine.length}`);
+  console.log(`  recall, recognised as machine: ${detected.length}/${machine.length}${machine.length ? ` (${((100 * detected.length) / machine.length).toFixed(1)} %)` : ''}`);
   console.log(`  false positives on human mail: ${falsePositives.length}/${human.length}`);
   for (const s of machine.filter((x) => x.kind !== x.label)) console.log(`  MISS ${s.file}: labelled ${s.label}, classified ${s.kind}`);
   for (const s of falsePositives) console.log(`  FALSE POSITIVE ${s.file}: ${s.kind} (${s.reasons.join('; ')})`);
@@ -58,5 +58,18 @@ test('bounces and automatic mail of the Zammad corpus are recognised, and no per
 test('public bounce and out-of-office samples (sisimai, mailparser) are recognised, and their human samples stay human', async () => {
   const r = report('public samples', await score(publicLabels));
   assert.equal(r.exact, r.machine, 'every public bounce and auto-reply gets its kind');
+  assert.equal(r.falsePositives, 0);
+});
+
+test('abuse, DMARC and JMRP reports and bounces without a DSN structure (sisimai) are recognised as machine mail of their kind', async () => {
+  const r = report('sisimai machine mail', await score(sisimaiLabels));
+  assert.ok(r.machine >= 11);
+  assert.equal(r.detected, r.machine, 'every report and bounce is recognised as machine mail (floor: 100 %)');
+  assert.equal(r.exact, r.machine, 'and gets its kind');
+});
+
+test('ordinary mails shipped as npm test fixtures stay human', async () => {
+  const r = report('npm fixtures', await score(npmFixtureLabels));
+  assert.ok(r.human >= 6);
   assert.equal(r.falsePositives, 0);
 });

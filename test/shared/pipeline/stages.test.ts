@@ -12,7 +12,7 @@ const template: MappableTemplate = {
     { name: 'assetTag', type: 'string', required: false },
   ],
 };
-const human = { kind: 'human' as const, reasons: [] };
+const human = { kind: 'human' as const, reasons: [], noAutoResponse: false };
 const base = { folder: 'Inbox', template, receivedAt: '2026-11-02T10:00:00.000Z', classification: human };
 
 test('allowed domains match exact names and *.sub wildcards, case-insensitively', () => {
@@ -24,7 +24,7 @@ test('allowed domains match exact names and *.sub wildcards, case-insensitively'
 });
 
 test('a new mail from an allowed sender becomes a ticket that goes to the success folder', () => {
-  const channel = channelRecord({ domains: { allowed: ['example.org'], excludeAutoReplies: true } });
+  const channel = channelRecord({ domains: { allowed: ['example.org'], excludeAutoReplies: true, acceptNotifications: false } });
   const d = decide({ ...base, channel, mail: parsedMail() });
   assert.equal(d.action, 'createTicket');
   assert.equal(targetFolder(d, channel.folders), 'Processed');
@@ -35,7 +35,7 @@ test('a new mail from an allowed sender becomes a ticket that goes to the succes
 });
 
 test('a sender outside the allowed domains is rejected to the fail folder with the reason', () => {
-  const channel = channelRecord({ domains: { allowed: ['*.contoso.com'], excludeAutoReplies: true } });
+  const channel = channelRecord({ domains: { allowed: ['*.contoso.com'], excludeAutoReplies: true, acceptNotifications: false } });
   const d = decide({ ...base, channel, mail: parsedMail({ from: { address: 'mallory@evil.test', name: '' } }) });
   assert.equal(d.action, 'reject');
   if (d.action !== 'reject') return;
@@ -53,12 +53,12 @@ test('mail in the exclusion folder is left untouched', () => {
 
 test('an auto-reply makes no ticket and is filed as ignored; our own looped mail is ignored even when auto-replies are accepted', () => {
   const channel = channelRecord();
-  const auto = decide({ ...base, channel, mail: parsedMail(), classification: { kind: 'auto-reply', reasons: ['Auto-Submitted: auto-replied'] } });
+  const auto = decide({ ...base, channel, mail: parsedMail(), classification: { kind: 'auto-reply', reasons: ['Auto-Submitted: auto-replied'], noAutoResponse: true } });
   assert.equal(auto.action, 'ignore');
   assert.equal(targetFolder(auto, channel.folders), 'Processed');
-  const lenient = channelRecord({ domains: { allowed: [], excludeAutoReplies: false } });
-  assert.equal(decide({ ...base, channel: lenient, mail: parsedMail(), classification: { kind: 'auto-reply', reasons: ['x'] } }).action, 'createTicket');
-  assert.equal(decide({ ...base, channel: lenient, mail: parsedMail(), classification: { kind: 'loop', reasons: ['x'] } }).action, 'ignore');
+  const lenient = channelRecord({ domains: { allowed: [], excludeAutoReplies: false, acceptNotifications: false } });
+  assert.equal(decide({ ...base, channel: lenient, mail: parsedMail(), classification: { kind: 'auto-reply', reasons: ['x'], noAutoResponse: true } }).action, 'createTicket');
+  assert.equal(decide({ ...base, channel: lenient, mail: parsedMail(), classification: { kind: 'loop', reasons: ['x'], noAutoResponse: true } }).action, 'ignore');
 });
 
 test('a required template field with no value and no default is a permanent rejection that names the field', () => {
