@@ -3,10 +3,12 @@ import { z } from 'zod';
 import { normalizeMessageId } from '../pipeline/ledger-key';
 import { container } from './cosmos';
 import { createOrReadExisting, readItem } from './cosmos-items';
+import { cosmosStatus } from './errors';
 
 /**
- * The thread index: which ticket a Message-ID (one we sent or one we received) or a Graph
- * `conversationId` belongs to, per channel (pk /channelId). Every entry's id is a hash of
+ * The thread index: which ticket a Message-ID (one we sent or one we received), a Graph
+ * `conversationId` belongs to, per channel (pk /channelId); and the ticket numbers subject
+ * tokens show (global, in their own partition). Every entry's id is a hash of
  * its key, so thread resolution answers with point reads, never a query.
  *
  * First writer wins: an entry is created once and never overwritten, so a redelivered
@@ -33,10 +35,43 @@ export const ThreadEntry = z.discriminatedUnion('type', [
     ticketId: z.string().min(1),
     at: z.iso.datetime(),
   }),
+  /**
+   * The ticket a subject token's number names. Numbers are global (one counter for all
+   * channels), so a token that strays into another channel still names its own ticket, and
+   * thread resolution can see it belongs elsewhere (never attached). Kept in the partition
+   * NUMBERS_PARTITION, not a channel's.
+   */
+  z.object({
+    id: z.string(),
+    channelId: z.literal('~numbers'),
+    type: z.literal('ticketNumber'),
+    /** The number, as decimal text. */
+    key: z.string().regex(/^\d{1,12}$/),
+    ticketId: z.string().min(1),
+    /** The channel of the ticket; absent for a ticket of no channel. */
+    ticketChannelId: z.string().min(1).optional(),
+    at: z.iso.datetime(),
+  }),
+  /** The number a ticket got, so a redelivered mail asks for it again and gets the same. */
+  z.object({
+    id: z.string(),
+    channelId: z.literal('~numbers'),
+    type: z.literal('numberOfTicket'),
+    key: z.string().min(1),
+    ticketNumber: z.number().int().min(1),
+    at: z.iso.datetime(),
+  }),
 ]);
 export type ThreadEntry = z.infer<typeof ThreadEntry>;
 export type MessageIdEntry = Extract<ThreadEntry, { type: 'messageId' }>;
 export type ConversationEntry = Extract<ThreadEntry, { type: 'conversationId' }>;
+export type TicketNumberEntry = Extract<ThreadEntry, { type: 'ticketNumber' }>;
+
+/** The partition of ticket numbers and their counter: `~` starts no channel id (they are UUIDs). */
+export const NUMBERS_PARTITION = '~numbers';
+/** The counter of ticket numbers (the last one handed out). */
+const NumberCounter = z.object({ id: z.literal('counter:ticketNumber'), channelId: z.literal(NUMBERS_PARTITION), type: z.literal('counter'), value: z.number().int().min(0) });
+const COUNTER_ID = 'counter:ticketNumber';
 
 /** At most this many ids are looked up per mail (one point read each). */
 export const MAX_LOOKUP_IDS = 20;
@@ -46,6 +81,8 @@ const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 export const messageIdEntryId = (messageId: string) => sha256(normalizeMessageId(messageId));
 /** Conversation entries hash a different string, so they never meet a Message-ID's. */
 export const conversationEntryId = (conversationId: string) => sha256(`conversation\n${conversationId}`);
+const numberEntryId = (n: number) => sha256(`ticket-number\n${n}`);
+const numberOfTicketEntryId = (ticketId: string) => sha256(`number-of-ticket\n${ticketId}`);
 
 export interface Recorded<T> {
   entry: T;
@@ -103,4 +140,66 @@ export async function lookupConversation(channelId: string, conversationId: stri
   if (!resource) return undefined;
   const entry = ThreadEntry.parse(resource);
   return entry.type === 'conversationId' && entry.key === conversationId ? entry : undefined;
+}
+
+/** Rounds of read-and-write against other writers of the counter before giving up (the caller's retry takes over). */
+const MAX_COUNTER_ROUNDS = 10;
+
+/**
+ * The ticket's number (what its subject token shows), handed out on first ask and the same
+ * ever after — a redelivered mail gets the number its first delivery got. A crash or a lost
+ * race can skip a number (a gap) or leave a spare number naming the same ticket, never give
+ * one number to two tickets: the counter moves under ETag, the number→ticket entry is
+ * written before the ticket claims its number, and the claim is create-once. Point reads
+ * and writes only: 1 read when the ticket has its number, else 2 reads and 3 writes.
+ */
+export async function ticketNumberFor(ticketId: string, ticketChannelId: string | undefined, at: Date = new Date()): Promise<number> {
+  const c = await container('threadIndex');
+  const claimed = await readItem(c, numberOfTicketEntryId(ticketId), NUMBERS_PARTITION);
+  if (claimed) {
+    const entry = ThreadEntry.parse(claimed);
+    if (entry.type === 'numberOfTicket' && entry.key === ticketId) return entry.ticketNumber;
+  }
+  const n = await nextNumber();
+  const stamp = at.toISOString();
+  await createOrReadExisting(c, ThreadEntry.parse({ id: numberEntryId(n), channelId: NUMBERS_PARTITION, type: 'ticketNumber', key: String(n), ticketId, ticketChannelId, at: stamp }), NUMBERS_PARTITION);
+  const { resource } = await createOrReadExisting(
+    c,
+    ThreadEntry.parse({ id: numberOfTicketEntryId(ticketId), channelId: NUMBERS_PARTITION, type: 'numberOfTicket', key: ticketId, ticketNumber: n, at: stamp }),
+    NUMBERS_PARTITION,
+  );
+  const entry = ThreadEntry.parse(resource);
+  if (entry.type !== 'numberOfTicket') throw new Error(`thread index entry of ticket ${ticketId} is a ${entry.type}`);
+  return entry.ticketNumber;
+}
+
+async function nextNumber(): Promise<number> {
+  const c = await container('threadIndex');
+  for (let round = 0; round < MAX_COUNTER_ROUNDS; round++) {
+    const resource = await readItem(c, COUNTER_ID, NUMBERS_PARTITION);
+    try {
+      if (!resource) {
+        await c.items.create(NumberCounter.parse({ id: COUNTER_ID, channelId: NUMBERS_PARTITION, type: 'counter', value: 1 }));
+        return 1;
+      }
+      const value = NumberCounter.parse(resource).value + 1;
+      const next = NumberCounter.parse({ id: COUNTER_ID, channelId: NUMBERS_PARTITION, type: 'counter', value });
+      await c.item(COUNTER_ID, NUMBERS_PARTITION).replace(next, { accessCondition: { type: 'IfMatch', condition: resource._etag ?? '' } });
+      return value;
+    } catch (err) {
+      const status = cosmosStatus(err);
+      if (status !== 409 && status !== 412) throw err;
+    }
+  }
+  throw new Error(`the ticket number counter stayed contended for ${MAX_COUNTER_ROUNDS} rounds`);
+}
+
+/** The ticket (and its channel) a token's number names, by one point read. */
+export async function lookupTicketNumber(ticketNumber: number): Promise<TicketNumberEntry | undefined> {
+  if (!Number.isSafeInteger(ticketNumber) || ticketNumber < 1) return undefined;
+  const c = await container('threadIndex');
+  const resource = await readItem(c, numberEntryId(ticketNumber), NUMBERS_PARTITION);
+  if (!resource) return undefined;
+  const entry = ThreadEntry.parse(resource);
+  return entry.type === 'ticketNumber' && entry.key === String(ticketNumber) ? entry : undefined;
 }

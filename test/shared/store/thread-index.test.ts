@@ -8,6 +8,8 @@ import {
   messageIdEntryId,
   recordConversation,
   recordMessageId,
+  lookupTicketNumber,
+  ticketNumberFor,
 } from '../../../shared/store/thread-index';
 import { container } from '../../../shared/store/cosmos';
 
@@ -65,4 +67,27 @@ test('an entry whose stored key differs from the asked one (a hash collision) is
   const c = await container('threadIndex');
   await c.items.create({ id: messageIdEntryId('victim@example.com'), channelId: 'ch-h', type: 'messageId', key: 'other@example.com', ticketId: 'T-x', kind: 'sent', at: at.toISOString() });
   assert.deepEqual(await lookupMessageIds('ch-h', ['victim@example.com']), []);
+});
+
+test('a ticket gets its number once: asked again (a redelivered mail) it gets the same; the number names the ticket and its channel', async () => {
+  const a = await ticketNumberFor('T-a', 'ch-n', at);
+  const b = await ticketNumberFor('T-b', 'ch-m', at);
+  assert.equal(b, a + 1);
+  assert.equal(await ticketNumberFor('T-a', 'ch-n', at), a);
+  assert.deepEqual([(await lookupTicketNumber(a))?.ticketId, (await lookupTicketNumber(a))?.ticketChannelId], ['T-a', 'ch-n']);
+  assert.equal((await lookupTicketNumber(b))?.ticketChannelId, 'ch-m', "a number names its own channel's ticket, wherever the token turns up");
+  assert.equal(await lookupTicketNumber(b + 1000), undefined);
+  assert.equal(await lookupTicketNumber(0), undefined);
+});
+
+test('tickets numbered at the same time get distinct numbers, each finding its ticket', async () => {
+  const tickets = Array.from({ length: 8 }, (_, i) => `T-p${i}`);
+  const numbers = await Promise.all(tickets.map((t) => ticketNumberFor(t, 'ch-p', at)));
+  assert.equal(new Set(numbers).size, tickets.length);
+  for (const [i, n] of numbers.entries()) assert.equal((await lookupTicketNumber(n))?.ticketId, tickets[i]);
+  // the same ticket asked for concurrently still ends with one number (spares name the same ticket)
+  const same = await Promise.all([ticketNumberFor('T-q', 'ch-q', at), ticketNumberFor('T-q', 'ch-q', at), ticketNumberFor('T-q', 'ch-q', at)]);
+  assert.equal(new Set(same).size, 1);
+  assert.equal(await ticketNumberFor('T-q', 'ch-q', at), same[0]);
+  assert.equal((await lookupTicketNumber(same[0]!))?.ticketId, 'T-q');
 });
