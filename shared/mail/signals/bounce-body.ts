@@ -5,8 +5,9 @@ import { bodyOpening, hit, type Signal } from './signal';
  * The opening sentences of the non-delivery reports that mail servers write as plain
  * text, without a DSN part (qmail, Exim, Postfix, Sendmail, Exchange, Gmail, Yahoo,
  * Courier, Lotus Domino, GroupWise), as sisimai and Zammad's bounce tests record them.
- * They count only where they open the body of a mail that is not a forward: a person
- * who forwards a bounce to the desk ("my mail came back") writes first or says `FW:`.
+ * They count only where they open the body (its first 250 characters) of a mail that is
+ * not a forward: a person who forwards a bounce to the desk ("my mail came back")
+ * writes first or says `FW:`.
  */
 const openings: readonly string[] = [
   'this is the qmail-send program',
@@ -40,7 +41,7 @@ export const bounceBody: Signal = {
   name: 'bounce-body',
   test: ({ mail }) => {
     if (hasForwardPrefix(mail.subject)) return undefined;
-    const opening = bodyOpening(mail).toLowerCase().replace(/\s+/g, ' ');
+    const opening = bodyOpening(mail, 250).toLowerCase().replace(/\s+/g, ' ');
     const phrase = openings.find((p) => opening.includes(p));
     return phrase ? hit('bounce', `the body opens like a mail server's non-delivery report ("${phrase}")`) : undefined;
   },
