@@ -4,6 +4,7 @@ import path from 'node:path';
 import { describe, test } from 'node:test';
 // @ts-expect-error -- planer ships no type declarations
 import planer from 'planer';
+import { z } from 'zod';
 import { parseMail } from '../../../shared/mail/parse';
 
 /**
@@ -18,12 +19,14 @@ import { parseMail } from '../../../shared/mail/parse';
  */
 
 const corpusRoot = path.resolve(__dirname, '../../corpus');
+const sharedZammadDir = path.resolve(__dirname, '../../../../shared/corpus/zammad-mail');
 
 /** Exact-match % floors reached by `extractReplyText`, per corpus. */
 const floors: Record<string, number> = {
   'replies-email-reply-parser': 100,
   'replies-planer': 94.7,
   'replies-talon': 100,
+  'replies-zammad': 98.5,
   'replies-parse-reply': 100,
 };
 
@@ -44,6 +47,7 @@ const canonical = (s: string) =>
     .trim();
 
 async function loadCases(dir: string): Promise<Case[]> {
+  if (fs.existsSync(path.join(dir, 'labels.json'))) return loadLabelled(dir);
   const files = fs.readdirSync(dir).filter((f) => (f.endsWith('.txt') && !f.endsWith('.expected.txt')) || f.endsWith('.eml'));
   const cases: Case[] = [];
   for (const file of files.sort()) {
@@ -58,6 +62,20 @@ async function loadCases(dir: string): Promise<Case[]> {
       const text = raw.toString('utf8');
       cases.push({ name, text, ours: extractReplyText(text), expected });
     }
+  }
+  return cases;
+}
+
+/**
+ * A corpus read in place (`replies-zammad`): `labels.json` maps each mail of the shared
+ * corpus to its new text, `null` for "the whole text".
+ */
+async function loadLabelled(dir: string): Promise<Case[]> {
+  const labels = z.record(z.string(), z.string().nullable()).parse(JSON.parse(fs.readFileSync(path.join(dir, 'labels.json'), 'utf8')));
+  const cases: Case[] = [];
+  for (const [file, label] of Object.entries(labels)) {
+    const mail = await parseMail(fs.readFileSync(path.join(sharedZammadDir, file)));
+    cases.push({ name: file, text: mail.text, html: mail.html, ours: mail.replyText, expected: label ?? mail.text });
   }
   return cases;
 }
