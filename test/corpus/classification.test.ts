@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import { classifyMail } from '../../shared/mail/classify';
 import { parseMail } from '../../shared/mail/parse';
 import type { MailKind } from '../../shared/mail/parsed-mail';
-import { npmFixtureLabels, publicLabels, sisimaiLabels, zammadLabels, type LabelledMail } from './labels';
+import { npmFixtureLabels, publicLabels, sisimaiHeldoutLabels, sisimaiLabels, zammadLabels, type LabelledMail } from './labels';
 import { corpusPairs } from './zammad-expectations';
 
 /**
@@ -31,7 +31,7 @@ async function score(mails: readonly LabelledMail[]): Promise<Scored[]> {
 }
 
 function report(corpus: string, scored: readonly Scored[]) {
-  const machine = scored.filter((s) => s.label === 'bounce' || s.label === 'auto-reply' || s.label === 'report' || s.label === 'list');
+  const machine = scored.filter((s) => s.label === 'bounce' || s.label === 'auto-reply' || s.label === 'report' || s.label === 'list' || s.label === 'loop');
   const human = scored.filter((s) => s.label === 'human');
   const exact = machine.filter((s) => s.kind === s.label);
   const detected = machine.filter((s) => s.kind !== 'human');
@@ -72,4 +72,11 @@ test('ordinary mails shipped as npm test fixtures stay human', async () => {
   const r = report('npm fixtures', await score(npmFixtureLabels));
   assert.ok(r.human >= 6);
   assert.equal(r.falsePositives, 0);
+});
+
+test('held-out sisimai reports, bounces and a list server\'s loop alert (labelled before the classifier saw them) are recognised', async () => {
+  const r = report('sisimai held-out', await score(sisimaiHeldoutLabels));
+  assert.ok(r.machine >= 11);
+  assert.equal(r.detected, r.machine, 'every held-out machine mail is recognised (floor: 100 %; 10/11 when first run blind)');
+  assert.equal(r.exact, r.machine);
 });

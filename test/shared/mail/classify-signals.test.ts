@@ -252,3 +252,13 @@ describe('classifyMail: kinds and noAutoResponse', () => {
     assert.equal(c.kind, 'human');
   });
 });
+
+describe('loop-alert: list servers stamped by their headers', () => {
+  test('fml\'s "Loop Alert" from LIST-admin with X-MLServer is a loop', () => {
+    assert.equal(kindOf(loopAlert, mail({ subject: 'Loop Alert: Duplicated Message-ID (2ndml ML)', from: { address: '2ndml-admin@example.com', name: '' }, headers: { 'x-mlserver': 'fml [fml 4.0.3 release]' } })), 'loop');
+  });
+  test('near miss: a person writing "mail loop" through the desk\'s own Mailman list is not a loop alert', () => {
+    const viaOwnList = mail({ subject: 'We see a mail loop since Monday', headers: { 'x-mailman-version': '2.1.39', 'list-post': '<mailto:support@desk.example>' } });
+    assert.equal(run(loopAlert, viaOwnList, ['support@desk.example']), undefined);
+  });
+});
