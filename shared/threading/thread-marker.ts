@@ -4,13 +4,16 @@ import { readRef, type TicketTokenFormat } from './ticket-token';
  * The hidden-in-plain-sight marker our mails carry in their bodies, for the replies whose
  * client or server dropped or rewrote In-Reply-To/References and the subject token.
  *
- * Why visible text, not an attribute or a hidden element: what a reply quotes is the text
- * of our mail. Gmail's sanitizer drops `id`, `data-*` and most unknown attributes and
- * rewrites classes; Outlook re-renders the quoted HTML through Word, which keeps text and
- * inline styles but not custom attributes, and drops `display:none` content in many
- * versions; plain-text replies keep only text. Zendesk threads the same way (its "encoded
- * ID", `[1G7EOR-0Q2J]`, is plain text in the body). So the marker is a short bracketed
- * line, `[ref:T-000123-ab3k9q2z]`, in small grey type in HTML, and as its own line in text.
+ * Why visible text, not an attribute or a hidden element: what every reply keeps of our
+ * mail is its text. Gmail rewrites class names (`m_<digits>…`), drops `<style>` blocks and
+ * at times inline styles, and `id`/`data-*` attributes are not reliable through it; Outlook
+ * re-renders the quoted HTML through Word (MsoNormal paragraphs), keeping text and inline
+ * styles, not custom attributes; a plain-text reply keeps only text (with "> "). Zendesk
+ * threads the same way: its "encoded ID" (`[1G7EOR-0Q2J]`) is plain bracketed text in the
+ * body (support.zendesk.com, "How are incoming emails threaded to tickets?"). So the marker
+ * is a short bracketed line, `[ref:T-000123-ab3k9q2z]`: in small grey type in HTML (if the
+ * style is lost it is merely visible), and as its own line in text. Short enough that
+ * quoting never wraps it.
  * It always carries the signature: a marker is only ever written by us.
  */
 export const MARKER_OPEN = '[ref:';
