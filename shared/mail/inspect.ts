@@ -49,6 +49,7 @@ export interface InspectedMail {
   text: string;
   html?: string;
   replyText: string;
+  replyHtml?: string;
   attachments: { filename: string; contentType: string; size: number; inline: boolean; cid?: string }[];
   classification: Classification;
   warnings: string[];
@@ -89,6 +90,7 @@ export async function inspectRaw(file: string, raw: Buffer, ctx: InspectContext 
     text: mail.text,
     html: mail.html,
     replyText: mail.replyText,
+    replyHtml: mail.replyHtml,
     attachments: mail.attachments.map(({ filename, contentType, size, inline, cid }) => ({ filename, contentType, size, inline, ...(cid ? { cid } : {}) })),
     classification,
     warnings: mail.warnings,

@@ -6,7 +6,7 @@ import { htmlFallbackText, normalizeText, partlessBodyText } from './body-text';
 import { locateHeaders, MIME_UNPARSEABLE } from './header-block';
 import { cleanSubject, firstMessageId, headerRecord, isoDate, messageIds } from './mime-headers';
 import type { ParsedMail } from './parsed-mail';
-import { extractReplyText } from './reply-text';
+import { extractReplyHtml, extractReplyText } from './reply-text';
 import { sanitizeMailHtml } from './sanitize-html';
 import { extractUuBlocks } from './uudecode';
 
@@ -92,6 +92,7 @@ export async function parseMailWithContent(raw: Buffer): Promise<ParsedMailWithC
     text,
     html,
     replyText: extractReplyText(text, rawHtml),
+    replyHtml: rawHtml ? extractReplyHtml(rawHtml) : undefined,
     headers,
     attachments: attachments.map((a) => a.info),
     rawSha256: sha256Hex(raw),

@@ -47,6 +47,8 @@ export const ParsedMail = z.object({
   html: z.string().optional(),
   /** The new text of a reply, quoted history removed. */
   replyText: z.string().default(''),
+  /** The reply's own HTML, sanitized, quoted history removed; when the mail has HTML. */
+  replyHtml: z.string().optional(),
   /** Header names lower-cased; repeated headers joined with "\n". */
   headers: z.record(z.string(), z.string()),
   attachments: z.array(AttachmentInfo).default([]),

@@ -1,9 +1,12 @@
+import { htmlFallbackText, normalizeText } from './body-text';
 import { attributionAt } from './reply/attribution';
 import { isHeaderBlock } from './reply/header-block';
 import { isQuoted, isRuleLine, isSignatureDelimiter, nextNonBlank } from './reply/lines';
 import { quoteBlockEnd } from './reply/quote-block';
 import { isSeparator, ruleAbove } from './reply/separator';
+import { htmlWithoutHistory } from './reply/html-quote';
 import { isClientSignature, isDelimiter } from './reply/signature';
+import { sanitizeMailHtml } from './sanitize-html';
 
 /**
  * The new text of a reply: what the person wrote, without the history they quoted or
@@ -45,8 +48,34 @@ export function extractReplyText(text: string, html?: string): string {
   const lines = normalized.split('\n');
   const ctx: Context = { quoteMarkupInHtml: !!html && quoteMarkupRe.test(html) };
   const kept = newText(lines, ctx);
+  if (kept === lines && html) {
+    // Nothing recognised in the text: the HTML's quote markup may still show where history starts.
+    // Only when the text says what the HTML says (an HTML-only mail, or a faithful text part):
+    // a text part that differs from its HTML is cut by its own lines alone.
+    const fromHtml = textOfHtmlReply(html);
+    if (fromHtml && fromHtml.length < normalized.length && startsAlike(normalized, fromHtml)) return extractReplyText(fromHtml);
+  }
   const reply = (kept === 'whole' ? lines : kept).join('\n').trim();
   return reply || normalized.trim();
+}
+
+/**
+ * The reply's own HTML, sanitized: cut at the quote containers and history markers of the
+ * common clients (`reply/html-quote.ts`), a bottom-posted answer kept. The whole HTML
+ * (sanitized) when the markup shows no history or the cut would leave no text.
+ */
+export function extractReplyHtml(html: string): string {
+  const cut = htmlWithoutHistory(html);
+  const whole = () => sanitizeMailHtml(html);
+  if (cut === undefined) return whole();
+  const sanitized = sanitizeMailHtml(cut);
+  return normalizeText(htmlFallbackText(sanitized, [])) ? sanitized : whole();
+}
+
+function textOfHtmlReply(html: string): string | undefined {
+  const cut = htmlWithoutHistory(html);
+  if (cut === undefined) return undefined;
+  return normalizeText(htmlFallbackText(cut, [])).replace(/\n{3,}/g, '\n\n') || undefined;
 }
 
 /** The lines of new text, or `'whole'` when answers are interleaved with quotes. */
@@ -81,6 +110,14 @@ function firstCut(lines: readonly string[], ctx: Context): Cut | undefined {
     if (isDelimiter(lines, i) || isClientSignature(lines, i, startsHistory)) return { kind: 'signature', line: i };
   }
   return undefined;
+}
+
+/** Whether the two texts start with the same 200 characters, blanks aside. */
+function startsAlike(a: string, b: string): boolean {
+  const head = (s: string) => s.slice(0, 2000).replace(/\s+/g, ' ').trim().slice(0, 200);
+  const ha = head(a);
+  const hb = head(b);
+  return hb.length > 0 && (ha.startsWith(hb) || hb.startsWith(ha));
 }
 
 function trimEnd(lines: string[]): string[] {

@@ -1,0 +1,112 @@
+import { Parser } from 'htmlparser2';
+
+/**
+ * Where the quoted history of an HTML reply sits, read from the markup the clients put
+ * around it, in one pass of htmlparser2's tokenizer:
+ * - quote containers: Gmail's `div.gmail_quote` / `blockquote.gmail_quote`, Apple Mail's and
+ *   Thunderbird's `blockquote type=cite` (with Thunderbird's `div.moz-cite-prefix` above it),
+ *   Yahoo's `div.yahoo_quoted`, Proton's `.protonmail_quote`. Text after the container is a
+ *   bottom-posted answer and is kept; text between two containers means interleaved answers,
+ *   and the HTML is left whole.
+ * - history markers: Outlook's `div#appendonsend`, `div#divRplyFwdMsg`, its header block
+ *   `div` with `border-top:solid #E1E1E1` (or `#B5C4DF`, older Outlook), `OLK_SRC_BODY_SECTION`
+ *   (Outlook for Mac), Zimbra's `hr#zwchr`: everything from the marker on is history.
+ */
+
+type Kind = 'quote' | 'history';
+
+interface Region {
+  kind: Kind;
+  start: number;
+  end: number;
+  /** Non-blank text between the end of the previous region (or the start) and this one. */
+  textBefore: boolean;
+}
+
+const MAX_HTML = 5 * 1024 * 1024;
+
+function kindOf(name: string, attribs: Record<string, string>): Kind | undefined {
+  const classes = ` ${(attribs.class ?? '').toLowerCase()} `;
+  const hasClass = (c: string) => classes.includes(` ${c} `);
+  const id = (attribs.id ?? '').toLowerCase().replace(/^x_/, '');
+  if (name === 'blockquote' && (attribs.type ?? '').toLowerCase() === 'cite') return 'quote';
+  if (hasClass('gmail_quote') || hasClass('gmail_quote_container') || hasClass('yahoo_quoted') || hasClass('protonmail_quote') || hasClass('moz-cite-prefix')) return 'quote';
+  if (id === 'appendonsend' || id === 'divrplyfwdmsg' || id === 'olk_src_body_section' || id === 'zwchr' || hasClass('outlookmessageheader')) return 'history';
+  if (name === 'div') {
+    const style = (attribs.style ?? '').toLowerCase().replaceAll(' ', '');
+    if (style.includes('border-top:solid#e1e1e1') || style.includes('border-top:solid#b5c4df')) return 'history';
+  }
+  return undefined;
+}
+
+/** The quote containers and history markers of `html`, outermost only, in order. */
+function regionsOf(html: string): Region[] {
+  const regions: Region[] = [];
+  const stack: string[] = [];
+  let open: { kind: Kind; start: number; depth: number; textBefore: boolean } | undefined;
+  let textSince = false;
+  const parser = new Parser(
+    {
+      onopentag(name, attribs) {
+        stack.push(name);
+        if (open) return;
+        const kind = kindOf(name, attribs);
+        if (kind) {
+          open = { kind, start: parser.startIndex, depth: stack.length, textBefore: textSince };
+          textSince = false;
+        }
+      },
+      onclosetag() {
+        if (open && stack.length === open.depth) {
+          regions.push({ kind: open.kind, start: open.start, end: parser.endIndex + 1, textBefore: open.textBefore });
+          open = undefined;
+        }
+        stack.pop();
+      },
+      ontext(text) {
+        if (!open && text.trim() !== '') textSince = true;
+      },
+    },
+    { decodeEntities: true },
+  );
+  parser.end(html);
+  if (open) regions.push({ kind: open.kind, start: open.start, end: html.length, textBefore: open.textBefore });
+  regions.push({ kind: 'history', start: html.length, end: html.length, textBefore: textSince }); // the end, as a sentinel
+  return regions;
+}
+
+/**
+ * The reply's own HTML: quoted history cut away, a bottom-posted answer kept. `undefined`
+ * when the markup shows no history, or shows answers interleaved with quotes.
+ */
+export function htmlWithoutHistory(html: string): string | undefined {
+  if (html.length > MAX_HTML) return undefined;
+  const regions = regionsOf(html);
+  if (regions.length === 1) return undefined; // only the sentinel
+  const first = regions[0]!;
+  if (first.kind === 'history') return withoutTrailingBreaks(html.slice(0, first.start));
+  // Thunderbird's attribution div and its blockquote, with only blanks between, are one quote.
+  let i = 0;
+  while (regions[i + 1]!.kind === 'quote' && !regions[i + 1]!.textBefore) i++;
+  const next = regions[i + 1]!;
+  const quoteEnd = regions[i]!.end;
+  if (!next.textBefore) return withoutTrailingBreaks(html.slice(0, first.start)); // nothing after the quote (or history right after it)
+  if (next.kind === 'quote') return undefined; // answers between quotes: interleaved
+  return html.slice(0, first.start) + html.slice(quoteEnd, next.start); // bottom-posted, up to any history further down
+}
+
+/** Drops the `<br>` and `<hr>` a client puts between the reply and the history it quotes (read back from the end, once). */
+function withoutTrailingBreaks(html: string): string {
+  let end = html.length;
+  const skipBlanks = () => {
+    while (end > 0 && /\s/.test(html[end - 1]!)) end--;
+  };
+  skipBlanks();
+  while (end > 0 && html[end - 1] === '>') {
+    const lt = html.lastIndexOf('<', end - 1);
+    if (lt < 0 || end - lt > 200 || !/^<(?:br|hr)\b[^<>]*>$/i.test(html.slice(lt, end))) break;
+    end = lt;
+    skipBlanks();
+  }
+  return html.slice(0, end);
+}
