@@ -123,4 +123,6 @@ export const sisimaiHeldoutLabels: readonly LabelledMail[] = ([
   { file: 'email-barracuda-01.eml', label: 'bounce', note: 'Barracuda DSN From "MAILER-DAEMON <>"' },
   { file: 'email-fml-01.eml', label: 'loop', note: 'fml list server "Loop Alert: Duplicated Message-ID"' },
   { file: 'email-amazonworkmail-01.eml', label: 'bounce', note: 'Amazon WorkMail bounce, multipart/mixed' },
+  { file: 'rfc3834-02.eml', label: 'auto-reply', note: 'Lotus Notes "AUTO: … is out of the office", no Auto-Submitted' },
+  { file: 'rfc3834-03.eml', label: 'auto-reply', note: 'AOL "(Automatic Response)" with Auto-Submitted: auto-replied' },
 ] satisfies LabelledMail[]).map((m) => ({ ...m, file: path.join(heldoutDir, m.file) }));

@@ -30,8 +30,23 @@ const phrases = [
 const prefixRe = new RegExp(`^\\s*(?:${phrases.join('|')})\\s*(?:[:：\\-–(\\[]|$)`, 'i');
 const suffixRe = /\((?:automatic (?:response|reply)|auto[- ]?reply|auto[- ]?response|out of (?:the )?office)\)\s*$/i;
 
+/**
+ * Lotus Notes/Domino: "AUTO: <name> is out of the office (returning …)", localized.
+ * "AUTO:" alone is no evidence — "Auto" is a car in German and Dutch — so the absence
+ * phrase must follow it. String searches: no regex runs over the subject's middle.
+ */
+const notesAbsence = [
+  ' is out of the office', ' ist außer haus', ' ist ausser haus', ' ist nicht im büro', ' ist abwesend', " est absent", ' está fuera de la oficina',
+  ' è fuori ufficio', ' is afwezig', ' er ikke på kontoret', ' är inte på kontoret', ' on poissa toimistolta', ' jest poza biurem',
+];
+
+function isNotesAbsence(subject: string): boolean {
+  const lower = subject.trimStart().toLowerCase();
+  return lower.startsWith('auto:') && notesAbsence.some((p) => lower.includes(p));
+}
+
 export function isOutOfOfficeSubject(subject: string): boolean {
-  return prefixRe.test(subject) || suffixRe.test(subject);
+  return prefixRe.test(subject) || suffixRe.test(subject) || isNotesAbsence(subject);
 }
 
 export const outOfOfficeSubject: Signal = {

@@ -262,3 +262,13 @@ describe('loop-alert: list servers stamped by their headers', () => {
     assert.equal(run(loopAlert, viaOwnList, ['support@desk.example']), undefined);
   });
 });
+
+describe('out-of-office-subject: Lotus Notes', () => {
+  test('"AUTO: Smith, John is out of the office. (returning …)" is an auto-reply', () => {
+    assert.equal(classifyMail(mail({ subject: 'AUTO: Smith, John is out of the office. (returning 05/01/2010)' })).kind, 'auto-reply');
+    assert.equal(classifyMail(mail({ subject: 'AUTO: Max Mustermann ist außer Haus (Rückkehr am 05.01.2026)' })).kind, 'auto-reply');
+  });
+  test('near miss: "AUTO:" about a car is a person\'s mail', () => {
+    assert.equal(classifyMail(mail({ subject: 'AUTO: Schaden an meinem Wagen, Vertrag 1234' })).kind, 'human');
+  });
+});
