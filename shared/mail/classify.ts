@@ -18,6 +18,7 @@ import { listHeaders } from './signals/list-headers';
 import { loopAlert } from './signals/loop-alert';
 import { mailerDaemon } from './signals/mailer-daemon';
 import { multipartReport } from './signals/multipart-report';
+import { noReplySender } from './signals/no-reply-sender';
 import { notificationService } from './signals/notification-service';
 import { nullReturnPath } from './signals/null-return-path';
 import { outOfOfficeSubject } from './signals/out-of-office-subject';
@@ -83,6 +84,7 @@ export const signals: readonly Signal[] = [
   carrierGateway,
   // no kind: asks only not to be auto-answered
   autoResponseSuppress,
+  noReplySender,
 ];
 
 const severity: readonly MachineKind[] = ['loop', 'bounce', 'report', 'auto-reply', 'notification', 'list'];

@@ -272,3 +272,18 @@ describe('out-of-office-subject: Lotus Notes', () => {
     assert.equal(classifyMail(mail({ subject: 'AUTO: Schaden an meinem Wagen, Vertrag 1234' })).kind, 'human');
   });
 });
+
+describe('no-reply-sender: a hint, not a kind', () => {
+  test('a web form\'s mail from noreply@ stays a person\'s request but gets no auto-response', () => {
+    for (const address of ['noreply@shop.example', 'no-reply@forms.example', 'azure-noreply@example.com', 'DoNotReply@bank.example', 'noreply+abc@x.example']) {
+      const c = classifyMail(mail({ from: { address, name: 'Contact form' }, replyTo: [{ address: 'customer@example.org', name: '' }] }));
+      assert.equal(c.kind, 'human', address);
+      assert.equal(c.noAutoResponse, true, address);
+    }
+  });
+  test('near miss: names that merely contain "reply" are ordinary senders', () => {
+    for (const address of ['replyguy@example.com', 'noreen.reply@example.com', 'reply@example.com']) {
+      assert.equal(classifyMail(mail({ from: { address, name: '' } })).noAutoResponse, false, address);
+    }
+  });
+});
