@@ -17,7 +17,7 @@ const robotLocals = /^(?:listserv|mailman|majordomo|sympa|ecartis|lyris|listproc
 export const loopAlert: Signal = {
   name: 'loop-alert',
   test: ({ mail, ownAddresses }) => {
-    const subject = mail.subject.toLowerCase();
+    const subject = mail.subject.slice(0, 300).toLowerCase();
     const phrase = loopPhrases.find((p) => subject.includes(p));
     if (!phrase) return undefined;
     const from = splitAddress(mail.from?.address);

@@ -41,8 +41,10 @@ const notesAbsence = [
 ];
 
 function isNotesAbsence(subject: string): boolean {
-  const lower = subject.trimStart().toLowerCase();
-  return lower.startsWith('auto:') && notesAbsence.some((p) => lower.includes(p));
+  const trimmed = subject.trimStart();
+  if (trimmed.slice(0, 5).toLowerCase() !== 'auto:') return false;
+  const lower = trimmed.slice(0, 300).toLowerCase();
+  return notesAbsence.some((p) => lower.includes(p));
 }
 
 export function isOutOfOfficeSubject(subject: string): boolean {

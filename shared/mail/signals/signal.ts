@@ -57,7 +57,8 @@ export function noAutoResponseHint(reason: string): SignalHit {
  * mail writes something first.
  */
 export function bodyOpening(mail: ParsedMail, max = 600): string {
-  return mail.text.trimStart().slice(0, max);
+  // Bounded: leading whitespace beyond a few windows is no machine's opening either.
+  return mail.text.slice(0, max * 4).trimStart().slice(0, max);
 }
 
 /** The local part and domain of an address, lower-cased. */
