@@ -62,11 +62,12 @@ export function extractReplyText(text: string, html?: string): string {
 /**
  * The reply's own HTML, sanitized: cut at the quote containers and history markers of the
  * common clients (`reply/html-quote.ts`), a bottom-posted answer kept. The whole HTML
- * (sanitized) when the markup shows no history or the cut would leave no text.
+ * (sanitized; pass it as `sanitizedWhole` when it is at hand) when the markup shows no
+ * history or the cut would leave no text.
  */
-export function extractReplyHtml(html: string): string {
+export function extractReplyHtml(html: string, sanitizedWhole?: string): string {
   const cut = htmlWithoutHistory(html);
-  const whole = () => sanitizeMailHtml(html);
+  const whole = () => sanitizedWhole ?? sanitizeMailHtml(html);
   if (cut === undefined) return whole();
   const sanitized = sanitizeMailHtml(cut);
   return normalizeText(htmlFallbackText(sanitized, [])) ? sanitized : whole();

@@ -24,6 +24,12 @@ interface Region {
 }
 
 const MAX_HTML = 5 * 1024 * 1024;
+/**
+ * htmlparser2 keeps its open elements in an array it `unshift`s, so each tag costs the
+ * current depth: past this depth the markup is not read on (and nothing is cut), which keeps
+ * the pass linear. Real mail nests a few dozen levels; html-to-text stops at 256 too.
+ */
+const MAX_DEPTH = 256;
 
 function kindOf(name: string, attribs: Record<string, string>): Kind | undefined {
   const classes = ` ${(attribs.class ?? '').toLowerCase()} `;
@@ -39,9 +45,10 @@ function kindOf(name: string, attribs: Record<string, string>): Kind | undefined
   return undefined;
 }
 
-/** The quote containers and history markers of `html`, outermost only, in order. */
-function regionsOf(html: string): Region[] {
+/** The quote containers and history markers of `html`, outermost only, in order; `undefined` when it nests too deep to read. */
+function regionsOf(html: string): Region[] | undefined {
   const regions: Region[] = [];
+  let tooDeep = false;
   const stack: string[] = [];
   let open: { kind: Kind; start: number; depth: number; textBefore: boolean } | undefined;
   let textSince = false;
@@ -49,6 +56,11 @@ function regionsOf(html: string): Region[] {
     {
       onopentag(name, attribs) {
         stack.push(name);
+        if (stack.length > MAX_DEPTH) {
+          tooDeep = true;
+          parser.pause();
+          return;
+        }
         if (open) return;
         const kind = kindOf(name, attribs);
         if (kind) {
@@ -70,6 +82,7 @@ function regionsOf(html: string): Region[] {
     { decodeEntities: true },
   );
   parser.end(html);
+  if (tooDeep) return undefined;
   if (open) regions.push({ kind: open.kind, start: open.start, end: html.length, textBefore: open.textBefore });
   regions.push({ kind: 'history', start: html.length, end: html.length, textBefore: textSince }); // the end, as a sentinel
   return regions;
@@ -82,7 +95,7 @@ function regionsOf(html: string): Region[] {
 export function htmlWithoutHistory(html: string): string | undefined {
   if (html.length > MAX_HTML) return undefined;
   const regions = regionsOf(html);
-  if (regions.length === 1) return undefined; // only the sentinel
+  if (!regions || regions.length === 1) return undefined; // too deep, or only the sentinel
   const first = regions[0]!;
   if (first.kind === 'history') return withoutTrailingBreaks(html.slice(0, first.start));
   // Thunderbird's attribution div and its blockquote, with only blanks between, are one quote.
