@@ -76,7 +76,7 @@ test('ordinary mails shipped as npm test fixtures stay human', async () => {
 
 test('held-out sisimai reports, bounces and a list server\'s loop alert (labelled before the classifier saw them) are recognised', async () => {
   const r = report('sisimai held-out', await score(sisimaiHeldoutLabels));
-  assert.ok(r.machine >= 13);
-  assert.equal(r.detected, r.machine, 'every held-out machine mail is recognised (floor: 100 %; 11/13 when first run blind)');
+  assert.ok(r.machine >= 16);
+  assert.equal(r.detected, r.machine, 'every held-out machine mail is recognised (floor: 100 %; 14/16 when first run blind)');
   assert.equal(r.exact, r.machine);
 });

@@ -125,4 +125,7 @@ export const sisimaiHeldoutLabels: readonly LabelledMail[] = ([
   { file: 'email-amazonworkmail-01.eml', label: 'bounce', note: 'Amazon WorkMail bounce, multipart/mixed' },
   { file: 'rfc3834-02.eml', label: 'auto-reply', note: 'Lotus Notes "AUTO: … is out of the office", no Auto-Submitted' },
   { file: 'rfc3834-03.eml', label: 'auto-reply', note: 'AOL "(Automatic Response)" with Auto-Submitted: auto-replied' },
+  { file: 'email-gmx-03.eml', label: 'bounce', note: 'GMX Exim bounce, plain text, empty Return-Path' },
+  { file: 'email-imailserver-02.eml', label: 'bounce', note: 'IMail Server plain-text bounce' },
+  { file: 'email-ezweb-06.eml', label: 'bounce', note: 'au (ezweb) bounce, Japanese and English text' },
 ] satisfies LabelledMail[]).map((m) => ({ ...m, file: path.join(heldoutDir, m.file) }));
