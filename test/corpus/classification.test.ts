@@ -80,3 +80,12 @@ test('held-out sisimai reports, bounces and a list server\'s loop alert (labelle
   assert.equal(r.detected, r.machine, 'every held-out machine mail is recognised (floor: 100 %; 14/16 when first run blind)');
   assert.equal(r.exact, r.machine);
 });
+
+test('the real replies of the reply-text corpora (test/corpus/replies-*/*.eml) are people\'s mail: no false positive, and all get an auto-response', async () => {
+  const dir = path.resolve(__dirname);
+  const files = fs.readdirSync(dir).filter((d) => d.startsWith('replies-')).flatMap((d) => fs.readdirSync(path.join(dir, d)).filter((f) => f.endsWith('.eml')).map((f) => path.join(dir, d, f)));
+  const r = report('reply corpora (.eml)', await score(files.map((file) => ({ file, label: 'human' as const }))));
+  assert.ok(r.human >= 1, 'the reply corpora hold .eml replies');
+  assert.equal(r.falsePositives, 0);
+  for (const file of files) assert.equal(classifyMail(await parseMail(fs.readFileSync(file))).noAutoResponse, false, path.basename(file));
+});
