@@ -15,7 +15,9 @@ export const separatorTitles = [
   'Przekazana wiadomość', 'Původní zpráva', 'Přeposlaná zpráva', 'Pôvodná správa', 'Eredeti üzenet', 'Továbbított üzenet',
   'Orijinal Mesaj', 'İletilen Mesaj', 'Исходное сообщение', 'Пересылаемое сообщение', 'Пересланное сообщение',
   'Оригінальне повідомлення', 'Пересланий лист', 'Forwarded message', 'Forwarded Message', 'Reply message',
-  '原始邮件', '原始郵件', '转发邮件', '轉寄郵件', '元のメッセージ', '転送メッセージ',
+  'Edelleenlähetetty viesti', 'Wiadomość przesłana dalej', 'Přeposlaná zpráva', 'Proslijeđena poruka', 'Mesaj redirecționat',
+  'Edasisaadetud kiri', 'Preposlaná správa', 'İletilmiş ileti',
+  '原始邮件', '原始郵件', '转发邮件', '轉寄郵件', '元のメッセージ', '転送メッセージ', 'メッセージを転送',
 ];
 
 /** A line of its own that starts a forwarded message: `Begin forwarded message:`. */
@@ -23,6 +25,8 @@ export const forwardIntroductions = [
   'Begin forwarded message', 'Forwarded message', 'Anfang der weitergeleiteten Nachricht', 'Début du message réexpédié',
   'Début du message transféré', 'Inicio del mensaje reenviado', 'Inizio messaggio inoltrato', 'Begin doorgestuurd bericht',
   'Início da mensagem reencaminhada', 'Início da mensagem encaminhada', 'Vidarebefordrat brev', 'Videresendt brev',
+  'Továbbított levél kezdete', 'Початок листа, що пересилається', 'Начало переадресованного сообщения', 'Początek przekazanej wiadomości',
+  'Začátek přeposlané zprávy', 'Doorgestuurd bericht', 'Inicio del mensaje reenviado', 'İletilen posta başlangıcı',
 ];
 
 /** Field names of a quoted header block (Outlook desktop, web and mobile; Thunderbird and webmail forwards), by role. */
@@ -30,24 +34,24 @@ export const headerFields = {
   from: [
     'From', 'Von', 'Absender', 'De', 'Expéditeur', 'Da', 'Mittente', 'Van', 'Afzender', 'Från', 'Avsändare', 'Fra', 'Afsender',
     'Od', 'Nadawca', 'Odesílatel', 'От', 'Від', 'Lähettäjä', 'Feladó', 'Kimden', 'Remitente', 'Remetente', 'Sender',
-    '发件人', '發件人', '寄件者', '差出人', '보낸 사람',
+    'Gönderen', 'Saatja', 'Від кого', 'Pošiljatelj', 'Odosielateľ', 'Expeditor', '送信元', '发件人', '發件人', '寄件者', '差出人', '보낸 사람',
   ],
   date: [
     'Sent', 'Date', 'Sent at', 'Gesendet', 'Datum', 'Envoyé', 'Envoyé le', 'Message du', 'Enviado', 'Enviado el', 'Enviada',
     'Enviada em', 'Fecha', 'Inviato', 'Data', 'Verzonden', 'Verstuurd', 'Skickat', 'Sendt', 'Dato', 'Wysłano', 'Wysłane',
     'Odesláno', 'Отправлено', 'Дата', 'Надіслано', 'Lähetetty', 'Päivämäärä', 'Elküldve', 'Dátum', 'Gönderildi', 'Gönderilme',
-    'Tarih', '发送时间', '發送時間', '日期', '送信日時', '日時', '날짜', '보낸 날짜',
+    'Tarih', 'Kuupäev', 'Datum i vrijeme', '日付', '发送时间', '發送時間', '日期', '送信日時', '日時', '날짜', '보낸 날짜',
   ],
   to: [
     'To', 'An', 'À', 'A', 'Para', 'Aan', 'Till', 'Til', 'Do', 'Komu', 'Кому', 'Vastaanottaja', 'Címzett', 'Kime', 'Destinataire',
-    'Destinatario', 'Destinatário', 'Empfänger', 'Adresát', '收件人', '收件者', '宛先', '받는 사람',
+    'Destinatario', 'Destinatário', 'Empfänger', 'Adresát', 'Saaja', 'Prima', 'Către', '送信先', '收件人', '收件者', '宛先', '받는 사람',
   ],
   subject: [
     'Subject', 'Betreff', 'Objet', 'Sujet', 'Asunto', 'Oggetto', 'Onderwerp', 'Assunto', 'Ämne', 'Emne', 'Temat', 'Předmět',
     'Predmet', 'Тема', 'Aihe', 'Tárgy', 'Konu', '主题', '主旨', '件名', '제목',
   ],
   cc: [
-    'Cc', 'Kopie', 'Copie', 'Copie à', 'Kopia', 'Kopio', 'Копия', 'Копія', 'Másolat', 'Bilgi', 'Kopi', '抄送', '副本', '참조',
+    'Cc', 'Kopie', 'Copie', 'Copie à', 'Kopia', 'Kopio', 'DW', 'Копия', 'Копія', 'Másolat', 'Bilgi', 'Kopi', 'Koopia', '抄送', '副本', '참조',
   ],
 } as const;
 export type HeaderRole = keyof typeof headerFields;

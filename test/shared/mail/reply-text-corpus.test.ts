@@ -23,6 +23,7 @@ const sharedZammadDir = path.resolve(__dirname, '../../../../shared/corpus/zamma
 
 /** Exact-match % floors reached by `extractReplyText`, per corpus. */
 const floors: Record<string, number> = {
+  'replies-email-forward-parser': 100,
   'replies-email-reply-parser': 100,
   'replies-planer': 94.7,
   'replies-talon': 100,
