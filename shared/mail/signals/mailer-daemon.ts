@@ -4,9 +4,11 @@ import { hit, splitAddress, type Signal } from './signal';
 const daemonLocalParts = /^(?:mailer-daemon|mailer_daemon|mailerdaemon|mail-daemon|postmaster|post_master|microsoftexchange[0-9a-f]{32})$/;
 
 /**
- * Display names mail systems give their bounces (Postfix, Exim "Mail Delivery System";
- * Gmail "Mail Delivery Subsystem"; Sendmail, qmail MAILER-DAEMON; Exchange 2003 "System
- * Administrator"; localized Exchange and Notes servers), as sisimai records them.
+ * Display names mail systems give their bounces, as sisimai's and Zammad's samples show
+ * them (Postfix, Exim, GMX "Mail Delivery System"; Gmail, Bigfoot "Mail Delivery
+ * Subsystem"; Sendmail, qmail, Barracuda "MAILER-DAEMON"; Exchange 2003 "System
+ * Administrator"; au "Mail Administrator"), plus their translations as localized
+ * servers may write them — a translation that is not verbatim simply never matches.
  */
 const daemonNames = new Set([
   'mailer-daemon', 'mailer daemon', 'mailerdaemon', 'mail-daemon', 'postmaster', 'mail delivery system', 'mail delivery subsystem',
