@@ -92,7 +92,7 @@ export async function parseMailWithContent(raw: Buffer): Promise<ParsedMailWithC
     text,
     html,
     replyText: extractReplyText(text, rawHtml),
-    replyHtml: rawHtml ? extractReplyHtml(rawHtml, html) : undefined,
+    replyHtml: rawHtml ? extractReplyHtml(rawHtml, html, text) : undefined,
     headers,
     attachments: attachments.map((a) => a.info),
     rawSha256: sha256Hex(raw),

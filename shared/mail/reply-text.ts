@@ -4,7 +4,7 @@ import { isHeaderBlock } from './reply/header-block';
 import { isQuoted, isRuleLine, isSignatureDelimiter, nextNonBlank } from './reply/lines';
 import { quoteBlockEnd } from './reply/quote-block';
 import { isSeparator, ruleAbove } from './reply/separator';
-import { htmlWithoutHistory } from './reply/html-quote';
+import { htmlBeforeLine, htmlWithoutHistory } from './reply/html-quote';
 import { isClientSignature, isDelimiter } from './reply/signature';
 import { sanitizeMailHtml } from './sanitize-html';
 
@@ -63,14 +63,30 @@ export function extractReplyText(text: string, html?: string): string {
  * The reply's own HTML, sanitized: cut at the quote containers and history markers of the
  * common clients (`reply/html-quote.ts`), a bottom-posted answer kept. The whole HTML
  * (sanitized; pass it as `sanitizedWhole` when it is at hand) when the markup shows no
- * history or the cut would leave no text.
+ * history or the cut would leave no text. With the mail's `text`, HTML without quote markup
+ * is cut where the text's history starts, when everything below that line is history.
  */
-export function extractReplyHtml(html: string, sanitizedWhole?: string): string {
-  const cut = htmlWithoutHistory(html);
+export function extractReplyHtml(html: string, sanitizedWhole?: string, text?: string): string {
+  const cut = htmlWithoutHistory(html) ?? (text === undefined ? undefined : htmlAboveTextHistory(html, text));
   const whole = () => sanitizedWhole ?? sanitizeMailHtml(html);
   if (cut === undefined) return whole();
   const sanitized = sanitizeMailHtml(cut);
   return normalizeText(htmlFallbackText(sanitized, [])) ? sanitized : whole();
+}
+
+/** The HTML above the line where the text's history starts (a separator, header block, attribution or signature with nothing kept below it). */
+function htmlAboveTextHistory(html: string, text: string): string | undefined {
+  const lines = text.replace(/\r\n?/g, '\n').split('\n');
+  const ctx: Context = { quoteMarkupInHtml: false };
+  const cut = firstCut(lines, ctx);
+  if (!cut || cut.before !== undefined) return undefined;
+  if (cut.kind === 'quote') {
+    const kept = newText(lines, ctx);
+    if (kept === 'whole' || kept.length > cut.line) return undefined; // text is kept below the quote
+  }
+  let at = cut.line;
+  while (at < lines.length && (lines[at]!.trim() === '' || isRuleLine(lines[at], 4))) at++;
+  return at < lines.length ? htmlBeforeLine(html, lines[at]!) : undefined;
 }
 
 function textOfHtmlReply(html: string): string | undefined {

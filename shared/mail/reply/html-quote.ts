@@ -123,3 +123,59 @@ function withoutTrailingBreaks(html: string): string {
   }
   return html.slice(0, end);
 }
+
+/** Tags that end a visual line of text. */
+const blockTags = new Set(['address', 'article', 'blockquote', 'br', 'center', 'dd', 'div', 'dl', 'dt', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'hr', 'li', 'ol', 'p', 'pre', 'section', 'table', 'tbody', 'td', 'th', 'tr', 'ul']);
+
+const collapse = (s: string) => s.replace(/\s+/g, ' ').trim();
+
+/**
+ * For HTML without quote markup (AOL, Hotmail, older Outlook, webmailers): the HTML above
+ * the visual line that starts with `historyLine`, the line where the text rules found the
+ * history to start (`-----Original Message-----`, `From: …`, `On … wrote:`). `undefined`
+ * when no line of the HTML starts with it. One pass; a line is the text between block tags.
+ */
+export function htmlBeforeLine(html: string, historyLine: string): string | undefined {
+  const needle = collapse(historyLine).slice(0, 40);
+  if (html.length > MAX_HTML || needle.length < 8) return undefined;
+  let found: number | undefined;
+  let line = '';
+  let lineStart = -1;
+  let depth = 0;
+  let tooDeep = false;
+  const flush = () => {
+    if (found === undefined && lineStart >= 0 && collapse(line.slice(0, 400)).startsWith(needle)) found = lineStart;
+    line = '';
+    lineStart = -1;
+  };
+  const parser = new Parser(
+    {
+      onopentag(name) {
+        if (++depth > MAX_DEPTH) {
+          tooDeep = true;
+          parser.pause();
+          return;
+        }
+        if (blockTags.has(name)) flush();
+        else if (lineStart < 0) lineStart = parser.startIndex;
+        if (found !== undefined) parser.pause();
+      },
+      onclosetag(name) {
+        depth--;
+        if (blockTags.has(name)) flush();
+        if (found !== undefined) parser.pause();
+      },
+      ontext(text) {
+        if (lineStart < 0) {
+          if (text.trim() === '') return;
+          lineStart = parser.startIndex;
+        }
+        if (line.length < 400) line += text;
+      },
+    },
+    { decodeEntities: true },
+  );
+  parser.end(html);
+  if (found === undefined && !tooDeep) flush();
+  return found === undefined || tooDeep ? undefined : withoutTrailingBreaks(html.slice(0, found));
+}

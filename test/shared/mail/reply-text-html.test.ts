@@ -70,6 +70,34 @@ describe('extractReplyHtml cuts at the clients’ quote markup', () => {
   });
 });
 
+describe('HTML without quote markup is cut where the text’s history starts', () => {
+  test('AOL: the "-----Original Message-----" line and all below it go', () => {
+    const html = '<font face="arial">Hello<br><br><div style="font-size:10pt">-----Original Message-----<br>From: bob &lt;bob@example.com&gt;<br>Sent: Mon, Apr 2, 2012 5:49 pm<br>Subject: Test<br><br>Hi</div></font>';
+    const text = 'Hello\n\n-----Original Message-----\nFrom: bob <bob@example.com>\nSent: Mon, Apr 2, 2012 5:49 pm\nSubject: Test\n\nHi';
+    const out = extractReplyHtml(html, undefined, text);
+    assert.match(out, /Hello/);
+    assert.doesNotMatch(out, /Original|bob|Hi</);
+  });
+
+  test('Hotmail: the HTML-escaped "> Subject:" quote goes', () => {
+    const html = '<div dir="ltr">Hello<br><br><div>&gt; Subject: Test<br>&gt; From: bob@example.com<br>&gt; Hi<br></div></div>';
+    const out = extractReplyHtml(html, undefined, 'Hello\n\n> Subject: Test\n> From: bob@example.com\n> Hi');
+    assert.match(out, /Hello/);
+    assert.doesNotMatch(out, /Subject|bob/);
+  });
+
+  test('a bottom-posted text answer leaves the HTML whole (the HTML shows no quote to cut around)', () => {
+    const html = '<div>On Mon, Jun 3, 2024 Support &lt;s@example.com&gt; wrote:</div><div>&gt; old</div><div>new answer</div>';
+    const out = extractReplyHtml(html, undefined, 'On Mon, Jun 3, 2024 Support <s@example.com> wrote:\n> old\nnew answer');
+    assert.match(out, /old[\s\S]*new answer/);
+  });
+
+  test('a history line the HTML does not show leaves the HTML whole', () => {
+    const out = extractReplyHtml('<p>Hello</p><p>Other words</p>', undefined, 'Hello\n\n-----Original Message-----\nFrom: a');
+    assert.match(out, /Other words/);
+  });
+});
+
 describe('an HTML-only reply is cut where its markup says, when its text shows no history', () => {
   test('Outlook on the web with the history below appendonsend', () => {
     const html = '<div>Thanks, it works.</div><div id="appendonsend"></div><div>The earlier message, as Outlook quotes it without marks.</div>';
