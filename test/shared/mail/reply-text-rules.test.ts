@@ -124,6 +124,11 @@ describe('mobile and webmail client signatures are cut', () => {
 
   test('at the very end of a reply', () => assert.equal(extractReplyText(lines(reply, '', 'Sent from my iPhone')), reply));
 
+  test('a sign-off that names no client ("Sent with love") is kept', () => {
+    const text = lines('Thanks for the quick fix!', '', 'Sent with love from Berlin', 'Anna');
+    assert.equal(extractReplyText(text), text);
+  });
+
   test('a sentence of the customer’s that starts with "Sent from" is kept', () => {
     const text = lines('Sent from my iPhone the photos do not arrive,', 'from the laptop they do.');
     assert.equal(extractReplyText(text), text);
