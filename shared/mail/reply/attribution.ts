@@ -84,7 +84,9 @@ function isAttribution(core: string, framed: boolean, quoteFollows: () => boolea
     const closed = colon || framed || address || quoteFollows();
     if (!closed) return false;
     if (started && dated) return true;
-    if (address) return true;
+    // `John <john@example.com> wrote:`, `john@example.com wrote`: the address is the writer, right before the verb
+    // (not "I mailed bob@example.com and he wrote:")
+    if (address && hasAddress(lastToken(body.slice(0, body.length - verb.length)))) return true;
     // `Name wrote:` right above quoted lines
     return colon && body.length <= 120 && quoteFollows();
   }
@@ -118,6 +120,14 @@ function withoutTrailingDashes(text: string): string {
   let end = text.length;
   while (end > 0 && (text[end - 1] === '-' || /\s/.test(text[end - 1]!))) end--;
   return text.slice(0, end);
+}
+
+/** The last blank-separated word of a text. */
+function lastToken(text: string): string {
+  const t = text.trimEnd();
+  let start = t.length;
+  while (start > 0 && !/\s/.test(t[start - 1]!)) start--;
+  return t.slice(start);
 }
 
 /** Takes off the dashes or equal signs some clients frame an attribution with. */

@@ -67,6 +67,11 @@ describe('attributions in many languages and forms are cut with the quote', () =
   test('an attribution at the end of the reply’s last line is cut off that line', () =>
     assert.equal(extractReplyText(lines('Works now. On Mon, Jun 3, 2024 at 10:15 AM, s@example.com wrote:', '> old')), 'Works now.'));
 
+  test('an address inside the sentence, not right before the verb, makes no attribution', () => {
+    const text = lines('I mailed bob@example.com about it and he wrote:', 'the server is down until Monday.');
+    assert.equal(extractReplyText(text), text);
+  });
+
   test('a line that merely ends in "wrote:" with no date, address or quote below is kept', () => {
     const text = lines('Here is what my colleague wrote:', 'the printer is broken.');
     assert.equal(extractReplyText(text), text);
