@@ -28,6 +28,8 @@ function withoutLinks(line: string): string {
 export function isClientSignature(lines: readonly string[], i: number, historyStartsAt: (i: number) => boolean): boolean {
   const line = lines[i]!;
   if (line.length > 300) return false;
+  const start = line.trimStart().slice(0, 40).toLowerCase();
+  if (!mobileSignatures.some((s) => start.startsWith(s) || s.startsWith(start))) return false; // cheap first look: most lines stop here
   const text = withoutLinks(line).toLowerCase();
   if (!text || text.split(/\s+/).length > MAX_SIGNATURE_WORDS) return false;
   if (!mobileSignatures.some((s) => text.startsWith(s))) return false;
