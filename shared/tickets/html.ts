@@ -1,6 +1,7 @@
 import sanitizeHtml from 'sanitize-html';
 import { withoutBidiFormatting } from '../mail/invisible-characters';
 import { bareMailto } from '../mail/sanitize-html';
+import { limitHtmlDepth } from '../mail/html-depth';
 
 /**
  * The last line of defence before HTML is stored on a ticket or note: whatever the mail
@@ -34,5 +35,6 @@ const OPTIONS: sanitizeHtml.IOptions = {
 };
 
 export function sanitizeTicketHtml(html: string): string {
-  return sanitizeHtml(html, OPTIONS);
+  // depth bounded first: sanitize-html's parser is quadratic in nesting (see html-depth.ts)
+  return sanitizeHtml(limitHtmlDepth(html).html, OPTIONS);
 }

@@ -49,3 +49,10 @@ test('a mail of 80,000 nested <li><p> pairs parses with its text and a warning, 
   }
   assert.ok(max <= MAX_HTML_DEPTH, `nesting ${max}`);
 });
+
+test('HTML stored on a ticket through the API is depth-bounded as well', async () => {
+  const { sanitizeTicketHtml } = await import('../../../shared/tickets/html');
+  const out = sanitizeTicketHtml(`${'<div>'.repeat(50_000)}deep`);
+  assert.match(out, /deep/);
+  assert.equal(limitHtmlDepth(out).dropped, 0);
+});
