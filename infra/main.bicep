@@ -128,6 +128,10 @@ var cosmosContainers = [
     name: 'threadIndex'
     partitionKey: '/channelId'
   }
+  {
+    name: 'outbox'
+    partitionKey: '/channelId'
+  }
 ]
 // shared/queue/contracts.ts: allQueueNames (the poison queues too: recordFailure listens on them)
 var queueNames = [
@@ -135,6 +139,8 @@ var queueNames = [
   'mail-inbound'
   'mail-inbound-poison'
   'mailbox-sync-poison'
+  'mail-outbound'
+  'mail-outbound-poison'
 ]
 // shared/store/containers.ts: BlobContainers
 var blobContainerNames = [

@@ -1,12 +1,12 @@
 import nodemailer from 'nodemailer';
-import { MAIL_CHANNEL_HEADER } from '../mail/classify';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport';
 import type { Auth, ChannelRecord } from '../config/channel';
 import { MANAGED_IDENTITY_GRAPH_ONLY } from '../config/channel';
 import { MailChannelError, PermanentError, TransientError } from '../errors';
 import { redactCredentials } from '../http/redact';
 import type { ImapDeps, OAuthAuth } from '../sources/imap-connection';
-import { OutboundMail, type MailSender, type SentMail } from './mail-sender';
+import type { MailSender, OutboundMail, SentMail } from './mail-sender';
+import { nodemailerMessage, validOutboundMail } from './compose';
 import { resolveConnectTarget, targetPolicyFromEnv } from '../net/connect-target';
 import { redactError } from '../sources/redacting-source';
 
@@ -33,31 +33,11 @@ export function createSmtpSender(channel: ChannelRecord, deps: SmtpDeps): MailSe
 
   return {
     async send(message: OutboundMail): Promise<SentMail> {
-      const parsed = OutboundMail.safeParse(message);
-      if (!parsed.success) {
-        const issue = parsed.error.issues[0];
-        throw new PermanentError('SMTP_BAD_MESSAGE', `outbound mail is invalid at ${issue?.path.join('.') || '(root)'}: ${issue?.message ?? 'unknown'}`);
-      }
-      const mail = parsed.data;
+      const mail = validOutboundMail(message, 'SMTP');
       const used: string[] = [];
       const transport = nodemailer.createTransport(await transportOptions(smtp, username, auth, conn.settings.timeoutMs, deps, where, used));
       try {
-        const info = await transport.sendMail({
-          from: mail.from,
-          to: mail.to,
-          cc: mail.cc,
-          replyTo: mail.replyTo,
-          subject: mail.subject,
-          text: mail.text,
-          html: mail.html,
-          inReplyTo: mail.inReplyTo,
-          references: mail.references,
-          messageId: mail.messageId,
-          // Every mail we send says it is ours and automatic: our own classifier drops it if
-          // it comes back (no loop), and other systems' autoresponders stay quiet (RFC 3834).
-          headers: { [MAIL_CHANNEL_HEADER]: channel.id, 'Auto-Submitted': 'auto-replied', 'X-Auto-Response-Suppress': 'All', ...mail.headers },
-          attachments: mail.attachments?.map((a) => ({ filename: a.filename, content: a.content, contentType: a.contentType, cid: a.cid })),
-        });
+        const info = await transport.sendMail(nodemailerMessage(channel.id, mail));
         return { messageId: info.messageId };
       } catch (err) {
         const mapped = toSmtpError(err, where);

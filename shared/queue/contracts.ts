@@ -12,6 +12,8 @@ export const QueueNames = {
   mailInbound: 'mail-inbound',
   mailInboundPoison: 'mail-inbound-poison',
   mailboxSyncPoison: 'mailbox-sync-poison',
+  mailOutbound: 'mail-outbound',
+  mailOutboundPoison: 'mail-outbound-poison',
 } as const;
 export type QueueName = (typeof QueueNames)[keyof typeof QueueNames];
 
@@ -64,3 +66,12 @@ export const MailInboundMessage = z.object({
   retryOfLedgerKey: z.string().optional(),
 });
 export type MailInboundMessage = z.infer<typeof MailInboundMessage>;
+
+/** Send one outbox record (shared/outbound/outbox.ts); the record holds the mail, the message only names it. */
+export const MailOutboundMessage = z.object({
+  channelId: z.string().min(1),
+  /** The outbox record's id (its outbox key). */
+  outboxId: z.string().min(1),
+  enqueuedAt: z.iso.datetime(),
+});
+export type MailOutboundMessage = z.infer<typeof MailOutboundMessage>;

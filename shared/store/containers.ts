@@ -20,6 +20,8 @@ export const CosmosContainers = {
   syncState: { id: 'syncState', partitionKey: '/channelId' },
   /** Message-IDs and Graph conversationIds → their ticket, id = hash of the key (point reads); pk /channelId. */
   threadIndex: { id: 'threadIndex', partitionKey: '/channelId' },
+  /** One record per mail to send (id = outbox key): what, to whom, and how far it got; pk /channelId. */
+  outbox: { id: 'outbox', partitionKey: '/channelId' },
 } as const;
 export type CosmosContainerName = keyof typeof CosmosContainers;
 

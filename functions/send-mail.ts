@@ -1,0 +1,26 @@
+import { app } from '@azure/functions';
+import { MailOutboundMessage, QueueNames } from '../shared/queue/contracts';
+import { sendJobDeps } from '../shared/outbound/runtime';
+import { recordSendFailure, sendOutbound } from '../shared/outbound/send-job';
+
+/** mail-outbound → one outbox record's mail sent, once (shared/outbound/send-job.ts). */
+app.storageQueue('sendMail', {
+  queueName: QueueNames.mailOutbound,
+  connection: 'AzureWebJobsStorage',
+  handler: async (message, context) => {
+    // the queue message id stays the same across redeliveries: it holds the record's claim
+    const id = context.triggerMetadata?.id;
+    const result = await sendOutbound(MailOutboundMessage.parse(message), sendJobDeps((m, p) => context.log(m, p ?? '')), { id: typeof id === 'string' ? id : undefined });
+    context.log('outbound mail', result);
+  },
+});
+
+/** mail-outbound-poison → the outbox record is failed with its last error. */
+app.storageQueue('recordSendFailure', {
+  queueName: QueueNames.mailOutboundPoison,
+  connection: 'AzureWebJobsStorage',
+  handler: async (message, context) => {
+    const result = await recordSendFailure(MailOutboundMessage.parse(message), sendJobDeps((m, p) => context.log(m, p ?? '')));
+    context.log('outbound mail given up', result);
+  },
+});

@@ -1,0 +1,35 @@
+import { MailOutboundMessage, QueueNames } from '../queue/contracts';
+import { sendQueueMessage } from '../queue/send';
+import { getAttachment } from '../store/blobs';
+import { readChannelRecord } from '../store/channel-repository';
+import { createOutbox, readOutbox, replaceOutbox } from '../store/outbox';
+import type { EnqueueOutboundDeps } from './enqueue';
+import { openMailSender } from './open-sender';
+import { sendFaultHookFromEnv } from './send-faults';
+import type { SendJobDeps } from './send-job';
+
+/** The real I/O behind the send job and the outbox's enqueue: Cosmos, Blob, the queue, the channel's sender. */
+type Log = (message: string, props?: Record<string, unknown>) => void;
+
+const fault = sendFaultHookFromEnv();
+
+export function sendJobDeps(log: Log): SendJobDeps {
+  return {
+    loadChannel: async (id) => (await readChannelRecord(id))?.record,
+    readOutbox,
+    replaceOutbox,
+    openSender: (channel) => openMailSender(channel),
+    getAttachment,
+    now: () => new Date(),
+    ...(fault ? { fault } : {}),
+    log,
+  };
+}
+
+export function enqueueOutboundDeps(): EnqueueOutboundDeps {
+  return {
+    createOutbox,
+    enqueue: (message) => sendQueueMessage(QueueNames.mailOutbound, MailOutboundMessage, message),
+    now: () => new Date(),
+  };
+}
