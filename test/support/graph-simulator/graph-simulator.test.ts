@@ -179,4 +179,43 @@ describe('Graph simulator wire format', () => {
     assert.equal(sim.sentMail.at(-1)?.mailbox, MB);
     assert.ok(sim.folderMessages(MB, 'sentitems').some((m) => m.subject === 'Re: your ticket'));
   });
+
+  it('sendMail in MIME format keeps the headers as sent, saves to Sent Items and delivers into a recipient mailbox of the simulator', async () => {
+    const OTHER = 'colleague@contoso.example';
+    sim.addMailbox(OTHER);
+    const mime = [
+      `From: Desk <${MB}>`,
+      `To: ${OTHER}, outside@customer.example`,
+      'Subject: Re: printer [#T-7]',
+      'Message-ID: <mc.abc@desk.contoso.example>',
+      'In-Reply-To: <orig@customer.example>',
+      'Auto-Submitted: auto-replied',
+      'X-MailChannel-Id: ch-1',
+      'Content-Type: text/plain; charset=utf-8',
+      '',
+      'We are on it.',
+      '',
+    ].join('\r\n');
+    const r = await rawRequest(sim, url('/sendMail'), { method: 'POST', headers: auth({ 'Content-Type': 'text/plain' }), body: Buffer.from(mime).toString('base64') });
+    assert.equal(r.status, 202);
+    const sent = sim.sentMail.at(-1)!;
+    assert.deepEqual(sent.deliveredTo, [OTHER], 'only the simulator\'s own mailbox gets a copy');
+    assert.equal(sent.raw.toString(), mime);
+    const inbox = sim.folderMessages(OTHER, 'inbox');
+    assert.equal(inbox.length, 1);
+    assert.equal(inbox[0]!.internetMessageId, '<mc.abc@desk.contoso.example>');
+    assert.ok(sim.folderMessages(MB, 'sentitems').some((m) => m.internetMessageId === '<mc.abc@desk.contoso.example>'));
+  });
+
+  it('sendMail in MIME format refuses a body that is not base64, or not a message with a sender and a recipient', async () => {
+    const before = sim.sentMail.length;
+    const post = (body: string) => rawRequest(sim, url('/sendMail'), { method: 'POST', headers: auth({ 'Content-Type': 'text/plain' }), body });
+    const notBase64 = await post('this is not base64!');
+    assert.equal(notBase64.status, 400);
+    assert.equal((notBase64.json as { error: { code: string } }).error.code, 'ErrorMimeContentInvalidBase64String');
+    const noRecipient = await post(Buffer.from(`From: ${MB}\r\nSubject: x\r\n\r\nbody\r\n`).toString('base64'));
+    assert.equal(noRecipient.status, 400);
+    assert.equal((noRecipient.json as { error: { code: string } }).error.code, 'ErrorMimeContentInvalid');
+    assert.equal(sim.sentMail.length, before);
+  });
 });

@@ -8,7 +8,7 @@ import { makeSelfSignedCert } from './cert';
 import { DeltaTokens, parseReceivedFilter, type DeltaQuery } from './delta';
 import { GraphHttpError, readBody, requestIds, sendBytes, sendEmpty, sendGraphError, sendJson, type RequestIds } from './http-util';
 import { renderFolder, renderMessage, messageId } from './messages-json';
-import { deriveMeta } from './mime';
+import { deriveMeta, mimeFromBase64Body } from './mime';
 import { matchRoute, type EndpointName, type RouteMatch } from './routes';
 import { MailboxState, type DeltaChangeType, type MessageState } from './store';
 import {
@@ -98,6 +98,8 @@ export interface SentMail {
   mailbox: string;
   raw: Buffer;
   savedToSentItems: boolean;
+  /** The simulator's mailboxes that received a copy in their Inbox. */
+  deliveredTo: string[];
 }
 
 export interface GraphSimulator {
@@ -404,8 +406,7 @@ export async function startGraphSimulator(opts: GraphSimulatorOptions = {}): Pro
     let raw: Buffer;
     let save = true;
     if (contentType.toLowerCase().startsWith('text/plain')) {
-      raw = Buffer.from((await readBody(ctx.req)).toString('utf8'), 'base64');
-      if (raw.length === 0) throw new GraphHttpError(400, 'ErrorMimeContentInvalidBase64String', 'Invalid base64 string for MIME content.');
+      raw = await mimeFromBase64Body(ctx.req);
     } else {
       const body = await jsonBody(ctx.req);
       const message = body.message as Record<string, unknown> | undefined;
@@ -436,10 +437,23 @@ export async function startGraphSimulator(opts: GraphSimulatorOptions = {}): Pro
       });
       raw = await composer.compile().build();
     }
-    sentMail.push({ mailbox: mb.address, raw, savedToSentItems: save });
+    const meta = await deriveMeta(raw);
+    // Exchange's delivery: every recipient that is a mailbox here gets the same bytes in its Inbox.
+    const deliveredTo: string[] = [];
+    for (const r of [...meta.toRecipients, ...meta.ccRecipients, ...meta.bccRecipients]) {
+      const target = mailboxes.get(r.emailAddress.address.toLowerCase());
+      if (!target || deliveredTo.includes(target.address)) continue;
+      const inbox = target.requireFolder('inbox');
+      const msg = target.addMessage(inbox.id, raw, meta, new Date(), false);
+      deliveredTo.push(target.address);
+      if (opts.autoNotify !== false) {
+        for (const sub of liveSubscriptionsFor(target, msg)) void track(sendChange(sub, msg, 'created'));
+      }
+    }
+    sentMail.push({ mailbox: mb.address, raw, savedToSentItems: save, deliveredTo });
     if (save) {
       const sentFolder = mb.requireFolder('sentitems');
-      mb.addMessage(sentFolder.id, raw, await deriveMeta(raw), new Date(), true);
+      mb.addMessage(sentFolder.id, raw, meta, new Date(), true);
     }
     sendEmpty(ctx.res, ctx.ids, 202);
   };

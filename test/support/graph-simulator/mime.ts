@@ -1,4 +1,6 @@
+import type { IncomingMessage } from 'node:http';
 import { simpleParser, type AddressObject, type EmailAddress } from 'mailparser';
+import { GraphHttpError, readBody } from './http-util';
 
 /** A Graph `recipient`: `{ emailAddress: { name, address } }`. */
 export interface GraphRecipient {
@@ -68,4 +70,27 @@ export async function deriveMeta(raw: Buffer): Promise<MessageMeta> {
     body: html !== null ? { contentType: 'html', content: html } : { contentType: 'text', content: parsed.text ?? '' },
     importance: importanceOf((parsed as { priority?: string }).priority),
   };
+}
+
+/** Base64 (line breaks taken out first), padded. */
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+
+/**
+ * The body of a sendMail in MIME format (Content-Type text/plain): base64 of a whole MIME
+ * message. Refused as Graph does: not base64 → ErrorMimeContentInvalidBase64String; not a
+ * message with a sender and a recipient → ErrorMimeContentInvalid.
+ */
+export async function mimeFromBase64Body(req: IncomingMessage): Promise<Buffer> {
+  const text = (await readBody(req)).toString('ascii').trim();
+  const compact = text.replace(/[\r\n]/g, '');
+  if (compact.length === 0 || compact.length % 4 !== 0 || !BASE64.test(compact)) {
+    throw new GraphHttpError(400, 'ErrorMimeContentInvalidBase64String', 'Invalid base64 string for MIME content.');
+  }
+  const raw = Buffer.from(compact, 'base64');
+  const meta = await deriveMeta(raw);
+  const head = raw.subarray(0, Math.max(0, raw.indexOf('\r\n\r\n'))).toString('latin1');
+  if (!head || !meta.from || meta.toRecipients.length + meta.ccRecipients.length + meta.bccRecipients.length === 0) {
+    throw new GraphHttpError(400, 'ErrorMimeContentInvalid', 'Invalid MIME content.');
+  }
+  return raw;
 }
