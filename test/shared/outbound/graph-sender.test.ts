@@ -81,7 +81,7 @@ describe('Graph sender', () => {
     sim.injectFaults(1, { status: 429, retryAfterSeconds: 7, endpoint: 'sendMail' });
     const before = sim.sentMail.length;
     const throttled = await rejects(createGraphSender(channel, deps).send(reply), TransientError, 'GRAPH_THROTTLED');
-    assert.equal(throttled.retryAfterMs, 7000);
+    assert.equal((throttled as TransientError).retryAfterMs, 7000);
     const wrong = simulatorChannel(sim, { mailbox: DESK, id: 'ch-wrong', clientSecret: 'not-the-secret' });
     await rejects(createGraphSender(wrong.channel, wrong.deps).send(reply), PermanentError, 'AUTH_REJECTED');
     assert.equal(sim.sentMail.length, before);
