@@ -82,10 +82,13 @@ export const answerableSender: AnswerRule = ({ mail, ownAddresses }) => recipien
 export const notAutoSubmitted: AnswerRule = ({ mail }) => {
   const raw = mail.headers['auto-submitted'];
   if (raw === undefined) return undefined;
-  const value = (raw.split('\n')[0] ?? '').trim();
-  const token = value.split(';')[0]!.split('(')[0]!.trim().toLowerCase();
-  if (token === '' || token === 'no') return undefined;
-  return suppress('AUTO_SUBMITTED', `Auto-Submitted: ${value.slice(0, 100)} (RFC 3834: never answered automatically)`);
+  // every line of a repeated header: one `no` does not hide an `auto-replied` beside it
+  for (const line of raw.split('\n').slice(0, 10)) {
+    const value = line.trim();
+    const token = value.split(';')[0]!.split('(')[0]!.trim().toLowerCase();
+    if (token !== '' && token !== 'no') return suppress('AUTO_SUBMITTED', `Auto-Submitted: ${value.slice(0, 100)} (RFC 3834: never answered automatically)`);
+  }
+  return undefined;
 };
 
 const kindCodes: Readonly<Record<MailKind, SuppressionCode>> = {

@@ -35,22 +35,25 @@ export interface ScannedPlaceholder {
 
 const isNameChar = (c: number) => (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 95;
 
-/** A placeholder `{{ name }}` starting at `at` (which holds `{{`), or undefined. Bounded look-ahead. */
-function placeholderAt(template: string, at: number): ScannedPlaceholder | undefined {
+/**
+ * A placeholder `{{ name }}` starting at `at` (which holds `{{`), or undefined; and how far
+ * the look-ahead read (bounded: `{{`, blanks, a name of at most MAX_NAME_LENGTH, `}}`).
+ */
+function placeholderAt(template: string, at: number): { placeholder?: ScannedPlaceholder; read: number } {
   let i = at + 2;
   for (let pad = 0; pad < MAX_PADDING && template[i] === ' '; pad++) i++;
   const nameFrom = i;
   while (i < template.length && i - nameFrom <= MAX_NAME_LENGTH && isNameChar(template.charCodeAt(i))) i++;
   const name = template.slice(nameFrom, i);
-  if (name.length === 0 || name.length > MAX_NAME_LENGTH) return undefined;
+  if (name.length === 0 || name.length > MAX_NAME_LENGTH) return { read: i + 1 - at };
   for (let pad = 0; pad < MAX_PADDING && template[i] === ' '; pad++) i++;
-  if (template[i] !== '}' || template[i + 1] !== '}') return undefined;
-  return { start: at, end: i + 2, name };
+  if (template[i] !== '}' || template[i + 1] !== '}') return { read: i + 2 - at };
+  return { placeholder: { start: at, end: i + 2, name }, read: i + 2 - at };
 }
 
 /**
- * Every placeholder in the template, in order, and the work the scan did (characters
- * looked at, so tests can count it instead of timing it).
+ * Every placeholder in the template, in order, and the work the scan did: characters
+ * looked at, the look-ahead of each `{{` included (tests count it instead of timing it).
  */
 export function scanPlaceholders(template: string): { placeholders: ScannedPlaceholder[]; steps: number } {
   const placeholders: ScannedPlaceholder[] = [];
@@ -63,14 +66,13 @@ export function scanPlaceholders(template: string): { placeholders: ScannedPlace
       break;
     }
     steps += at - i;
-    const found = placeholderAt(template, at);
-    if (found) {
-      placeholders.push(found);
-      steps += found.end - at;
-      i = found.end;
+    const { placeholder, read } = placeholderAt(template, at);
+    steps += read;
+    if (placeholder) {
+      placeholders.push(placeholder);
+      i = placeholder.end;
     } else {
       // "{{{x}}": the next '{' may open the real placeholder
-      steps += 2 + MAX_PADDING * 2 + MAX_NAME_LENGTH;
       i = at + 1;
     }
   }

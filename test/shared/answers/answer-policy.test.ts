@@ -56,6 +56,7 @@ const rows: Row[] = [
   { name: 'Zimbra’s Auto-Submitted: auto-replied (vacation): none', rule: notAutoSubmitted, change: withMail({ headers: { 'auto-submitted': 'auto-replied (vacation)' } }), code: 'AUTO_SUBMITTED' },
   { name: 'Auto-Submitted: No: answered', rule: notAutoSubmitted, change: withMail({ headers: { 'auto-submitted': 'No' } }), code: undefined },
   { name: 'Auto-Submitted: no; with a comment: answered', rule: notAutoSubmitted, change: withMail({ headers: { 'auto-submitted': 'no (person) ; x=y' } }), code: undefined },
+  { name: 'a repeated Auto-Submitted, no then auto-replied: none', rule: notAutoSubmitted, change: withMail({ headers: { 'auto-submitted': 'no\nauto-replied' } }), code: 'AUTO_SUBMITTED' },
   { name: 'a bounce: none', rule: notMachineMail, change: { classification: { kind: 'bounce', reasons: ['bounce: From MAILER-DAEMON'], noAutoResponse: true } }, code: 'BOUNCE' },
   { name: 'list mail: none', rule: notMachineMail, change: { classification: { kind: 'list', reasons: ['list: List-Id'], noAutoResponse: true } }, code: 'MAILING_LIST' },
   { name: 'our own mail coming back: none', rule: notMachineMail, change: { classification: { kind: 'loop', reasons: ['loop: X-MailChannel-Id'], noAutoResponse: true } }, code: 'LOOP' },

@@ -72,10 +72,10 @@ test('a long value is cut to MAX_VALUE_LENGTH, and placeholders past MAX_PLACEHO
   assert.equal(many.text, 'Jane'.repeat(MAX_PLACEHOLDERS) + '{{requesterName}}'.repeat(5));
 });
 
-test('the scan is linear: 200 KB of "{{" and "{{{{x" runs costs a bounded number of steps per character', () => {
+test('the scan is linear: 200 KB of "{{" and "{{{{x" runs costs at most 4 characters looked at per character', () => {
   for (const hostile of ['{{'.repeat(100_000), '{{{{ a'.repeat(35_000), `{{${'a'.repeat(200_000)}`, '{{ '.repeat(70_000)]) {
     const { steps } = scanPlaceholders(hostile);
-    assert.ok(steps <= hostile.length * 100, `${steps} steps for ${hostile.length} characters`);
+    assert.ok(steps <= hostile.length * 4, `${steps} steps for ${hostile.length} characters`);
   }
   // and ordinary text costs one step per character
   const plain = 'x'.repeat(50_000);
