@@ -6,6 +6,7 @@ import path from 'node:path';
 import { startTestStack, type TestStack } from '../support/stack';
 import { startDovecot, type Dovecot } from '../support/dovecot';
 import { api, eventually, ledger, publishChannel, rfc822, tickets } from '../support/mail-e2e';
+import type { LedgerStats } from '../../shared/store/ledger';
 
 /**
  * The fault test's findings 13, 14 and 16 through the local host on Dovecot: syncs that
@@ -47,14 +48,8 @@ function channelInput(user: { user: string; password: string }) {
   };
 }
 
-interface Stats {
-  total: number;
-  byOutcome: Record<string, number>;
-  inFlight: number;
-  inFlightByState: { received: number; decided: number };
-  inFlightSince?: string;
-  duplicates: number;
-}
+/** What `/stats` answers: the ledger's stats, as JSON. */
+type Stats = LedgerStats;
 
 test('two syncs at once over five mails and three copies of another: each copy is processed once, every record ends done, counts are true', async () => {
   const u = USERS[0]!;
