@@ -67,6 +67,12 @@ export function threadHeaders(parentId: string | undefined, parentReferences: re
   return { ...(parent ? { inReplyTo: parent } : {}), ...(references.length ? { references } : {}) };
 }
 
+function isWebLink(link: string): boolean {
+  if (link.length > 2048 || !URL.canParse(link)) return false;
+  const { protocol } = new URL(link);
+  return protocol === 'https:' || protocol === 'http:';
+}
+
 export interface ComposeParts {
   settings: AnswerSettings;
   channel: ChannelIdentity;
@@ -90,6 +96,8 @@ export function composeMail(p: ComposeParts): Composed {
   const from = validRecipient(p.channel.address);
   if (!from) return { send: false, suppression: { code: 'CHANNEL_ADDRESS_INVALID', message: `the channel's address ${JSON.stringify(p.channel.address.slice(0, 300))} is not a mail address to send from` } };
   const replyTo = validRecipient(p.channel.replyTo);
+  // the link lands in an href: only a web address, never javascript: or data:
+  if (!isWebLink(p.ticket.link)) return { send: false, suppression: { code: 'COMPOSE_FAILED', message: `the ticket link ${JSON.stringify(p.ticket.link.slice(0, 300))} is not an http(s) URL` } };
   const values: Record<string, string> = {
     ticketNumber: tokenRef(p.tokenFormat, p.channel.id, p.ticket.number),
     ticketTitle: p.ticket.title,

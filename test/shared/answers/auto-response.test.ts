@@ -111,7 +111,7 @@ test('References are bounded: the root and the most recent, MAX_REFERENCED_IDS i
   assert.equal(threadHeaders('bare@example.com').inReplyTo, '<bare@example.com>');
 });
 
-test('suppressed, with the reason: auto-responses off, no sender, our own address, a no-reply sender, a channel address that is none', () => {
+test('suppressed, with the reason: auto-responses off, no sender, our own address, a no-reply sender, a channel address that is none, a header-breaking channel id, a ticket link that is no web address', () => {
   const cases: [AutoResponseInput, string][] = [
     [{ ...input, settings: AnswerSettings.parse({ autoResponse: { enabled: false } }) }, 'AUTO_RESPONSE_DISABLED'],
     [{ ...input, mail: { ...input.mail, from: undefined } }, 'SENDER_INVALID'],
@@ -119,6 +119,7 @@ test('suppressed, with the reason: auto-responses off, no sender, our own addres
     [{ ...input, mail: { ...input.mail, from: { address: 'noreply@shop.example', name: '' } } }, 'NO_REPLY_ADDRESS'],
     [{ ...input, channel: { ...channel, address: 'SupportMailbox' } }, 'CHANNEL_ADDRESS_INVALID'],
     [{ ...input, channel: { ...channel, id: 'ch\r\nBcc: x@example.com' } }, 'COMPOSE_FAILED'],
+    [{ ...input, ticket: { ...input.ticket, link: 'javascript:alert(1)' } }, 'COMPOSE_FAILED'],
   ];
   for (const [i, code] of cases) {
     const r = composeAutoResponse(i);
