@@ -123,3 +123,16 @@ for (const [point, expected] of [['after-claim', 1], ['after-accept', 2], ['afte
     assert.equal(stored.attempts, point === 'after-sent' ? 1 : 2);
   });
 }
+
+test('Graph failing every send: the queue gives up after its retries and the poison handler marks the record failed with the last error', async () => {
+  // the last test of the file: the faults outlast it
+  sim.injectFaults(1000, { status: 503, retryAfterSeconds: 0, endpoint: 'sendMail' });
+  const record = await queueAutoResponse(`unavailable-${Date.now()}`);
+  await stack.settle(90_000);
+  const stored = (await readOutbox(channelId, record.id))!.record;
+  assert.equal(stored.state, 'failed', JSON.stringify(stored));
+  assert.equal(stored.failure?.code, 'GRAPH_UNAVAILABLE');
+  assert.equal(stored.attempts, 5, 'one provider call per delivery, five deliveries before the poison queue');
+  assert.equal(inboxCopies(record.messageId).length, 0);
+  assert.equal((await stack.invocations('recordSendFailure')).filter((i) => i.status === 'succeeded').length, 1);
+});
