@@ -51,6 +51,18 @@ export interface Harness {
   stats(): ReturnType<typeof ledgerStats>;
 }
 
+/** The `mail-inbound` message a sync would queue for a mail appended to the harness's mailbox. */
+export const inbound = (h: Harness, ref: ReturnType<Harness['mailbox']['append']>, messageId?: string): MailInboundMessage => ({
+  channelId: h.channel.id,
+  source: ref,
+  internetMessageId: messageId,
+  enqueuedAt: new Date().toISOString(),
+  imported: false,
+});
+
+/** That message as the queue hands it over (a new queue message id unless given). */
+export const queued = (body: MailInboundMessage, id = randomUUID()): QueuedMail => ({ id, body, dequeueCount: 0 });
+
 export function pipelineHarness(opts: { channelId?: string; random?: () => number; publishedAt?: Date } = {}): Harness {
   const random = opts.random ?? Math.random;
   const pause = async () => {

@@ -1,10 +1,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { useEmulatorEnv, type EmulatorEnv } from '../store/emulator-env';
-import { Crash, pipelineHarness, seededRandom, type Harness, type QueuedMail } from '../../support/pipeline-harness';
+import { Crash, inbound, pipelineHarness, queued, seededRandom, type QueuedMail } from '../../support/pipeline-harness';
 import { rfc822 } from '../../support/mail-e2e';
-import type { MailInboundMessage } from '../../../shared/queue/contracts';
 
 /**
  * processMail against rival messages and copies, on the real ledger and tickets (Cosmos
@@ -14,14 +12,6 @@ let env: EmulatorEnv;
 before(async () => { env = await useEmulatorEnv(); });
 after(async () => { await env.stop(); });
 
-const inbound = (h: Harness, ref: ReturnType<Harness['mailbox']['append']>, messageId?: string): MailInboundMessage => ({
-  channelId: h.channel.id,
-  source: ref,
-  internetMessageId: messageId,
-  enqueuedAt: new Date().toISOString(),
-  imported: false,
-});
-const queued = (body: MailInboundMessage, id = randomUUID()): QueuedMail => ({ id, body, dequeueCount: 0 });
 
 async function crashes(p: Promise<unknown>): Promise<void> {
   await assert.rejects(p, (err) => err instanceof Crash);

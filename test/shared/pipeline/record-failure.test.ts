@@ -1,10 +1,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { useEmulatorEnv, type EmulatorEnv } from '../store/emulator-env';
-import { Crash, pipelineHarness, type Harness, type QueuedMail } from '../../support/pipeline-harness';
+import { Crash, inbound, pipelineHarness, queued } from '../../support/pipeline-harness';
 import { rfc822 } from '../../support/mail-e2e';
-import type { MailInboundMessage } from '../../../shared/queue/contracts';
 
 /**
  * The poison handler on the real ledger (Cosmos emulator) with an in-memory mailbox:
@@ -14,14 +12,6 @@ let env: EmulatorEnv;
 before(async () => { env = await useEmulatorEnv(); });
 after(async () => { await env.stop(); });
 
-const inbound = (h: Harness, ref: ReturnType<Harness['mailbox']['append']>, messageId?: string): MailInboundMessage => ({
-  channelId: h.channel.id,
-  source: ref,
-  internetMessageId: messageId,
-  enqueuedAt: new Date().toISOString(),
-  imported: false,
-});
-const queued = (body: MailInboundMessage): QueuedMail => ({ id: randomUUID(), body, dequeueCount: 0 });
 
 test('a poisoned copy of a mail whose first copy is in flight is recorded on the first copy\'s record and moves with it', async () => {
   const h = pipelineHarness();
