@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mailboxKey, noReplyLocalPart, ownAddressSet, recipientProblem, validRecipient } from '../../../shared/answers/recipient';
+import { mailboxKey, ownAddressSet, recipientProblem, validRecipient } from '../../../shared/answers/recipient';
+import { noReplyLocalPart } from '../../../shared/mail/no-reply-address';
 
 const noReply: [string, string][] = [
   ['noreply@example.com', 'noreply'],
