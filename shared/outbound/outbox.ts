@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { OutboundMail } from './mail-sender';
+import { FUNCTION_TIMEOUT_MS } from '../function-timeout';
 
 /**
  * The outbox: one record per mail to send, written before its queue message, so a mail is
@@ -71,7 +72,7 @@ export type OutboxRecordInput = z.input<typeof OutboxRecord>;
  * function timeout (10 min), so a claim outlives any live attempt. The redelivery of the same
  * queue message holds the claim already (its id is the claim holder) and goes on at once.
  */
-export const SEND_CLAIM_MS = 10 * 60_000;
+export const SEND_CLAIM_MS = FUNCTION_TIMEOUT_MS;
 
 /** A new record, queued. */
 export function newOutboxRecord(input: {

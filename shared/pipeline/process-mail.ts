@@ -13,6 +13,7 @@ import { rawBlobName } from '../store/blobs';
 import { cosmosStatus } from '../store/errors';
 import type { FaultHook } from './fault-injection';
 import type { MemoryBudget } from './memory-budget';
+import { FUNCTION_TIMEOUT_MS } from '../function-timeout';
 
 /**
  * processMail: one mail from the `mail-inbound` queue to its outcome, exactly once.
@@ -103,7 +104,7 @@ const inFolder = (ref: SourceRef, folder: string): boolean => ref.folder.toLower
  * the host's function timeout, so a claim outlives any live attempt. A crashed holder does
  * not block its own redelivery (same queue message id); rivals simply drop out meanwhile.
  */
-export const CLAIM_MS = 10 * 60_000;
+export const CLAIM_MS = FUNCTION_TIMEOUT_MS;
 
 /** Rounds of "someone else wrote first: read again and follow" before giving the queue a retry. */
 const MAX_FOLLOWS = 12;

@@ -12,6 +12,7 @@ import { encodeQueueMessage } from '../../shared/queue/send';
 import { SettingsSchema, loadSettings } from '../../shared/config/settings';
 import { COSMOS_EMULATOR_KEY } from '../../devhost/emulators';
 import { bicep, literal, moduleNamed, prop, propPath, repoRoot, resourcesOfType, type Node } from './bicep';
+import { FUNCTION_TIMEOUT_MS } from '../../shared/function-timeout';
 
 /** azure.yaml, host.json, local.settings.json.example and .funcignore: the app's runtime config files. */
 const read = (rel: string) => fs.readFileSync(path.join(repoRoot, rel), 'utf8');
@@ -73,6 +74,7 @@ test('host.json retries a failing message five times, then the host moves it to 
   assert.ok(Number.isInteger(q.batchSize) && (q.batchSize as number) >= 1 && (q.batchSize as number) <= 32);
   assert.ok(Number.isInteger(q.newBatchThreshold) && (q.newBatchThreshold as number) >= 0);
   assert.ok(timeSpanMs(host.functionTimeout) >= 60_000);
+  assert.equal(timeSpanMs(host.functionTimeout), FUNCTION_TIMEOUT_MS, 'record claims (ledger, outbox) last exactly the function timeout');
   assert.equal(host.extensions.http?.routePrefix ?? 'api', 'api');
   // Requests are never sampled away: every admin call and Graph notification stays visible.
   assert.match(host.logging.applicationInsights.samplingSettings.excludedTypes, /\bRequest\b/);
