@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { createHttpServer } from '@vercel/cosmosdb-server';
 import { startAzurite, COSMOS_EMULATOR_KEY, DEV_ACCOUNT, type AzuriteHandle, type CosmosHandle } from '../devhost/emulators';
-import { startGraphSimulator, type GraphSimulator, type ThrottleOptions } from '../test/support/graph-simulator';
+import { startGraphSimulator, type GraphSimulator, type ThrottleOptions } from '../devhost/graph-simulator';
 import { classifyBlob, classifyCosmos, startCountingProxy, type CountingProxy } from './counting-proxy';
 
 /**

@@ -1,4 +1,4 @@
-import type { GraphSimulator } from '../test/support/graph-simulator';
+import type { GraphSimulator } from '../devhost/graph-simulator';
 import type { ChannelSpec } from './protocol';
 import type { SampleMail } from './mails';
 

@@ -4,8 +4,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startTestStack, type TestStack } from '../support/stack';
-import { startGraphSimulator, type GraphSimulator } from '../support/graph-simulator';
-import { simulatorChannelInput } from '../support/graph-simulator/channel';
+import { startGraphSimulator, type GraphSimulator } from '../../devhost/graph-simulator';
+import { simulatorChannelInput } from '../../devhost/graph-simulator/channel';
 import { api, ledger, publishChannel, rfc822, tickets } from '../support/mail-e2e';
 
 /**

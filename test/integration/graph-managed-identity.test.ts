@@ -1,8 +1,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestStack, type TestStack } from '../support/stack';
-import { startGraphSimulator, type GraphSimulator } from '../support/graph-simulator';
-import { simulatorChannelInput } from '../support/graph-simulator/channel';
+import { startGraphSimulator, type GraphSimulator } from '../../devhost/graph-simulator';
+import { simulatorChannelInput } from '../../devhost/graph-simulator/channel';
 import { api, ledger, publishChannel, rfc822, tickets } from '../support/mail-e2e';
 
 /**

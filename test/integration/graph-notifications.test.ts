@@ -6,8 +6,8 @@ import os from 'node:os';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { startTestStack, type TestStack } from '../support/stack';
-import { startGraphSimulator, type GraphSimulator, type Subscription } from '../support/graph-simulator';
-import { simulatorChannelInput } from '../support/graph-simulator/channel';
+import { startGraphSimulator, type GraphSimulator, type Subscription } from '../../devhost/graph-simulator';
+import { simulatorChannelInput } from '../../devhost/graph-simulator/channel';
 import { api, publishChannel, rfc822, tickets } from '../support/mail-e2e';
 
 /**

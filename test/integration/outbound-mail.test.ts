@@ -11,8 +11,8 @@ import { putAttachment, resetBlobClients } from '../../shared/store/blobs';
 import { resetCosmosClient } from '../../shared/store/cosmos';
 import { readOutbox } from '../../shared/store/outbox';
 import { asHeaderValue, outgoingMessageId } from '../../shared/threading/message-ids';
-import { startGraphSimulator, type GraphSimulator } from '../support/graph-simulator';
-import { simulatorChannelInput } from '../support/graph-simulator/channel';
+import { startGraphSimulator, type GraphSimulator } from '../../devhost/graph-simulator';
+import { simulatorChannelInput } from '../../devhost/graph-simulator/channel';
 import { publishChannel } from '../support/mail-e2e';
 import { startTestStack, type TestStack } from '../support/stack';
 

@@ -10,9 +10,9 @@ import {
   xoauth2,
 } from '../../../shared/auth/credential';
 import { PermanentError, TransientError } from '../../../shared/errors';
-import { startGraphSimulator, type GraphSimulator } from '../../support/graph-simulator';
-import { simulatorChannel } from '../../support/graph-simulator/channel';
-import { rawRequest } from '../../support/graph-simulator/raw-client';
+import { startGraphSimulator, type GraphSimulator } from '../../../devhost/graph-simulator';
+import { simulatorChannel } from '../../../devhost/graph-simulator/channel';
+import { rawRequest } from '../../../devhost/graph-simulator/raw-client';
 
 /** App-only tokens with the real @azure/identity against the Entra ID stand-in. */
 describe('OAuth tokens for a channel', () => {

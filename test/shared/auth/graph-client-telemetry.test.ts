@@ -5,8 +5,8 @@ import { AggregationTemporality, InMemoryMetricExporter, MeterProvider, Periodic
 import { createGraphMailSource } from '../../../shared/sources/graph';
 import { clearFolderCache } from '../../../shared/sources/graph-folders';
 import { MetricNames } from '../../../shared/telemetry';
-import { startGraphSimulator, type GraphSimulator } from '../../support/graph-simulator';
-import { simulatorChannel, testMail } from '../../support/graph-simulator/channel';
+import { startGraphSimulator, type GraphSimulator } from '../../../devhost/graph-simulator';
+import { simulatorChannel, testMail } from '../../../devhost/graph-simulator/channel';
 
 /**
  * The Graph throttling alert (infra/app/alerts.bicep) counts every attempt Graph answers

@@ -5,8 +5,8 @@ import { ChannelRecord } from '../../../shared/config/channel';
 import { PermanentError, TransientError } from '../../../shared/errors';
 import { createGraphSender } from '../../../shared/outbound/graph-sender';
 import type { OutboundMail } from '../../../shared/outbound/mail-sender';
-import { startGraphSimulator, type GraphSimulator } from '../../support/graph-simulator';
-import { simulatorChannel } from '../../support/graph-simulator/channel';
+import { startGraphSimulator, type GraphSimulator } from '../../../devhost/graph-simulator';
+import { simulatorChannel } from '../../../devhost/graph-simulator/channel';
 import { rejects } from '../../support/rejects';
 
 /**

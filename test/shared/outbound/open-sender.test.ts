@@ -2,8 +2,8 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ChannelRecord } from '../../../shared/config/channel';
 import { openMailSender } from '../../../shared/outbound/open-sender';
-import { startGraphSimulator, type GraphSimulator } from '../../support/graph-simulator';
-import { simulatorChannel } from '../../support/graph-simulator/channel';
+import { startGraphSimulator, type GraphSimulator } from '../../../devhost/graph-simulator';
+import { simulatorChannel } from '../../../devhost/graph-simulator/channel';
 import { startSmtpCapture, type SmtpCapture } from './smtp-capture';
 
 /** The sender a channel gets: Graph sendMail for a Graph channel, SMTP for an IMAP channel. */

@@ -13,8 +13,8 @@ import { createSmtpSender } from '../../../shared/outbound/smtp';
 import type { MailOutboundMessage } from '../../../shared/queue/contracts';
 import { createOutbox, readOutbox, replaceOutbox } from '../../../shared/store/outbox';
 import { asHeaderValue, outgoingMessageId } from '../../../shared/threading/message-ids';
-import { startGraphSimulator, type GraphSimulator } from '../../support/graph-simulator';
-import { simulatorChannel } from '../../support/graph-simulator/channel';
+import { startGraphSimulator, type GraphSimulator } from '../../../devhost/graph-simulator';
+import { simulatorChannel } from '../../../devhost/graph-simulator/channel';
 import { useEmulatorEnv, type EmulatorEnv } from '../store/emulator-env';
 import { startSmtpCapture, type SmtpCapture } from './smtp-capture';
 

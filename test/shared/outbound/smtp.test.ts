@@ -6,7 +6,7 @@ import { PermanentError, TransientError } from '../../../shared/errors';
 import type { OutboundMail } from '../../../shared/outbound/mail-sender';
 import { createSmtpSender, type SmtpDeps } from '../../../shared/outbound/smtp';
 import { freePort } from '../../../devhost/ports';
-import { makeSelfSignedCert, type SelfSignedCert } from '../../support/graph-simulator/cert';
+import { makeSelfSignedCert, type SelfSignedCert } from '../../../devhost/graph-simulator/cert';
 import { startSmtpCapture, type SmtpCapture } from './smtp-capture';
 import { rejects } from '../../support/rejects';
 

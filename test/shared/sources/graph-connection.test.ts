@@ -4,8 +4,8 @@ import { ChannelRecord } from '../../../shared/config/channel';
 import { MailChannelError } from '../../../shared/errors';
 import { createGraphMailSource } from '../../../shared/sources/graph';
 import { assertManagedIdentityHost } from '../../../shared/sources/graph-connection';
-import { startGraphSimulator, type GraphSimulator } from '../../support/graph-simulator';
-import { simulatorChannel } from '../../support/graph-simulator/channel';
+import { startGraphSimulator, type GraphSimulator } from '../../../devhost/graph-simulator';
+import { simulatorChannel } from '../../../devhost/graph-simulator/channel';
 
 /**
  * Which credential a Graph channel uses, and what its errors say, against the Graph + Entra

@@ -5,8 +5,8 @@ import type { AddressInfo } from 'node:net';
 import { createGraphMailSource } from '../../../shared/sources/graph';
 import { createGraphSubscriptions, subscriptionExpiry, MAX_MESSAGE_SUBSCRIPTION_MINUTES } from '../../../shared/sources/graph-subscriptions';
 import { PermanentError, TransientError } from '../../../shared/errors';
-import { startGraphSimulator, type GraphSimulator } from '../../support/graph-simulator';
-import { simulatorChannel, testMail } from '../../support/graph-simulator/channel';
+import { startGraphSimulator, type GraphSimulator } from '../../../devhost/graph-simulator';
+import { simulatorChannel, testMail } from '../../../devhost/graph-simulator/channel';
 
 /**
  * The client side of change notifications: subscribe (Graph validates the URL with its

@@ -6,8 +6,8 @@ import { limiterSnapshot } from '../../../shared/sources/graph-limiter';
 import { PermanentError, TransientError } from '../../../shared/errors';
 import type { SourceRef } from '../../../shared/queue/contracts';
 import { freePort } from '../../../devhost/ports';
-import { startGraphSimulator, type GraphSimulator, type RecordedRequest } from '../../support/graph-simulator';
-import { simulatorChannel, testMail } from '../../support/graph-simulator/channel';
+import { startGraphSimulator, type GraphSimulator, type RecordedRequest } from '../../../devhost/graph-simulator';
+import { simulatorChannel, testMail } from '../../../devhost/graph-simulator/channel';
 
 /**
  * Graph's throttling and failures, against the simulator's Outlook limits. Timing is judged

@@ -6,8 +6,8 @@ import { createGraphMailSource, type GraphMailSource } from '../../../shared/sou
 import { clearFolderCache } from '../../../shared/sources/graph-folders';
 import { PermanentError } from '../../../shared/errors';
 import type { SourceRef } from '../../../shared/queue/contracts';
-import { startGraphSimulator, type GraphSimulator } from '../../support/graph-simulator';
-import { simulatorChannel, testMail } from '../../support/graph-simulator/channel';
+import { startGraphSimulator, type GraphSimulator } from '../../../devhost/graph-simulator';
+import { simulatorChannel, testMail } from '../../../devhost/graph-simulator/channel';
 
 /**
  * The Graph mail source against the Graph + Entra ID simulator, through the real

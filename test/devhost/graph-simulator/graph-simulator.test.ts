@@ -1,8 +1,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { startGraphSimulator, type GraphSimulator } from './index';
-import { testMail } from './channel';
-import { rawRequest, rawToken } from './raw-client';
+import { startGraphSimulator, type GraphSimulator } from '../../../devhost/graph-simulator';
+import { testMail } from '../../../devhost/graph-simulator/channel';
+import { rawRequest, rawToken } from '../../../devhost/graph-simulator/raw-client';
 
 /**
  * The simulator speaks Graph's and Entra ID's wire format: these tests read it the way a

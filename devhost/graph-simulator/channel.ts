@@ -1,4 +1,4 @@
-import { ChannelRecord } from '../../../shared/config/channel';
+import { ChannelRecord } from '../../shared/config/channel';
 import type { GraphSimulator } from './index';
 
 /**
