@@ -25,6 +25,8 @@ export const ThreadEntry = z.discriminatedUnion('type', [
     ticketId: z.string().min(1),
     /** sent = a mail we sent for the ticket; received = a mail that went into it. */
     kind: z.enum(['sent', 'received']),
+    /** A sent mail's outbox record: a bounce that names this Message-ID is marked there. */
+    outboxId: z.string().min(1).optional(),
     at: z.iso.datetime(),
   }),
   z.object({
@@ -97,10 +99,11 @@ export async function recordMessageId(
   ticketId: string,
   kind: MessageIdEntry['kind'],
   at: Date = new Date(),
+  outboxId?: string,
 ): Promise<Recorded<MessageIdEntry>> {
   const key = normalizeMessageId(messageId);
   if (!key) throw new Error('an empty Message-ID cannot be recorded');
-  const doc = ThreadEntry.parse({ id: messageIdEntryId(key), channelId, type: 'messageId', key, ticketId, kind, at: at.toISOString() }) as MessageIdEntry;
+  const doc = ThreadEntry.parse({ id: messageIdEntryId(key), channelId, type: 'messageId', key, ticketId, kind, ...(outboxId ? { outboxId } : {}), at: at.toISOString() }) as MessageIdEntry;
   const c = await container('threadIndex');
   const { resource, created } = await createOrReadExisting(c, doc, channelId);
   return { entry: ThreadEntry.parse(resource) as MessageIdEntry, created };

@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import { Ticket, Note, TicketDoc, NoteDoc } from '../tickets/ticket';
 import { container } from './cosmos';
 import { readItem, queryAll, createOrReadExisting } from './cosmos-items';
@@ -20,13 +21,13 @@ function noteFromDoc(doc: unknown): Note {
   return note;
 }
 
-export async function createTicketDoc(ticket: Ticket): Promise<{ ticket: Ticket; created: boolean }> {
+export async function createTicketDoc(ticket: z.input<typeof Ticket>): Promise<{ ticket: Ticket; created: boolean }> {
   const doc: TicketDoc = TicketDoc.parse({ ...ticket, type: 'ticket', ticketId: ticket.id });
   const { resource, created } = await createOrReadExisting(await container('tickets'), doc, doc.ticketId);
   return { ticket: ticketFromDoc(resource), created };
 }
 
-export async function createNoteDoc(note: Note): Promise<{ note: Note; created: boolean }> {
+export async function createNoteDoc(note: z.input<typeof Note>): Promise<{ note: Note; created: boolean }> {
   const doc: NoteDoc = NoteDoc.parse({ ...note, type: 'note' });
   const { resource, created } = await createOrReadExisting(await container('tickets'), doc, doc.ticketId);
   return { note: noteFromDoc(resource), created };
@@ -35,6 +36,20 @@ export async function createNoteDoc(note: Note): Promise<{ note: Note; created: 
 export async function readTicketDoc(ticketId: string): Promise<Ticket | undefined> {
   const resource = await readItem(await container('tickets'), ticketId, ticketId);
   if (!resource || (resource as { type?: unknown }).type !== 'ticket') return undefined;
+  return ticketFromDoc(resource);
+}
+
+/** The ticket doc with its ETag, for a guarded replace. */
+export async function readTicketDocWithEtag(ticketId: string): Promise<{ ticket: Ticket; etag: string } | undefined> {
+  const resource = await readItem(await container('tickets'), ticketId, ticketId);
+  if (!resource || (resource as { type?: unknown }).type !== 'ticket') return undefined;
+  return { ticket: ticketFromDoc(resource), etag: resource._etag ?? '' };
+}
+
+/** Replaces the ticket doc if unchanged since `etag`; a Cosmos 412 error otherwise. */
+export async function replaceTicketDoc(ticket: z.input<typeof Ticket>, etag: string): Promise<Ticket> {
+  const doc: TicketDoc = TicketDoc.parse({ ...ticket, type: 'ticket', ticketId: ticket.id });
+  const { resource } = await (await container('tickets')).item(doc.id, doc.ticketId).replace(doc, { accessCondition: { type: 'IfMatch', condition: etag } });
   return ticketFromDoc(resource);
 }
 

@@ -48,6 +48,8 @@ export const MailOrigin = z.object({
   ledgerKey: z.string().min(1),
   /** Internet Message-ID of the mail (absent when the mail had none). */
   messageId: z.string().optional(),
+  /** The complete original mail (raw MIME) in Blob storage: the note or ticket keeps the new text only. */
+  rawBlob: z.string().optional(),
 });
 export type MailOrigin = z.infer<typeof MailOrigin>;
 
@@ -64,6 +66,17 @@ const ticketFields = {
   status: TicketStatus.default('new'),
   attachments: z.array(Attachment).default([]),
   source: MailOrigin.optional(),
+  /** The number its subject token shows (store/thread-index.ts `ticketNumberFor`); absent on tickets made before numbering. */
+  number: z.number().int().min(1).optional(),
+  /** Others who wrote into the ticket (authors of mail notes), lower-cased: their replies attach without a signed token. */
+  participants: z.array(z.string().max(320)).default([]),
+  /** When it was last resolved or closed: the reopen window of a reply counts from here. */
+  closedAt: z.iso.datetime().optional(),
+  /** The closed ticket a reply was about, when that reply made this new ticket. */
+  relatedTicketId: z.string().optional(),
+  /** A mail we sent the requester bounced: the latest such failure. */
+  undeliverable: z.object({ reason: z.string().max(2000), at: z.iso.datetime(), outboxId: z.string().optional() }).optional(),
+  updatedAt: z.iso.datetime().optional(),
 };
 
 export const Ticket = z.object({ ...ticketFields, createdAt: z.iso.datetime() });
@@ -82,6 +95,10 @@ const noteFields = {
   truncated: z.boolean().optional(),
   attachments: z.array(Attachment).default([]),
   source: MailOrigin.optional(),
+  /** inbound = a mail that came in (a reply); outbound = an agent's reply sent by mail. */
+  direction: z.enum(['inbound', 'outbound']).default('inbound'),
+  /** The outbox record carrying an outbound note's mail. */
+  outboxId: z.string().optional(),
 };
 
 export const Note = z.object({ ...noteFields, ticketId: z.string().min(1), createdAt: z.iso.datetime() });

@@ -1,6 +1,8 @@
 import { PermanentError } from '../errors';
 import { NotFoundError } from '../store/errors';
-import { createTicketDoc, createNoteDoc, readTicketDoc, queryTicketDocs, queryNoteDocs } from '../store/ticket-repository';
+import { createTicketDoc, createNoteDoc, readTicketDoc, readTicketDocWithEtag, replaceTicketDoc, queryTicketDocs, queryNoteDocs } from '../store/ticket-repository';
+import { cosmosStatus } from '../store/errors';
+import { TransientError } from '../errors';
 import { getTemplate } from './catalogue';
 import { checkTicketFields } from './template';
 import { sanitizeTicketHtml } from './html';
@@ -63,6 +65,29 @@ export async function addNote(ticketId: string, input: NoteInput): Promise<{ not
   );
   assertFits(note, 'note');
   return createNoteDoc(note);
+}
+
+/** Rounds of "someone else changed the ticket first: read again" before the caller's retry takes over. */
+const MAX_UPDATE_ROUNDS = 8;
+
+/**
+ * Changes a ticket under its ETag: `change` gets the ticket as stored and returns the new
+ * one, or undefined when there is nothing to change (which makes a repeated update — a
+ * redelivered mail — a no-op). `NotFoundError` when the ticket does not exist.
+ */
+export async function updateTicket(id: string, change: (ticket: Ticket) => Ticket | undefined): Promise<Ticket> {
+  for (let round = 0; round < MAX_UPDATE_ROUNDS; round++) {
+    const current = await readTicketDocWithEtag(id);
+    if (!current) throw new NotFoundError('ticket', id);
+    const next = change(current.ticket);
+    if (!next) return current.ticket;
+    try {
+      return await replaceTicketDoc(next, current.etag);
+    } catch (err) {
+      if (cosmosStatus(err) !== 412) throw err;
+    }
+  }
+  throw new TransientError('TICKET_CONTENDED', `ticket ${id} kept changing under this update; retry it`);
 }
 
 /** The ticket with its notes (oldest first), or undefined. */

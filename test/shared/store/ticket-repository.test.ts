@@ -12,13 +12,13 @@ after(async () => { await env.stop(); });
 function ticket(id: string, extra: Partial<Ticket> = {}): Ticket {
   return {
     id, templateId: 'it-support', channelId: 'ch-1', title: `Ticket ${id}`, description: { text: 'body' },
-    requester: { email: 'ada@example.com' }, watchers: [], fields: {}, priority: 'normal', status: 'new', attachments: [],
+    requester: { email: 'ada@example.com' }, watchers: [], fields: {}, priority: 'normal', status: 'new', attachments: [], participants: [],
     source: { channelId: 'ch-1', ledgerKey: `ch-1:${id}`, messageId: `<${id}@example.com>` }, createdAt: new Date().toISOString(), ...extra,
   };
 }
 
 function note(ticketId: string, id: string): Note {
-  return { id, ticketId, author: { email: 'ada@example.com' }, text: 'reply', attachments: [], createdAt: new Date().toISOString() };
+  return { id, ticketId, author: { email: 'ada@example.com' }, text: 'reply', attachments: [], direction: 'inbound', createdAt: new Date().toISOString() };
 }
 
 test('creating the same ticket id three times (also concurrently) stores one ticket and returns the first', async () => {
