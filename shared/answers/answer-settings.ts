@@ -62,6 +62,11 @@ export const AnswerSettings = z.object({
     .max(50)
     .default([])
     .describe("other addresses that deliver into this channel's mailbox: never answered, like the mailbox and reply-to"),
+  ticketLinkBase: z
+    .url({ protocol: /^https?$/ })
+    .max(1000)
+    .optional()
+    .describe("where requesters follow their tickets, e.g. https://support.example.com/tickets/ (the ticket id is appended); absent = this app's ticket page"),
   autoResponse: AutoResponseSettings.prefault({}),
   statusNotification: StatusNotificationSettings.prefault({}),
 });

@@ -21,12 +21,14 @@ export function validOutboundMail(message: unknown, codePrefix: string): ValidOu
 }
 
 /**
- * Our own stamp and RFC 3834's: our classifier drops the mail if it comes back (no loop),
- * and other systems' autoresponders stay quiet. The caller's headers win (e.g. a notification
- * that is `auto-generated`).
+ * Our own stamp on every mail we send: our classifier drops the mail if it comes back (no
+ * loop). Whether the mail is automatic is the caller's to say: an acknowledgement carries
+ * RFC 3834's `Auto-Submitted: auto-replied`, a notification `auto-generated`
+ * (answers/auto-response.ts, answers/notification.ts); an agent's reply is a person's mail
+ * and carries neither, so the customer's mail system treats it — and answers it — as one.
  */
 export function stampedHeaders(channelId: string, mail: ValidOutboundMail): Record<string, string> {
-  return { [MAIL_CHANNEL_HEADER]: channelId, 'Auto-Submitted': 'auto-replied', 'X-Auto-Response-Suppress': 'All', ...mail.headers };
+  return { [MAIL_CHANNEL_HEADER]: channelId, ...mail.headers };
 }
 
 /** nodemailer's message options for the mail (the SMTP transport and MailComposer take the same). */

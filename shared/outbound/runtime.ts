@@ -3,7 +3,8 @@ import { sendQueueMessage } from '../queue/send';
 import { getAttachment } from '../store/blobs';
 import { readChannelRecord } from '../store/channel-repository';
 import { createOutbox, readOutbox, replaceOutbox } from '../store/outbox';
-import type { EnqueueOutboundDeps } from './enqueue';
+import { recordMessageId } from '../store/thread-index';
+import type { DispatchDeps } from './dispatch';
 import { openMailSender } from './open-sender';
 import { sendFaultHookFromEnv } from './send-faults';
 import type { SendJobDeps } from './send-job';
@@ -26,8 +27,11 @@ export function sendJobDeps(log: Log): SendJobDeps {
   };
 }
 
-export function enqueueOutboundDeps(): EnqueueOutboundDeps {
+export function dispatchDeps(): DispatchDeps {
   return {
+    recordSentMessageId: async (channelId, messageId, ticketId, outboxId) => {
+      await recordMessageId(channelId, messageId, ticketId, 'sent', new Date(), outboxId);
+    },
     createOutbox,
     enqueue: (message) => sendQueueMessage(QueueNames.mailOutbound, MailOutboundMessage, message),
     now: () => new Date(),

@@ -5,7 +5,7 @@ import { simpleParser } from 'mailparser';
 import { resetSettingsCache } from '../../shared/config/settings';
 import { enqueueOutbound } from '../../shared/outbound/enqueue';
 import { newOutboxRecord } from '../../shared/outbound/outbox';
-import { enqueueOutboundDeps } from '../../shared/outbound/runtime';
+import { dispatchDeps } from '../../shared/outbound/runtime';
 import { resetQueueClients } from '../../shared/queue/send';
 import { putAttachment, resetBlobClients } from '../../shared/store/blobs';
 import { resetCosmosClient } from '../../shared/store/cosmos';
@@ -77,12 +77,13 @@ async function queueAutoResponse(key: string, attachment?: Buffer) {
       html: '<p>We received your request.</p>',
       inReplyTo: `<${key}@customer.example>`,
       references: [`<${key}@customer.example>`],
+      headers: { 'Auto-Submitted': 'auto-replied', 'X-Auto-Response-Suppress': 'All' },
       ...(blobName ? { attachments: [{ filename: 'summary.pdf', contentType: 'application/pdf', blobName }] } : {}),
     },
     messageId: asHeaderValue(outgoingMessageId(id, 'contoso.example')),
     now: new Date(),
   });
-  await enqueueOutbound([record], enqueueOutboundDeps());
+  await enqueueOutbound([record], dispatchDeps());
   return record;
 }
 

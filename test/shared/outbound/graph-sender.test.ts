@@ -27,6 +27,7 @@ const reply: OutboundMail = {
   inReplyTo: '<original-1@client.example.org>',
   references: ['<original-0@client.example.org>', '<original-1@client.example.org>'],
   messageId: '<mc.0123456789abcdef@desk.contoso.example>',
+  headers: { 'Auto-Submitted': 'auto-replied', 'X-Auto-Response-Suppress': 'All' },
 };
 
 describe('Graph sender', () => {
