@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { AllowPlaintext, connectionIssues } from './connection-rules';
 import { compileAdminRegex, missingGroup } from './admin-regex';
+import { ThreadingSettings } from '../threading/threading-settings';
+import { AnswerSettings } from '../answers/answer-settings';
 
 /**
  * The mail channel: one mailbox connected to the ticketing system.
@@ -224,6 +226,10 @@ function channelFields<S extends z.ZodType>(secret: S) {
     domains: DomainSettings.prefault({}),
     ticketMapping: TicketMapping,
     import: ImportPolicy.prefault({}),
+    /** How replies find their ticket, and what replies the channel may not simply attach do. */
+    threading: ThreadingSettings.prefault({}),
+    /** The mail the channel sends on its own: acknowledgements and status notifications. */
+    answers: AnswerSettings.prefault({}),
   };
 }
 
