@@ -143,9 +143,12 @@ export const retryMessageOperation: ApiOperation = async (req) => {
   return { status: 202, body: { key, status: 'queued', previousOutcome: entry.record.outcome } };
 };
 
-/** GET /api/channels/{id}/stats — counts per outcome, latency percentiles, failure reasons, and the last sync (with its error). */
+const StatsQuery = z.object({ since: z.iso.datetime({ offset: true }).optional() });
+
+/** GET /api/channels/{id}/stats?since= — counts per outcome, latency percentiles, failure reasons, and the last sync (with its error). */
 export const channelStatsOperation: ApiOperation = async (req) => {
   const channel = await channelOf(req.param('id'));
-  const [stats, sync] = await Promise.all([ledgerStats(channel.id), readChannelState(channel.id)]);
+  const q = parseOrThrow(StatsQuery, query(req));
+  const [stats, sync] = await Promise.all([ledgerStats(channel.id, { since: q.since ? new Date(q.since).toISOString() : undefined }), readChannelState(channel.id)]);
   return { body: { channelId: channel.id, status: channel.status, sync: { lastRequestedAt: sync?.lastRequestedAt, lastSyncedAt: sync?.lastSyncedAt, lastError: sync?.lastError }, ...stats } };
 };

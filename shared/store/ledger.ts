@@ -14,7 +14,8 @@ import { cosmosStatus } from './errors';
  * ticket stored; the mail may not be moved yet) → `done` (moved, or left in place).
  * A redelivery reads the record and only does what is left.
  */
-export const Outcome = z.enum(['created', 'ignored', 'rejected', 'failed', 'left']);
+/** `noted`: the mail became a note on an existing ticket (a reply). */
+export const Outcome = z.enum(['created', 'noted', 'ignored', 'rejected', 'failed', 'left']);
 export type Outcome = z.infer<typeof Outcome>;
 
 export const LedgerRecord = z.object({
@@ -43,7 +44,18 @@ export const LedgerRecord = z.object({
   outcome: Outcome.optional(),
   reasonCode: z.union([ReasonCode, z.string()]).optional(),
   reason: z.string().optional(),
+  /** The ticket the mail created, or (outcome `noted`) the ticket it became a note on. */
   ticketId: z.string().optional(),
+  /** The note the mail became (outcome `noted`). */
+  noteId: z.string().optional(),
+  /** What thread resolution found and what it meant: the ticket, how it was found, why it was (not) attached. */
+  thread: z
+    .object({ ticketId: z.string().optional(), code: z.string(), reason: z.string(), signals: z.array(z.string()).default([]) })
+    .optional(),
+  /** The mails the decision asked to send, or why none went (each with its reason). */
+  answers: z
+    .array(z.object({ purpose: z.string(), outboxId: z.string().optional(), to: z.string().optional(), suppression: z.object({ code: z.string(), message: z.string() }).optional() }))
+    .optional(),
   stages: z.array(StageRecord).default([]),
   targetFolder: z.string().optional(),
   movedAt: z.string().optional(),
@@ -171,13 +183,16 @@ export interface LedgerStats {
  * of the channel (one partition): fine for the volumes of a service-desk mailbox; a
  * channel with millions of records would want pre-aggregated counters.
  */
-export async function ledgerStats(channelId: string): Promise<LedgerStats> {
+export async function ledgerStats(channelId: string, window: { since?: string } = {}): Promise<LedgerStats> {
   const c = await container('ledger');
+  // `since` keeps the mails first attempted at or after it (e.g. the admin page's last 24 h).
+  const parameters = [{ name: '@channelId', value: channelId }, ...(window.since ? [{ name: '@since', value: window.since }] : [])];
   const { resources } = await c.items
     .query<{ outcome?: string; state: string; latencyMs?: number; reasonCode?: string; firstAttemptAt?: string; duplicates?: number }>({
       query:
-        'SELECT c.outcome, c.state, c.timings.latencyMs AS latencyMs, c.reasonCode, c.timings.firstAttemptAt AS firstAttemptAt, ARRAY_LENGTH(c.duplicates) AS duplicates FROM c WHERE c.channelId = @channelId',
-      parameters: [{ name: '@channelId', value: channelId }],
+        'SELECT c.outcome, c.state, c.timings.latencyMs AS latencyMs, c.reasonCode, c.timings.firstAttemptAt AS firstAttemptAt, ARRAY_LENGTH(c.duplicates) AS duplicates FROM c WHERE c.channelId = @channelId' +
+        (window.since ? ' AND c.timings.firstAttemptAt >= @since' : ''),
+      parameters,
     })
     .fetchAll();
   const byOutcome: Record<string, number> = {};

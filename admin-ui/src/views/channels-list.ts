@@ -1,0 +1,61 @@
+import { get } from '../api';
+import type { ChannelView } from '../../../shared/config/channel';
+import type { LedgerRecord, LedgerStats } from '../../../shared/store/ledger';
+import { h, replace } from '../dom';
+import { href } from '../router';
+import { badge, button, errorBar, link, loading, pageHeader, table, when, type View } from './common';
+
+/** What /channels/{id}/stats answers (shared/admin/mail-operations.ts). */
+type ChannelStats = LedgerStats & { sync: { lastRequestedAt?: string; lastSyncedAt?: string; lastError?: { message?: string; code?: string } } };
+
+const OUTCOMES = ['created', 'ignored', 'rejected', 'failed', 'left'] as const;
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** Channels list: status, last sync, counts by outcome for the last 24 h, the newest failure. */
+export function channelsListView(): View {
+  const body = h('div', null, loading('Loading channels'));
+  const element = h(
+    'section',
+    { 'aria-labelledby': 'page-title' },
+    pageHeader('Mail channels', button('New channel', () => (location.hash = href('channels', 'new')), { appearance: 'primary', id: 'new-channel' })),
+    h('p', { class: 'lead' }, 'Each channel connects one mailbox: its mail becomes tickets of the channel’s template.'),
+    body,
+  );
+  void load(body);
+  return { element };
+}
+
+async function load(body: HTMLElement): Promise<void> {
+  try {
+    const { items } = await get<{ items: ChannelView[] }>('channels');
+    if (items.length === 0) {
+      replace(body, h('p', null, 'No channel yet. Create one to connect a mailbox.'));
+      return;
+    }
+    const since = new Date(Date.now() - DAY_MS).toISOString();
+    const rows = await Promise.all(items.map((c) => row(c, since)));
+    replace(
+      body,
+      table('Mail channels', ['Name', 'Mailbox', 'Status', 'Last sync', ...OUTCOMES.map((o) => `${o} (24 h)`), 'Newest failure'], rows),
+    );
+  } catch (err) {
+    replace(body, errorBar(err));
+  }
+}
+
+async function row(c: ChannelView, since: string) {
+  const [stats, failures] = await Promise.all([
+    get<ChannelStats>(`channels/${encodeURIComponent(c.id)}/stats?since=${encodeURIComponent(since)}`).catch(() => undefined),
+    get<{ items: LedgerRecord[] }>(`channels/${encodeURIComponent(c.id)}/messages?outcome=failed&limit=1`).catch(() => undefined),
+  ]);
+  const newest = failures?.items[0];
+  const syncError = stats?.sync.lastError;
+  return [
+    link(c.name, href('channels', c.id)),
+    `${c.connection.username} (${c.connection.protocol})`,
+    badge(c.status),
+    h('span', null, when(stats?.sync.lastSyncedAt), syncError ? h('span', { class: 'error-text' }, ` — ${syncError.message ?? syncError.code ?? 'error'}`) : null),
+    ...OUTCOMES.map((o) => String(stats?.byOutcome[o] ?? 0)),
+    newest ? link(`${newest.reasonCode ?? 'failed'}: ${newest.subject ?? '(no subject)'}`, href('channels', c.id, 'messages', newest.id)) : '—',
+  ];
+}

@@ -1,0 +1,64 @@
+import { ApiError } from '../api';
+import { h, type Child } from '../dom';
+
+/** Small pieces every view uses, on Fluent UI web components. */
+export interface View {
+  element: HTMLElement;
+  /** The unsaved-changes guard: false keeps the user on the view. */
+  canLeave?: () => boolean;
+}
+
+export function button(label: string, onClick: () => void, opts: { appearance?: 'primary' | 'outline' | 'subtle'; id?: string; disabled?: boolean } = {}): HTMLElement {
+  return h('fluent-button', { appearance: opts.appearance, id: opts.id, disabled: opts.disabled, type: 'button', onclick: () => onClick() }, label);
+}
+
+export function link(label: Child, hash: string): HTMLElement {
+  return h('a', { href: hash, class: 'link' }, label);
+}
+
+const STATUS_COLOR: Record<string, string> = {
+  published: 'success', draft: 'informative', paused: 'warning', needsReauthorization: 'danger',
+  created: 'success', ignored: 'subtle', rejected: 'warning', failed: 'danger', left: 'informative',
+};
+
+export function badge(value: string, label = value): HTMLElement {
+  return h('fluent-badge', { appearance: 'tint', color: STATUS_COLOR[value] ?? 'informative' }, label);
+}
+
+export function messageBar(intent: 'info' | 'success' | 'warning' | 'error', ...text: Child[]): HTMLElement {
+  return h('fluent-message-bar', { intent, role: intent === 'error' ? 'alert' : 'status' }, ...text);
+}
+
+export function errorBar(err: unknown): HTMLElement {
+  const msg = err instanceof ApiError ? `${err.message} (${err.status} ${err.code})` : err instanceof Error ? err.message : String(err);
+  return messageBar('error', msg);
+}
+
+export function loading(label = 'Loading'): HTMLElement {
+  return h('div', { class: 'loading' }, h('fluent-spinner', { size: 'small', 'aria-label': label }), ' ', label, '…');
+}
+
+export function when(iso: string | undefined): string {
+  if (!iso) return '—';
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? iso : d.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
+}
+
+export function pageHeader(title: string, ...actions: Child[]): HTMLElement {
+  return h('div', { class: 'page-header' }, h('h1', { id: 'page-title', tabindex: '-1' }, title), h('div', { class: 'actions' }, ...actions));
+}
+
+/** A definition list of label → value (values as text). */
+export function facts(rows: [string, Child][]): HTMLElement {
+  return h('dl', { class: 'facts' }, ...rows.flatMap(([k, v]) => [h('dt', null, k), h('dd', null, v === undefined || v === '' ? '—' : v)]));
+}
+
+export function table(caption: string, head: string[], rows: Child[][]): HTMLElement {
+  return h(
+    'table',
+    { class: 'grid' },
+    h('caption', { class: 'visually-hidden' }, caption),
+    h('thead', null, h('tr', null, ...head.map((c) => h('th', { scope: 'col' }, c)))),
+    h('tbody', null, ...rows.map((r) => h('tr', null, ...r.map((c) => h('td', null, c))))),
+  );
+}

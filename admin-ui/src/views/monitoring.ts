@@ -1,0 +1,105 @@
+import { call, get } from '../api';
+import type { LedgerRecord } from '../../../shared/store/ledger';
+import { h, replace } from '../dom';
+import { href } from '../router';
+import { badge, button, errorBar, facts, link, loading, messageBar, pageHeader, table, when, type View } from './common';
+import { stageTrail } from './decision';
+
+const OUTCOMES = ['', 'created', 'ignored', 'rejected', 'failed', 'left'] as const;
+
+/**
+ * Monitoring: the channel's ledger (each mail's fate, reason, ticket, timings), filtered by
+ * outcome (the API) and searched by sender or subject (in the page, over the listed page).
+ */
+export function monitoringView(id: string): View {
+  const list = h('div', { id: 'ledger' }, loading('Loading the ledger'));
+  const outcome = h('select', { id: 'outcome-filter' }, ...OUTCOMES.map((o) => h('option', { value: o }, o === '' ? 'any outcome' : o)));
+  const search = h('input', { id: 'ledger-search', type: 'search', autocomplete: 'off' });
+  let items: LedgerRecord[] = [];
+  const show = () => {
+    const q = search.value.trim().toLowerCase();
+    const shown = q === '' ? items : items.filter((r) => (r.from ?? '').toLowerCase().includes(q) || (r.subject ?? '').toLowerCase().includes(q));
+    if (shown.length === 0) {
+      replace(list, h('p', null, items.length === 0 ? 'No mail yet.' : 'No mail matches the search.'));
+      return;
+    }
+    replace(list, table('Mails of the channel', ['Received', 'From', 'Subject', 'Outcome', 'Reason', 'Ticket', 'Latency'], shown.map((r) => [
+      when(r.timings.receivedAt ?? r.timings.firstAttemptAt),
+      r.from ?? '—',
+      link(r.subject || '(no subject)', href('channels', id, 'messages', r.id)),
+      r.outcome ? badge(r.outcome) : badge('left', r.state),
+      r.reasonCode ? `${r.reasonCode}${r.reason ? `: ${r.reason}` : ''}` : '',
+      r.ticketId ? link(r.ticketId, href('tickets', r.ticketId)) : '—',
+      r.timings.latencyMs !== undefined ? `${Math.round(r.timings.latencyMs)} ms` : '—',
+    ])));
+  };
+  const load = async () => {
+    replace(list, loading('Loading the ledger'));
+    try {
+      const res = await get<{ items: LedgerRecord[] }>(`channels/${encodeURIComponent(id)}/messages?limit=200${outcome.value ? `&outcome=${encodeURIComponent(outcome.value)}` : ''}`);
+      items = res.items;
+      show();
+    } catch (err) {
+      replace(list, errorBar(err));
+    }
+  };
+  outcome.addEventListener('change', () => void load());
+  search.addEventListener('input', show);
+  void load();
+  const element = h(
+    'section',
+    { 'aria-labelledby': 'page-title' },
+    pageHeader('Monitoring', button('Refresh', () => void load(), { appearance: 'outline', id: 'refresh-ledger' }), button('Back to the channel', () => (location.hash = href('channels', id)), { appearance: 'subtle' })),
+    h('div', { class: 'filters' },
+      h('div', { class: 'field' }, h('label', { for: 'outcome-filter', class: 'label' }, 'Outcome'), outcome),
+      h('div', { class: 'field' }, h('label', { for: 'ledger-search', class: 'label' }, 'Search sender or subject'), search)),
+    list,
+  );
+  return { element };
+}
+
+/** One mail of the ledger: its fate, timings, the stage trail, and Retry for a finished or failed mail. */
+export function messageView(id: string, key: string): View {
+  const element = h('section', { 'aria-labelledby': 'page-title' }, loading('Loading the mail'));
+  const load = async () => {
+    try {
+      const r = await get<LedgerRecord>(`channels/${encodeURIComponent(id)}/messages/${encodeURIComponent(key)}`);
+      const note = h('div', { 'aria-live': 'polite' });
+      const retry = async () => {
+        try {
+          await call('POST', `channels/${encodeURIComponent(id)}/messages/${encodeURIComponent(key)}/retry`);
+          replace(note, messageBar('success', 'Queued for another run. Refresh in a few seconds to see its new fate.'));
+        } catch (err) {
+          replace(note, errorBar(err));
+        }
+      };
+      replace(
+        element,
+        pageHeader(r.subject || '(no subject)',
+          button('Retry', () => void retry(), { appearance: 'primary', id: 'retry-message', disabled: r.state !== 'done' && r.outcome !== 'failed' }),
+          button('Refresh', () => void load(), { appearance: 'outline' }),
+          button('Back to monitoring', () => (location.hash = href('channels', id, 'messages')), { appearance: 'subtle' })),
+        note,
+        facts([
+          ['From', r.from ?? ''],
+          ['Outcome', r.outcome ? badge(r.outcome) : r.state],
+          ['Reason', r.reasonCode ? `${r.reasonCode}${r.reason ? `: ${r.reason}` : ''}` : ''],
+          ['Ticket', r.ticketId ? link(r.ticketId, href('tickets', r.ticketId)) : ''],
+          ['Moved to', r.targetFolder ? `${r.targetFolder}${r.movedAt ? ` (${when(r.movedAt)})` : ''}` : ''],
+          ['Message-ID', r.messageId ?? ''],
+          ['Received', when(r.timings.receivedAt)],
+          ['First attempt', when(r.timings.firstAttemptAt)],
+          ['Done', when(r.timings.doneAt)],
+          ['Attempts / retries', `${r.attempts} / ${r.retries}`],
+          ['Last error', r.lastError ? `${r.lastError.code}: ${r.lastError.message}` : ''],
+        ]),
+        h('h2', null, 'Stage trail'),
+        r.stages.length > 0 ? stageTrail(r.stages) : h('p', null, 'No stage has run yet.'),
+      );
+    } catch (err) {
+      replace(element, errorBar(err));
+    }
+  };
+  void load();
+  return { element };
+}
