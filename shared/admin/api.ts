@@ -12,6 +12,7 @@ import { openApiDocument } from './openapi';
 import { ticketAttachmentOperation, withAttachmentLinks } from './attachments';
 import { syncChannelOperation, dryRunOperation, listMessagesOperation, getMessageOperation, retryMessageOperation, channelStatsOperation } from './mail-operations';
 import { adminRoutes, type AdminRouteKey } from './routes';
+import { testStoredConnectionOperation, testUnsavedConnectionOperation } from './connection-test/operations';
 
 /**
  * The admin API's operations, one per route in routes.ts, each wrapped by the route
@@ -91,6 +92,8 @@ const operations: Record<AdminRouteKey, ApiOperation> = {
   getMessage: getMessageOperation,
   retryMessage: retryMessageOperation,
   channelStats: channelStatsOperation,
+  testConnection: testStoredConnectionOperation,
+  testUnsavedConnection: testUnsavedConnectionOperation,
   openApi: async () => ({ body: openApiDocument(), headers: { 'cache-control': 'public, max-age=300' } }),
 };
 

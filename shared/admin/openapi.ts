@@ -9,6 +9,7 @@ import { ADMIN_ROLE } from '../http/admin-auth';
 import { CSRF_HEADER, isStateChanging } from '../http/cross-site';
 import { MAX_JSON_DEPTH } from '../http/json-depth';
 import { adminRoutes, type AdminRouteKey, type RouteDef } from './routes';
+import { ConnectionTestResult } from './connection-test/result';
 
 /**
  * The admin API as an OpenAPI 3.1 document, generated from the same zod schemas the code
@@ -28,6 +29,7 @@ const outputSchemas = {
   TicketList: list(TicketWithNotes),
   Message: LedgerRecord,
   MessageList: list(LedgerRecord).extend({ continuationToken: z.string().optional() }),
+  ConnectionTestResult,
   Error: ApiErrorBody,
 } as const;
 const inputSchemas = { ChannelInput } as const;
@@ -96,6 +98,8 @@ const spec: Record<AdminRouteKey, OperationSpec> = {
   channelStats: { ok: { status: 200 }, errors: [...auth, 404] },
   getTicketAttachment: { ok: { status: 200 }, errors: [...auth, 404, 410] },
   getNoteAttachment: { ok: { status: 200 }, errors: [...auth, 404, 410] },
+  testConnection: { ok: { status: 200, schema: 'ConnectionTestResult' }, errors: [...auth, 404] },
+  testUnsavedConnection: { body: 'ChannelInput', ok: { status: 200, schema: 'ConnectionTestResult' }, errors: [400, ...auth, 413, 415] },
   openApi: { ok: { status: 200 }, errors: [] },
 };
 

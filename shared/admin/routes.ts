@@ -37,6 +37,8 @@ export const adminRoutes = {
   channelStats: { name: 'adminChannelStats', method: 'GET', route: 'channels/{id}/stats', summary: 'Monitoring: counts per outcome, latency percentiles, failure reasons', admin: true },
   getTicketAttachment: { name: 'adminGetTicketAttachment', method: 'GET', route: 'tickets/{id}/attachments/{index}', summary: 'Download an attachment of a ticket (the n-th, from 0)', admin: true },
   getNoteAttachment: { name: 'adminGetNoteAttachment', method: 'GET', route: 'tickets/{id}/notes/{noteId}/attachments/{index}', summary: 'Download an attachment of a note (the n-th, from 0)', admin: true },
+  testConnection: { name: 'adminTestConnection', method: 'POST', route: 'channels/{id}/test-connection', summary: "Test a stored channel's connection with its stored secrets, stage by stage (DNS, TCP, TLS, authentication, mailbox, folders, send); sends no mail", admin: true },
+  testUnsavedConnection: { name: 'adminTestUnsavedConnection', method: 'POST', route: 'channels/test-connection', summary: 'Test an unsaved configuration (ChannelInput, every secret it needs in the body), stage by stage; stores nothing, sends no mail', admin: true },
   openApi: { name: 'adminOpenApi', method: 'GET', route: 'openapi.json', summary: 'This API as OpenAPI 3.1', admin: false },
 } as const satisfies Record<string, RouteDef>;
 

@@ -19,7 +19,7 @@ import { redactError } from '../sources/redacting-source';
 /** Same needs as the IMAP source: secrets, OAuth tokens, extra trusted CAs. */
 export type SmtpDeps = ImapDeps;
 
-type SmtpSettings = NonNullable<Extract<ChannelRecord['connection'], { protocol: 'imap' }>['smtp']>;
+export type SmtpSettings = NonNullable<Extract<ChannelRecord['connection'], { protocol: 'imap' }>['smtp']>;
 
 export function createSmtpSender(channel: ChannelRecord, deps: SmtpDeps): MailSender {
   const conn = channel.connection;
@@ -61,7 +61,8 @@ export function smtpScope(auth: OAuthAuth): string {
   return auth.flow === 'clientCredentials' ? 'https://outlook.office365.com/.default' : 'https://outlook.office.com/SMTP.Send offline_access';
 }
 
-async function transportOptions(
+/** nodemailer's options for the channel's SMTP server: checked address, TLS mode, credentials (the connection test's send stage uses them too). */
+export async function transportOptions(
   smtp: SmtpSettings,
   user: string,
   auth: Auth,

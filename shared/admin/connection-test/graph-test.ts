@@ -1,0 +1,308 @@
+import type net from 'node:net';
+import type { AccessToken, TokenCredential } from '@azure/identity';
+import type { Client } from '@microsoft/microsoft-graph-client';
+import { z } from 'zod';
+import type { ChannelRecord } from '../../config/channel';
+import { MailChannelError } from '../../errors';
+import { authorityHostOf, caBundle, classifyTokenError, createTokenCredential, readClientSecret, requireOAuth, type SecretLookup } from '../../auth/credential';
+import { createGraphClient, graphScope } from '../../auth/graph-client';
+import { classifyManagedIdentityError, createManagedIdentityCredential, managedIdentityUnavailable } from '../../auth/managed-identity';
+import { assertManagedIdentityHost } from '../../sources/graph-connection';
+import { graphStatus, isGraphError, isMailboxOutOfScope } from '../../sources/graph-errors';
+import { WELL_KNOWN_FOLDER_NAMES } from '../../sources/graph-folders';
+import type { TargetPolicy } from '../../net/address-policy';
+import type { ResolveAll } from '../../net/connect-target';
+import { graphMailboxFailure, missingReadFolder, tokenFailure } from './advice';
+import { closeQuietly, probeDns, probeTcp, probeTls, type NetProbeDeps, type OpenSocket } from './probe-net';
+import { configuredFolders, MAX_LISTED_FOLDERS, MAX_STEP_MS, withNotes } from './imap-test';
+import { fail, pass, shapeResult, StageRecorder, type ConnectionTestResult, type StageDetails, type StageId, type StageOutcome } from './result';
+
+/**
+ * The connection test of a Graph channel: DNS/address policy, TCP and TLS of the Graph host
+ * and of the token endpoint → a token (client credentials or the Function App's managed
+ * identity; Entra's AADSTS codes turned into advice) → the mailbox (`GET /users/{u}/mailFolders`)
+ * → its folders with counts and the channel's folders → what the token says about sending.
+ *
+ * Sending is judged without sending: an app-only token lists its application permissions in
+ * its `roles` claim, so Mail.Send there means the permission is granted with admin consent.
+ * Whether Exchange's scope for the app (an application access policy, RBAC for Applications)
+ * lets it send as this very mailbox only a real send shows; the result says so.
+ */
+export const GRAPH_PLAN: readonly StageId[] = ['dns', 'tcp', 'tls', 'authentication', 'mailbox', 'folders', 'send'];
+
+export interface GraphTestDeps extends SecretLookup {
+  targetPolicy: TargetPolicy;
+  /** Extra CA certificates (PEM) — a local Graph/Entra stand-in only. */
+  trustedCaPem?: string | string[];
+  resolve?: ResolveAll;
+  openSocket?: OpenSocket;
+  now?: () => number;
+  /** Every access token the test obtains (for redaction by the caller). */
+  onToken?: (token: string) => void;
+}
+
+const MICROSOFT_LOGIN = 'https://login.microsoftonline.com';
+
+const FolderWithCounts = z.object({
+  id: z.string(),
+  displayName: z.string(),
+  totalItemCount: z.number().int().optional(),
+  unreadItemCount: z.number().int().optional(),
+  childFolderCount: z.number().int().optional(),
+});
+const FolderPage = z.object({ value: z.array(FolderWithCounts), '@odata.nextLink': z.string().optional() });
+type FolderWithCounts = z.infer<typeof FolderWithCounts>;
+
+interface NetTarget {
+  role: 'graph' | 'token';
+  host: string;
+  port: number;
+}
+
+export async function testGraphConnection(channel: ChannelRecord, deps: GraphTestDeps): Promise<ConnectionTestResult> {
+  const conn = channel.connection;
+  if (conn.protocol !== 'graph') throw new Error('testGraphConnection needs a Graph channel');
+  const timeoutMs = Math.min(conn.settings.timeoutMs, MAX_STEP_MS);
+  const now = deps.now ?? (() => performance.now());
+  const started = now();
+  const testedAt = new Date();
+  const rec = new StageRecorder(now);
+  const result = () => shapeResult({ protocol: 'graph', plan: GRAPH_PLAN, recorded: rec.recorded, testedAt, totalMs: now() - started });
+  const netDeps: NetProbeDeps = {
+    policy: deps.targetPolicy,
+    ...(deps.resolve ? { resolve: deps.resolve } : {}),
+    ...(deps.openSocket ? { openSocket: deps.openSocket } : {}),
+    ...(deps.trustedCaPem ? { ca: caBundle(deps.trustedCaPem) } : {}),
+    timeoutMs,
+  };
+
+  const targets: NetTarget[] = [{ role: 'graph', host: conn.host, port: conn.port }];
+  if (conn.auth.type === 'oauth') {
+    const authority = new URL(authorityHostOf(conn.auth.tokenEndpoint) ?? MICROSOFT_LOGIN);
+    targets.push({ role: 'token', host: authority.hostname, port: Number(authority.port || 443) });
+  }
+
+  // DNS, TCP and TLS of every host the test will talk to, stage by stage.
+  const resolved = new Map<NetTarget, { address: string; servername?: string }>();
+  await rec.run('dns', async () => {
+    const found: NonNullable<StageDetails['targets']> = [];
+    for (const t of targets) {
+      const d = await probeDns(t.role, t.host, netDeps);
+      found.push(d.detail);
+      if (!d.ok) return fail(d.failure, { targets: found });
+      resolved.set(t, { address: d.address, ...(d.servername ? { servername: d.servername } : {}) });
+    }
+    return pass({ targets: found, ...(conn.auth.type === 'managedIdentity' ? { verified: "tokens come from the platform's identity endpoint (IDENTITY_ENDPOINT), not from a host of the channel" } : {}) });
+  });
+  if (rec.stopped) return result();
+
+  const sockets = new Map<NetTarget, net.Socket>();
+  try {
+    await rec.run('tcp', async () => {
+      const found: NonNullable<StageDetails['targets']> = [];
+      for (const t of targets) {
+        const r = resolved.get(t)!;
+        const c = await probeTcp(`${t.role === 'graph' ? 'Graph' : 'token endpoint'} ${t.host}:${t.port}`, r.address, t.port, netDeps);
+        found.push({ role: t.role, address: r.address, port: t.port, connected: c.ok });
+        if (!c.ok) return fail(c.failure, { targets: found });
+        sockets.set(t, c.socket);
+      }
+      return pass({ targets: found });
+    });
+    if (rec.stopped) return result();
+
+    await rec.run('tls', async () => {
+      const found: NonNullable<StageDetails['targets']> = [];
+      for (const t of targets) {
+        const r = resolved.get(t)!;
+        const s = await probeTls(`${t.role === 'graph' ? 'Graph' : 'token endpoint'} ${t.host}:${t.port}`, sockets.get(t)!, t.host, r.servername, netDeps);
+        found.push({ role: t.role, mode: 'implicit', ...s.info });
+        if (!s.ok) return fail(s.failure, { targets: found });
+        closeQuietly(s.socket);
+      }
+      return pass({ targets: found });
+    });
+  } finally {
+    for (const s of sockets.values()) closeQuietly(s);
+  }
+  if (rec.stopped) return result();
+
+  let token: AccessToken | undefined;
+  await rec.run('authentication', async () => {
+    const r = await obtainToken(channel, deps);
+    if ('failure' in r) return r.failure;
+    token = r.token;
+    deps.onToken?.(r.token.token);
+    return pass(r.details);
+  });
+  if (rec.stopped || !token) return result();
+
+  const client = createGraphClient({
+    credential: staticCredential(token),
+    endpoint: { host: conn.host, port: conn.port, tls: conn.tls },
+    maxRetries: 0,
+    backoffMs: 0,
+    maxInProcessWaitMs: 0,
+    timeoutMs,
+    ...(deps.trustedCaPem ? { trustedCaPem: deps.trustedCaPem } : {}),
+    targetPolicy: deps.targetPolicy,
+  });
+  const userPath = `/users/${encodeURIComponent(conn.username)}`;
+  let firstPage: z.infer<typeof FolderPage> | undefined;
+  await rec.run('mailbox', async () => {
+    try {
+      firstPage = FolderPage.parse(await client.api(`${userPath}/mailFolders`).query({ $top: '100' }).select(['id', 'displayName', 'totalItemCount', 'unreadItemCount', 'childFolderCount']).get());
+      return pass({ mailbox: conn.username, verified: `GET ${userPath}/mailFolders answered 200: the app may read this mailbox` });
+    } catch (err) {
+      return fail(graphFailure(conn.username, err), { mailbox: conn.username });
+    }
+  });
+  if (rec.stopped || !firstPage) return result();
+
+  const page = firstPage;
+  await rec.run('folders', () => graphFolders(client, userPath, page, channel));
+  if (rec.stopped) return result();
+
+  await rec.run('send', async () => sendPermission(token!.token));
+  return result();
+}
+
+function staticCredential(token: AccessToken): TokenCredential {
+  return { getToken: async () => token };
+}
+
+async function obtainToken(channel: ChannelRecord, deps: GraphTestDeps): Promise<{ token: AccessToken; details: StageDetails } | { failure: StageOutcome }> {
+  const conn = channel.connection;
+  const auth = conn.auth;
+  const scope = graphScope(conn.host);
+  if (auth.type === 'managedIdentity') {
+    const details: StageDetails = { mechanism: `managed identity (${auth.managedIdentityClientId ? `user-assigned ${auth.managedIdentityClientId}` : 'system-assigned'})` };
+    const unavailable = managedIdentityUnavailable();
+    if (unavailable) return { failure: fail({ code: 'MANAGED_IDENTITY_UNAVAILABLE', message: unavailable, whatToDo: 'turn on the Function App\'s identity (Identity blade), or use auth type "oauth"' }, details) };
+    try {
+      assertManagedIdentityHost(conn.host, deps.targetPolicy);
+      const token = await createManagedIdentityCredential(auth).getToken(scope);
+      if (!token) throw new Error('the identity endpoint returned no token');
+      return { token, details };
+    } catch (err) {
+      const e = err instanceof MailChannelError ? err : classifyManagedIdentityError(err, auth);
+      return { failure: fail({ code: e.code, message: e.message, whatToDo: e.code === 'GRAPH_CONFIG' ? 'set connection.host to graph.microsoft.com (or a national cloud\'s Graph host)' : "check the Function App's identity and, for a user-assigned one, managedIdentityClientId" }, details) };
+    }
+  }
+  const details: StageDetails = { mechanism: 'OAuth client credentials (app-only)', user: auth.type === 'oauth' ? `app ${auth.clientId} in tenant ${auth.tenantId}` : undefined };
+  try {
+    const oauth = requireOAuth(auth, 'a Graph channel');
+    const secret = await readClientSecret(oauth, deps);
+    const credential = createTokenCredential(oauth, secret, { ...(deps.trustedCaPem ? { trustedCaPem: deps.trustedCaPem } : {}), targetPolicy: deps.targetPolicy });
+    const token = await credential.getToken(scope);
+    if (!token) throw new Error('the identity provider returned no token');
+    return { token, details };
+  } catch (err) {
+    const e = classifyTokenError(err);
+    if (e.code === 'AUTH_UNSUPPORTED' || e.code === 'AUTH_SECRET_MISSING') {
+      return { failure: fail({ code: e.code, message: e.message, whatToDo: e.code === 'AUTH_SECRET_MISSING' ? 'send connection.auth.clientSecret' : 'Graph channels use auth type "oauth" with flow "clientCredentials", or "managedIdentity"' }, details) };
+    }
+    return { failure: fail(tokenFailure('the identity provider gave no token', e.message, e.retryable), details) };
+  }
+}
+
+function graphFailure(mailbox: string, err: unknown) {
+  const status = graphStatus(err);
+  if (!isGraphError(err) || status === undefined || status <= 0) {
+    const refused = err instanceof MailChannelError ? err : undefined;
+    return {
+      code: refused?.code ?? 'GRAPH_NETWORK',
+      message: refused?.message ?? `could not reach Graph for mailbox ${mailbox}`,
+      whatToDo: 'Graph was reachable a moment ago: retry; if it persists, check connection.host and the network path',
+    };
+  }
+  return graphMailboxFailure(mailbox, status, err.code ?? undefined, err.message ?? '', isMailboxOutOfScope(err));
+}
+
+async function graphFolders(client: Client, userPath: string, firstPage: z.infer<typeof FolderPage>, channel: ChannelRecord): Promise<StageOutcome> {
+  const top: FolderWithCounts[] = [...firstPage.value];
+  let next = firstPage['@odata.nextLink'];
+  try {
+    while (next && top.length < MAX_LISTED_FOLDERS) {
+      const page = FolderPage.parse(await client.api(next).get());
+      top.push(...page.value);
+      next = page['@odata.nextLink'];
+    }
+    const configured = [];
+    for (const c of configuredFolders(channel)) configured.push({ ...c, exists: await folderExists(client, userPath, c.name, top) });
+    const folders = top.slice(0, MAX_LISTED_FOLDERS).map((f) => ({
+      path: f.displayName,
+      ...(f.totalItemCount !== undefined ? { messages: f.totalItemCount } : {}),
+      ...(f.unreadItemCount !== undefined ? { unread: f.unreadItemCount } : {}),
+    }));
+    const details: StageDetails = { folders, ...(next ? { foldersTruncated: true } : {}), configured: withNotes(configured) };
+    const missingRead = configured.find((c) => c.role === 'read' && !c.exists);
+    return missingRead ? fail(missingReadFolder(missingRead.name, folders.map((f) => f.path)), details) : pass(details);
+  } catch (err) {
+    return fail(graphFailure(userPath.slice('/users/'.length), err));
+  }
+}
+
+/** OData string literal in a query value: quotes doubled (the client encodes the query). */
+const odataString = (value: string) => `'${value.replace(/'/g, "''")}'`;
+
+/** A configured name as the Graph source resolves it: a well-known name, or a display-name path below the root. */
+async function folderExists(client: Client, userPath: string, name: string, topLevel: FolderWithCounts[]): Promise<boolean> {
+  if (WELL_KNOWN_FOLDER_NAMES.has(name.toLowerCase())) {
+    try {
+      await client.api(`${userPath}/mailFolders/${encodeURIComponent(name.toLowerCase())}`).select(['id']).get();
+      return true;
+    } catch (err) {
+      if (graphStatus(err) === 404) return false;
+      throw err;
+    }
+  }
+  const segments = name.split('/').map((s) => s.trim());
+  if (segments.some((s) => s === '')) return false;
+  let parent = topLevel.find((f) => f.displayName.toLowerCase() === segments[0]!.toLowerCase());
+  for (const segment of segments.slice(1)) {
+    if (!parent) return false;
+    const page = FolderPage.parse(
+      await client.api(`${userPath}/mailFolders/${encodeURIComponent(parent.id)}/childFolders`).query({ $filter: `displayName eq ${odataString(segment)}` }).select(['id', 'displayName']).get(),
+    );
+    parent = page.value.find((f) => f.displayName.toLowerCase() === segment.toLowerCase());
+  }
+  return parent !== undefined;
+}
+
+const TokenClaims = z.object({ roles: z.array(z.string()).optional(), scp: z.string().optional() });
+
+/** The permissions an access token states (app-only: `roles`; delegated: `scp`), or undefined when it is not a readable JWT. */
+export function tokenPermissions(accessToken: string): string[] | undefined {
+  const parts = accessToken.split('.');
+  if (parts.length !== 3 || !parts[1]) return undefined;
+  try {
+    const claims = TokenClaims.safeParse(JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8')));
+    if (!claims.success) return undefined;
+    return [...(claims.data.roles ?? []), ...(claims.data.scp ?? '').split(' ').filter(Boolean)];
+  } catch {
+    return undefined;
+  }
+}
+
+/** The send stage of a Graph channel, from the token alone (nothing is sent). */
+export function sendPermission(accessToken: string): StageOutcome {
+  const notVerified =
+    "whether Exchange's scope for the app (an application access policy or RBAC for Applications) lets it send as this mailbox: only a real send shows that, and the test sends nothing";
+  const permissions = tokenPermissions(accessToken);
+  if (permissions === undefined) {
+    return { status: 'skipped', details: { skippedBecause: 'the access token does not state its permissions in a readable form', notVerified } };
+  }
+  const granted = permissions.some((p) => p.toLowerCase() === 'mail.send');
+  if (!granted) {
+    return fail(
+      {
+        code: 'GRAPH_NO_MAIL_SEND',
+        message: `the access token grants ${permissions.length ? permissions.join(', ') : 'no permission'}, not Mail.Send`,
+        whatToDo: 'add the Microsoft Graph application permission Mail.Send to the app registration and grant admin consent; without it no auto-response or reply can be sent',
+      },
+      { capabilities: permissions },
+    );
+  }
+  return pass({ capabilities: permissions, verified: 'the access token carries Mail.Send (the application permission is granted, with admin consent)', notVerified });
+}
