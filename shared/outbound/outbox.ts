@@ -40,6 +40,21 @@ export type OutboxState = z.infer<typeof OutboxState>;
 
 const ErrorNote = z.object({ code: z.string(), message: z.string(), at: z.iso.datetime() });
 
+/**
+ * A delivery failure reported after the provider accepted the mail (a bounce that names
+ * its Message-ID): the record stays `sent` — it was sent — and says it did not arrive.
+ */
+export const OutboxBounce = z.object({
+  /** One line, e.g. `550 5.1.1 <x@example.org>... User unknown`. */
+  reason: z.string().min(1).max(300),
+  recipient: z.string().max(320).optional(),
+  /** RFC 3463 enhanced status code, e.g. `5.1.1`. */
+  status: z.string().max(11).optional(),
+  /** When the bounce was processed. */
+  at: z.iso.datetime(),
+});
+export type OutboxBounce = z.infer<typeof OutboxBounce>;
+
 export const OutboxRecord = z.object({
   /** The outbox key, from the decision's key: `<ledgerKey>:<purpose>` (or `<noteId>:agentReply`, …). */
   id: z.string().min(1).max(255),
@@ -58,6 +73,8 @@ export const OutboxRecord = z.object({
   lastError: ErrorNote.optional(),
   /** Why it was given up (state `failed`). */
   failure: z.object({ code: z.string(), reason: z.string() }).optional(),
+  /** The latest bounce of the sent mail. */
+  bounce: OutboxBounce.optional(),
   createdAt: z.iso.datetime(),
   sendingAt: z.iso.datetime().optional(),
   sentAt: z.iso.datetime().optional(),
@@ -149,4 +166,17 @@ export function poisoned(r: OutboxRecord, now: Date): OutboxRecord | undefined {
     ? { code: r.lastError.code, reason: r.lastError.message }
     : { code: 'SEND_RETRIES_EXHAUSTED', reason: `gave up after ${r.attempts} attempt(s) without an error recorded (the worker stopped mid-send)` };
   return { ...r, state: 'failed', claim: undefined, failure, failedAt: at, updatedAt: at };
+}
+
+/**
+ * The record with the bounce marked: its state stays as it was (a bounce comes after the
+ * provider accepted the mail). Undefined when that bounce is marked already — the same
+ * reason, recipient and status; its time does not count, so a redelivered bounce writes
+ * nothing — and a different bounce replaces the one before.
+ */
+export function bounced(r: OutboxRecord, bounce: OutboxBounce, now: Date = new Date(bounce.at)): OutboxRecord | undefined {
+  const next = OutboxBounce.parse(bounce);
+  const prev = r.bounce;
+  if (prev && prev.reason === next.reason && prev.recipient === next.recipient && prev.status === next.status) return undefined;
+  return { ...r, bounce: next, updatedAt: now.toISOString() };
 }

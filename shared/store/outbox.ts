@@ -1,6 +1,7 @@
-import { OutboxRecord } from '../outbound/outbox';
+import { bounced, OutboxRecord, type OutboxBounce } from '../outbound/outbox';
 import { container } from './cosmos';
 import { readItem } from './cosmos-items';
+import { TransientError } from '../errors';
 import { cosmosStatus } from './errors';
 
 /**
@@ -35,4 +36,28 @@ export async function replaceOutbox(record: OutboxRecord, etag: string): Promise
   const next = OutboxRecord.parse(record);
   const { resource } = await c.item(next.id, next.channelId).replace(next, { accessCondition: { type: 'IfMatch', condition: etag } });
   return { record: next, etag: (resource as { _etag: string })._etag };
+}
+
+/** Rounds of "another writer changed the record first: read again" before the caller's retry takes over. */
+const MAX_MARK_ROUNDS = 8;
+
+/**
+ * Marks a bounce on the record (outbound/outbox.ts `bounced`), read and replaced under its
+ * ETag until it holds: a send job moving the record meanwhile costs one more round, never
+ * the mark. `undefined` when the record does not exist; the stored record otherwise,
+ * unchanged (no write) when that bounce is marked already.
+ */
+export async function markOutboxBounced(channelId: string, outboxId: string, bounce: OutboxBounce): Promise<OutboxRecord | undefined> {
+  for (let round = 0; round < MAX_MARK_ROUNDS; round++) {
+    const current = await readOutbox(channelId, outboxId);
+    if (!current) return undefined;
+    const next = bounced(current.record, bounce);
+    if (!next) return current.record;
+    try {
+      return (await replaceOutbox(next, current.etag)).record;
+    } catch (err) {
+      if (cosmosStatus(err) !== 412) throw err;
+    }
+  }
+  throw new TransientError('OUTBOX_CONTENDED', `outbox record ${outboxId} kept changing under the bounce mark; retry it`);
 }

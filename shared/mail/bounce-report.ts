@@ -1,0 +1,137 @@
+import { z } from 'zod';
+import { normalizeMessageId } from '../pipeline/ledger-key';
+import { BounceRecipient, MAX_DIAGNOSTIC, readDeliveryStatus, type DeliveryStatus } from './bounce/delivery-status';
+import { fieldValue, headerBlock } from './bounce/field-blocks';
+import { oneLine } from './bounce/lines';
+import { describeStatus } from './bounce/smtp-codes';
+import { addressesIn } from './bounce/text-addresses';
+import { idIn, readTextReport } from './bounce/text-report';
+import { newWorkMeter, type WorkMeter } from './bounce/work-meter';
+import type { ParsedMail } from './parsed-mail';
+
+/**
+ * What a bounce (a mail classified `bounce`) says about the mail that failed: which mail
+ * it was (its Message-ID, so the outbox record it came from can be found), who could not
+ * be reached, and why, in a line a person can read.
+ *
+ * Read from every place real bounces put it, strongest first: the returned original
+ * (`message/rfc822`, or only its headers as `text/rfc822-headers`), the delivery-status
+ * part (RFC 3464), the bounce's own In-Reply-To/References (Gmail and Exchange set them),
+ * and the text, where plain-text bounces (qmail, Exim, Postfix, GMX, IMail …) quote the
+ * original's headers and name the address with the server's answer.
+ *
+ * Pure, and bounded on hostile input: at most MAX_REPORT_PARTS parts are read, each up to
+ * MAX_PART_CHARS, and the text up to MAX_TEXT_CHARS; the output's lists and strings have
+ * fixed maxima. `meter` counts the characters looked at (see bounce/work-meter.ts).
+ */
+
+export const MAX_ORIGINAL_IDS = 20;
+export const MAX_RECIPIENTS = 20;
+export const MAX_REASON = 300;
+/** Parts of the report types read at most (a real bounce has one or two). */
+export const MAX_REPORT_PARTS = 8;
+export const MAX_PART_CHARS = 64 * 1024;
+export const MAX_TEXT_CHARS = 256 * 1024;
+
+export const OriginalIdSource = z.enum(['returned-message', 'delivery-status', 'in-reply-to', 'references', 'quoted-headers', 'envelope-id']);
+export type OriginalIdSource = z.infer<typeof OriginalIdSource>;
+
+export const BounceReport = z.object({
+  /** Candidate Message-IDs of the failed mail, without brackets, strongest first. */
+  originalMessageIds: z.array(z.object({ id: z.string().min(1).max(998), source: OriginalIdSource })).max(MAX_ORIGINAL_IDS),
+  /** Every recipient the report names, failed or not. */
+  recipients: z.array(BounceRecipient).max(MAX_RECIPIENTS),
+  /** False for a delay warning (every recipient `delayed`, or the text says the server keeps trying). */
+  failed: z.boolean(),
+  /** The failed (else first) recipient and its status, for the mark. */
+  recipient: z.string().max(320).optional(),
+  status: z.string().max(11).optional(),
+  /** One line, e.g. `550 5.1.1 <x@example.org>... User unknown`. */
+  reason: z.string().min(1).max(MAX_REASON),
+});
+export type BounceReport = z.infer<typeof BounceReport>;
+
+const deliveryStatusTypes = new Set(['message/delivery-status', 'message/global-delivery-status']);
+/** Parts that carry the failed mail, or its header block (`message/partial` too: Bigfoot returns the original that way). */
+const returnedMessageTypes = new Set(['message/rfc822', 'message/global', 'text/rfc822-headers', 'message/global-headers', 'message/partial']);
+
+export function readBounceReport(mail: ParsedMail, contents: ReadonlyMap<string, Buffer>, meter: WorkMeter = newWorkMeter()): BounceReport {
+  const ids = new OriginalIds();
+  const dsn: DeliveryStatus = { recipients: [] };
+
+  const parts = mail.attachments.filter((a) => deliveryStatusTypes.has(a.contentType) || returnedMessageTypes.has(a.contentType)).slice(0, MAX_REPORT_PARTS);
+  for (const part of parts) {
+    const content = contents.get(part.sha256);
+    if (!content) continue;
+    const text = content.subarray(0, MAX_PART_CHARS).toString('utf8');
+    if (returnedMessageTypes.has(part.contentType)) {
+      ids.add(idIn(fieldValue(headerBlock(text, meter), 'message-id') ?? ''), 'returned-message');
+      continue;
+    }
+    const read = readDeliveryStatus(text, meter, MAX_RECIPIENTS - dsn.recipients.length);
+    dsn.recipients.push(...read.recipients);
+    dsn.originalMessageId ??= read.originalMessageId;
+    dsn.envelopeId ??= read.envelopeId;
+  }
+  ids.add(idIn(dsn.originalMessageId ?? ''), 'delivery-status');
+  ids.add(mail.inReplyTo, 'in-reply-to');
+  for (let i = mail.references.length - 1; i >= 0 && i >= mail.references.length - MAX_ORIGINAL_IDS; i--) ids.add(mail.references[i], 'references');
+
+  const text = readTextReport(mail.text.slice(0, MAX_TEXT_CHARS), mail.subject, meter, { maxIds: MAX_ORIGINAL_IDS, maxDiagnostic: MAX_DIAGNOSTIC });
+  for (const id of text.quotedMessageIds) ids.add(id, 'quoted-headers');
+  // an ENVID is whatever the sender chose; only one shaped like a Message-ID can name one
+  ids.add(idIn(dsn.envelopeId ?? ''), 'envelope-id');
+
+  const recipients = dsn.recipients.length ? dsn.recipients : textRecipients(mail, text, meter);
+  const primary = recipients.find((r) => r.action === 'failed') ?? recipients.find((r) => !r.action && r.status?.startsWith('5')) ?? recipients[0];
+  const status = primary?.status ?? text.status;
+  const reason = oneLine(primary?.diagnostic ?? text.diagnostic ?? (status ? describeStatus(status) : undefined) ?? mail.subject, MAX_REASON) || 'the mail could not be delivered';
+
+  return BounceReport.parse({
+    originalMessageIds: ids.list,
+    recipients,
+    failed: isFailure(dsn.recipients, text.delayed),
+    ...(primary ? { recipient: primary.address } : {}),
+    ...(status ? { status } : {}),
+    reason,
+  });
+}
+
+/**
+ * A failure unless it is a delay warning: the report's actions decide when it has them
+ * (any `failed`, or a permanent status without an action); a report without actions
+ * counts as a failure unless its text says the server keeps trying.
+ */
+function isFailure(recipients: readonly BounceRecipient[], textSaysDelayed: boolean): boolean {
+  if (recipients.some((r) => r.action === 'failed' || (!r.action && r.status?.startsWith('5')))) return true;
+  if (recipients.some((r) => r.action)) return false;
+  return !textSaysDelayed;
+}
+
+/** Recipients of a bounce without a delivery-status part: Exim's X-Failed-Recipients, else the one its text names. */
+function textRecipients(mail: ParsedMail, text: ReturnType<typeof readTextReport>, meter: WorkMeter): BounceRecipient[] {
+  const failedHeader = (mail.headers['x-failed-recipients'] ?? '').slice(0, 4096);
+  const listed = addressesIn(failedHeader, meter, MAX_RECIPIENTS).map((a) => a.address);
+  const addresses = listed.length ? listed : text.recipient ? [text.recipient] : [];
+  return addresses.map((address, i) => ({
+    address,
+    ...(text.status ? { status: text.status } : {}),
+    // the text's diagnostic is about the address it names
+    ...(text.diagnostic && (address === text.recipient || (i === 0 && !text.recipient)) ? { diagnostic: text.diagnostic } : {}),
+  }));
+}
+
+/** Candidate ids, de-duplicated the way the thread index keys them, at most MAX_ORIGINAL_IDS. */
+class OriginalIds {
+  readonly list: { id: string; source: OriginalIdSource }[] = [];
+  private readonly seen = new Set<string>();
+
+  add(raw: string | undefined, source: OriginalIdSource): void {
+    const id = raw?.trim();
+    if (!id || id.length > 998 || this.list.length >= MAX_ORIGINAL_IDS) return;
+    const key = normalizeMessageId(id);
+    if (!key || this.seen.has(key)) return;
+    this.seen.add(key);
+    this.list.push({ id, source });
+  }
+}
