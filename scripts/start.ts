@@ -10,7 +10,9 @@ import { persistCosmos, readSnapshotFile, restoreSnapshot } from '../devhost/cos
 import { repoRoot, startAzurite, startCosmos, stopChild } from '../devhost/emulators';
 import { readHostJson } from '../devhost/host-json';
 import { appSettings, ensureLocalSettings } from '../devhost/local-settings';
-import { isPortFree, preferPort } from '../devhost/ports';
+import { freePort, isPortFree, preferPort } from '../devhost/ports';
+import { startDemo, type Demo } from '../devhost/demo';
+import { adminClient, ensureDemoChannel, type DemoChannelResult } from '../devhost/demo/demo-channel';
 import { allQueueNames } from '../shared/queue/contracts';
 import { BlobContainers, CosmosContainers } from '../shared/store/containers';
 
@@ -18,12 +20,16 @@ import { BlobContainers, CosmosContainers } from '../shared/store/containers';
  * `npm start` — the whole app on this machine, no cloud account:
  * Azurite (queues, blobs; data in .local/azurite), the Cosmos emulator (in memory,
  * snapshotted to .local/cosmos.json and restored on start), then the local Functions
- * host (devhost) on http://127.0.0.1:7071 running the project's functions.
+ * host (devhost) on http://127.0.0.1:7071 running the project's functions, and a demo
+ * mailbox (devhost/demo): the Graph + Entra simulator, an SMTP intake on 127.0.0.1:2525
+ * for @demo.test, and on a fresh data folder a published demo channel helpdesk@demo.test.
  *
  *   npm start                 keep data from the last run
+ *   npm start -- --no-demo    no simulator, no SMTP intake, no demo channel
+ *   npm start -- --smtp-port N  the demo SMTP intake's port (default 2525)
  *   npm start -- --fresh      wipe local data first
  *   npm start -- --port 7072  another host port (0 = any free port)
- *   npm start -- --free-ports emulators on random ports instead of 10000/10001/8081
+ *   npm start -- --free-ports emulators and demo on random ports instead of 10000/10001/8081/2525
  *   npm start -- --data-dir DIR --settings FILE   (tests use throwaway ones)
  *
  * Ctrl-C stops the host (running invocations finish), saves Cosmos, stops Azurite.
@@ -36,6 +42,8 @@ const { values: args } = parseArgs({
     'data-dir': { type: 'string', default: path.join(repoRoot, '.local') },
     settings: { type: 'string', default: path.join(repoRoot, 'local.settings.json') },
     verbose: { type: 'boolean', default: false },
+    'no-demo': { type: 'boolean', default: false },
+    'smtp-port': { type: 'string' },
   },
 });
 
@@ -43,6 +51,7 @@ const dataDir = path.resolve(args['data-dir']);
 const azuriteDir = path.join(dataDir, 'azurite');
 const cosmosFile = path.join(dataDir, 'cosmos.json');
 const keysFile = path.join(dataDir, 'host-keys.json');
+const demoFiles = ['demo-mailboxes.json', 'demo-channel.json', 'demo-ca.pem'].map((f) => path.join(dataDir, f));
 const COSMOS_SAVE_INTERVAL_MS = 10_000;
 
 function say(msg: string): void {
@@ -62,7 +71,7 @@ function hostKeys(): { master: string; host: string } {
 }
 
 function wipe(localSecretsFile: string | undefined): void {
-  const targets = [azuriteDir, cosmosFile, keysFile];
+  const targets = [azuriteDir, cosmosFile, keysFile, ...demoFiles];
   if (localSecretsFile) {
     const abs = path.resolve(repoRoot, localSecretsFile);
     if (abs.startsWith(dataDir + path.sep)) targets.push(abs);
@@ -103,6 +112,25 @@ function waitForReady(child: ChildProcess): Promise<{ baseUrl: string }> {
   });
 }
 
+const DEMO_SIMULATOR_PORT = 7443;
+const DEFAULT_DEMO_SMTP_PORT = 2525;
+const DEMO_WEB_PORT = 7080;
+
+function demoLines(demo: Demo, channel: DemoChannelResult, baseUrl: string): string[] {
+  const state = channel.kind === 'deleted-by-user'
+    ? `channel ${channel.channelId} was deleted; npm start -- --fresh makes a new one`
+    : `channel ${channel.channelId} (${channel.status}${channel.kind === 'created' ? ', just created' : ''})`;
+  const portFlag = demo.smtp.port === DEFAULT_DEMO_SMTP_PORT ? '' : ` --port ${demo.smtp.port}`;
+  return [
+    `  demo mailbox     ${demo.address}   ${state}`,
+    `  admin page       ${baseUrl}/api/console/   (sign in with the key above)`,
+    `  send a test mail npx mail-channel send-test${portFlag}   (or any SMTP client: 127.0.0.1:${demo.smtp.port}, no TLS, no login, to any address @demo.test)`,
+    `  demo inboxes     ${demo.web.url}/demo/mailboxes/{address}/messages   (the channel's answers land in the sender's inbox)`,
+    `  tickets          curl -H "x-functions-key: <admin API key>" ${baseUrl}/api/tickets`,
+    `  Microsoft Graph  ${demo.sim.graphBaseUrl}   (simulator; token endpoint ${demo.sim.tokenEndpoint(demo.sim.app.tenantId)})`,
+  ];
+}
+
 async function main(): Promise<void> {
   const port = Number(args.port);
   if (port !== 0 && !(await isPortFree(port))) {
@@ -122,12 +150,14 @@ async function main(): Promise<void> {
     startCosmos({ port: cosmosPort }),
   ]);
   let host: ChildProcess | undefined;
+  let demo: Demo | undefined;
   let persist: { stop(): Promise<void> } | undefined;
   let shuttingDown: Promise<void> | undefined;
   const shutdown = (code: number): Promise<void> => {
     shuttingDown ??= (async () => {
       say('stopping…');
       if (host) await stopChild(host, 30_000);
+      await demo?.stop();
       await persist?.stop();
       await Promise.all([azurite.stop(), cosmos.stop()]);
       say('stopped');
@@ -175,6 +205,22 @@ async function main(): Promise<void> {
     // The local stack polls queues at least every 2 s unless host.json says otherwise.
     const hostJson = readHostJson(repoRoot);
     const override = hostJson.extensions?.queues?.maxPollingInterval ? undefined : { extensions: { queues: { maxPollingInterval: '00:00:02' } } };
+    // The demo needs the host's URL before the host runs (PUBLIC_BASE_URL, CORS): fix the port now.
+    const hostPort = port === 0 ? await freePort() : port;
+    if (!args['no-demo']) {
+      demo = await startDemo({
+        dataDir,
+        simPort: free ? 0 : await preferPort(DEMO_SIMULATOR_PORT),
+        smtpPort: args['smtp-port'] !== undefined ? Number(args['smtp-port']) : free ? 0 : await preferPort(DEFAULT_DEMO_SMTP_PORT),
+        webPort: free ? 0 : await preferPort(DEMO_WEB_PORT),
+        allowedOrigins: [`http://127.0.0.1:${hostPort}`, `http://localhost:${hostPort}`],
+        log: say,
+      });
+      env.NODE_EXTRA_CA_CERTS = demo.caFile;
+      // Change notifications from the simulator to this host, so a demo mail is a ticket in
+      // seconds (polling would take up to a minute). A PUBLIC_BASE_URL of your own wins.
+      env.PUBLIC_BASE_URL ??= `http://127.0.0.1:${hostPort}`;
+    }
     const cli = path.join(repoRoot, 'devhost', 'cli.ts');
     const hostArgs = ['--import', 'tsx', cli, '--app-root', repoRoot, '--port', String(port), '--exit-with-parent'];
     if (override) hostArgs.push('--host-json-override', JSON.stringify(override));
@@ -186,7 +232,7 @@ async function main(): Promise<void> {
       a[a.indexOf('--port') + 1] = String(hostPort);
       return spawn(process.execPath, a, { cwd: repoRoot, env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'inherit'] });
     };
-    host = spawnHost(port);
+    host = spawnHost(hostPort);
     const ready = await waitForReady(host);
     // Like Azure restarting a crashed worker: bring the host back (same port), unless it keeps crashing.
     const restarts: number[] = [];
@@ -204,6 +250,7 @@ async function main(): Promise<void> {
       });
     };
     watch(host);
+    const demoChannel = demo ? await ensureDemoChannel(adminClient(ready.baseUrl, env.ADMIN_API_KEY ?? ''), demo.sim, demo.address, demo.markerFile) : undefined;
 
     say([
       'the local stack is up:',
@@ -213,6 +260,7 @@ async function main(): Promise<void> {
       `  Azurite          queues ${azurite.connectionString.match(/QueueEndpoint=([^;]+)/)?.[1] ?? ''}  blobs ${azurite.connectionString.match(/BlobEndpoint=([^;]+)/)?.[1] ?? ''}`,
       `  Cosmos emulator  ${cosmos.endpoint}  database ${database}`,
       `  data             ${path.relative(process.cwd(), dataDir) || dataDir}/  (npm start -- --fresh wipes it)`,
+      ...(demo && demoChannel ? demoLines(demo, demoChannel, ready.baseUrl) : ['  demo mailbox     off (--no-demo)']),
       'Ctrl-C stops everything.',
     ].join('\n'));
   } catch (err) {

@@ -55,6 +55,14 @@ export interface GraphSimulatorOptions {
   managedIdentity?: ManagedIdentityOptions;
   /** Exchange Online RBAC for Applications: per app (client id), the only mailboxes it may open. */
   mailboxScopes?: Record<string, string[]>;
+  /** Port on 127.0.0.1 (default 0 = any free one); npm start keeps one so stored channels still point here after a restart. */
+  port?: number;
+  /**
+   * sendMail delivers to every recipient, creating its mailbox on first mail (the demo: a
+   * newcomer's auto-response lands in the sender's demo inbox). Default false: only mailboxes
+   * that exist receive a copy, as in a tenant where outside addresses leave Exchange.
+   */
+  createRecipientMailboxes?: boolean;
 }
 
 export interface RecordedRequest {
@@ -90,6 +98,9 @@ export interface SimulatedMessage {
   folderId: string;
   internetMessageId: string | null;
   subject: string | null;
+  from: string | null;
+  to: string[];
+  bodyPreview: string;
   receivedDateTime: string;
   isRead: boolean;
 }
@@ -116,6 +127,8 @@ export interface GraphSimulator {
   /** The default (first) app registration. */
   readonly app: AppRegistration;
   addMailbox(address: string): void;
+  /** Addresses of every mailbox, lower case, sorted. */
+  mailboxAddresses(): string[];
   /** Stores raw MIME in a folder (id, well-known name or display-name path, created when missing); returns the immutable id. */
   deliver(mailbox: string, folder: string, rawMime: Buffer | string, opts?: { receivedAt?: Date; isRead?: boolean }): Promise<string>;
   folderMessages(mailbox: string, folder: string): SimulatedMessage[];
@@ -441,7 +454,8 @@ export async function startGraphSimulator(opts: GraphSimulatorOptions = {}): Pro
     // Exchange's delivery: every recipient that is a mailbox here gets the same bytes in its Inbox.
     const deliveredTo: string[] = [];
     for (const r of [...meta.toRecipients, ...meta.ccRecipients, ...meta.bccRecipients]) {
-      const target = mailboxes.get(r.emailAddress.address.toLowerCase());
+      const address = r.emailAddress.address.toLowerCase();
+      const target = opts.createRecipientMailboxes && address.includes('@') ? addMailbox(address) : mailboxes.get(address);
       if (!target || deliveredTo.includes(target.address)) continue;
       const inbox = target.requireFolder('inbox');
       const msg = target.addMessage(inbox.id, raw, meta, new Date(), false);
@@ -663,7 +677,7 @@ export async function startGraphSimulator(opts: GraphSimulatorOptions = {}): Pro
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
+    server.listen(opts.port ?? 0, '127.0.0.1', () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
   origin = `https://127.0.0.1:${port}`;
@@ -687,6 +701,7 @@ export async function startGraphSimulator(opts: GraphSimulatorOptions = {}): Pro
     caCertPem: cert.certPem,
     app: apps[0] ?? DEFAULT_APP,
     addMailbox: (address) => void addMailbox(address),
+    mailboxAddresses: () => [...mailboxes.keys()].sort(),
     async deliver(mailbox, folder, rawMime, dopts = {}) {
       const mb = addMailbox(mailbox);
       const raw = Buffer.isBuffer(rawMime) ? rawMime : Buffer.from(rawMime, 'utf8');
@@ -708,6 +723,9 @@ export async function startGraphSimulator(opts: GraphSimulatorOptions = {}): Pro
         folderId: m.folderId,
         internetMessageId: m.meta.internetMessageId,
         subject: m.meta.subject,
+        from: m.meta.from?.emailAddress.address ?? null,
+        to: m.meta.toRecipients.map((r) => r.emailAddress.address),
+        bodyPreview: m.meta.bodyPreview,
         receivedDateTime: m.receivedDateTime,
         isRead: m.isRead,
       }));

@@ -1,0 +1,98 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import type { ChannelInput } from '../../shared/config/channel';
+import type { GraphSimulator } from '../graph-simulator';
+
+/**
+ * The demo channel: `helpdesk@demo.test` on the simulator, made the way an admin makes a
+ * channel — create, then publish, over the admin API with the admin key (no back door).
+ * Made once per data folder (a marker file remembers it), so a demo channel the user
+ * deleted stays deleted; after a restart on another simulator port it is re-pointed
+ * with a merge patch, as an admin would after a mailbox moved.
+ */
+export type SimulatorEndpoint = Pick<GraphSimulator, 'host' | 'port' | 'app' | 'tokenEndpoint'>;
+
+export function demoChannelInput(sim: SimulatorEndpoint, address: string): z.input<typeof ChannelInput> {
+  return {
+    name: `Demo helpdesk (${address})`,
+    description: 'Made by npm start: a simulated Microsoft 365 mailbox; send it mail with `npx mail-channel send-test` or any SMTP client to 127.0.0.1:2525.',
+    connection: {
+      protocol: 'graph',
+      host: sim.host,
+      port: sim.port,
+      tls: 'implicit',
+      username: address,
+      auth: {
+        type: 'oauth',
+        flow: 'clientCredentials',
+        tenantId: sim.app.tenantId,
+        clientId: sim.app.clientId,
+        clientSecret: sim.app.clientSecret,
+        tokenEndpoint: sim.tokenEndpoint(sim.app.tenantId),
+      },
+    },
+    folders: { read: ['Inbox'], success: 'Processed', fail: 'Failed' },
+    // Empty = every sender domain: a newcomer writes from whatever address they like.
+    domains: { allowed: [] },
+    ticketMapping: { templateId: 'it-support' },
+  };
+}
+
+/** What a stored demo channel must change to reach this simulator; undefined = nothing. */
+export function repointPatch(current: { connection: { host: string; port: number; auth: { type: string; tokenEndpoint?: string } } }, sim: SimulatorEndpoint): Record<string, unknown> | undefined {
+  const tokenEndpoint = sim.tokenEndpoint(sim.app.tenantId);
+  const c = current.connection;
+  if (c.host === sim.host && c.port === sim.port && c.auth.type === 'oauth' && c.auth.tokenEndpoint === tokenEndpoint) return undefined;
+  return { connection: { host: sim.host, port: sim.port, auth: { tokenEndpoint } } };
+}
+
+/** One admin API call: `fetch` to the local host with the admin key. */
+export type AdminCall = (method: string, route: string, body?: unknown) => Promise<{ status: number; body: unknown }>;
+
+export function adminClient(baseUrl: string, adminKey: string): AdminCall {
+  return async (method, route, body) => {
+    const res = await fetch(`${baseUrl}/api/${route}`, {
+      method,
+      headers: { 'x-functions-key': adminKey, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const text = await res.text();
+    return { status: res.status, body: text ? (JSON.parse(text) as unknown) : {} };
+  };
+}
+
+const Marker = z.object({ channelId: z.string().min(1), address: z.string().min(1) });
+const ChannelReply = z.object({ id: z.string(), status: z.string(), connection: z.object({ host: z.string(), port: z.number(), auth: z.object({ type: z.string(), tokenEndpoint: z.string().optional() }) }) });
+
+export type DemoChannelResult =
+  | { kind: 'created' | 'kept' | 'repointed'; channelId: string; status: string }
+  | { kind: 'deleted-by-user'; channelId: string };
+
+function expect(res: { status: number; body: unknown }, status: number, what: string): unknown {
+  if (res.status !== status) throw new Error(`${what}: HTTP ${res.status} ${JSON.stringify(res.body).slice(0, 500)}`);
+  return res.body;
+}
+
+export async function ensureDemoChannel(call: AdminCall, sim: SimulatorEndpoint, address: string, markerFile: string): Promise<DemoChannelResult> {
+  let marker: z.infer<typeof Marker> | undefined;
+  try {
+    marker = Marker.parse(JSON.parse(fs.readFileSync(markerFile, 'utf8')));
+  } catch {
+    marker = undefined; // a fresh data folder
+  }
+  if (marker) {
+    const got = await call('GET', `channels/${encodeURIComponent(marker.channelId)}`);
+    if (got.status === 404) return { kind: 'deleted-by-user', channelId: marker.channelId };
+    const current = ChannelReply.parse(expect(got, 200, 'read the demo channel'));
+    const patch = repointPatch(current, sim);
+    if (!patch) return { kind: 'kept', channelId: current.id, status: current.status };
+    const patched = ChannelReply.parse(expect(await call('PATCH', `channels/${encodeURIComponent(current.id)}`, patch), 200, 'point the demo channel at the simulator'));
+    return { kind: 'repointed', channelId: patched.id, status: patched.status };
+  }
+  const created = ChannelReply.parse(expect(await call('POST', 'channels', demoChannelInput(sim, address)), 201, 'create the demo channel'));
+  fs.mkdirSync(path.dirname(markerFile), { recursive: true });
+  fs.writeFileSync(markerFile, JSON.stringify({ channelId: created.id, address }, null, 2));
+  const published = ChannelReply.parse(expect(await call('POST', `channels/${encodeURIComponent(created.id)}/publish`), 200, 'publish the demo channel'));
+  return { kind: 'created', channelId: published.id, status: published.status };
+}
