@@ -4,7 +4,7 @@ import { routeHandler, type ApiOperation, type ApiRequest } from '../http/handle
 import { parseOrThrow } from '../http/validation';
 import { NotFoundError } from '../store/errors';
 import { listTemplates, getTemplate, listOffers } from '../tickets/catalogue';
-import { listTickets, getTicket } from '../tickets/tickets';
+import { listTickets } from '../tickets/tickets';
 import {
   listChannels, getChannel, createChannel, replaceChannel, patchChannel, deleteChannel, publishChannel, pauseChannel, type ChangeContext,
 } from './channel-service';
@@ -12,6 +12,7 @@ import { openApiDocument } from './openapi';
 import { ticketAttachmentOperation, withAttachmentLinks } from './attachments';
 import { syncChannelOperation, dryRunOperation, listMessagesOperation, getMessageOperation, retryMessageOperation, channelStatsOperation } from './mail-operations';
 import { adminRoutes, type AdminRouteKey } from './routes';
+import { ticketOperation, patchTicketOperation, replyToTicketOperation } from './ticket-operations';
 import { testStoredConnectionOperation, testUnsavedConnectionOperation } from './connection-test/operations';
 
 /**
@@ -78,12 +79,9 @@ const operations: Record<AdminRouteKey, ApiOperation> = {
     const q = parseOrThrow(TicketsQuery, query(req));
     return { body: { items: (await listTickets(q)).map(withAttachmentLinks) } };
   },
-  getTicket: async (req) => {
-    const id = req.param('id');
-    const t = await getTicket(id);
-    if (!t) throw new NotFoundError('ticket', id);
-    return { body: withAttachmentLinks(t) };
-  },
+  getTicket: ticketOperation,
+  patchTicket: patchTicketOperation,
+  replyToTicket: replyToTicketOperation,
   getTicketAttachment: ticketAttachmentOperation,
   getNoteAttachment: ticketAttachmentOperation,
   syncChannel: syncChannelOperation,

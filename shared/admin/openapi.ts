@@ -9,6 +9,11 @@ import { ADMIN_ROLE } from '../http/admin-auth';
 import { CSRF_HEADER, isStateChanging } from '../http/cross-site';
 import { MAX_JSON_DEPTH } from '../http/json-depth';
 import { adminRoutes, type AdminRouteKey, type RouteDef } from './routes';
+import { AgentReplyRequest } from '../answers/agent-reply';
+import { TicketPatch } from './ticket-patch';
+import { ReplyAccepted } from './ticket-reply';
+import { NotificationOutcome } from './ticket-status';
+import { TicketView } from './ticket-view';
 import { ConnectionTestResult } from './connection-test/result';
 
 /**
@@ -27,12 +32,15 @@ const outputSchemas = {
   OfferList: list(Offer),
   Ticket: TicketWithNotes,
   TicketList: list(TicketWithNotes),
+  TicketView,
+  TicketPatchResult: TicketWithNotes.omit({ notes: true }).extend({ notification: NotificationOutcome.optional().describe("the requester's notification of this change: queued (or found from an earlier PATCH), or why none goes out") }),
+  ReplyAccepted,
   Message: LedgerRecord,
   MessageList: list(LedgerRecord).extend({ continuationToken: z.string().optional() }),
   ConnectionTestResult,
   Error: ApiErrorBody,
 } as const;
-const inputSchemas = { ChannelInput } as const;
+const inputSchemas = { ChannelInput, AgentReplyRequest, TicketPatch } as const;
 
 type SchemaId = keyof typeof outputSchemas | keyof typeof inputSchemas | 'ChannelPatch';
 
@@ -43,8 +51,13 @@ interface OperationSpec {
   ok: { status: number; schema?: SchemaId; etag?: boolean };
   ifMatch?: boolean;
   query?: { name: string; description: string; schema: Record<string, unknown> }[];
+  /** Request headers beyond If-Match. */
+  headers?: { name: string; description: string; schema: Record<string, unknown> }[];
   errors: number[];
 }
+
+/** Bodies that are JSON merge patches (RFC 7396): sent as application/merge-patch+json, plain JSON accepted too. */
+const MERGE_PATCHES: ReadonlySet<SchemaId> = new Set<SchemaId>(['ChannelPatch', 'TicketPatch']);
 
 const auth = [401, 403];
 const spec: Record<AdminRouteKey, OperationSpec> = {
@@ -71,7 +84,20 @@ const spec: Record<AdminRouteKey, OperationSpec> = {
     ],
     errors: [400, ...auth],
   },
-  getTicket: { ok: { status: 200, schema: 'Ticket' }, errors: [...auth, 404] },
+  getTicket: { ok: { status: 200, schema: 'TicketView', etag: true }, errors: [...auth, 404] },
+  patchTicket: { body: 'TicketPatch', ifMatch: true, ok: { status: 200, schema: 'TicketPatchResult', etag: true }, errors: [400, ...auth, 404, 412, 413, 415] },
+  replyToTicket: {
+    body: 'AgentReplyRequest',
+    ok: { status: 202, schema: 'ReplyAccepted' },
+    headers: [
+      {
+        name: 'Idempotency-Key',
+        description: 'any printable ASCII (≤ 200): a repeated request with the same key sends the reply once and answers with the same ids; without it every request is a new reply',
+        schema: { type: 'string', minLength: 1, maxLength: 200 },
+      },
+    ],
+    errors: [400, ...auth, 404, 409, 413, 415],
+  },
   syncChannel: {
     ok: { status: 202 },
     query: [{ name: 'fullResync', description: 'forget the stored sync position and read the folders anew', schema: { type: 'string', enum: ['true', 'false'] } }],
@@ -156,6 +182,7 @@ function operation(key: AdminRouteKey, route: RouteDef): Record<string, unknown>
       : []),
     ...(s.query ?? []).map((q) => ({ name: q.name, in: 'query', required: false, description: q.description, schema: q.schema })),
     ...(s.ifMatch ? [{ name: 'If-Match', in: 'header', required: false, description: 'the ETag you read; 412 when it is no longer current', schema: { type: 'string' } }] : []),
+    ...(s.headers ?? []).map((h) => ({ name: h.name, in: 'header', required: false, description: h.description, schema: h.schema })),
   ];
   const ref = (id: SchemaId) => ({ $ref: `#/components/schemas/${id}` });
   const responses: Record<string, unknown> = {
@@ -191,8 +218,8 @@ function operation(key: AdminRouteKey, route: RouteDef): Record<string, unknown>
           requestBody: {
             required: true,
             content: {
-              [s.body === 'ChannelPatch' ? 'application/merge-patch+json' : 'application/json']: { schema: ref(s.body) },
-              ...(s.body === 'ChannelPatch' ? { 'application/json': { schema: ref(s.body) } } : {}),
+              [MERGE_PATCHES.has(s.body) ? 'application/merge-patch+json' : 'application/json']: { schema: ref(s.body) },
+              ...(MERGE_PATCHES.has(s.body) ? { 'application/json': { schema: ref(s.body) } } : {}),
             },
           },
         }

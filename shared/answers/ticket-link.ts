@@ -10,5 +10,12 @@ export const LOCAL_BASE_URL = 'http://127.0.0.1:7071';
 export function ticketLinkOf(settings: Pick<AnswerSettings, 'ticketLinkBase'>, publicBaseUrl: string | undefined, ticketId: string): string {
   const id = encodeURIComponent(ticketId);
   if (settings.ticketLinkBase) return `${settings.ticketLinkBase}${settings.ticketLinkBase.endsWith('/') ? '' : '/'}${id}`;
-  return `${(publicBaseUrl ?? LOCAL_BASE_URL).replace(/\/+$/, '')}/api/admin/tickets/${id}`;
+  return `${withoutTrailingSlashes(publicBaseUrl ?? LOCAL_BASE_URL)}/api/admin/tickets/${id}`;
+}
+
+/** A loop, not `/\/+$/`: that regex retries from every slash of a long run (quadratic). */
+function withoutTrailingSlashes(s: string): string {
+  let end = s.length;
+  while (end > 0 && s[end - 1] === '/') end--;
+  return s.slice(0, end);
 }
