@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { Protocol } from '../../config/channel';
-import { redactCredentials } from '../../http/redact';
+import { redactCredentials, redactText } from '../../http/redact';
 
 /**
  * What a connection test answers: one entry per stage, in the order a connection goes
@@ -172,13 +172,14 @@ export function shapeResult(input: {
  * providers quote what they were sent, and their words end up in messages and details.
  */
 export function redactResult(result: ConnectionTestResult, secrets: readonly string[]): ConnectionTestResult {
-  const walk = (v: unknown): unknown => {
-    if (typeof v === 'string') return redactCredentials(v, secrets);
-    if (Array.isArray(v)) return v.map(walk);
-    if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, child]) => [k, walk(child)]));
+  const walk = (v: unknown, keywords: boolean): unknown => {
+    // Capability lists are server keywords ("AUTH PLAIN LOGIN"), not protocol lines: only secret values go.
+    if (typeof v === 'string') return keywords ? redactText(v, secrets) : redactCredentials(v, secrets);
+    if (Array.isArray(v)) return v.map((x) => walk(x, keywords));
+    if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, child]) => [k, walk(child, keywords || k === 'capabilities')]));
     return v;
   };
-  return walk(result) as ConnectionTestResult;
+  return walk(result, false) as ConnectionTestResult;
 }
 
 /** Runs stages one after the other, timing each, until one fails; `recorded` feeds shapeResult. */

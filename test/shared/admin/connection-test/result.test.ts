@@ -46,20 +46,22 @@ test('a stage recorded after a failure is reported as skipped, not as its own ou
   assert.equal(r.stages[1]!.status, 'skipped');
 });
 
-test('redaction replaces a secret anywhere in the result, in each spelling a server echoes, and XOAUTH2 strings', () => {
+test('redaction replaces a secret anywhere in the result, in each spelling a server echoes, and XOAUTH2 strings; capability keywords stay', () => {
   const secret = 'p"a\\ss-123';
   const r = shapeResult({
     protocol: 'imap',
     plan: ['dns', 'authentication'],
     recorded: [
       { stage: 'dns', outcome: pass({ user: `x ${secret} y` }), ms: 0 },
-      { stage: 'authentication', outcome: fail({ code: 'IMAP_AUTH_FAILED', message: `NO bad: LOGIN alice "p\\"a\\\\ss-123"`, whatToDo: `not ${JSON.stringify(secret).slice(1, -1)}` }, { capabilities: ['dXNlcj1hbGljZQFhdXRoPUJlYXJlciB0b2tlbgEB'] }), ms: 0 },
+      { stage: 'authentication', outcome: fail({ code: 'IMAP_AUTH_FAILED', message: `NO bad: LOGIN alice "p\\"a\\\\ss-123"`, whatToDo: `not ${JSON.stringify(secret).slice(1, -1)} dXNlcj1hbGljZQFhdXRoPUJlYXJlciB0b2tlbgEB` }, { capabilities: ['AUTH PLAIN LOGIN', `X-${secret}`] }), ms: 0 },
     ],
     testedAt: at,
     totalMs: 0,
   });
-  const text = JSON.stringify(redactResult(r, [secret]));
+  const redacted = redactResult(r, [secret]);
+  const text = JSON.stringify(redacted);
   assert.ok(!text.includes('ss-123'), text);
+  assert.deepEqual(redacted.stages[1]!.details.capabilities, ['AUTH PLAIN LOGIN', 'X-[redacted]']);
   assert.ok(!text.includes('dXNlcj1'), text);
   assert.ok(text.includes('[redacted]'));
 });
