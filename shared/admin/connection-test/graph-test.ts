@@ -1,10 +1,12 @@
+import https from 'node:https';
 import type net from 'node:net';
 import type { AccessToken, TokenCredential } from '@azure/identity';
 import type { Client } from '@microsoft/microsoft-graph-client';
 import { z } from 'zod';
 import type { ChannelRecord } from '../../config/channel';
 import { MailChannelError } from '../../errors';
-import { authorityHostOf, caBundle, classifyTokenError, createTokenCredential, readClientSecret, requireOAuth, type SecretLookup } from '../../auth/credential';
+import { authorityHostOf, caBundle, classifyTokenError, createTokenCredential, readClientSecret, requireOAuth, type OAuthAuth, type SecretLookup } from '../../auth/credential';
+import { guardedLookup } from '../../net/connect-target';
 import { createGraphClient, graphScope } from '../../auth/graph-client';
 import { classifyManagedIdentityError, createManagedIdentityCredential, managedIdentityUnavailable } from '../../auth/managed-identity';
 import { assertManagedIdentityHost } from '../../sources/graph-connection';
@@ -129,7 +131,7 @@ export async function testGraphConnection(channel: ChannelRecord, deps: GraphTes
 
   let token: AccessToken | undefined;
   await rec.run('authentication', async () => {
-    const r = await obtainToken(channel, deps);
+    const r = await obtainToken(channel, deps, timeoutMs);
     if ('failure' in r) return r.failure;
     token = r.token;
     deps.onToken?.(r.token.token);
@@ -171,7 +173,7 @@ function staticCredential(token: AccessToken): TokenCredential {
   return { getToken: async () => token };
 }
 
-async function obtainToken(channel: ChannelRecord, deps: GraphTestDeps): Promise<{ token: AccessToken; details: StageDetails } | { failure: StageOutcome }> {
+async function obtainToken(channel: ChannelRecord, deps: GraphTestDeps, timeoutMs: number): Promise<{ token: AccessToken; details: StageDetails } | { failure: StageOutcome }> {
   const conn = channel.connection;
   const auth = conn.auth;
   const scope = graphScope(conn.host);
@@ -202,8 +204,45 @@ async function obtainToken(channel: ChannelRecord, deps: GraphTestDeps): Promise
     if (e.code === 'AUTH_UNSUPPORTED' || e.code === 'AUTH_SECRET_MISSING') {
       return { failure: fail({ code: e.code, message: e.message, whatToDo: e.code === 'AUTH_SECRET_MISSING' ? 'send connection.auth.clientSecret' : 'Graph channels use auth type "oauth" with flow "clientCredentials", or "managedIdentity"' }, details) };
     }
-    return { failure: fail(tokenFailure('the identity provider gave no token', e.message, e.retryable), details) };
+    // MSAL reports a tenant its authority does not know only as "endpoints_resolution_error";
+    // Entra's own words (AADSTS90002 …) are in the public discovery document's answer.
+    const said = e.message.includes('endpoints_resolution_error') && auth.type === 'oauth' ? await discoveryAnswer(auth, deps, timeoutMs) : undefined;
+    return { failure: fail(tokenFailure('the identity provider gave no token', said ? `${e.message}; the tenant's discovery document answered: ${said}` : e.message, e.retryable), details) };
   }
+}
+
+const DiscoveryError = z.object({ error_description: z.string() });
+
+/**
+ * The first line of the identity provider's answer for the tenant's OpenID discovery document
+ * (public: no secret is sent), when it refuses it; undefined otherwise. Its socket goes
+ * through the address check like the token request's.
+ */
+async function discoveryAnswer(auth: OAuthAuth, deps: GraphTestDeps, timeoutMs: number): Promise<string | undefined> {
+  const authority = authorityHostOf(auth.tokenEndpoint) ?? MICROSOFT_LOGIN;
+  const url = new URL(`${authority}/${encodeURIComponent(auth.tenantId)}/v2.0/.well-known/openid-configuration`);
+  const ca = caBundle(deps.trustedCaPem);
+  return new Promise((resolve) => {
+    const req = https.get(url, { lookup: guardedLookup(deps.targetPolicy), ...(ca ? { ca } : {}), timeout: timeoutMs }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => {
+        if (body.length < 64 * 1024) body += d;
+      });
+      res.on('end', () => {
+        if ((res.statusCode ?? 0) < 400) return resolve(undefined);
+        try {
+          const parsed = DiscoveryError.safeParse(JSON.parse(body));
+          resolve(parsed.success ? (parsed.data.error_description.split('\n')[0] ?? '').trim() : undefined);
+        } catch {
+          resolve(undefined);
+        }
+      });
+      res.on('error', () => resolve(undefined));
+    });
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(undefined));
+  });
 }
 
 function graphFailure(mailbox: string, err: unknown) {
