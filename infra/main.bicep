@@ -132,6 +132,12 @@ var cosmosContainers = [
     name: 'outbox'
     partitionKey: '/channelId'
   }
+  {
+    name: 'answerCounters'
+    partitionKey: '/channelId'
+    // -1: items expire by their own `ttl` (a counter lives a few hours)
+    defaultTtl: -1
+  }
 ]
 // shared/queue/contracts.ts: allQueueNames (the poison queues too: recordFailure listens on them)
 var queueNames = [

@@ -90,7 +90,7 @@ async function provision(storage: string, cosmos: CosmosClient, database: string
   ]);
   const { database: db } = await cosmos.databases.createIfNotExists({ id: database });
   for (const c of Object.values(CosmosContainers)) {
-    await db.containers.createIfNotExists({ id: c.id, partitionKey: { paths: [c.partitionKey] } });
+    await db.containers.createIfNotExists({ id: c.id, partitionKey: { paths: [c.partitionKey] }, ...('defaultTtl' in c ? { defaultTtl: c.defaultTtl } : {}) });
   }
 }
 

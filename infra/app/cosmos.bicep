@@ -70,6 +70,7 @@ resource sqlContainers 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/conta
         kind: 'Hash'
         version: 2
       }
+      defaultTtl: contains(c, 'defaultTtl') ? c.defaultTtl : null
     }
   }
 }]

@@ -24,6 +24,11 @@ export const ReasonCode = z.enum([
   'MIME_UNPARSEABLE',
   'POISON',
   'CHANNEL_NOT_PUBLISHED',
+  // replies (threading/reply-route.ts)
+  'UNTRUSTED_REPLY',
+  'TEMPLATE_NOT_WHITELISTED',
+  'CLOSED_TICKET',
+  'NOTE_REJECTED',
 ]);
 export type ReasonCode = z.infer<typeof ReasonCode>;
 

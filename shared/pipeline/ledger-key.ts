@@ -37,3 +37,8 @@ export function ledgerKey(channelId: string, identity: { messageId?: string; raw
 export function ticketIdFor(key: string): string {
   return `T-${key.slice(0, 20)}`;
 }
+
+/** The id of the note a mail (a reply) becomes: stable for the ledger key. */
+export function noteIdFor(key: string): string {
+  return `N-${key.slice(0, 20)}`;
+}

@@ -1,5 +1,4 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { ZodError } from 'zod';
 import type { ChannelRecord } from '../config/channel';
 import { PermanentError, TransientError } from '../errors';
 import type { Classification, ParsedMail } from '../mail/parsed-mail';
@@ -7,8 +6,10 @@ import type { MailInboundMessage, SourceRef } from '../queue/contracts';
 import { SOURCE_GONE_CODES, type MailSource } from '../sources/mail-source';
 import type { LedgerRecord, LedgerWithEtag, Outcome } from '../store/ledger';
 import type { MappableTemplate } from '../tickets/field-mapping';
-import { decide, outcomeOf, targetFolder, type Decision, type TicketPlan } from './decide';
-import { ledgerKey, ticketIdFor } from './ledger-key';
+import { decide, outcomeOf, targetFolder, type Decision } from './decide';
+import { carryOut, type CarriedOut, type CarryOutDeps } from './carry-out';
+import { resolveMail, type ResolutionDeps } from './resolve-mail';
+import { ledgerKey } from './ledger-key';
 import { rawBlobName } from '../store/blobs';
 import { cosmosStatus } from '../store/errors';
 import type { FaultHook } from './fault-injection';
@@ -44,23 +45,19 @@ export interface ParsedWithContent {
 }
 
 /** Every I/O the pipeline does, so tests and the dry run can see exactly what happens. */
-export interface ProcessDeps {
+export interface ProcessDeps extends ResolutionDeps, CarryOutDeps {
   loadChannel(id: string): Promise<ChannelRecord | undefined>;
   openSource(channel: ChannelRecord): Promise<MailSource>;
   getTemplate(id: string): Promise<MappableTemplate | undefined>;
   parse(raw: Buffer): Promise<ParsedWithContent>;
   classify(mail: ParsedMail, channel: ChannelRecord): Classification;
-  createTicket(input: { id: string; channelId: string; ledgerKey: string; messageId?: string; plan: TicketPlan; attachmentBlobs: Map<string, string> }): Promise<{ ticketId: string; created: boolean }>;
   putRawMail(channelId: string, key: string, raw: Buffer): Promise<string>;
   getRawMail(blobName: string): Promise<Buffer>;
-  putAttachment(sha256: string, content: Buffer, contentType: string): Promise<string>;
   readLedger(channelId: string, key: string): Promise<LedgerWithEtag | undefined>;
   createLedger(record: LedgerRecord): Promise<LedgerWithEtag | undefined>;
   replaceLedger(record: LedgerRecord, etag: string): Promise<LedgerWithEtag>;
   /** The record of the mail whose copy was listed at `ref` (for a message without Message-ID whose mail has moved). */
   findLedgerByPlace(channelId: string, ref: SourceRef): Promise<LedgerWithEtag | undefined>;
-  now(): Date;
-  log(message: string, props?: Record<string, unknown>): void;
   /** Test-only crash points (see fault-injection.ts); undefined in production. */
   fault?: FaultHook;
   /** Bounds the raw bytes processed at once in this process; none = unbounded. */
@@ -312,46 +309,27 @@ async function decideAndStore(
 ): Promise<LedgerWithEtag | typeof STALE> {
   await deps.fault?.('before-decide', parsed?.mail.subject);
   let decision: Decision;
+  let carried: CarriedOut | undefined;
   if (!parsed) {
     const reason = parseError?.message ?? 'the mail could not be parsed';
     decision = { action: 'reject', code: 'MIME_UNPARSEABLE', reason, stages: [{ stage: 'parse', result: { verdict: 'reject', code: 'MIME_UNPARSEABLE', reason } }] };
   } else {
-    const template = await deps.getTemplate(channel.ticketMapping.templateId);
+    const r = entry.record;
+    const classification = deps.classify(parsed.mail, channel);
+    const [template, resolution] = await Promise.all([deps.getTemplate(channel.ticketMapping.templateId), resolveMail(parsed.mail, channel, r.id, r.imported, deps)]);
     decision = decide({
       channel,
       mail: parsed.mail,
-      classification: deps.classify(parsed.mail, channel),
-      folder: entry.record.source.folder,
+      classification,
+      folder: r.source.folder,
       template,
       receivedAt: msg.receivedAt ?? parsed.mail.date ?? msg.enqueuedAt,
+      thread: resolution.thread,
+      ...(resolution.answer ? { answer: resolution.answer } : {}),
+      now: deps.now(),
     });
-  }
-
-  let ticketId: string | undefined;
-  if (decision.action === 'createTicket' && parsed) {
-    const blobs = new Map<string, string>();
-    for (const a of decision.ticket.attachments) {
-      if (a.blocked) continue;
-      const content = parsed.attachmentContents.get(a.sha256);
-      if (content) blobs.set(a.sha256, await deps.putAttachment(a.sha256, content, a.contentType));
-    }
-    try {
-      const res = await deps.createTicket({
-        id: ticketIdFor(entry.record.id),
-        channelId: channel.id,
-        ledgerKey: entry.record.id,
-        messageId: parsed.mail.messageId,
-        plan: decision.ticket,
-        attachmentBlobs: blobs,
-      });
-      ticketId = res.ticketId;
-      deps.log(res.created ? 'ticket created' : 'ticket already existed (redelivery)', { ticketId, key: entry.record.id });
-    } catch (err) {
-      // the ticketing side refusing this ticket for good is an outcome, not a reason to retry five times
-      if (!(err instanceof PermanentError) && !(err instanceof ZodError)) throw err;
-      const reason = `the ticketing system refused the ticket: ${err instanceof ZodError ? err.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') : err.message}`;
-      decision = { action: 'reject', code: 'TICKET_REJECTED', reason, stages: [...decision.stages, { stage: 'create-ticket', result: { verdict: 'reject', code: 'TICKET_REJECTED', reason } }] };
-    }
+    carried = await carryOut(decision, r, channel, parsed, deps);
+    decision = carried.decision;
   }
 
   const outcome = outcomeOf(decision);
@@ -359,9 +337,12 @@ async function decideAndStore(
     ...entry.record,
     state: 'decided',
     outcome,
-    reasonCode: decision.action === 'createTicket' ? undefined : decision.code,
-    reason: decision.action === 'createTicket' ? undefined : decision.reason,
-    ticketId,
+    reasonCode: decision.action === 'createTicket' || decision.action === 'addNote' ? undefined : decision.code,
+    reason: decision.action === 'createTicket' || decision.action === 'addNote' ? undefined : decision.reason,
+    ticketId: carried?.ticketId,
+    noteId: carried?.noteId,
+    thread: decision.thread,
+    answers: carried?.answers.length ? carried.answers : undefined,
     stages: decision.stages,
     targetFolder: targetFolder(decision, channel.folders),
     lastError: undefined,

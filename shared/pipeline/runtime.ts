@@ -11,6 +11,18 @@ import { claimFolderSync, completeFolderSync, readChannelState, updateChannelSta
 import { createTicketDoc } from '../store/ticket-repository';
 import { getTemplate } from '../tickets/catalogue';
 import type { Attachment } from '../tickets/ticket';
+import type { AttachmentVerdict } from './attachment-policy';
+import { addNote as addTicketNote, updateTicket } from '../tickets/tickets';
+import { readTicketDoc } from '../store/ticket-repository';
+import { lookupConversation, lookupMessageIds, lookupTicketNumber, recordMessageId, ticketNumberFor } from '../store/thread-index';
+import { resolveThread } from '../threading/resolve-thread';
+import { threadTokenKeys } from '../threading/runtime';
+import { normalizeAddress } from '../threading/thread-context';
+import { countAnswer, recentAnswers } from '../store/answer-counters';
+import { channelOwnAddresses } from '../answers/channel-identity';
+import { dispatchOutgoing } from '../outbound/dispatch';
+import { dispatchDeps } from '../outbound/runtime';
+import { settings } from '../config/settings';
 import { faultHookFromEnv } from './fault-injection';
 import { processMemoryBudget } from './memory-budget';
 import { recordMailOutcome, recordSyncFailure } from '../telemetry';
@@ -35,19 +47,87 @@ async function inChunks<T>(items: T[], size: number, fn: (item: T) => Promise<vo
   for (let i = 0; i < items.length; i += size) await Promise.all(items.slice(i, i + size).map(fn));
 }
 
+/** Stored attachments as tickets and notes keep them: a blob, or the reason there is none. */
+function storedAttachments(list: readonly AttachmentVerdict[], blobs: Map<string, string>): Attachment[] {
+  return list.map((a) => {
+    const blobName = blobs.get(a.sha256);
+    const base = { filename: a.filename, contentType: a.contentType, size: a.size, ...(a.cid ? { contentId: a.cid } : {}) };
+    return blobName && !a.blocked ? { ...base, blobName } : { ...base, blocked: a.blocked ?? 'content missing from the parsed mail' };
+  });
+}
+
+/** The channel list changes rarely; the answer policy reads every channel's addresses (no loop between two of ours). */
+const CHANNEL_LIST_TTL_MS = 60_000;
+let channelList: { at: number; list: Promise<Awaited<ReturnType<typeof listChannelRecords>>> } | undefined;
+function cachedChannelList() {
+  if (!channelList || Date.now() - channelList.at > CHANNEL_LIST_TTL_MS) {
+    const list = listChannelRecords();
+    channelList = { at: Date.now(), list };
+    list.catch(() => { channelList = undefined; });
+  }
+  return channelList.list;
+}
+
 export function processDeps(log: Log): ProcessDeps {
+  const outgoing = dispatchDeps();
   return {
     loadChannel,
     openSource: openMailSource,
     getTemplate,
     parse: parseMailWithContent,
     classify: (mail, channel) => classifyMail(mail, classifyOptions(channel)),
-    createTicket: async ({ id, channelId, ledgerKey, messageId, plan, attachmentBlobs }) => {
-      const attachments: Attachment[] = plan.attachments.map((a) => {
-        const blobName = attachmentBlobs.get(a.sha256);
-        const base = { filename: a.filename, contentType: a.contentType, size: a.size, ...(a.cid ? { contentId: a.cid } : {}) };
-        return blobName && !a.blocked ? { ...base, blobName } : { ...base, blocked: a.blocked ?? 'content missing from the parsed mail' };
+    resolveThread: (mail, channel) =>
+      resolveThread(mail, channel, {
+        keys: threadTokenKeys,
+        ticketByNumber: lookupTicketNumber,
+        messageIds: lookupMessageIds,
+        conversation: lookupConversation,
+        ticket: readTicketDoc,
+      }),
+    answerContext: async ({ channel, sender, imported, ownAnswerId }) => {
+      const [recent, all] = await Promise.all([recentAnswers(channel.id, sender, new Date(), ownAnswerId), cachedChannelList()]);
+      const others = all.map((c) => c.record).filter((c) => c.id !== channel.id);
+      return { recent, ownAddresses: channelOwnAddresses(channel, channel.answers, others), imported };
+    },
+    ticketNumber: (ticketId, channelId) => ticketNumberFor(ticketId, channelId),
+    recordReceived: async (channelId, messageId, ticketId) => {
+      await recordMessageId(channelId, messageId, ticketId, 'received');
+    },
+    tokenKeys: () => threadTokenKeys(),
+    dispatch: async (records) => {
+      await dispatchOutgoing(records, outgoing);
+    },
+    countAnswer,
+    publicBaseUrl: settings().PUBLIC_BASE_URL,
+    addNote: async ({ id, channelId, ledgerKey, messageId, rawBlob, plan, attachmentBlobs, at }) => {
+      const { note, created } = await addTicketNote(plan.ticketId, {
+        id,
+        author: { email: plan.author.address, ...(plan.author.name ? { name: plan.author.name } : {}) },
+        text: plan.text,
+        ...(plan.html !== undefined ? { html: plan.html } : {}),
+        attachments: storedAttachments(plan.attachments, attachmentBlobs),
+        source: { channelId, ledgerKey, ...(messageId ? { messageId } : {}), ...(rawBlob ? { rawBlob } : {}) },
+        direction: 'inbound',
+        createdAt: at,
       });
+      // the author joins the ticket's participants; a reopening reply reopens it — once: a
+      // redelivery finds both done, and a ticket closed again since is not reopened by an old reply
+      const author = normalizeAddress(plan.author.address);
+      await updateTicket(plan.ticketId, (t) => {
+        const isParticipant = !author || [t.requester.email, ...t.watchers.map((w) => w.email), ...t.participants].some((p) => normalizeAddress(p) === author);
+        const reopen = plan.reopen && (t.status === 'resolved' || t.status === 'closed') && t.closedAt === plan.closedAt;
+        if (isParticipant && !reopen) return undefined;
+        return {
+          ...t,
+          ...(isParticipant ? {} : { participants: [...t.participants, author] }),
+          ...(reopen ? { status: 'open' as const, closedAt: undefined } : {}),
+          updatedAt: new Date().toISOString(),
+        };
+      });
+      return { noteId: note.id, created };
+    },
+    createTicket: async ({ id, channelId, ledgerKey, messageId, rawBlob, number, plan, attachmentBlobs }) => {
+      const attachments = storedAttachments(plan.attachments, attachmentBlobs);
       const { ticket, created } = await createTicketDoc({
         id,
         templateId: plan.templateId,
@@ -60,7 +140,10 @@ export function processDeps(log: Log): ProcessDeps {
         priority: plan.priority,
         status: 'new',
         attachments,
-        source: { channelId, ledgerKey, messageId: messageId ?? '' },
+        source: { channelId, ledgerKey, messageId: messageId ?? '', ...(rawBlob ? { rawBlob } : {}) },
+        ...(number ? { number } : {}),
+        ...(plan.relatedTicketId ? { relatedTicketId: plan.relatedTicketId } : {}),
+        participants: [],
         createdAt: plan.receivedAt,
       });
       return { ticketId: ticket.id, created };

@@ -22,6 +22,8 @@ export const CosmosContainers = {
   threadIndex: { id: 'threadIndex', partitionKey: '/channelId' },
   /** One record per mail to send (id = outbox key): what, to whom, and how far it got; pk /channelId. */
   outbox: { id: 'outbox', partitionKey: '/channelId' },
+  /** Automatic answers per channel, sender and hour (the rate limit's memory); items expire by `ttl`; pk /channelId. */
+  answerCounters: { id: 'answerCounters', partitionKey: '/channelId', defaultTtl: -1 },
 } as const;
 export type CosmosContainerName = keyof typeof CosmosContainers;
 

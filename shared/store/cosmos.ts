@@ -40,7 +40,7 @@ export async function ensureCosmos(): Promise<void> {
     const { database: db } = await c.databases.createIfNotExists({ id: s.COSMOS_DATABASE });
     database = db;
     for (const def of Object.values(CosmosContainers)) {
-      await db.containers.createIfNotExists({ id: def.id, partitionKey: { paths: [def.partitionKey] } });
+      await db.containers.createIfNotExists({ id: def.id, partitionKey: { paths: [def.partitionKey] }, ...('defaultTtl' in def ? { defaultTtl: def.defaultTtl } : {}) });
     }
   })();
   ensured.catch(() => { ensured = undefined; });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { TicketStatus, type TicketWithNotes } from '../tickets/ticket';
+import { TicketStatus, type Ticket } from '../tickets/ticket';
 
 /**
  * The thread context: what thread resolution (point reads) found for a mail, handed to the
@@ -122,9 +122,12 @@ export function chooseTicket(candidates: readonly ThreadCandidate[], channelId: 
   return { ticketId: best.ticketId, signals, setAside };
 }
 
-/** The participants of a ticket: requester, watchers (cc) and note authors, lower-cased, each once. */
-export function participantsOf(ticket: Pick<TicketWithNotes, 'requester' | 'watchers' | 'notes'>): string[] {
-  const all = [ticket.requester.email, ...ticket.watchers.map((w) => w.email), ...ticket.notes.map((n) => n.author.email)];
+/**
+ * The participants of a ticket: requester, watchers (cc) and the authors of mail notes
+ * (kept on the ticket as `participants`, so one point read answers), lower-cased, each once.
+ */
+export function participantsOf(ticket: Pick<Ticket, 'requester' | 'watchers' | 'participants'>): string[] {
+  const all = [ticket.requester.email, ...ticket.watchers.map((w) => w.email), ...ticket.participants];
   return [...new Set(all.map(normalizeAddress).filter(Boolean))];
 }
 

@@ -8,6 +8,7 @@ import type { MailInboundMessage } from '../../shared/queue/contracts';
 import { ledgerStats, listLedger, type LedgerRecord } from '../../shared/store/ledger';
 import { queryTicketDocs } from '../../shared/store/ticket-repository';
 import type { Ticket } from '../../shared/tickets/ticket';
+import type { OutboxRecord } from '../../shared/outbound/outbox';
 import { channelRecord } from './fixtures';
 import { MemoryMailbox } from './memory-mailbox';
 
@@ -40,6 +41,8 @@ export interface Harness {
   log: string[];
   queue: QueuedMail[];
   poisoned: MailInboundMessage[];
+  /** Outbox records the pipeline dispatched (in order; a redelivery dispatches the same record again). */
+  outbox: OutboxRecord[];
   /** Process deps; `crashAfter`: the attempt dies at its n-th seam call (and every later one). */
   processDeps(opts?: { crashAfter?: number }): ProcessDeps;
   syncDeps(): SyncDeps;
@@ -76,6 +79,7 @@ export function pipelineHarness(opts: { channelId?: string; random?: () => numbe
   const blobs = new Map<string, Buffer>();
   const queue: QueuedMail[] = [];
   const poisoned: MailInboundMessage[] = [];
+  const outbox: OutboxRecord[] = [];
   const logFn = (m: string, p?: Record<string, unknown>) => void log.push(p ? `${m} ${JSON.stringify(p)}` : m);
 
   const base = processDeps(logFn);
@@ -113,6 +117,11 @@ export function pipelineHarness(opts: { channelId?: string; random?: () => numbe
       replaceLedger: gated(base.replaceLedger),
       findLedgerByPlace: gated(base.findLedgerByPlace),
       createTicket: gated(base.createTicket),
+      addNote: gated(base.addNote),
+      recordReceived: gated(base.recordReceived),
+      // the mails the pipeline hands to the outbox are kept here, not queued (the send job has its own tests)
+      dispatch: gated(async (records) => void outbox.push(...records)),
+      countAnswer: gated(base.countAnswer),
       fault: undefined,
       memory: undefined,
       onDone: undefined,
@@ -137,6 +146,7 @@ export function pipelineHarness(opts: { channelId?: string; random?: () => numbe
     log,
     queue,
     poisoned,
+    outbox,
     processDeps: pdeps,
     syncDeps: sdeps,
     sync: (reason = 'manual') => syncMailbox({ channelId: channel.id, reason, fullResync: false, requestedAt: new Date().toISOString() }, sdeps()),

@@ -134,8 +134,8 @@ test('a mail without Message-ID moved by an attempt that died before closing its
   const h = pipelineHarness();
   const ref = h.mailbox.append('INBOX', rfc822({ subject: 'No id', messageId: null }));
   const q = queued(inbound(h, ref));
-  // fetch, raw blob, read, create, ticket, decided, move — and dies before the done write
-  await crashes(h.deliver(q, { crashAfter: 7 }));
+  // fetch, raw blob, read, create, ticket, acknowledgement (outbox, counter), decided, move — and dies before the done write
+  await crashes(h.deliver(q, { crashAfter: 9 }));
   assert.equal(h.mailbox.list('Processed').length, 1, 'the move happened');
   assert.equal((await h.records())[0]?.state, 'decided');
   await h.deliver(q);

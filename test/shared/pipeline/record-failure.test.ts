@@ -37,8 +37,8 @@ test('a poisoned message of a mail whose outcome is decided (ticket made) finish
   const h = pipelineHarness();
   const messageId = '<poison-decided-1@client.example.org>';
   const q = queued(inbound(h, h.mailbox.append('INBOX', rfc822({ subject: 'Decided then stuck', messageId }), messageId), messageId));
-  // read, fetch, raw blob, create, ticket, decided — then dies before the move
-  await assert.rejects(h.deliver(q, { crashAfter: 6 }), (e) => e instanceof Crash);
+  // read, fetch, raw blob, create, ticket, thread index, acknowledgement (outbox, counter), decided — then dies before the move
+  await assert.rejects(h.deliver(q, { crashAfter: 9 }), (e) => e instanceof Crash);
   assert.equal((await h.records())[0]?.state, 'decided');
 
   assert.equal(await h.poison(q.body), 'finished');

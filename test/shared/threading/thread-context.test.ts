@@ -51,11 +51,11 @@ test('the thread context is data: it parses, and a candidate without a ticket do
   assert.throws(() => ThreadCandidate.parse({ signal: 'messageId', ticketId: '', direction: 'sent', evidence: 'x' }));
 });
 
-test('participants are the requester, the watchers (cc) and the note authors, lower-cased, each once', () => {
+test('participants are the requester, the watchers (cc) and the mail-note authors kept on the ticket, lower-cased, each once', () => {
   const people = participantsOf({
     requester: { email: 'Ann@Example.com' },
     watchers: [{ email: 'cc@example.com' }, { email: 'ann@example.com' }],
-    notes: [{ author: { email: 'Agent@Example.com' } }] as never,
+    participants: ['Agent@Example.com'],
   });
   assert.deepEqual(people, ['ann@example.com', 'cc@example.com', 'agent@example.com']);
 });

@@ -1,0 +1,178 @@
+import { ZodError } from 'zod';
+import { composeAutoResponse } from '../answers/auto-response';
+import { channelIdentity, channelOwnAddresses } from '../answers/channel-identity';
+import { ticketLinkOf } from '../answers/ticket-link';
+import type { ChannelRecord } from '../config/channel';
+import { PermanentError } from '../errors';
+import { outboxRecordOf, outgoingMessageIdFor } from '../outbound/outgoing';
+import type { OutboxRecord } from '../outbound/outbox';
+import type { LedgerRecord } from '../store/ledger';
+import { embedMarker } from '../threading/thread-marker';
+import { formatToken, tokenRef } from '../threading/ticket-token';
+import type { AttachmentVerdict } from './attachment-policy';
+import type { Decision, NotePlan, TicketPlan } from './decide';
+import { noteIdFor, ticketIdFor } from './ledger-key';
+import type { ParsedWithContent } from './process-mail';
+import { autoResponseOutboxId } from './resolve-mail';
+
+/**
+ * Carries out a decision: the ticket or the note, the thread-index entry of the mail, and
+ * the mails the decision asked for (through the outbox). Every step is create-once on ids
+ * derived from the ledger key, so a redelivery that carries the same decision out again
+ * repeats nothing: one ticket, one note, one acknowledgement.
+ */
+export interface CarryOutDeps {
+  putAttachment(sha256: string, content: Buffer, contentType: string): Promise<string>;
+  createTicket(input: { id: string; channelId: string; ledgerKey: string; messageId?: string; rawBlob?: string; number?: number; plan: TicketPlan; attachmentBlobs: Map<string, string> }): Promise<{ ticketId: string; created: boolean }>;
+  addNote(input: { id: string; channelId: string; ledgerKey: string; messageId?: string; rawBlob?: string; plan: NotePlan; attachmentBlobs: Map<string, string>; at: string }): Promise<{ noteId: string; created: boolean }>;
+  /** The ticket's number (thread-index.ts `ticketNumberFor`): the same on every ask. */
+  ticketNumber(ticketId: string, channelId: string): Promise<number>;
+  /** The mail's Message-ID → its ticket, in the thread index (create-once). */
+  recordReceived(channelId: string, messageId: string, ticketId: string): Promise<void>;
+  tokenKeys(): Promise<Buffer[]>;
+  /** Thread-index entries, outbox records and queue messages of the mails to send (outbound/dispatch.ts). */
+  dispatch(records: readonly OutboxRecord[]): Promise<void>;
+  /** One more automatic answer to the sender (answer counters; the same Message-ID counts once). */
+  countAnswer(channelId: string, sender: string, at: Date, messageId: string): Promise<void>;
+  /** `PUBLIC_BASE_URL`, for ticket links when the channel names no portal. */
+  publicBaseUrl?: string | undefined;
+  now(): Date;
+  log(message: string, props?: Record<string, unknown>): void;
+}
+
+export type LedgerAnswer = NonNullable<LedgerRecord['answers']>[number];
+
+export interface CarriedOut {
+  /** The decision as it stands after carrying out (a refused ticket or note turns it into a rejection). */
+  decision: Decision;
+  ticketId?: string;
+  noteId?: string;
+  answers: LedgerAnswer[];
+}
+
+export async function carryOut(decision: Decision, record: LedgerRecord, channel: ChannelRecord, parsed: ParsedWithContent, deps: CarryOutDeps): Promise<CarriedOut> {
+  try {
+    if (decision.action === 'createTicket') return await carryOutTicket(decision, record, channel, parsed, deps);
+    if (decision.action === 'addNote') return await carryOutNote(decision, record, channel, parsed, deps);
+  } catch (err) {
+    // the ticketing side refusing this ticket or note for good is an outcome, not a reason to retry five times
+    if (!(err instanceof PermanentError) && !(err instanceof ZodError)) throw err;
+    const what = decision.action === 'createTicket' ? 'ticket' : 'note';
+    const code = decision.action === 'createTicket' ? 'TICKET_REJECTED' : 'NOTE_REJECTED';
+    const reason = `the ticketing system refused the ${what}: ${err instanceof ZodError ? err.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') : err.message}`;
+    return {
+      decision: { action: 'reject', code, reason, stages: [...decision.stages, { stage: `create-${what}`, result: { verdict: 'reject', code, reason } }], ...(decision.thread ? { thread: decision.thread } : {}) },
+      answers: [],
+    };
+  }
+  return { decision, answers: [] };
+}
+
+async function storeAttachments(list: readonly AttachmentVerdict[], parsed: ParsedWithContent, deps: CarryOutDeps): Promise<Map<string, string>> {
+  const blobs = new Map<string, string>();
+  for (const a of list) {
+    if (a.blocked) continue;
+    const content = parsed.attachmentContents.get(a.sha256);
+    if (content) blobs.set(a.sha256, await deps.putAttachment(a.sha256, content, a.contentType));
+  }
+  return blobs;
+}
+
+async function carryOutTicket(decision: Extract<Decision, { action: 'createTicket' }>, record: LedgerRecord, channel: ChannelRecord, parsed: ParsedWithContent, deps: CarryOutDeps): Promise<CarriedOut> {
+  const id = ticketIdFor(record.id);
+  const number = await deps.ticketNumber(id, channel.id);
+  const attachmentBlobs = await storeAttachments(decision.ticket.attachments, parsed, deps);
+  const res = await deps.createTicket({
+    id,
+    channelId: channel.id,
+    ledgerKey: record.id,
+    messageId: parsed.mail.messageId,
+    ...(record.rawBlob ? { rawBlob: record.rawBlob } : {}),
+    number,
+    plan: decision.ticket,
+    attachmentBlobs,
+  });
+  deps.log(res.created ? 'ticket created' : 'ticket already existed (redelivery)', { ticketId: res.ticketId, key: record.id });
+  if (parsed.mail.messageId) await deps.recordReceived(channel.id, parsed.mail.messageId, res.ticketId);
+  const answers = await sendAnswers(decision.answers, { id: res.ticketId, number, title: decision.ticket.title }, record, channel, parsed, deps);
+  return { decision, ticketId: res.ticketId, answers };
+}
+
+async function carryOutNote(decision: Extract<Decision, { action: 'addNote' }>, record: LedgerRecord, channel: ChannelRecord, parsed: ParsedWithContent, deps: CarryOutDeps): Promise<CarriedOut> {
+  const attachmentBlobs = await storeAttachments(decision.note.attachments, parsed, deps);
+  const res = await deps.addNote({
+    id: noteIdFor(record.id),
+    channelId: channel.id,
+    ledgerKey: record.id,
+    messageId: parsed.mail.messageId,
+    ...(record.rawBlob ? { rawBlob: record.rawBlob } : {}),
+    plan: decision.note,
+    attachmentBlobs,
+    at: record.timings.receivedAt ?? parsed.mail.date ?? deps.now().toISOString(),
+  });
+  deps.log(res.created ? 'note added' : 'note already existed (redelivery)', { ticketId: decision.note.ticketId, noteId: res.noteId, key: record.id });
+  if (parsed.mail.messageId) await deps.recordReceived(channel.id, parsed.mail.messageId, decision.note.ticketId);
+  // an acknowledgement of a note (autoResponse.onNote) names the ticket as it is
+  const wants = decision.answers.some((a) => a.send);
+  const number = wants ? await deps.ticketNumber(decision.note.ticketId, channel.id) : 0;
+  const answers = await sendAnswers(decision.answers, { id: decision.note.ticketId, number, title: parsed.mail.subject || decision.note.ticketId }, record, channel, parsed, deps);
+  return { decision, ticketId: decision.note.ticketId, noteId: res.noteId, answers };
+}
+
+/** The acknowledgement the decision asked for, composed, signed, marked and handed to the outbox; or why not. */
+async function sendAnswers(
+  wanted: Decision extends infer D ? (D extends { answers: infer A } ? A : never) : never,
+  ticket: { id: string; number: number; title: string },
+  record: LedgerRecord,
+  channel: ChannelRecord,
+  parsed: ParsedWithContent,
+  deps: CarryOutDeps,
+): Promise<LedgerAnswer[]> {
+  const out: LedgerAnswer[] = [];
+  for (const answer of wanted) {
+    if (!answer.send) {
+      out.push({ purpose: answer.purpose, suppression: answer.suppression });
+      continue;
+    }
+    const outboxId = autoResponseOutboxId(record.id);
+    const settings = channel.answers;
+    const format = channel.threading.token;
+    let messageId: string;
+    try {
+      messageId = outgoingMessageIdFor(outboxId, channel.connection.username);
+    } catch (err) {
+      out.push({ purpose: answer.purpose, suppression: { code: 'CHANNEL_ADDRESS_INVALID', message: (err as Error).message } });
+      continue;
+    }
+    const [key] = await deps.tokenKeys();
+    if (!key) throw new Error('no ticket-token key');
+    const composed = composeAutoResponse({
+      settings,
+      channel: channelIdentity(channel),
+      ticket: { id: ticket.id, number: ticket.number, title: ticket.title, link: ticketLinkOf(settings, deps.publicBaseUrl, ticket.id) },
+      mail: { from: answer.to, subject: parsed.mail.subject, messageId: parsed.mail.messageId, references: parsed.mail.references },
+      ourAddresses: channelOwnAddresses(channel, settings),
+      token: formatToken(format, channel.id, ticket.number, key),
+      tokenFormat: format,
+      messageId,
+    });
+    if (!composed.send) {
+      out.push({ purpose: answer.purpose, suppression: composed.suppression });
+      continue;
+    }
+    const marked = embedMarker(composed.mail.html, composed.mail.text, tokenRef(format, channel.id, ticket.number, key));
+    const outbox = outboxRecordOf({
+      outboxId,
+      channelId: channel.id,
+      purpose: 'autoResponse',
+      ticketId: ticket.id,
+      mail: { ...composed.mail, text: marked.text, ...(marked.html !== undefined ? { html: marked.html } : {}) },
+      messageId,
+      now: deps.now(),
+    });
+    await deps.dispatch([outbox]);
+    await deps.countAnswer(channel.id, answer.to.address, deps.now(), messageId);
+    out.push({ purpose: answer.purpose, outboxId, to: answer.to.address });
+  }
+  return out;
+}

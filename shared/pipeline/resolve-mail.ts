@@ -1,0 +1,44 @@
+import type { ChannelRecord } from '../config/channel';
+import type { ParsedMail } from '../mail/parsed-mail';
+import { outgoingMessageIdFor } from '../outbound/outgoing';
+import type { ThreadContext } from '../threading/thread-context';
+import type { AnswerContext } from './decide';
+
+/**
+ * The resolution step: the reads the decision needs beyond the mail, done before the pure
+ * `decide()` and handed to it as data — the thread (point reads in the thread index and of
+ * one ticket) and, when an acknowledgement may go, what the sender got lately (two point
+ * reads) and which addresses are ours. The real run and the dry run both call it.
+ */
+export interface ResolutionDeps {
+  resolveThread(mail: ParsedMail, channel: ChannelRecord): Promise<ThreadContext>;
+  /** `ownAnswerId`: this mail's own acknowledgement, if an earlier delivery sent one (not counted against it). */
+  answerContext(input: { channel: ChannelRecord; sender: string; imported: boolean; ownAnswerId?: string | undefined }): Promise<AnswerContext>;
+}
+
+export interface Resolution {
+  thread: ThreadContext;
+  answer?: AnswerContext;
+}
+
+/** The outbox key of the acknowledgement of the mail with this ledger key. */
+export const autoResponseOutboxId = (ledgerKey: string) => `${ledgerKey}:autoResponse`;
+
+export async function resolveMail(mail: ParsedMail, channel: ChannelRecord, ledgerKey: string, imported: boolean, deps: ResolutionDeps): Promise<Resolution> {
+  const sender = mail.from?.address;
+  const mayAnswer = channel.answers.autoResponse.enabled && Boolean(sender);
+  const [thread, answer] = await Promise.all([
+    deps.resolveThread(mail, channel),
+    mayAnswer ? deps.answerContext({ channel, sender: sender!, imported, ownAnswerId: ownAnswerId(channel, ledgerKey) }) : Promise.resolve(undefined),
+  ]);
+  return { thread, ...(answer ? { answer } : {}) };
+}
+
+function ownAnswerId(channel: ChannelRecord, ledgerKey: string): string | undefined {
+  try {
+    return outgoingMessageIdFor(autoResponseOutboxId(ledgerKey), channel.connection.username);
+  } catch {
+    // a mailbox name without a domain sends no acknowledgement anyway (compose refuses it)
+    return undefined;
+  }
+}

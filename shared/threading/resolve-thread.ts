@@ -1,0 +1,68 @@
+import type { Ticket } from '../tickets/ticket';
+import type { ConversationEntry, MessageIdEntry, TicketNumberEntry } from '../store/thread-index';
+import { conversationCandidate, markerCandidate, messageIdCandidate, tokenCandidate } from './candidates';
+import { chooseTicket, participantsOf, type ResolvedTicket, type ThreadCandidate, type ThreadContext } from './thread-context';
+import { threadSignals, type MailForThreading } from './thread-signals';
+import type { ThreadingSettings } from './threading-settings';
+
+/**
+ * Thread resolution: the I/O step before the pure decision. It reads what the mail itself
+ * names — subject tokens, body markers, referenced Message-IDs, the Graph conversation —
+ * with point reads only (each bounded, thread-signals.ts), picks the ticket
+ * (chooseTicket) and reads that one ticket. Whether the mail may be attached, and how, is
+ * the decision's (reply-route.ts). A mail that names nothing costs no read at all.
+ */
+export interface ThreadLookups {
+  /** The ticket-token keys, signing key first (threading/runtime.ts). */
+  keys(): Promise<Buffer[]>;
+  ticketByNumber(ticketNumber: number): Promise<TicketNumberEntry | undefined>;
+  messageIds(channelId: string, ids: readonly string[]): Promise<MessageIdEntry[]>;
+  conversation(channelId: string, conversationId: string): Promise<ConversationEntry | undefined>;
+  ticket(ticketId: string): Promise<Ticket | undefined>;
+}
+
+export interface ThreadingChannel {
+  id: string;
+  threading: Pick<ThreadingSettings, 'token'>;
+}
+
+export async function resolveThread(mail: MailForThreading, channel: ThreadingChannel, lookups: ThreadLookups): Promise<ThreadContext> {
+  const format = channel.threading.token;
+  const signals = threadSignals(mail, format);
+  const needKeys = signals.tokens.length > 0 || signals.markers.length > 0;
+  const [keys, tokenTickets, markerTickets, idEntries, conversation] = await Promise.all([
+    needKeys ? lookups.keys() : Promise.resolve([] as Buffer[]),
+    Promise.all(signals.tokens.map((t) => lookups.ticketByNumber(t.ticketNumber))),
+    Promise.all(signals.markers.map((m) => lookups.ticketByNumber(m.ticketNumber))),
+    signals.messageIds.length ? lookups.messageIds(channel.id, signals.messageIds) : Promise.resolve([]),
+    signals.conversationId ? lookups.conversation(channel.id, signals.conversationId) : Promise.resolve(undefined),
+  ]);
+
+  const candidates: ThreadCandidate[] = [];
+  signals.tokens.forEach((t, i) => push(candidates, tokenCandidate(t, tokenTickets[i], channel.id, keys)));
+  for (const entry of idEntries) candidates.push(messageIdCandidate(entry));
+  signals.markers.forEach((m, i) => push(candidates, markerCandidate(format, m, markerTickets[i], channel.id, keys)));
+  if (conversation) candidates.push(conversationCandidate(conversation));
+
+  const choice = chooseTicket(candidates, channel.id);
+  if (!choice.ticketId) return { candidates, choice };
+  const ticket = await lookups.ticket(choice.ticketId);
+  // an index entry whose ticket is gone (deleted) names nothing
+  return ticket ? { candidates, choice, ticket: resolvedTicket(ticket) } : { candidates, choice };
+}
+
+function push(list: ThreadCandidate[], c: ThreadCandidate | undefined): void {
+  if (c) list.push(c);
+}
+
+/** The ticket as the decision needs it. */
+export function resolvedTicket(t: Ticket): ResolvedTicket {
+  return {
+    id: t.id,
+    ...(t.channelId ? { channelId: t.channelId } : {}),
+    templateId: t.templateId,
+    status: t.status,
+    ...(t.closedAt ? { closedAt: t.closedAt } : {}),
+    participants: participantsOf(t),
+  };
+}
