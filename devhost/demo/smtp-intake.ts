@@ -64,7 +64,8 @@ export async function startSmtpIntake(opts: SmtpIntakeOptions): Promise<SmtpInta
     readLimited(stream, maxBytes)
       .then(async (raw) => {
         if (!raw) return done(smtpError(552, `5.3.4 message exceeds the demo intake's limit of ${maxBytes} bytes`));
-        const mailboxes = [...new Set(session.envelope.rcptTo.map((r) => r.address.toLowerCase()))];
+        // smtp-server keeps one entry per address (case-insensitive) in the envelope.
+        const mailboxes = session.envelope.rcptTo.map((r) => r.address.toLowerCase());
         for (const mailbox of mailboxes) await opts.deliver(mailbox, raw);
         accepted++;
         opts.log?.(`demo SMTP: ${raw.length} bytes from <${session.envelope.mailFrom ? session.envelope.mailFrom.address : ''}> to ${mailboxes.join(', ')}`);
@@ -81,14 +82,14 @@ export async function startSmtpIntake(opts: SmtpIntakeOptions): Promise<SmtpInta
     disabledCommands: ['AUTH', 'STARTTLS'],
     logger: false,
     maxClients: 20,
+    maxRecipients,
     socketTimeout: 60_000,
     onConnect(session, cb) {
       // Bound to loopback already; this is the second lock should the bind ever change.
       if (!isLoopback(session.remoteAddress)) return cb(smtpError(554, '5.7.1 the demo intake only takes mail from this machine'));
       cb();
     },
-    onRcptTo(address, session, cb) {
-      if (session.envelope.rcptTo.length >= maxRecipients) return cb(smtpError(452, `4.5.3 at most ${maxRecipients} recipients per message`));
+    onRcptTo(address, _session, cb) {
       const verdict = demoRecipient(address.address, domain);
       if (!verdict.accept) return cb(smtpError(verdict.responseCode, verdict.message));
       cb();

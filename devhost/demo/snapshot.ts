@@ -49,7 +49,8 @@ export async function restoreSnapshot(sim: GraphSimulator, file: string, log: (m
   } catch (err) {
     const aside = `${file}.damaged-${Date.now()}`;
     fs.renameSync(file, aside);
-    log(`demo mailboxes: ${path.basename(file)} could not be read (${err instanceof Error ? err.message.slice(0, 200) : String(err)}); moved to ${path.basename(aside)}, starting empty`);
+    const why = err instanceof z.ZodError ? err.issues.map((i) => `${i.path.join('.')}: ${i.message}`).slice(0, 3).join('; ') : (err as Error).message;
+    log(`demo mailboxes: ${path.basename(file)} could not be read (${why.slice(0, 300)}); moved to ${path.basename(aside)}, starting empty`);
     return 0;
   }
   let n = 0;

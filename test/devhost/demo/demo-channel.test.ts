@@ -1,0 +1,32 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ChannelInput } from '../../../shared/config/channel';
+import { demoChannelInput, repointPatch, type SimulatorEndpoint } from '../../../devhost/demo/demo-channel';
+
+/** The demo channel as an admin would write it (the admin API round trip is in test/integration/demo-mailbox.test.ts). */
+const sim: SimulatorEndpoint = {
+  host: '127.0.0.1',
+  port: 7443,
+  app: { tenantId: 'tenant-1', clientId: 'client-1', clientSecret: 'secret-1' },
+  tokenEndpoint: (tenant) => `https://127.0.0.1:7443/${tenant}/oauth2/v2.0/token`,
+};
+
+test('the demo channel is a valid ChannelInput: Graph on the simulator, client secret, any sender domain', () => {
+  const c = ChannelInput.parse(demoChannelInput(sim, 'helpdesk@demo.test'));
+  assert.equal(c.connection.protocol, 'graph');
+  assert.deepEqual([c.connection.host, c.connection.port, c.connection.username], ['127.0.0.1', 7443, 'helpdesk@demo.test']);
+  assert.equal(c.connection.auth.type, 'oauth');
+  if (c.connection.auth.type === 'oauth') {
+    assert.equal(c.connection.auth.flow, 'clientCredentials');
+    assert.equal(c.connection.auth.clientSecret, 'secret-1');
+    assert.equal(c.connection.auth.tokenEndpoint, 'https://127.0.0.1:7443/tenant-1/oauth2/v2.0/token');
+  }
+  assert.deepEqual(c.domains.allowed, [], 'every sender domain');
+});
+
+test('a stored demo channel is re-pointed only when the simulator moved', () => {
+  const stored = { connection: { host: '127.0.0.1', port: 7443, auth: { type: 'oauth', tokenEndpoint: sim.tokenEndpoint('tenant-1') } } };
+  assert.equal(repointPatch(stored, sim), undefined);
+  const moved: SimulatorEndpoint = { ...sim, port: 40001, tokenEndpoint: (t) => `https://127.0.0.1:40001/${t}/oauth2/v2.0/token` };
+  assert.deepEqual(repointPatch(stored, moved), { connection: { host: '127.0.0.1', port: 40001, auth: { tokenEndpoint: 'https://127.0.0.1:40001/tenant-1/oauth2/v2.0/token' } } });
+});
