@@ -114,6 +114,22 @@ export function certificateOf(cert: tls.PeerCertificate): Certificate {
 }
 
 /**
+ * One secure context per set of extra CAs: building one parses every certificate given (the
+ * system roots plus a stand-in's CA are ~150), which costs more than the handshake itself.
+ */
+const secureContexts = new Map<string, tls.SecureContext>();
+function secureContextFor(ca: NonNullable<tls.ConnectionOptions['ca']>): tls.SecureContext {
+  const key = JSON.stringify(Array.isArray(ca) ? ca.map(String) : String(ca));
+  let ctx = secureContexts.get(key);
+  if (!ctx) {
+    if (secureContexts.size >= 16) secureContexts.clear();
+    ctx = tls.createSecureContext({ ca, minVersion: 'TLSv1.2' });
+    secureContexts.set(key, ctx);
+  }
+  return ctx;
+}
+
+/**
  * Negotiates TLS over `socket` (or a new connection) and judges the certificate as the
  * channel's clients do (chain against the trusted roots plus `ca`, then the host name).
  * The handshake itself does not reject, so the certificate can be shown even when it is
@@ -124,7 +140,7 @@ export function probeTls(where: string, socket: net.Socket, host: string, server
     const secure = tls.connect({
       socket,
       ...(servername ? { servername } : {}),
-      ...(deps.ca ? { ca: deps.ca } : {}),
+      ...(deps.ca ? { secureContext: secureContextFor(deps.ca) } : {}),
       // Judged below, exactly as Node would (chain, then name), and closed when it fails.
       rejectUnauthorized: false,
       minVersion: 'TLSv1.2',

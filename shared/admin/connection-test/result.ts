@@ -171,12 +171,17 @@ export function shapeResult(input: {
  * and credential-carrying protocol arguments replaced by `[redacted]`: servers and identity
  * providers quote what they were sent, and their words end up in messages and details.
  */
+const STRUCTURAL_KEYS = new Set(['protocol', 'stage', 'title', 'status', 'failedStage', 'testedAt', 'role', 'mode', 'step', 'class', 'code']);
+
 export function redactResult(result: ConnectionTestResult, secrets: readonly string[]): ConnectionTestResult {
   const walk = (v: unknown, keywords: boolean): unknown => {
     // Capability lists are server keywords ("AUTH PLAIN LOGIN"), not protocol lines: only secret values go.
     if (typeof v === 'string') return keywords ? redactText(v, secrets) : redactCredentials(v, secrets);
     if (Array.isArray(v)) return v.map((x) => walk(x, keywords));
-    if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, child]) => [k, walk(child, keywords || k === 'capabilities')]));
+    if (v !== null && typeof v === 'object') {
+      // Our own words and enum values carry no server text, and a one-letter secret must not garble them.
+      return Object.fromEntries(Object.entries(v).map(([k, child]) => [k, STRUCTURAL_KEYS.has(k) ? child : walk(child, keywords || k === 'capabilities')]));
+    }
     return v;
   };
   return walk(result, false) as ConnectionTestResult;

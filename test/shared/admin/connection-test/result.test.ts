@@ -83,3 +83,18 @@ test('the recorder turns an exception of a stage into a failure (UNEXPECTED), ti
   const tcp = rec.recorded[1]!.outcome;
   assert.equal(tcp.status === 'fail' && tcp.failure.code, 'UNEXPECTED');
 });
+
+test('a one-letter secret is redacted from server text without garbling stage names, statuses or codes', () => {
+  const r = shapeResult({
+    protocol: 'graph',
+    plan: ['dns', 'mailbox'],
+    recorded: [{ stage: 'dns', outcome: fail({ code: 'AADSTS7000215', message: 'secret s refused', whatToDo: 'send it again' }), ms: 0 }],
+    testedAt: at,
+    totalMs: 0,
+  });
+  const redacted = redactResult(r, ['s']);
+  ConnectionTestResult.parse(redacted);
+  assert.deepEqual(redacted.stages.map((s) => [s.stage, s.status, s.title]), [['dns', 'fail', 'DNS and address policy'], ['mailbox', 'skipped', 'Mailbox access']]);
+  assert.equal(redacted.stages[0]!.failure!.code, 'AADSTS7000215');
+  assert.ok(!redacted.stages[0]!.failure!.message.includes(' s '));
+});
