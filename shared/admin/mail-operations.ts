@@ -6,6 +6,7 @@ import { parseOrThrow } from '../http/validation';
 import { classifyMail, classifyOptions } from '../mail/classify';
 import { parseMailWithContent } from '../mail/parse';
 import { dryRun } from '../pipeline/dry-run';
+import { resolutionDeps } from '../pipeline/runtime';
 import { dryRunMemoryBudget, processMemoryBudget, tryAcquireAll } from '../pipeline/memory-budget';
 import { MailboxSyncMessage, MailInboundMessage, QueueNames } from '../queue/contracts';
 import { sendQueueMessage } from '../queue/send';
@@ -93,6 +94,7 @@ export const dryRunOperation: ApiOperation = async (req) => {
         parse: parseMailWithContent,
         classify: (mail, ch) => classifyMail(mail, classifyOptions(ch)),
         readLedger,
+        resolve: resolutionDeps(),
       },
       folder,
     );

@@ -11,6 +11,8 @@ import { Template } from '../tickets/template';
 import { classifyMail, classifyOptions } from './classify';
 import { parseMailWithContent, type ParsedMailWithContent } from './parse';
 import type { Classification } from './parsed-mail';
+import { threadSignals } from '../threading/thread-signals';
+import { DEFAULT_TOKEN_FORMAT, tokenRef, type TicketTokenFormat } from '../threading/ticket-token';
 
 /**
  * `mail-channel inspect FILE... | -  [--channel channel.json] [--template template.json]`
@@ -52,6 +54,12 @@ export interface InspectedMail {
   replyHtml?: string;
   attachments: { filename: string; contentType: string; size: number; inline: boolean; cid?: string }[];
   classification: Classification;
+  /**
+   * What thread resolution would look up for this mail (subject tokens, body markers,
+   * referenced Message-IDs): offline the CLI cannot read the thread index, so the
+   * decision treats the mail as new; the admin dry run resolves it for real.
+   */
+  thread: { tokens: string[]; markers: string[]; messageIds: string[]; prefixKind?: string };
   warnings: string[];
   decision?: InspectDecision;
 }
@@ -93,10 +101,21 @@ export async function inspectRaw(file: string, raw: Buffer, ctx: InspectContext 
     replyHtml: mail.replyHtml,
     attachments: mail.attachments.map(({ filename, contentType, size, inline, cid }) => ({ filename, contentType, size, inline, ...(cid ? { cid } : {}) })),
     classification,
+    thread: threadLookups(mail, ctx.channel?.threading.token ?? DEFAULT_TOKEN_FORMAT),
     warnings: mail.warnings,
   };
   if (ctx.channel) out.decision = await decisionFor(ctx.channel, ctx.template, raw, parsed);
   return out;
+}
+
+function threadLookups(mail: ParsedMailWithContent['mail'], format: TicketTokenFormat): InspectedMail['thread'] {
+  const signals = threadSignals(mail, format);
+  return {
+    tokens: signals.tokens.map((t) => t.text),
+    markers: signals.markers.map((m) => `[ref:${tokenRef(format, '', m.ticketNumber)}-${m.signature}]`),
+    messageIds: signals.messageIds,
+    ...(signals.prefixKind ? { prefixKind: signals.prefixKind } : {}),
+  };
 }
 
 async function decisionFor(channel: ChannelRecord, template: Template | undefined, raw: Buffer, parsed: ParsedMailWithContent): Promise<InspectDecision> {

@@ -1,7 +1,8 @@
 import type { ChannelRecord } from '../config/channel';
 import type { Classification, ParsedMail } from '../mail/parsed-mail';
-import { decide, outcomeOf, targetFolder, type Decision, type TicketPlan } from './decide';
-import { ledgerKey, ticketIdFor } from './ledger-key';
+import { decide, outcomeOf, targetFolder, type Decision, type NotePlan, type TicketPlan } from './decide';
+import { ledgerKey, noteIdFor, ticketIdFor } from './ledger-key';
+import { resolveMail, type ResolutionDeps } from './resolve-mail';
 import type { ProcessDeps } from './process-mail';
 import type { Outcome } from '../store/ledger';
 import { PermanentError } from '../errors';
@@ -11,7 +12,11 @@ import { PermanentError } from '../errors';
  * the real run uses, with no side effects (no blob, no ledger write, no ticket, no
  * move). It reads the ledger to say whether the mail was processed already.
  */
-export type DryRunDeps = Pick<ProcessDeps, 'getTemplate' | 'parse' | 'classify'> & Partial<Pick<ProcessDeps, 'readLedger'>>;
+export type DryRunDeps = Pick<ProcessDeps, 'getTemplate' | 'parse' | 'classify'> &
+  Partial<Pick<ProcessDeps, 'readLedger'>> & {
+    /** The resolution step's reads (thread index, the ticket, answer counters); absent (offline) = judged as a new mail. */
+    resolve?: ResolutionDeps;
+  };
 
 export interface DryRunResult {
   ledgerKey: string;
@@ -22,6 +27,8 @@ export interface DryRunResult {
   targetFolder?: string;
   /** The ticket the real run would create (its id included). */
   ticket?: TicketPlan & { id: string };
+  /** The note the real run would add to an existing ticket (its id included). */
+  note?: NotePlan & { id: string };
   /** The mail was processed already: the real run would make no new ticket. */
   alreadyProcessed?: { outcome?: Outcome; ticketId?: string; state: string };
 }
@@ -47,6 +54,7 @@ export async function dryRun(channel: ChannelRecord, raw: Buffer, deps: DryRunDe
   }
   const key = ledgerKey(channel.id, { messageId: mail.messageId, rawSha256: mail.rawSha256 });
   const classification = deps.classify(mail, channel);
+  const resolution = deps.resolve ? await resolveMail(mail, channel, key, false, deps.resolve) : undefined;
   const decision = decide({
     channel,
     mail,
@@ -54,6 +62,7 @@ export async function dryRun(channel: ChannelRecord, raw: Buffer, deps: DryRunDe
     folder,
     template: await deps.getTemplate(channel.ticketMapping.templateId),
     receivedAt: mail.date ?? new Date().toISOString(),
+    ...(resolution ? { thread: resolution.thread, ...(resolution.answer ? { answer: resolution.answer } : {}), now: new Date() } : {}),
   });
   const existing = deps.readLedger ? await deps.readLedger(channel.id, key) : undefined;
   const { headers, ...rest } = mail;
@@ -65,6 +74,7 @@ export async function dryRun(channel: ChannelRecord, raw: Buffer, deps: DryRunDe
     outcome: outcomeOf(decision),
     targetFolder: targetFolder(decision, channel.folders),
     ...(decision.action === 'createTicket' ? { ticket: { ...decision.ticket, id: ticketIdFor(key) } } : {}),
+    ...(decision.action === 'addNote' ? { note: { ...decision.note, id: noteIdFor(key) } } : {}),
     ...(existing ? { alreadyProcessed: { outcome: existing.record.outcome, ticketId: existing.record.ticketId, state: existing.record.state } } : {}),
   };
 }

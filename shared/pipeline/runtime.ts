@@ -27,6 +27,7 @@ import { faultHookFromEnv } from './fault-injection';
 import { processMemoryBudget } from './memory-budget';
 import { recordMailOutcome, recordSyncFailure } from '../telemetry';
 import type { ProcessDeps } from './process-mail';
+import type { ResolutionDeps } from './resolve-mail';
 import type { ScheduleDeps } from './schedule-sync';
 import { FOLDER_LEASE_MS, type SyncDeps } from './sync-mailbox';
 
@@ -68,14 +69,9 @@ function cachedChannelList() {
   return channelList.list;
 }
 
-export function processDeps(log: Log): ProcessDeps {
-  const outgoing = dispatchDeps();
+/** The reads of the resolution step (resolve-mail.ts): the real run and the admin dry run share them. */
+export function resolutionDeps(): ResolutionDeps {
   return {
-    loadChannel,
-    openSource: openMailSource,
-    getTemplate,
-    parse: parseMailWithContent,
-    classify: (mail, channel) => classifyMail(mail, classifyOptions(channel)),
     resolveThread: (mail, channel) =>
       resolveThread(mail, channel, {
         keys: threadTokenKeys,
@@ -89,6 +85,18 @@ export function processDeps(log: Log): ProcessDeps {
       const others = all.map((c) => c.record).filter((c) => c.id !== channel.id);
       return { recent, ownAddresses: channelOwnAddresses(channel, channel.answers, others), imported };
     },
+  };
+}
+
+export function processDeps(log: Log): ProcessDeps {
+  const outgoing = dispatchDeps();
+  return {
+    loadChannel,
+    openSource: openMailSource,
+    getTemplate,
+    parse: parseMailWithContent,
+    classify: (mail, channel) => classifyMail(mail, classifyOptions(channel)),
+    ...resolutionDeps(),
     ticketNumber: (ticketId, channelId) => ticketNumberFor(ticketId, channelId),
     recordReceived: async (channelId, messageId, ticketId) => {
       await recordMessageId(channelId, messageId, ticketId, 'received');

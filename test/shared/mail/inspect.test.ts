@@ -163,3 +163,31 @@ describe('the mail-channel command', () => {
     assert.equal(code, 1);
   });
 });
+
+describe('inspect shows what thread resolution would look up', () => {
+  test('a reply lists its subject token, its body marker and the Message-IDs it refers to, nearest first', async () => {
+    const raw = [
+      'From: Ann <ann@customer.example>',
+      'To: desk@contoso.example',
+      'Subject: AW: Re: [#T-000042-abcdefgh] Printer jammed',
+      'Message-ID: <reply-1@customer.example>',
+      'In-Reply-To: <mc.123@contoso.example>',
+      'References: <first@customer.example> <mc.123@contoso.example>',
+      'Content-Type: text/plain; charset=utf-8',
+      '',
+      'It works again, thanks.',
+      '',
+      '> Hello Ann, we opened ticket T-000042.',
+      '> [ref:T-000042-abcdefgh]',
+      '',
+    ].join('\r\n');
+    const { code, lines } = await inspect(['-'], raw);
+    assert.equal(code, 0);
+    const mail = lines[0] as InspectedMail;
+    assert.deepEqual(mail.thread.tokens, ['[#T-000042-abcdefgh]']);
+    assert.deepEqual(mail.thread.markers, ['[ref:T-000042-abcdefgh]']);
+    assert.deepEqual(mail.thread.messageIds, ['mc.123@contoso.example', 'first@customer.example']);
+    assert.equal(mail.thread.prefixKind, 'reply');
+    assert.equal(mail.replyText.trim(), 'It works again, thanks.');
+  });
+});
