@@ -59,6 +59,8 @@ const delayPhrases = [
   'not yet been delivered',
   '(delay)',
   'message delayed',
+  'warning: message', // Exim: "Warning: message 1A2B delayed 24 hours"
+  'could not send message for past', // Sendmail
   'delayed mail',
   'vorübergehendes problem',
   'zustellung verzögert',
@@ -120,7 +122,7 @@ function recipientAndDiagnostic(report: readonly string[], meter: WorkMeter, max
     if (code === undefined) continue;
     let words = line.slice(code);
     const indent = indentOf(line);
-    for (let j = i + 1; j < window.length && j <= i + MAX_CONTINUATION_LINES && window[j]!.trim() && indentOf(window[j]!) > indent; j++) words += ` ${window[j]}`;
+    for (let j = i + 1; j < window.length && j <= i + MAX_CONTINUATION_LINES && continues(window[j]!, indent, words); j++) words += ` ${window[j]}`;
     const diagnostic = oneLine(words, maxDiagnostic);
     return { ...(address ? { recipient: address.address } : {}), ...(status ? { status } : {}), ...(diagnostic ? { diagnostic } : {}) };
   }
@@ -135,6 +137,16 @@ function earliestCode(line: string): number | undefined {
   const enhanced = findEnhancedStatus(line);
   const found = [reply?.index, enhanced && enhanced.code[0] !== '2' ? enhanced.index : undefined].filter((i): i is number => i !== undefined);
   return found.length ? Math.min(...found) : undefined;
+}
+
+/**
+ * Whether a line continues the diagnostic before it: indented deeper (Postfix folds so), or
+ * as deep when the words so far end with a colon (Exim breaks after `<address>:`).
+ */
+function continues(line: string, indent: number, words: string): boolean {
+  if (!line.trim()) return false;
+  const depth = indentOf(line);
+  return depth > indent || (depth === indent && depth > 0 && words.trimEnd().endsWith(':'));
 }
 
 function lineIndexOf(lines: readonly string[], offset: number): number {
