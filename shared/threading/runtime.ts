@@ -21,3 +21,8 @@ export function threadTokenKeys(now = Date.now()): Promise<Buffer[]> {
   }
   return cached.keys;
 }
+
+/** For tests that point the process at another secret store. */
+export function resetThreadTokenKeys(): void {
+  cached = undefined;
+}

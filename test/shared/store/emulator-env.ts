@@ -6,6 +6,7 @@ import { startCosmos, type CosmosHandle } from '../../../devhost/emulators';
 import { resetSettingsCache } from '../../../shared/config/settings';
 import { resetCosmosClient } from '../../../shared/store/cosmos';
 import { resetSecretStore } from '../../../shared/secrets';
+import { resetThreadTokenKeys } from '../../../shared/threading/runtime';
 
 /**
  * Points this test process at a fresh in-process Cosmos emulator and a local secret file
@@ -34,6 +35,7 @@ export async function useEmulatorEnv(): Promise<EmulatorEnv> {
   resetSettingsCache();
   resetCosmosClient();
   resetSecretStore();
+  resetThreadTokenKeys();
   return {
     cosmos,
     secretsFile,

@@ -2,7 +2,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { useEmulatorEnv, type EmulatorEnv } from '../store/emulator-env';
 import {
-  createTicket, addNote, getTicket, listTickets, getTemplate, listTemplates, listOffers, ensureSilentOffer, type TicketInput,
+  createTicket, addNote, updateTicket, getTicket, listTickets, getTemplate, listTemplates, listOffers, ensureSilentOffer, type TicketInput,
 } from '../../../shared/tickets';
 import { NotFoundError } from '../../../shared/store/errors';
 import { PermanentError } from '../../../shared/errors';
@@ -104,4 +104,14 @@ test('a mail body too big for one Cosmos item still makes a ticket, shortened an
   assert.equal(ticket.description.html, undefined);
   assert.ok(Buffer.byteLength(JSON.stringify(ticket)) < 2 * 1024 * 1024);
   assert.ok((await getTicket('mail-huge'))?.description.text.startsWith('Log line that repeats.'));
+});
+
+test('updateTicket changes a ticket under its ETag: concurrent changes all land, a change with nothing to do writes nothing', async () => {
+  await createTicket(input('t-upd'));
+  await Promise.all(['a@x.example', 'b@x.example', 'c@x.example'].map((p) => updateTicket('t-upd', (t) => ({ ...t, participants: [...t.participants, p] }))));
+  const after = await getTicket('t-upd');
+  assert.deepEqual([...(after?.participants ?? [])].sort(), ['a@x.example', 'b@x.example', 'c@x.example']);
+  const same = await updateTicket('t-upd', () => undefined);
+  assert.deepEqual(same.participants, after?.participants);
+  await assert.rejects(updateTicket('t-missing', (t) => t), NotFoundError);
 });

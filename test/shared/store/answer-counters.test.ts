@@ -1,0 +1,32 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { useEmulatorEnv, type EmulatorEnv } from './emulator-env';
+import { countAnswer, recentAnswers } from '../../../shared/store/answer-counters';
+
+let env: EmulatorEnv;
+before(async () => {
+  env = await useEmulatorEnv();
+});
+after(async () => {
+  await env.stop();
+});
+
+test('an answer counted twice (a redelivered mail) counts once; its own answer does not count against the mail that got it', async () => {
+  const at = new Date('2026-12-06T10:30:00Z');
+  await countAnswer('ch-a', 'Ann@Customer.example', at, '<mc.1@contoso.example>');
+  await countAnswer('ch-a', 'ann@customer.example', at, '<mc.1@contoso.example>');
+  const seen = await recentAnswers('ch-a', 'ann@customer.example', new Date('2026-12-06T10:31:00Z'));
+  assert.equal(seen.count, 1);
+  assert.deepEqual(seen.messageIds, ['mc.1@contoso.example']);
+  const forItself = await recentAnswers('ch-a', 'ann@customer.example', new Date('2026-12-06T10:31:00Z'), '<mc.1@contoso.example>');
+  assert.equal(forItself.count, 0);
+});
+
+test('answers in a sliding hour count across the clock hour, concurrent counts are not lost, and other channels and senders are apart', async () => {
+  await Promise.all(Array.from({ length: 3 }, (_, i) => countAnswer('ch-b', 'bob@customer.example', new Date('2026-12-06T10:59:00Z'), `<mc.b${i}@contoso.example>`)));
+  await Promise.all(Array.from({ length: 3 }, (_, i) => countAnswer('ch-b', 'bob@customer.example', new Date('2026-12-06T11:01:00Z'), `<mc.c${i}@contoso.example>`)));
+  assert.equal((await recentAnswers('ch-b', 'bob@customer.example', new Date('2026-12-06T11:02:00Z'))).count, 6);
+  assert.equal((await recentAnswers('ch-b', 'bob@customer.example', new Date('2026-12-06T12:00:30Z'))).count, 3);
+  assert.equal((await recentAnswers('ch-a', 'bob@customer.example', new Date('2026-12-06T11:02:00Z'))).count, 0);
+  assert.equal((await recentAnswers('ch-b', 'eve@customer.example', new Date('2026-12-06T11:02:00Z'))).count, 0);
+});
