@@ -62,7 +62,7 @@ const CREDENTIAL_PATTERNS: readonly [RegExp, string][] = [
 ];
 
 /** How a secret may appear in protocol text besides as it is: quoted-string escaped (IMAP), JSON escaped. */
-function spellings(secret: string): string[] {
+export function spellings(secret: string): string[] {
   return [secret, secret.replace(/["\\]/g, '\\$&'), JSON.stringify(secret).slice(1, -1)];
 }
 

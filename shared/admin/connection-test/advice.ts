@@ -109,7 +109,7 @@ interface TextRule {
 }
 
 const EXCHANGE_IMAP =
-  "Exchange Online answers this when IMAP is disabled for the mailbox (Set-CASMailbox <mailbox> -ImapEnabled $true), when basic authentication is off (use auth type oauth), or, with OAuth, when the app's service principal was not registered in Exchange (New-ServicePrincipal) or has no FullAccess on the mailbox (Add-MailboxPermission), or the token lacks IMAP.AccessAsApp";
+  "Exchange Online answers \"AUTHENTICATE failed.\" when IMAP is disabled for the mailbox (Set-CASMailbox <mailbox> -ImapEnabled $true), when basic authentication is off (use auth type oauth), or, with OAuth, when the app's service principal was not registered in Exchange (New-ServicePrincipal) or has no FullAccess on the mailbox (Add-MailboxPermission), or the token lacks IMAP.AccessAsApp";
 
 const TLS_FOR_PASSWORDS = 'the server accepts passwords only over TLS: use tls "implicit" (993) or "starttls" (143)';
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { Protocol } from '../../config/channel';
-import { redactCredentials, redactText } from '../../http/redact';
+import { redactCredentials, redactText, spellings } from '../../http/redact';
 
 /**
  * What a connection test answers: one entry per stage, in the order a connection goes
@@ -173,14 +173,17 @@ export function shapeResult(input: {
  */
 const STRUCTURAL_KEYS = new Set(['protocol', 'stage', 'title', 'status', 'failedStage', 'testedAt', 'role', 'mode', 'step', 'class', 'code']);
 
+/** Keyword lists and our own advice: secret values go, but "AUTH PLAIN" or a quoted "AUTHENTICATE failed" is not a credential line. */
+const KEYWORD_KEYS = new Set(['capabilities', 'whatToDo']);
+
 export function redactResult(result: ConnectionTestResult, secrets: readonly string[]): ConnectionTestResult {
+  const spelled = [...new Set(secrets.filter((s) => s.length > 0).flatMap(spellings))];
   const walk = (v: unknown, keywords: boolean): unknown => {
-    // Capability lists are server keywords ("AUTH PLAIN LOGIN"), not protocol lines: only secret values go.
-    if (typeof v === 'string') return keywords ? redactText(v, secrets) : redactCredentials(v, secrets);
+    if (typeof v === 'string') return keywords ? redactText(v, spelled) : redactCredentials(v, secrets);
     if (Array.isArray(v)) return v.map((x) => walk(x, keywords));
     if (v !== null && typeof v === 'object') {
       // Our own words and enum values carry no server text, and a one-letter secret must not garble them.
-      return Object.fromEntries(Object.entries(v).map(([k, child]) => [k, STRUCTURAL_KEYS.has(k) ? child : walk(child, keywords || k === 'capabilities')]));
+      return Object.fromEntries(Object.entries(v).map(([k, child]) => [k, STRUCTURAL_KEYS.has(k) ? child : walk(child, keywords || KEYWORD_KEYS.has(k))]));
     }
     return v;
   };

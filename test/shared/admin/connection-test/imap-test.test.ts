@@ -213,3 +213,52 @@ test('a channel without an SMTP server passes with the send stage skipped and sa
   assert.equal(s.status, 'skipped');
   assert.match(s.details.skippedBecause!, /no SMTP server/);
 });
+
+/** A clear-text server that greets and refuses sign-ins in Exchange Online's words. */
+async function exchangeLike(): Promise<{ port: number; received: () => string; close: () => Promise<void> }> {
+  let received = '';
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((s) => {
+    sockets.add(s);
+    s.on('error', () => undefined);
+    s.write('* OK The Microsoft Exchange IMAP4 service is ready. [TQBXADIAUABSADAAMQ==]\r\n');
+    s.on('data', (d) => {
+      received += d.toString('latin1');
+      for (const line of d.toString('latin1').split('\r\n').filter(Boolean)) {
+        const [tag, command] = line.split(' ');
+        if (command?.toUpperCase() === 'CAPABILITY') s.write(`* CAPABILITY IMAP4 IMAP4rev1 AUTH=PLAIN AUTH=XOAUTH2 SASL-IR UIDPLUS ID UNSELECT CHILDREN IDLE NAMESPACE LITERAL+\r\n${tag} OK CAPABILITY completed.\r\n`);
+        else if (command?.toUpperCase() === 'LOGOUT') s.end(`* BYE\r\n${tag} OK LOGOUT completed.\r\n`);
+        else s.write(`${tag} NO AUTHENTICATE failed.\r\n`);
+      }
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    received: () => received,
+    close: async () => {
+      for (const s of sockets) s.destroy();
+      await new Promise((r) => server.close(r));
+    },
+  };
+}
+
+test("Exchange Online's \"AUTHENTICATE failed.\" is advised as IMAP disabled for the mailbox, basic auth off or missing app permissions (clear text chosen: the TLS stage is skipped, saying so)", async () => {
+  const exchange = await exchangeLike();
+  try {
+    const r = await runConnectionTest(channel({ port: exchange.port, tls: 'none', allowPlaintext: true, smtp: undefined }), deps());
+    assert.equal(r.failedStage, 'authentication', JSON.stringify(r, null, 1));
+    const tls = stage(r, 'tls');
+    assert.equal(tls.status, 'skipped');
+    assert.match(tls.details.skippedBecause!, /clear text/);
+    const f = stage(r, 'authentication').failure!;
+    assert.equal(f.code, 'IMAP_AUTH_FAILED');
+    // The server's words quote a command name, which the credential redaction of issue 6 removes from messages; the advice names them.
+    assert.match(f.message, /refused the sign-in of "probe@example\.com"/);
+    assert.match(f.whatToDo, /"AUTHENTICATE failed\." when IMAP is disabled for the mailbox \(Set-CASMailbox <mailbox> -ImapEnabled \$true\)/);
+    assert.ok(exchange.received().length > 0);
+    assert.ok(!JSON.stringify(r).includes(USER.password), 'the password the server was sent is not in the result');
+  } finally {
+    await exchange.close();
+  }
+});

@@ -53,7 +53,7 @@ test('redaction replaces a secret anywhere in the result, in each spelling a ser
     plan: ['dns', 'authentication'],
     recorded: [
       { stage: 'dns', outcome: pass({ user: `x ${secret} y` }), ms: 0 },
-      { stage: 'authentication', outcome: fail({ code: 'IMAP_AUTH_FAILED', message: `NO bad: LOGIN alice "p\\"a\\\\ss-123"`, whatToDo: `not ${JSON.stringify(secret).slice(1, -1)} dXNlcj1hbGljZQFhdXRoPUJlYXJlciB0b2tlbgEB` }, { capabilities: ['AUTH PLAIN LOGIN', `X-${secret}`] }), ms: 0 },
+      { stage: 'authentication', outcome: fail({ code: 'IMAP_AUTH_FAILED', message: `NO bad: LOGIN alice "p\\"a\\\\ss-123" dXNlcj1hbGljZQFhdXRoPUJlYXJlciB0b2tlbgEB`, whatToDo: `not ${JSON.stringify(secret).slice(1, -1)}` }, { capabilities: ['AUTH PLAIN LOGIN', `X-${secret}`] }), ms: 0 },
     ],
     testedAt: at,
     totalMs: 0,
