@@ -25,7 +25,7 @@ export type TicketView = z.infer<typeof TicketView>;
 export async function withOutboxStates<T extends TicketWithNotes>(
   ticket: T,
   readOutbox: (channelId: string, id: string) => Promise<OutboxWithEtag | undefined>,
-): Promise<T & { notes: (T['notes'][number] & { outbox?: OutboxSummary })[] }> {
+): Promise<Omit<T, 'notes'> & { notes: (T['notes'][number] & { outbox?: OutboxSummary })[] }> {
   const channelId = ticket.channelId;
   const notes = await Promise.all(
     ticket.notes.map(async (n) => {

@@ -76,3 +76,20 @@ test('the channel schemas document the managedIdentity auth: no secret field, an
     assert.deepEqual(n.required, ['type']);
   }
 });
+
+test('the ticket routes: the reply takes text/html/cc/attachments and an Idempotency-Key and answers 202; the status patch is a merge patch with If-Match; the ticket read shows the mail state of outbound notes', () => {
+  const reply = doc.paths['/api/tickets/{id}/reply']?.post as unknown as { parameters: { name: string; in: string }[]; requestBody: { content: Record<string, unknown> }; responses: Record<string, unknown> };
+  assert.ok(reply.parameters.some((p) => p.name === 'Idempotency-Key' && p.in === 'header'));
+  assert.deepEqual(Object.keys(reply.requestBody.content), ['application/json']);
+  assert.ok(reply.responses['202'] && reply.responses['409'] && reply.responses['413']);
+  const input = doc.components.schemas.AgentReplyRequest as { properties: Record<string, unknown>; additionalProperties: unknown };
+  assert.deepEqual(Object.keys(input.properties).sort(), ['attachments', 'author', 'cc', 'html', 'text']);
+  assert.equal(input.additionalProperties, false);
+
+  const patch = doc.paths['/api/tickets/{id}']?.patch as unknown as { parameters: { name: string }[]; requestBody: { content: Record<string, unknown> }; responses: Record<string, unknown> };
+  assert.ok(patch.parameters.some((p) => p.name === 'If-Match'));
+  assert.deepEqual(Object.keys(patch.requestBody.content), ['application/merge-patch+json', 'application/json']);
+  assert.ok(patch.responses['412']);
+  assert.match(JSON.stringify(doc.components.schemas.TicketPatchResult), /notification/);
+  assert.match(JSON.stringify(doc.components.schemas.TicketView), /"outbox"/);
+});

@@ -1,6 +1,14 @@
-import { test } from 'node:test';
+import { after, before, describe, it, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { authorOf, withNumberAndParticipants } from '../../../shared/admin/ticket-reply';
+import { ticketMailDeps } from '../../../shared/admin/ticket-mail';
+import { authorOf, replyToTicket, withNumberAndParticipants } from '../../../shared/admin/ticket-reply';
+import { withOutboxStates } from '../../../shared/admin/ticket-view';
+import { AgentReplyRequest, agentReplyIds } from '../../../shared/answers/agent-reply';
+import { HttpError } from '../../../shared/http/api-error';
+import { readOutbox } from '../../../shared/store/outbox';
+import { lookupMessageIds } from '../../../shared/store/thread-index';
+import { getTicket } from '../../../shared/tickets/tickets';
+import { crashingAt, InjectedCrash, startTicketMailWorld, type TicketMailWorld } from './ticket-mail-world';
 import { Ticket } from '../../../shared/tickets/ticket';
 
 const ticket = Ticket.parse({
@@ -35,4 +43,60 @@ test('the author: as the request names them, else the signed-in admin, else "adm
   assert.deepEqual(authorOf({}, { principalName: 'ann@desk.example' }, 'support@desk.example'), { email: 'ann@desk.example', name: 'ann@desk.example' });
   assert.deepEqual(authorOf({}, { principalName: 'Ann Agent' }, 'support@desk.example'), { email: 'support@desk.example', name: 'Ann Agent' });
   assert.deepEqual(authorOf({}, {}, 'support@desk.example'), { email: 'support@desk.example', name: 'admin' });
+});
+
+describe('crash between the steps of a reply (Cosmos emulator, Azurite), then the same request again', () => {
+  let world: TicketMailWorld;
+  before(async () => {
+    world = await startTicketMailWorld();
+  });
+  after(async () => {
+    await world?.stop();
+  });
+
+  const request = AgentReplyRequest.parse({ text: 'The printer is fixed.', cc: ['boss@example.org'] });
+  const outboundNotes = async (ticketId: string) => ((await getTicket(ticketId))?.notes ?? []).filter((n) => n.direction === 'outbound');
+
+  for (const [step, noteShown] of [['createOutbox', false], ['updateTicket', false], ['addNote', false], ['recordSentMessageId', true], ['enqueue', true]] as const) {
+    it(`a crash at ${step}: nothing queued to send${noteShown ? ', the note shows its mail queued' : ' and no note'}; the repeat sends it once with one note`, async () => {
+      const { ticketId, channelId } = await world.ticket();
+      const key = `key-${step}`;
+      const { outboxId } = agentReplyIds(ticketId, key, () => 'unused');
+      await assert.rejects(replyToTicket(ticketId, request, { idempotencyKey: key }, crashingAt(step)), InjectedCrash);
+      assert.equal(await world.queued(outboxId), 0, 'no queue message: the mail cannot go out');
+      const notes = await outboundNotes(ticketId);
+      assert.equal(notes.length, noteShown ? 1 : 0);
+      if (noteShown) {
+        const view = await withOutboxStates((await getTicket(ticketId))!, readOutbox);
+        assert.equal(view.notes.find((n) => n.outboxId === outboxId)?.outbox?.state, 'queued');
+      }
+
+      const done = await replyToTicket(ticketId, request, { idempotencyKey: key }, ticketMailDeps());
+      assert.equal(done.outboxId, outboxId);
+      assert.equal(await world.queued(outboxId), 1, 'one queue message for the record');
+      assert.equal((await outboundNotes(ticketId)).length, 1, 'one note');
+      assert.equal((await readOutbox(channelId, outboxId))?.record.state, 'queued');
+      const entry = (await lookupMessageIds(channelId, [done.messageId]))[0];
+      assert.deepEqual([entry?.kind, entry?.ticketId, entry?.outboxId], ['sent', ticketId, outboxId], 'the thread index knows the Message-ID before the mail can go');
+      const ticket = (await getTicket(ticketId))!;
+      assert.equal(ticket.number, done.ticketNumber);
+      assert.deepEqual(ticket.participants, ['boss@example.org']);
+    });
+  }
+
+  it('without an Idempotency-Key every request is a new reply: two notes, two records, two messages', async () => {
+    const { ticketId } = await world.ticket();
+    const a = await replyToTicket(ticketId, request, {}, ticketMailDeps());
+    const b = await replyToTicket(ticketId, request, {}, ticketMailDeps());
+    assert.notEqual(a.outboxId, b.outboxId);
+    assert.equal(a.ticketNumber, b.ticketNumber, 'one ticket, one number');
+    assert.deepEqual([await world.queued(a.outboxId), await world.queued(b.outboxId)], [1, 1]);
+    assert.equal((await outboundNotes(ticketId)).length, 2);
+  });
+
+  it('a requester that is one of our addresses: 409, nothing written', async () => {
+    const { ticketId } = await world.ticket({ requester: 'help@desk.example' });
+    await assert.rejects(replyToTicket(ticketId, request, { idempotencyKey: 'own' }, ticketMailDeps()), (err: unknown) => err instanceof HttpError && err.status === 409 && err.error === 'own_address');
+    assert.equal((await outboundNotes(ticketId)).length, 0);
+  });
 });
