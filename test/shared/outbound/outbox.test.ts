@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { attemptFailed, claimed, newOutboxRecord, OutboxRecord, poisoned, SEND_CLAIM_MS, sendStep, sent } from '../../../shared/outbound/outbox';
+import { attemptFailed, bounced, claimed, newOutboxRecord, OutboxRecord, poisoned, SEND_CLAIM_MS, sendStep, sent } from '../../../shared/outbound/outbox';
 import { asHeaderValue, outgoingMessageId } from '../../../shared/threading/message-ids';
 
 const t0 = new Date('2026-12-06T10:00:00.000Z');
@@ -59,4 +59,20 @@ test('poison fails the record with the last error; a sent record stays sent', ()
   assert.deepEqual(failed?.failure, { code: 'GRAPH_THROTTLED', reason: 'Graph 429' });
   assert.equal(poisoned(claimed(record, 'd1', t0), later(9))?.failure?.code, 'SEND_RETRIES_EXHAUSTED');
   assert.equal(poisoned(sent(claimed(record, 'd1', t0), later(1)), later(9)), undefined);
+});
+
+test('a bounce marks a sent record and leaves it sent; the same bounce again writes nothing, a different one replaces it', () => {
+  const done = sent(claimed(record, 'd1', t0), later(1));
+  const first = bounced(done, { reason: '550 5.1.1 user unknown', recipient: 'customer@example.org', status: '5.1.1', at: later(60_000).toISOString() });
+  assert.equal(first?.state, 'sent');
+  assert.equal(first?.sentAt, done.sentAt);
+  assert.deepEqual(first?.bounce, { reason: '550 5.1.1 user unknown', recipient: 'customer@example.org', status: '5.1.1', at: later(60_000).toISOString() });
+  assert.equal(first?.updatedAt, later(60_000).toISOString());
+  assert.ok(OutboxRecord.safeParse(first).success);
+
+  assert.equal(bounced(first!, { reason: '550 5.1.1 user unknown', recipient: 'customer@example.org', status: '5.1.1', at: later(120_000).toISOString() }), undefined, 'a redelivered bounce changes nothing');
+  const other = bounced(first!, { reason: '552 5.2.2 mailbox full', recipient: 'customer@example.org', status: '5.2.2', at: later(180_000).toISOString() });
+  assert.equal(other?.bounce?.reason, '552 5.2.2 mailbox full');
+  assert.equal(other?.bounce?.status, '5.2.2');
+  assert.throws(() => bounced(done, { reason: '', at: t0.toISOString() }), 'a bounce has a reason');
 });
