@@ -194,6 +194,11 @@ export function inputFromForm(values: FormValues): { body: Partial<ChannelInput>
   return { body: body as Partial<ChannelInput> & Record<string, unknown>, issues };
 }
 
+/** An API issue message as the form shows it ("required" for a missing value, the API's words otherwise). */
+export function issueText(message: string): string {
+  return message.endsWith('received undefined') ? 'Required.' : message;
+}
+
 /** Whether two value sets differ (the unsaved-changes guard). */
 export function changed(a: FormValues, b: FormValues): boolean {
   const keys = new Set([...Object.keys(a), ...Object.keys(b)]);

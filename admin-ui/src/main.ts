@@ -83,7 +83,7 @@ function signIn(reason?: string): void {
         h('label', { for: 'admin-key', class: 'label' }, 'Admin key'),
         input,
         h('div', { class: 'hint', id: 'admin-key-hint' }, 'ADMIN_API_KEY from local.settings.json (npm start prints it). Kept for this browser tab only.')),
-      h('div', { class: 'form-actions' }, h('fluent-button', { appearance: 'primary', type: 'submit', id: 'sign-in' }, 'Sign in'))),
+      h('div', { class: 'form-actions' }, h('fluent-button', { role: 'button', appearance: 'primary', type: 'submit', id: 'sign-in' }, 'Sign in'))),
     status));
   input.focus();
 }

@@ -1,6 +1,6 @@
 import { ApiError, call, get, type ApiIssue } from '../api';
 import type { ChannelView } from '../../../shared/config/channel';
-import { FIELDS, TABS, changed, fieldOfIssue, formFromView, inputFromForm, secretsSet, tabOfIssue, type FieldDef, type FormValues, type TabId } from '../channel-form';
+import { FIELDS, TABS, changed, fieldOfIssue, issueText, formFromView, inputFromForm, secretsSet, tabOfIssue, type FieldDef, type FormValues, type TabId } from '../channel-form';
 import { h, replace, uid } from '../dom';
 import { href } from '../router';
 import { badge, button, errorBar, loading, messageBar, pageHeader, type View } from './common';
@@ -49,9 +49,9 @@ function render(root: HTMLElement, state: { initial: FormValues; values: FormVal
   const tabs = new Map<TabId, HTMLElement>();
   let issues: ApiIssue[] = [];
 
-  const tablist = h('fluent-tablist', { 'aria-label': 'Channel configuration', activeid: `tab-${firstTab}` });
+  const tablist = h('fluent-tablist', { role: 'tablist', 'aria-label': 'Channel configuration', activeid: `tab-${firstTab}` });
   for (const t of TABS) {
-    const tabEl = h('fluent-tab', { id: `tab-${t.id}`, 'aria-controls': `panel-${t.id}` }, t.label);
+    const tabEl = h('fluent-tab', { role: 'tab', id: `tab-${t.id}`, 'aria-controls': `panel-${t.id}` }, t.label);
     tabs.set(t.id, tabEl);
     tablist.append(tabEl);
     panels.set(t.id, h('div', { id: `panel-${t.id}`, role: 'tabpanel', 'aria-labelledby': `tab-${t.id}`, class: 'tab-panel', hidden: t.id !== firstTab }));
@@ -118,7 +118,7 @@ function render(root: HTMLElement, state: { initial: FormValues; values: FormVal
     return h('div', { class: `field field-${f.kind}${fieldIssues.length ? ' invalid' : ''}`, 'data-path': f.path },
       f.kind === 'checkbox' ? h('div', { class: 'check' }, control, label) : [label, control],
       f.hint ? h('div', { class: 'hint', id: hintId }, f.hint) : null,
-      fieldIssues.length > 0 ? h('div', { class: 'field-error', id: msgId }, fieldIssues.map((i) => i.message).join('; ')) : null);
+      fieldIssues.length > 0 ? h('div', { class: 'field-error', id: msgId }, fieldIssues.map((i) => issueText(i.message)).join('; ')) : null);
   };
 
   const save = async () => {
@@ -151,7 +151,7 @@ function render(root: HTMLElement, state: { initial: FormValues; values: FormVal
   const showIssues = (message: string) => {
     renderFields();
     const unplaced = issues.filter((i) => !fieldOfIssue(i.path) || (fieldOfIssue(i.path)?.when && !fieldOfIssue(i.path)?.when?.(state.values)));
-    replace(status, messageBar('error', message, ...unplaced.map((i) => h('div', null, `${i.path || '(channel)'}: ${i.message}`))));
+    replace(status, messageBar('error', message, ...unplaced.map((i) => h('div', null, `${i.path || '(channel)'}: ${issueText(i.message)}`))));
     const first = issues[0];
     if (first) {
       const t = tabOfIssue(first.path);
@@ -179,7 +179,7 @@ function render(root: HTMLElement, state: { initial: FormValues; values: FormVal
       tablist,
       ...TABS.map((t) => panels.get(t.id) as HTMLElement),
       h('div', { class: 'form-actions' },
-        h('fluent-button', { appearance: 'primary', type: 'submit', id: 'save-channel' }, view ? 'Save' : 'Create channel'),
+        h('fluent-button', { role: 'button', appearance: 'primary', type: 'submit', id: 'save-channel' }, view ? 'Save' : 'Create channel'),
         button('Cancel', () => (location.hash = view ? href('channels', view.id) : href('channels'))),
       ),
       status,

@@ -1,7 +1,11 @@
 import { ApiError } from '../api';
 import { h, type Child } from '../dom';
 
-/** Small pieces every view uses, on Fluent UI web components. */
+/**
+ * Small pieces every view uses, on Fluent UI web components. The components announce their
+ * role through ElementInternals; the same role is written as an attribute too, for the tools
+ * that read only the DOM (axe-core, Playwright's role queries, older screen readers).
+ */
 export interface View {
   element: HTMLElement;
   /** The unsaved-changes guard: false keeps the user on the view. */
@@ -9,7 +13,7 @@ export interface View {
 }
 
 export function button(label: string, onClick: () => void, opts: { appearance?: 'primary' | 'outline' | 'subtle'; id?: string; disabled?: boolean } = {}): HTMLElement {
-  return h('fluent-button', { appearance: opts.appearance, id: opts.id, disabled: opts.disabled, type: 'button', onclick: () => onClick() }, label);
+  return h('fluent-button', { role: 'button', appearance: opts.appearance, id: opts.id, disabled: opts.disabled, 'aria-disabled': opts.disabled ? 'true' : undefined, type: 'button', onclick: () => onClick() }, label);
 }
 
 export function link(label: Child, hash: string): HTMLElement {

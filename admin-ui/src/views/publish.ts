@@ -23,7 +23,9 @@ export function publishControls(view: ChannelView, onDone: () => void): HTMLElem
     : [`Pausing "${view.name}" stops reading its mailbox: new mail stays where it is until the channel is published again. Mail already being processed finishes.`];
   const error = h('div', { 'aria-live': 'polite' });
   const titleId = `confirm-${publishing ? 'publish' : 'pause'}-title`;
-  const dialog = h('fluent-dialog', { type: 'modal', 'aria-labelledby': titleId, id: `confirm-${publishing ? 'publish' : 'pause'}` }) as HTMLElement & { show(): void; hide(): void };
+  const title = publishing ? 'Publish this channel?' : 'Pause this channel?';
+  // aria-label, not aria-labelledby: the component's <dialog> is in its shadow root, where an id reference from here does not reach.
+  const dialog = h('fluent-dialog', { type: 'modal', 'aria-label': title, id: `confirm-${publishing ? 'publish' : 'pause'}` }) as HTMLElement & { show(): void; hide(): void };
   const confirmButton = button(publishing ? 'Publish' : 'Pause', () => void act(), { appearance: 'primary', id: `confirm-${publishing ? 'publish' : 'pause'}-button` });
   const act = async () => {
     confirmButton.setAttribute('disabled', '');
@@ -38,7 +40,7 @@ export function publishControls(view: ChannelView, onDone: () => void): HTMLElem
   };
   dialog.append(
     h('fluent-dialog-body', null,
-      h('h2', { slot: 'title', id: titleId }, publishing ? 'Publish this channel?' : 'Pause this channel?'),
+      h('h2', { slot: 'title', id: titleId }, title),
       h('div', null, ...what, error),
       h('span', { slot: 'action' }, button('Cancel', () => dialog.hide())),
       h('span', { slot: 'action' }, confirmButton),

@@ -65,7 +65,7 @@ function attachments(list: Attachment[], caption: string): HTMLElement | null {
     a.filename,
     a.contentType,
     `${a.size} bytes`,
-    a.href ? h('fluent-button', { appearance: 'subtle', onclick: () => void download(a.href as string, a.filename) }, 'Download') : `blocked: ${a.blocked ?? ''}`,
+    a.href ? h('fluent-button', { role: 'button', appearance: 'subtle', onclick: () => void download(a.href as string, a.filename) }, 'Download') : `blocked: ${a.blocked ?? ''}`,
   ]));
 }
 
