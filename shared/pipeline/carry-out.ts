@@ -29,6 +29,8 @@ export interface CarryOutDeps {
   ticketNumber(ticketId: string, channelId: string): Promise<number>;
   /** The mail's Message-ID → its ticket, in the thread index (create-once). */
   recordReceived(channelId: string, messageId: string, ticketId: string): Promise<void>;
+  /** The mail's Graph conversation → its ticket, in the thread index (create-once: the first ticket of a conversation keeps it). */
+  recordConversation(channelId: string, conversationId: string, ticketId: string): Promise<void>;
   tokenKeys(): Promise<Buffer[]>;
   /** Thread-index entries, outbox records and queue messages of the mails to send (outbound/dispatch.ts). */
   dispatch(records: readonly OutboxRecord[]): Promise<void>;
@@ -93,7 +95,7 @@ async function carryOutTicket(decision: Extract<Decision, { action: 'createTicke
     attachmentBlobs,
   });
   deps.log(res.created ? 'ticket created' : 'ticket already existed (redelivery)', { ticketId: res.ticketId, key: record.id });
-  if (parsed.mail.messageId) await deps.recordReceived(channel.id, parsed.mail.messageId, res.ticketId);
+  await recordThread(record, channel, parsed, res.ticketId, deps);
   const answers = await sendAnswers(decision.answers, { id: res.ticketId, number, title: decision.ticket.title }, record, channel, parsed, deps);
   return { decision, ticketId: res.ticketId, answers };
 }
@@ -111,12 +113,18 @@ async function carryOutNote(decision: Extract<Decision, { action: 'addNote' }>, 
     at: record.timings.receivedAt ?? parsed.mail.date ?? deps.now().toISOString(),
   });
   deps.log(res.created ? 'note added' : 'note already existed (redelivery)', { ticketId: decision.note.ticketId, noteId: res.noteId, key: record.id });
-  if (parsed.mail.messageId) await deps.recordReceived(channel.id, parsed.mail.messageId, decision.note.ticketId);
+  await recordThread(record, channel, parsed, decision.note.ticketId, deps);
   // an acknowledgement of a note (autoResponse.onNote) names the ticket as it is
   const wants = decision.answers.some((a) => a.send);
   const number = wants ? await deps.ticketNumber(decision.note.ticketId, channel.id) : 0;
   const answers = await sendAnswers(decision.answers, { id: decision.note.ticketId, number, title: parsed.mail.subject || decision.note.ticketId }, record, channel, parsed, deps);
   return { decision, ticketId: decision.note.ticketId, noteId: res.noteId, answers };
+}
+
+/** Where the mail went, for the replies to it: its Message-ID and (Graph) its conversation. */
+async function recordThread(record: LedgerRecord, channel: ChannelRecord, parsed: ParsedWithContent, ticketId: string, deps: CarryOutDeps): Promise<void> {
+  if (parsed.mail.messageId) await deps.recordReceived(channel.id, parsed.mail.messageId, ticketId);
+  if (record.conversationId) await deps.recordConversation(channel.id, record.conversationId, ticketId);
 }
 
 /** The acknowledgement the decision asked for, composed, signed, marked and handed to the outbox; or why not. */

@@ -54,7 +54,7 @@ export async function dryRun(channel: ChannelRecord, raw: Buffer, deps: DryRunDe
   }
   const key = ledgerKey(channel.id, { messageId: mail.messageId, rawSha256: mail.rawSha256 });
   const classification = deps.classify(mail, channel);
-  const resolution = deps.resolve ? await resolveMail(mail, channel, key, false, deps.resolve) : undefined;
+  const resolution = deps.resolve ? await resolveMail(mail, channel, { id: key, imported: false }, deps.resolve) : undefined;
   const decision = decide({
     channel,
     mail,

@@ -242,6 +242,7 @@ async function run(a: Attempt): Promise<ProcessResult> {
     rawSize: raw.length,
     subject: parsed?.mail.subject,
     from: parsed?.mail.from?.address,
+    ...(msg.conversationId ? { conversationId: msg.conversationId } : {}),
     source: msg.source,
     origin: msg.source,
     claim: claimFor(a),
@@ -316,7 +317,7 @@ async function decideAndStore(
   } else {
     const r = entry.record;
     const classification = deps.classify(parsed.mail, channel);
-    const [template, resolution] = await Promise.all([deps.getTemplate(channel.ticketMapping.templateId), resolveMail(parsed.mail, channel, r.id, r.imported, deps)]);
+    const [template, resolution] = await Promise.all([deps.getTemplate(channel.ticketMapping.templateId), resolveMail(parsed.mail, channel, r, deps)]);
     decision = decide({
       channel,
       mail: parsed.mail,

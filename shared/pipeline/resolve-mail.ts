@@ -2,6 +2,7 @@ import type { ChannelRecord } from '../config/channel';
 import type { ParsedMail } from '../mail/parsed-mail';
 import { outgoingMessageIdFor } from '../outbound/outgoing';
 import type { ThreadContext } from '../threading/thread-context';
+import type { LedgerRecord } from '../store/ledger';
 import type { AnswerContext } from './decide';
 
 /**
@@ -11,7 +12,7 @@ import type { AnswerContext } from './decide';
  * reads) and which addresses are ours. The real run and the dry run both call it.
  */
 export interface ResolutionDeps {
-  resolveThread(mail: ParsedMail, channel: ChannelRecord): Promise<ThreadContext>;
+  resolveThread(mail: ParsedMail & { conversationId?: string | undefined }, channel: ChannelRecord): Promise<ThreadContext>;
   /** `ownAnswerId`: this mail's own acknowledgement, if an earlier delivery sent one (not counted against it). */
   answerContext(input: { channel: ChannelRecord; sender: string; imported: boolean; ownAnswerId?: string | undefined }): Promise<AnswerContext>;
 }
@@ -24,12 +25,13 @@ export interface Resolution {
 /** The outbox key of the acknowledgement of the mail with this ledger key. */
 export const autoResponseOutboxId = (ledgerKey: string) => `${ledgerKey}:autoResponse`;
 
-export async function resolveMail(mail: ParsedMail, channel: ChannelRecord, ledgerKey: string, imported: boolean, deps: ResolutionDeps): Promise<Resolution> {
+/** `record`: the mail's ledger record as far as resolution reads it (the dry run makes one up). */
+export async function resolveMail(mail: ParsedMail, channel: ChannelRecord, record: Pick<LedgerRecord, 'id' | 'imported' | 'conversationId'>, deps: ResolutionDeps): Promise<Resolution> {
   const sender = mail.from?.address;
   const mayAnswer = channel.answers.autoResponse.enabled && Boolean(sender);
   const [thread, answer] = await Promise.all([
-    deps.resolveThread(mail, channel),
-    mayAnswer ? deps.answerContext({ channel, sender: sender!, imported, ownAnswerId: ownAnswerId(channel, ledgerKey) }) : Promise.resolve(undefined),
+    deps.resolveThread(record.conversationId ? { ...mail, conversationId: record.conversationId } : mail, channel),
+    mayAnswer ? deps.answerContext({ channel, sender: sender!, imported: record.imported, ownAnswerId: ownAnswerId(channel, record.id) }) : Promise.resolve(undefined),
   ]);
   return { thread, ...(answer ? { answer } : {}) };
 }

@@ -14,7 +14,7 @@ import type { Attachment } from '../tickets/ticket';
 import type { AttachmentVerdict } from './attachment-policy';
 import { addNote as addTicketNote, updateTicket } from '../tickets/tickets';
 import { readTicketDoc } from '../store/ticket-repository';
-import { lookupConversation, lookupMessageIds, lookupTicketNumber, recordMessageId, ticketNumberFor } from '../store/thread-index';
+import { lookupConversation, lookupMessageIds, lookupTicketNumber, recordConversation, recordMessageId, ticketNumberFor } from '../store/thread-index';
 import { resolveThread } from '../threading/resolve-thread';
 import { threadTokenKeys } from '../threading/runtime';
 import { normalizeAddress } from '../threading/thread-context';
@@ -100,6 +100,9 @@ export function processDeps(log: Log): ProcessDeps {
     ticketNumber: (ticketId, channelId) => ticketNumberFor(ticketId, channelId),
     recordReceived: async (channelId, messageId, ticketId) => {
       await recordMessageId(channelId, messageId, ticketId, 'received');
+    },
+    recordConversation: async (channelId, conversationId, ticketId) => {
+      await recordConversation(channelId, conversationId, ticketId);
     },
     tokenKeys: () => threadTokenKeys(),
     dispatch: async (records) => {

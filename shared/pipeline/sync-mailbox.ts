@@ -133,6 +133,7 @@ async function listFolder(msg: MailboxSyncMessage, channel: ChannelRecord, folde
         channelId: channel.id,
         source: m.ref,
         internetMessageId: m.internetMessageId,
+        ...(m.conversationId ? { conversationId: m.conversationId } : {}),
         receivedAt: m.receivedAt,
         enqueuedAt,
         imported: isImported(channel, m.receivedAt),

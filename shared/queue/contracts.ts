@@ -57,6 +57,8 @@ export const MailInboundMessage = z.object({
   source: SourceRef,
   /** Internet Message-ID when the listing already knew it (dedup before fetching). */
   internetMessageId: z.string().optional(),
+  /** Graph only: the message's conversationId (thread resolution's last resort). */
+  conversationId: z.string().max(1000).optional(),
   /** When the mailbox received it (from the listing). */
   receivedAt: z.iso.datetime().optional(),
   enqueuedAt: z.iso.datetime(),

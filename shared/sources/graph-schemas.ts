@@ -5,6 +5,8 @@ import { z } from 'zod';
 export const GraphMessageRef = z.object({
   id: z.string().min(1),
   internetMessageId: z.string().nullish(),
+  /** Exchange's conversation: thread resolution's last resort for replies that lost every other trace. */
+  conversationId: z.string().max(1000).nullish(),
   receivedDateTime: z.string().nullish(),
   parentFolderId: z.string().nullish(),
   '@removed': z.object({ reason: z.string() }).optional(),

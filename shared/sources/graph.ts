@@ -52,6 +52,7 @@ function toListed(folderId: string, items: GraphMessageRef[]): ListedMail[] {
     seen.set(m.id, {
       ref: { protocol: 'graph', folder: folderId, messageId: m.id },
       ...(m.internetMessageId ? { internetMessageId: m.internetMessageId } : {}),
+      ...(m.conversationId ? { conversationId: m.conversationId } : {}),
       ...(m.receivedDateTime ? { receivedAt: new Date(m.receivedDateTime).toISOString() } : {}),
     });
   }
@@ -105,7 +106,7 @@ export class GraphMailSource implements MailSource {
   }
 
   private initialDeltaPath(folderId: string, since?: Date): string {
-    const params = ['$select=internetMessageId,receivedDateTime', 'changeType=created'];
+    const params = ['$select=internetMessageId,conversationId,receivedDateTime', 'changeType=created'];
     if (since) params.push(`$filter=${encodeURIComponent(sinceFilter(since))}`);
     return `${this.conn.userPath}/mailFolders/${encodeURIComponent(folderId)}/messages/delta?${params.join('&')}`;
   }

@@ -10,6 +10,8 @@ import type { SourceRef } from '../queue/contracts';
 export interface ListedMail {
   ref: SourceRef;
   internetMessageId?: string;
+  /** Graph only: the message's conversation. */
+  conversationId?: string;
   receivedAt?: string;
 }
 

@@ -28,6 +28,8 @@ export const LedgerRecord = z.object({
   rawSize: z.number().optional(),
   subject: z.string().optional(),
   from: z.string().optional(),
+  /** Graph only: the mail's conversation, as listed (kept for a retry from the stored raw). */
+  conversationId: z.string().optional(),
   /** Where the mail is now. */
   source: SourceRef,
   /**

@@ -119,6 +119,7 @@ export function pipelineHarness(opts: { channelId?: string; random?: () => numbe
       createTicket: gated(base.createTicket),
       addNote: gated(base.addNote),
       recordReceived: gated(base.recordReceived),
+      recordConversation: gated(base.recordConversation),
       // the mails the pipeline hands to the outbox are kept here, not queued (the send job has its own tests)
       dispatch: gated(async (records) => void outbox.push(...records)),
       countAnswer: gated(base.countAnswer),

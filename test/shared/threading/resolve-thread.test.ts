@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { useEmulatorEnv, type EmulatorEnv } from '../store/emulator-env';
 import { createTicketDoc, readTicketDoc } from '../../../shared/store/ticket-repository';
-import { lookupConversation, lookupMessageIds, lookupTicketNumber, recordMessageId, ticketNumberFor } from '../../../shared/store/thread-index';
+import { lookupConversation, lookupMessageIds, lookupTicketNumber, recordConversation, recordMessageId, ticketNumberFor } from '../../../shared/store/thread-index';
 import { resolveThread, type ThreadLookups } from '../../../shared/threading/resolve-thread';
 import { threadTokenKeys } from '../../../shared/threading/runtime';
 import { DEFAULT_TOKEN_FORMAT, formatToken } from '../../../shared/threading/ticket-token';
@@ -108,4 +108,16 @@ test('an index entry whose ticket was deleted names nothing', async () => {
   const ctx = await resolveThread({ subject: 'Re: x', inReplyTo: '<orphan@contoso.example>' }, channel, counted().lookups);
   assert.equal(ctx.choice.ticketId, 'T-gone');
   assert.equal(ctx.ticket, undefined);
+});
+
+test('a Graph reply that lost token, ids and marker is found by its conversation, ranked below every other signal', async () => {
+  await ticket('T-res-5', channel.id);
+  await ticket('T-res-6', channel.id);
+  await recordConversation(channel.id, 'AAQkAGConv-printer', 'T-res-5');
+  const alone = await resolveThread({ subject: 'Printer', conversationId: 'AAQkAGConv-printer' }, channel, counted().lookups);
+  assert.equal(alone.choice.ticketId, 'T-res-5');
+  await recordMessageId(channel.id, '<mc.6@contoso.example>', 'T-res-6', 'sent');
+  const both = await resolveThread({ subject: 'Re: Printer', conversationId: 'AAQkAGConv-printer', inReplyTo: '<mc.6@contoso.example>' }, channel, counted().lookups);
+  assert.equal(both.choice.ticketId, 'T-res-6');
+  assert.equal(both.choice.setAside[0]?.code, 'OUTRANKED');
 });
