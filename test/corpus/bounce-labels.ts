@@ -76,4 +76,11 @@ export const heldOutBounces: readonly BounceLabel[] = [
   { file: bounces('email-amazonworkmail-02.eml'), originalMessageId: '000001523f20aeff-9f2bb10f-0500-407a-9f92-3b319a7f6a55-000000@us-west-2.amazonses.com', recipient: 'sabineko@example.jp', status: '5.2.1', failed: true },
   { file: bounces('courier-02.eml'), originalMessageId: '201012100421.oBA4LJFU042012@1jo.example.org', recipient: 'kijitora@example.jp', status: '5.0.0', failed: true },
   { file: bounces('email-imailserver-04.eml'), recipient: 'kijitora@example.com', failed: true },
+  { file: bounces('email-google-03.eml'), originalMessageId: 'CBA48452-0888-4AAC-AA4E-0F54D382117F@gmail.com', recipient: 'kijitora@example.co.jp', status: '5.7.0', failed: true },
+  { file: bounces('email-gsuite-02.eml'), originalMessageId: '002b01d2a4bb$028be941$b756c59a@example', recipient: 'kijitora@example.it', status: '5.0.0', failed: true },
+  { file: bounces('email-exim-32.eml'), originalMessageId: 'neko222-nyaaan-22@neko.example.com', recipient: 'kijitora@example.net', failed: true },
+  { file: bounces('email-exim-34.eml'), originalMessageId: 'neko222-nyaaan-22@neko.example.com', recipient: 'kijitora@example.net', status: '5.7.1', failed: true },
+  { file: bounces('email-facebook-03.eml'), recipient: 'kijitora@facebook.com', status: '5.1.1', failed: true },
+  { file: bounces('email-ezweb-07.eml'), recipient: 'this-local-part-does-not-exist@ezweb.ne.jp', failed: true },
+  { file: bounces('email-amazonses-04.eml'), originalMessageId: '00000132e227401e-8b219a82-5a72-41d9-87a7-5077a1286043-000000@email.amazonses.com', recipient: 'kijitora@example.com', status: '5.0.0', failed: true },
 ];

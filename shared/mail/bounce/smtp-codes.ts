@@ -85,8 +85,11 @@ const meanings: Readonly<Record<string, string>> = {
   '7.26': 'message failed sender authentication',
 };
 
+/** What the class says when the subject and detail say nothing (`X.0.0`). */
+const classMeanings: Readonly<Record<string, string>> = { '4': 'temporary failure', '5': 'permanent failure' };
+
 /** `5.1.1` → `5.1.1 bad destination mailbox address`; the code alone when its meaning is not listed. */
 export function describeStatus(status: string): string {
-  const meaning = meanings[status.slice(2)];
+  const meaning = status.slice(2) === '0.0' ? classMeanings[status[0]!] : meanings[status.slice(2)];
   return meaning ? `${status} ${meaning}` : status;
 }

@@ -27,6 +27,7 @@ test('a Status value gives its leading code; a code gets its RFC 3463 meaning wh
   assert.equal(describeStatus('5.1.1'), '5.1.1 bad destination mailbox address');
   assert.equal(describeStatus('4.2.2'), '4.2.2 mailbox full');
   assert.equal(describeStatus('5.9.9'), '5.9.9');
+  assert.equal(describeStatus('5.0.0'), '5.0.0 permanent failure', 'X.0.0 says only its class');
 });
 
 test('the scans are linear on hostile text: a million dots and digits', { timeout: 30_000 }, () => {
