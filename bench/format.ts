@@ -22,3 +22,21 @@ export function listCounts(counts: Record<string, number>): string {
 export function rounded<T>(value: T, digits = 3): T {
   return JSON.parse(JSON.stringify(value, (_k, v: unknown) => (typeof v === 'number' && !Number.isInteger(v) ? Number(v.toFixed(digits)) : v))) as T;
 }
+
+/**
+ * Rows as a text table: the first row is the header, the first column left-aligned, the
+ * others right-aligned (they hold figures), columns two spaces apart.
+ */
+export function table(rows: readonly (readonly string[])[]): string[] {
+  const columns = Math.max(0, ...rows.map((r) => r.length));
+  const widths = Array.from({ length: columns }, (_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
+  return rows.map((r) =>
+    widths
+      .map((w, i) => {
+        const cell = r[i] ?? '';
+        return i === 0 ? cell.padEnd(w) : cell.padStart(w);
+      })
+      .join('  ')
+      .trimEnd(),
+  );
+}

@@ -19,9 +19,18 @@ export const ChannelSpec = z.object({
 });
 export type ChannelSpec = z.infer<typeof ChannelSpec>;
 
+/** What a benchmark sets beyond the defaults an admin who changed nothing has. */
+export const ChannelSettings = z.object({
+  /** Templates whose tickets take replies as notes (`ticketMapping.whitelist`); default none. */
+  whitelist: z.array(z.string().min(1)).default([]),
+  /** Acknowledge new tickets by mail (`answers.autoResponse.enabled`); default on, as a new channel has it. */
+  autoResponse: z.boolean().default(true),
+});
+export type ChannelSettings = z.infer<typeof ChannelSettings>;
+
 export const Command = z.discriminatedUnion('op', [
   /** Seeds the catalogue, stores the client secret in the secret store, creates the published channel record. */
-  z.object({ op: z.literal('setupChannel'), channel: ChannelSpec }),
+  z.object({ op: z.literal('setupChannel'), channel: ChannelSpec, settings: ChannelSettings.prefault({}) }),
   /** The real syncMailbox; the listed mail is kept in the worker instead of being queued. */
   z.object({ op: z.literal('list'), channelId: z.string() }),
   /** processMail over the next `count` listed mails (all when absent), `concurrency` at a time. */
@@ -36,6 +45,10 @@ export const Command = z.discriminatedUnion('op', [
   z.object({ op: z.literal('verify'), channelId: z.string() }),
   /** Reads a raw mail from a file and runs simpleParser over it (the memory baseline). */
   z.object({ op: z.literal('parseFile'), path: z.string().min(1) }),
+  /** The ids of the channel's outbox records still `queued` (bookkeeping: a query, not part of any figure). */
+  z.object({ op: z.literal('queuedOutbox'), channelId: z.string() }),
+  /** The real send job (outbound/send-job.ts) for these outbox records, `concurrency` at a time — as the mail-outbound trigger runs it. */
+  z.object({ op: z.literal('send'), channelId: z.string(), outboxIds: z.array(z.string().min(1)), concurrency: z.number().int().min(1) }),
   /** Memory after a full garbage collection, and the process's peak RSS so far. */
   z.object({ op: z.literal('memory') }),
 ]);
@@ -60,6 +73,16 @@ export const ProcessReport = z.object({
 });
 export type ProcessReport = z.infer<typeof ProcessReport>;
 
+export const SendReport = z.object({
+  mails: z.number(),
+  elapsedMs: z.number(),
+  /** `sent`, `already-sent`, … per SendOutcome. */
+  outcomes: Counts,
+  failed: z.number(),
+  errors: z.array(z.string()),
+});
+export type SendReport = z.infer<typeof SendReport>;
+
 export const DrainReport = z.object({
   elapsedMs: z.number(),
   processed: z.number(),
@@ -74,6 +97,9 @@ export const VerifyReport = z.object({
   tickets: z.number(),
   distinctTicketIds: z.number(),
   distinctMessageIds: z.number(),
+  /** Notes on the channel's tickets that came by mail, and on how many distinct tickets. */
+  notes: z.number(),
+  notedTickets: z.number(),
   ledgerRecords: z.number(),
   ledgerStates: Counts,
   ledgerOutcomes: Counts,
@@ -99,6 +125,8 @@ export const Replies = {
   drainQueue: DrainReport,
   verify: VerifyReport,
   parseFile: z.object({ bytes: z.number(), elapsedMs: z.number(), attachments: z.number() }),
+  queuedOutbox: z.object({ outboxIds: z.array(z.string()) }),
+  send: SendReport,
   memory: MemoryReport,
 } satisfies Record<Op, z.ZodType>;
 export type Reply<O extends Op> = z.infer<(typeof Replies)[O]>;

@@ -1,9 +1,11 @@
 import { sumCounts } from './counting-proxy';
 import { startWorld, type World } from './env';
-import { fixed, listCounts, ratio } from './format';
+import { fixed, listCounts, ratio, table } from './format';
 import { channelSpec, deliverAll, graphCounts } from './mailbox';
-import { firstIndexOf, MAIL_KINDS, sampleMail, type MailKind } from './mails';
+import { firstIndexOf, MAIL_KINDS, sampleMail, type MailKind, type SampleMail } from './mails';
 import type { Benchmark } from './benchmark';
+import { acknowledgementsSentBy, customerReply } from './replies';
+import { cosmosOps, difference, total, type RequestCounts } from './request-counts';
 import { startWorker, type Worker } from './worker-client';
 
 /**
@@ -13,18 +15,13 @@ import { startWorker, type Worker } from './worker-client';
  * Counted for the first mail of a fresh process ("cold": container checks, folder look-ups,
  * catalogue seeding) and then, warm, for one mail of each kind; the listing round (sync)
  * that found the mail is counted on its own, since one delta page serves up to 100 mails.
+ *
+ * Then the two-way part, warm: a reply that becomes a note (the customer's answer to the
+ * acknowledgement of the plain mail's ticket), and an acknowledgement — what it adds to
+ * its new-ticket mail (the same plain mail on a channel that does not acknowledge, the
+ * difference) and what the send job costs to send it (counted for the first send of the
+ * process, cold, and for the next, warm).
  */
-export interface RequestCounts {
-  graph: number;
-  graphByEndpoint: Record<string, number>;
-  tokenRequests: number;
-  openidDiscovery: number;
-  cosmos: { reads: number; writes: number; queries: number; metadata: number; byKind: Record<string, number> };
-  blob: { writes: number; reads: number; containerChecks: number };
-  /** New TCP connections the worker opened to Cosmos and to Blob storage. */
-  newConnections: { cosmos: number; blob: number };
-}
-
 const WRITE_KINDS = ['create', 'replace', 'upsert', 'delete', 'patch'];
 
 /** The baseline: what a plain new-ticket mail cannot do without. */
@@ -57,6 +54,14 @@ function snapshot(world: World, mailbox: string): RequestCounts {
   };
 }
 
+/** The send job for one outbox record, counted. */
+async function oneSend(world: World, worker: Worker, channelId: string, mailbox: string, outboxId: string): Promise<{ send: RequestCounts; outcome: string }> {
+  reset(world);
+  const r = await worker.call({ op: 'send', channelId, outboxIds: [outboxId], concurrency: 1 });
+  if (r.failed > 0) throw new Error(`the send job failed: ${r.errors.join(' | ')}`);
+  return { send: snapshot(world, mailbox), outcome: Object.keys(r.outcomes).join(',') };
+}
+
 const describe = (c: RequestCounts): string =>
   `Graph ${c.graph} (${listCounts(c.graphByEndpoint)}) + token service ${c.tokenRequests} token, ${c.openidDiscovery} discovery; ` +
   `Cosmos ${c.cosmos.reads + c.cosmos.writes + c.cosmos.queries + c.cosmos.metadata} (reads ${c.cosmos.reads}, writes ${c.cosmos.writes}, queries ${c.cosmos.queries}, metadata ${c.cosmos.metadata}); ` +
@@ -66,6 +71,11 @@ const describe = (c: RequestCounts): string =>
 async function oneMail(world: World, worker: Worker, channelId: string, mailbox: string, kind: MailKind, tag: string): Promise<{ listing: RequestCounts; mail: RequestCounts; status: string }> {
   const mail = await sampleMail(firstIndexOf(kind), { to: mailbox, tag });
   if (mail.kind !== kind) throw new Error(`sample ${firstIndexOf(kind)} is ${mail.kind}, not ${kind}`);
+  return oneDelivered(world, worker, channelId, mailbox, mail);
+}
+
+/** Delivers the mail, lists it (counted apart) and processes it (counted). */
+async function oneDelivered(world: World, worker: Worker, channelId: string, mailbox: string, mail: SampleMail): Promise<{ listing: RequestCounts; mail: RequestCounts; status: string }> {
   await deliverAll(world.sim, mailbox, [mail]);
   reset(world);
   const listed = await worker.call({ op: 'list', channelId });
@@ -77,16 +87,85 @@ async function oneMail(world: World, worker: Worker, channelId: string, mailbox:
   return { listing, mail: snapshot(world, mailbox), status: Object.keys(res.statuses).join(',') };
 }
 
+/**
+ * A reply that becomes a note, and an acknowledgement (in the pipeline, and sent), warm.
+ * `plain`: the warm plain new-ticket mail of `channelId`, a channel that acknowledges.
+ */
+async function repliesAndAcknowledgements(world: World, worker: Worker, channelId: string, mailbox: string, plain: RequestCounts, print: (line: string) => void): Promise<Record<string, unknown>> {
+  // the same plain mail on a channel that does not acknowledge: the difference is the acknowledgement's share
+  const quietMailbox = 'requests-no-ack@contoso.example';
+  const quietId = 'bench-requests-no-ack';
+  await worker.call({ op: 'setupChannel', channel: channelSpec(world.sim, quietId, quietMailbox), settings: { autoResponse: false } });
+  await oneMail(world, worker, quietId, quietMailbox, 'plain', 'no-ack-cold');
+  const unacknowledged = await oneMail(world, worker, quietId, quietMailbox, 'plain', 'no-ack-warm');
+  const inPipeline = difference(plain, unacknowledged.mail);
+  print(`warm, plain on a channel that does not acknowledge (${unacknowledged.status}): ${describe(unacknowledged.mail)}`);
+  print(`  an acknowledgement adds to its new-ticket mail: ${describe(inPipeline)}`);
+  print(`  Cosmos by kind: ${listCounts(inPipeline.cosmos.byKind)}`);
+
+  // the send job: the first send of the process (cold), then one more (warm); the rest unmeasured
+  const { outboxIds } = await worker.call({ op: 'queuedOutbox', channelId });
+  const [first, second, ...rest] = outboxIds;
+  if (!first || !second) throw new Error(`${outboxIds.length} acknowledgements queued, expected at least 2`);
+  const coldSend = await oneSend(world, worker, channelId, mailbox, first);
+  print(`send job, first send of a fresh process (${coldSend.outcome}): ${describe(coldSend.send)}`);
+  const warmSend = await oneSend(world, worker, channelId, mailbox, second);
+  print(`send job, warm (${warmSend.outcome}): ${describe(warmSend.send)}`);
+  print(`  Cosmos by kind: ${listCounts(warmSend.send.cosmos.byKind)}`);
+  const ack = (await acknowledgementsSentBy(world.sim, mailbox)).at(-1);
+  if (!ack) throw new Error('the acknowledgement did not reach the simulator');
+  if (rest.length) await worker.call({ op: 'send', channelId, outboxIds: rest, concurrency: 1 });
+  const perAutoResponse = total(inPipeline, warmSend.send);
+
+  // the customer's answer to that acknowledgement
+  const reply = await oneDelivered(world, worker, channelId, mailbox, await customerReply(ack, 0, { to: mailbox, tag: 'requests' }));
+  if (reply.status !== 'done:noted') throw new Error(`the reply came out ${reply.status}, not done:noted`);
+  print(`warm, a reply that becomes a note (${reply.status}): ${describe(reply.mail)}`);
+  print(`  Cosmos by kind: ${listCounts(reply.mail.cosmos.byKind)}`);
+
+  const row = (name: string, c: RequestCounts) => [
+    name,
+    String(c.graph),
+    String(c.tokenRequests),
+    String(cosmosOps(c)),
+    String(c.cosmos.reads),
+    String(c.cosmos.writes),
+    String(c.cosmos.queries),
+    String(c.blob.writes),
+  ];
+  print('per piece of work, warm:');
+  for (const line of table([
+    ['', 'Graph', 'token', 'Cosmos', 'reads', 'writes', 'queries', 'Blob writes'],
+    row('new-ticket mail (plain, acknowledged)', plain),
+    row('new-ticket mail (plain, not acknowledged)', unacknowledged.mail),
+    row('reply → note', reply.mail),
+    row('acknowledgement: added to its mail', inPipeline),
+    row('acknowledgement: send job', warmSend.send),
+    row('acknowledgement: in all', perAutoResponse),
+  ]))
+    print(`  ${line}`);
+  return {
+    perReply: reply.mail,
+    perAutoResponse: { inPipeline, sendJob: warmSend.send, sendJobCold: coldSend.send, total: perAutoResponse },
+    unacknowledgedMail: unacknowledged.mail,
+    graphCallsPerReply: reply.mail.graph,
+    cosmosOpsPerReply: cosmosOps(reply.mail),
+    graphCallsPerAutoResponse: perAutoResponse.graph,
+    cosmosOpsPerAutoResponse: cosmosOps(perAutoResponse),
+  };
+}
+
 export const requests: Benchmark = {
   name: 'requests',
-  title: '2. Requests per new-ticket mail (Graph, token service, Cosmos, Blob), counted on the wire',
+  title: '2. Requests per new-ticket mail, per reply and per acknowledgement (Graph, token service, Cosmos, Blob), counted on the wire',
   async run({ print }) {
     const world = await startWorld({ countRequests: true });
     const worker = await startWorker(world.workerEnv);
     const mailbox = 'requests@contoso.example';
     const channelId = 'bench-requests';
     try {
-      await worker.call({ op: 'setupChannel', channel: channelSpec(world.sim, channelId, mailbox) });
+      // the template takes mail updates: the reply measured below becomes a note
+      await worker.call({ op: 'setupChannel', channel: channelSpec(world.sim, channelId, mailbox), settings: { whitelist: ['it-support'] } });
       const cold = await oneMail(world, worker, channelId, mailbox, 'plain', 'cold');
       print(`first sync round of the channel (1 mail listed): ${describe(cold.listing)}`);
       print(`cold, first mail of a fresh process (${cold.status}): ${describe(cold.mail)}`);
@@ -101,21 +180,22 @@ export const requests: Benchmark = {
       if (listing) print(`a later sync round (1 mail listed; a delta page holds up to 100): ${describe(listing)}`);
       const plain = warm.plain;
       if (!plain) throw new Error('no plain mail measured');
-      const cosmosOps = plain.cosmos.reads + plain.cosmos.writes + plain.cosmos.queries + plain.cosmos.metadata;
+      const plainOps = cosmosOps(plain);
       print(
         `per new-ticket mail (warm, plain): Graph calls ${plain.graph} (K for benchmark 4), token requests ${plain.tokenRequests}, ` +
-          `Cosmos ops ${cosmosOps} (reads ${plain.cosmos.reads}, writes ${plain.cosmos.writes}, queries ${plain.cosmos.queries}), blob writes ${plain.blob.writes}`,
+          `Cosmos ops ${plainOps} (reads ${plain.cosmos.reads}, writes ${plain.cosmos.writes}, queries ${plain.cosmos.queries}), blob writes ${plain.blob.writes}`,
       );
       print(`  Cosmos by kind: ${listCounts(plain.cosmos.byKind)}`);
       const withAttachment = warm['pdf-200k'];
       if (withAttachment) print(`  a mail with one attachment adds ${fixed(withAttachment.blob.writes - plain.blob.writes, 0)} blob write(s)`);
-      const vsMinimum = { graph: ratio(plain.graph, MINIMUM.graph), cosmos: ratio(cosmosOps, MINIMUM.cosmos), blobWrites: ratio(plain.blob.writes, MINIMUM.blobWrites) };
+      const vsMinimum = { graph: ratio(plain.graph, MINIMUM.graph), cosmos: ratio(plainOps, MINIMUM.cosmos), blobWrites: ratio(plain.blob.writes, MINIMUM.blobWrites) };
       print(
         `ratio to the minimum a new-ticket mail needs (Graph ${MINIMUM.graph}: fetch + move; Cosmos ${MINIMUM.cosmos}: ledger + ticket write; Blob ${MINIMUM.blobWrites}: the raw MIME): ` +
           `Graph ${fixed(vsMinimum.graph, 2)}, Cosmos ${fixed(vsMinimum.cosmos, 2)}, Blob writes ${fixed(vsMinimum.blobWrites, 2)}; ` +
           `token requests ${plain.tokenRequests} per mail (minimum 0: a token lasts an hour)`,
       );
-      return { cold: cold.mail, firstSyncRound: cold.listing, laterSyncRound: listing, warm, graphCallsPerMail: plain.graph, cosmosOpsPerMail: cosmosOps, tokenRequestsPerMail: plain.tokenRequests, minimum: MINIMUM, vsMinimum };
+      const twoWay = await repliesAndAcknowledgements(world, worker, channelId, mailbox, plain, print);
+      return { cold: cold.mail, firstSyncRound: cold.listing, laterSyncRound: listing, warm, graphCallsPerMail: plain.graph, cosmosOpsPerMail: plainOps, tokenRequestsPerMail: plain.tokenRequests, minimum: MINIMUM, vsMinimum, ...twoWay };
     } finally {
       await worker.stop();
       await world.stop();

@@ -5,6 +5,7 @@ import { channelSpec, deliverAll } from './mailbox';
 import { MAIL_KINDS, sampleMails } from './mails';
 import type { Benchmark } from './benchmark';
 import type { ProcessReport } from './protocol';
+import { acknowledgementsSentBy, customerReply, openingMails } from './replies';
 import { startWorker, type Worker } from './worker-client';
 
 /**
@@ -14,11 +15,16 @@ import { startWorker, type Worker } from './worker-client';
  * and a ticket-sized Cosmos upsert per mail) in the same worker, on the same emulators, at
  * the same concurrency. The N mails are run in ROUNDS rounds, baseline and pipeline taking
  * turns, so a slow moment of the shared machine hits both sides rather than one.
+ *
+ * Then replies: REPLIES customers' answers to the acknowledgements of their tickets become
+ * notes, at REPLY_CONCURRENCY, against the same baseline in the same way.
  */
 const MAILS = 300;
 const ROUNDS = 3;
 const WARMUP = 20;
 const CONCURRENCIES = [1, 8];
+const REPLIES = 120;
+const REPLY_CONCURRENCY = 8;
 
 interface Side {
   mails: number;
@@ -28,6 +34,12 @@ interface Side {
 }
 
 const emptySide = (): Side => ({ mails: 0, elapsedMs: 0, workerCpuMs: 0, emulatorCpuMs: 0 });
+
+const side = (s: Side, rate: number) => ({ mailsPerSecond: rate, mails: s.mails, elapsedMs: s.elapsedMs, workerCpuMsPerMail: s.workerCpuMs / s.mails, emulatorCpuMsPerMail: s.emulatorCpuMs / s.mails });
+
+const addCounts = (into: Record<string, number>, more: Record<string, number>) => {
+  for (const [k, v] of Object.entries(more)) into[k] = (into[k] ?? 0) + v;
+};
 
 /** Runs `fn` and adds its figures to `side`; emulator CPU = this process (Cosmos, Graph simulator) + Azurite. */
 async function measured<T extends { mails: number; elapsedMs: number; cpuMs: number }>(world: World, side: Side, fn: () => Promise<T>): Promise<T> {
@@ -71,7 +83,7 @@ async function atConcurrency(world: World, worker: Worker, concurrency: number, 
     const r = await measured(world, pipeline, () => worker.call({ op: 'process', channelId, concurrency, timeDeps: concurrency === 1 }));
     failed += r.failed;
     errors.push(...r.errors);
-    for (const [k, v] of Object.entries(r.statuses)) statuses[k] = (statuses[k] ?? 0) + v;
+    addCounts(statuses, r.statuses);
     for (const [k, v] of Object.entries(r.depMs ?? {})) {
       const t = (depMs[k] ??= { calls: 0, ms: 0 });
       t.calls += v.calls;
@@ -101,7 +113,6 @@ async function atConcurrency(world: World, worker: Worker, concurrency: number, 
       .map(([name, t]) => `${name} ${fixed((100 * t.ms) / pipeline.elapsedMs, 0)}%`);
     print(`  where the wall time goes at concurrency 1: ${parts.join(', ')} (the rest: the pipeline's own code)`);
   }
-  const side = (s: Side, rate: number) => ({ mailsPerSecond: rate, mails: s.mails, elapsedMs: s.elapsedMs, workerCpuMsPerMail: s.workerCpuMs / s.mails, emulatorCpuMsPerMail: s.emulatorCpuMs / s.mails });
   return {
     concurrency,
     mails: MAILS,
@@ -113,9 +124,95 @@ async function atConcurrency(world: World, worker: Worker, concurrency: number, 
   };
 }
 
+/**
+ * Replies per second: WARMUP + REPLIES tickets made through the pipeline, their
+ * acknowledgements sent by the real send job through the simulator's sendMail, and then
+ * each customer's answer to their acknowledgement (token in the subject, In-Reply-To and
+ * References to it, the acknowledgement quoted) through the real syncMailbox + processMail,
+ * where it becomes a note. Timed: the replies only, against the baseline at the same
+ * concurrency, in ROUNDS rounds taking turns.
+ */
+async function replies(world: World, worker: Worker, print: (line: string) => void): Promise<Record<string, unknown>> {
+  const concurrency = REPLY_CONCURRENCY;
+  const mailbox = 'throughput-replies@contoso.example';
+  const channelId = 'bench-throughput-replies';
+  const tag = 'replies';
+  await worker.call({ op: 'setupChannel', channel: channelSpec(world.sim, channelId, mailbox), settings: { whitelist: ['it-support'] } });
+
+  // the tickets and their acknowledgements, not timed
+  const tickets = WARMUP + REPLIES;
+  await deliverAll(world.sim, mailbox, await openingMails(tickets, { to: mailbox, tag }));
+  await worker.call({ op: 'list', channelId });
+  const made = await worker.call({ op: 'process', channelId, concurrency });
+  if ((made.statuses['done:created'] ?? 0) !== tickets) throw new Error(`the opening mails made ${listCounts(made.statuses)}, expected done:created ${tickets}${made.errors.length ? `: ${made.errors.join(' | ')}` : ''}`);
+  const { outboxIds } = await worker.call({ op: 'queuedOutbox', channelId });
+  const sent = await worker.call({ op: 'send', channelId, outboxIds, concurrency });
+  const acks = await acknowledgementsSentBy(world.sim, mailbox);
+  if (acks.length !== tickets) throw new Error(`${acks.length} acknowledgements arrived for ${tickets} tickets (send job: ${listCounts(sent.outcomes)}${sent.errors.length ? `: ${sent.errors.join(' | ')}` : ''})`);
+  const answerTo = (start: number, count: number) => Promise.all(acks.slice(start, start + count).map((ack, i) => customerReply(ack, start + i, { to: mailbox, tag })));
+
+  // warm-up, not measured
+  await deliverAll(world.sim, mailbox, await answerTo(0, WARMUP));
+  await worker.call({ op: 'list', channelId });
+  await worker.call({ op: 'process', channelId, concurrency });
+  await worker.call({ op: 'baseline', count: WARMUP, concurrency, tag: `base-warm-replies`, to: mailbox });
+
+  const pipeline = emptySide();
+  const baseline = emptySide();
+  const statuses: Record<string, number> = {};
+  const errors: string[] = [];
+  let failed = 0;
+  let bytes = 0;
+  const perRound = Math.ceil(REPLIES / ROUNDS);
+  for (let start = 0; start < REPLIES; start += perRound) {
+    const count = Math.min(perRound, REPLIES - start);
+    await measured(world, baseline, () => worker.call({ op: 'baseline', count, concurrency, tag: `base-replies-${start}`, to: mailbox }));
+    const mails = await answerTo(WARMUP + start, count);
+    bytes += mails.reduce((n, m) => n + m.raw.length, 0);
+    await deliverAll(world.sim, mailbox, mails);
+    const listing = await worker.call({ op: 'list', channelId });
+    if (listing.listed !== count) throw new Error(`the sync listed ${listing.listed} replies, expected ${count}`);
+    const r = await measured(world, pipeline, () => worker.call({ op: 'process', channelId, concurrency }));
+    failed += r.failed;
+    errors.push(...r.errors);
+    addCounts(statuses, r.statuses);
+  }
+  const check = await worker.call({ op: 'verify', channelId });
+
+  const pipelineRate = perSecond(pipeline.mails, pipeline.elapsedMs);
+  const baselineRate = perSecond(baseline.mails, baseline.elapsedMs);
+  const sendRate = perSecond(sent.mails, sent.elapsedMs);
+  print(
+    `replies → notes, concurrency ${concurrency}: pipeline ${fixed(pipelineRate)} replies/s (${pipeline.mails} in ${seconds(pipeline.elapsedMs)}, ${mb(bytes)}), ` +
+      `baseline ${fixed(baselineRate)} mails/s (${seconds(baseline.elapsedMs)}) → ratio pipeline/baseline ${fixed(ratio(pipelineRate, baselineRate), 2)}`,
+  );
+  print(
+    `  outcomes: ${listCounts(statuses)}; failed ${failed}; notes in Cosmos for the channel ${check.notes} on ${check.notedTickets} tickets ` +
+      `(${WARMUP} warm-up + ${REPLIES}); tickets ${check.tickets} (${tickets} opened, none by a reply)${errors.length ? `; errors: ${errors.slice(0, 3).join(' | ')}` : ''}`,
+  );
+  print(
+    `  CPU per reply: pipeline worker ${fixed(pipeline.workerCpuMs / pipeline.mails, 2)} ms + emulators ${fixed(pipeline.emulatorCpuMs / pipeline.mails, 2)} ms; ` +
+      `baseline worker ${fixed(baseline.workerCpuMs / baseline.mails, 2)} ms + emulators ${fixed(baseline.emulatorCpuMs / baseline.mails, 2)} ms`,
+  );
+  print(`  before: ${tickets} tickets' acknowledgements sent by the send job at concurrency ${concurrency}: ${fixed(sendRate)} mails/s (${listCounts(sent.outcomes)}; failed ${sent.failed}), not compared with a baseline`);
+  return {
+    concurrency,
+    mails: REPLIES,
+    bytes,
+    mailsPerSecond: pipelineRate,
+    ratio: ratio(pipelineRate, baselineRate),
+    pipeline: { ...side(pipeline, pipelineRate), statuses, failed },
+    baseline: side(baseline, baselineRate),
+    notesInCosmos: check.notes,
+    notedTickets: check.notedTickets,
+    ticketsInCosmos: check.tickets,
+    acknowledgements: { sent: sent.outcomes.sent ?? 0, failed: sent.failed, mailsPerSecond: sendRate },
+  };
+}
+
 export const throughput: Benchmark = {
   name: 'throughput',
-  title: `1. Pipeline throughput: ${MAILS} mails, concurrency ${CONCURRENCIES.join(' and ')}, against the baseline`,
+  title: `1. Pipeline throughput: ${MAILS} mails, concurrency ${CONCURRENCIES.join(' and ')}, and ${REPLIES} replies → notes, concurrency ${REPLY_CONCURRENCY}, against the baseline`,
   async run({ print }) {
     const world = await startWorld();
     const worker = await startWorker(world.workerEnv);
@@ -127,7 +224,7 @@ export const throughput: Benchmark = {
       );
       const runs: Record<string, unknown>[] = [];
       for (const concurrency of CONCURRENCIES) runs.push(await atConcurrency(world, worker, concurrency, print));
-      return { runs };
+      return { runs, replies: await replies(world, worker, print) };
     } finally {
       await worker.stop();
       await world.stop();

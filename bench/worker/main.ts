@@ -2,6 +2,7 @@ import { Command, Request, type Reply } from '../protocol';
 import { parseFile, runBaseline } from './baseline';
 import { setupChannel } from './channel';
 import { list, processListed } from './process';
+import { queuedOutbox, sendOutboxed } from './send';
 import { drainQueue, syncToQueue } from './queue-drain';
 import { verifyChannel } from './verify';
 
@@ -14,7 +15,7 @@ import { verifyChannel } from './verify';
 async function run(command: Command): Promise<Reply<Command['op']>> {
   switch (command.op) {
     case 'setupChannel':
-      return setupChannel(command.channel);
+      return setupChannel(command.channel, command.settings);
     case 'list':
       return list(command.channelId);
     case 'process':
@@ -29,6 +30,10 @@ async function run(command: Command): Promise<Reply<Command['op']>> {
       return verifyChannel(command.channelId);
     case 'parseFile':
       return parseFile(command.path);
+    case 'queuedOutbox':
+      return queuedOutbox(command.channelId);
+    case 'send':
+      return sendOutboxed(command.channelId, command.outboxIds, command.concurrency);
     case 'memory': {
       // two passes: the first may only queue finalizers that free external (Buffer) memory
       global.gc?.();

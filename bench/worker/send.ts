@@ -1,0 +1,49 @@
+import { performance } from 'node:perf_hooks';
+import { sendJobDeps } from '../../shared/outbound/runtime';
+import { sendOutbound } from '../../shared/outbound/send-job';
+import { container } from '../../shared/store/cosmos';
+import { queryAll } from '../../shared/store/cosmos-items';
+import type { SendReport } from '../protocol';
+import { errorText } from './process';
+
+/**
+ * The send side of the outbox, as the `mail-outbound` queue trigger runs it
+ * (functions/send-mail.ts) minus the queue: the real send job with the real deps (Cosmos,
+ * Blob, the channel's Graph sender). The queue messages the pipeline wrote stay on Azurite
+ * unread: each names one outbox record, which is all the job needs.
+ */
+const quiet = () => undefined;
+
+export async function queuedOutbox(channelId: string): Promise<{ outboxIds: string[] }> {
+  const rows = await queryAll<{ id: string }>(
+    await container('outbox'),
+    "SELECT c.id FROM c WHERE c.channelId = @channelId AND c.state = 'queued'",
+    [{ name: '@channelId', value: channelId }],
+  );
+  return { outboxIds: rows.map((r) => r.id).sort() };
+}
+
+export async function sendOutboxed(channelId: string, outboxIds: readonly string[], concurrency: number): Promise<SendReport> {
+  const deps = sendJobDeps(quiet);
+  const outcomes: Record<string, number> = {};
+  const errors: string[] = [];
+  let failed = 0;
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, outboxIds.length) }, async () => {
+      for (let i = next++; i < outboxIds.length; i = next++) {
+        const outboxId = outboxIds[i];
+        if (!outboxId) continue;
+        try {
+          const r = await sendOutbound({ channelId, outboxId, enqueuedAt: new Date().toISOString() }, deps, { id: `bench-${outboxId}` });
+          outcomes[r.outcome] = (outcomes[r.outcome] ?? 0) + 1;
+        } catch (err) {
+          failed++;
+          if (errors.length < 5) errors.push(errorText(err));
+        }
+      }
+    }),
+  );
+  return { mails: outboxIds.length, elapsedMs: performance.now() - started, outcomes, failed, errors };
+}
