@@ -44,7 +44,8 @@ export function repointPatch(current: { connection: { host: string; port: number
   const tokenEndpoint = sim.tokenEndpoint(sim.app.tenantId);
   const c = current.connection;
   if (c.host === sim.host && c.port === sim.port && c.auth.type === 'oauth' && c.auth.tokenEndpoint === tokenEndpoint) return undefined;
-  return { connection: { host: sim.host, port: sim.port, auth: { tokenEndpoint } } };
+  // The secret goes along: the API sends a stored secret only where it was given for.
+  return { connection: { host: sim.host, port: sim.port, auth: { tokenEndpoint, clientSecret: sim.app.clientSecret } } };
 }
 
 /** One admin API call: `fetch` to the local host with the admin key. */

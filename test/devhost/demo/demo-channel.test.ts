@@ -24,9 +24,9 @@ test('the demo channel is a valid ChannelInput: Graph on the simulator, client s
   assert.deepEqual(c.domains.allowed, [], 'every sender domain');
 });
 
-test('a stored demo channel is re-pointed only when the simulator moved', () => {
+test('a stored demo channel is re-pointed only when the simulator moved, its secret sent again for the new endpoint', () => {
   const stored = { connection: { host: '127.0.0.1', port: 7443, auth: { type: 'oauth', tokenEndpoint: sim.tokenEndpoint('tenant-1') } } };
   assert.equal(repointPatch(stored, sim), undefined);
   const moved: SimulatorEndpoint = { ...sim, port: 40001, tokenEndpoint: (t) => `https://127.0.0.1:40001/${t}/oauth2/v2.0/token` };
-  assert.deepEqual(repointPatch(stored, moved), { connection: { host: '127.0.0.1', port: 40001, auth: { tokenEndpoint: 'https://127.0.0.1:40001/tenant-1/oauth2/v2.0/token' } } });
+  assert.deepEqual(repointPatch(stored, moved), { connection: { host: '127.0.0.1', port: 40001, auth: { tokenEndpoint: 'https://127.0.0.1:40001/tenant-1/oauth2/v2.0/token', clientSecret: 'secret-1' } } });
 });
