@@ -15,8 +15,8 @@ import { WELL_KNOWN_FOLDER_NAMES } from '../../sources/graph-folders';
 import type { TargetPolicy } from '../../net/address-policy';
 import type { ResolveAll } from '../../net/connect-target';
 import { graphMailboxFailure, missingReadFolder, tokenFailure } from './advice';
-import { closeQuietly, probeDns, probeTcp, probeTls, type NetProbeDeps, type OpenSocket } from './probe-net';
-import { configuredFolders, MAX_LISTED_FOLDERS, MAX_STEP_MS, withNotes } from './imap-test';
+import { closeQuietly, MAX_STEP_MS, probeDns, probeTcp, probeTls, type NetProbeDeps, type OpenSocket } from './probe-net';
+import { configuredFolders, MAX_LISTED_FOLDERS, withNotes } from './folders';
 import { fail, pass, shapeResult, StageRecorder, type ConnectionTestResult, type StageDetails, type StageId, type StageOutcome } from './result';
 
 /**

@@ -7,7 +7,8 @@ import { toImapError } from '../../sources/imap-errors';
 import { sameServerPath, serverPath } from '../../sources/imap-folders';
 import type { TargetPolicy } from '../../net/address-policy';
 import { imapAuthFailure, missingReadFolder, notTheProtocol, startTlsUnavailable, tokenFailure } from './advice';
-import { closeQuietly, LineReader, probeDns, probeTcp, probeTls, resolvedAs, serverWords, type NetProbeDeps, type OpenSocket, type TlsInfo } from './probe-net';
+import { configuredFolders, MAX_LISTED_FOLDERS, withNotes } from './folders';
+import { closeQuietly, LineReader, MAX_STEP_MS, probeDns, probeTcp, probeTls, resolvedAs, serverWords, type NetProbeDeps, type OpenSocket, type TlsInfo } from './probe-net';
 import { fail, pass, shapeResult, StageRecorder, type ConnectionTestResult, type StageDetails, type StageId, type StageOutcome } from './result';
 import { testSmtpSend } from './smtp-test';
 import type { ResolveAll } from '../../net/connect-target';
@@ -27,12 +28,6 @@ export interface ImapTestDeps extends Omit<ImapDeps, 'targetPolicy' | 'resolve' 
   /** Monotonic ms (stage timings). */
   now?: () => number;
 }
-
-/** A step's timeout in a test: the channel's own, but never so long that the admin's request gives up first. */
-export const MAX_STEP_MS = 20_000;
-
-/** At most this many folders are listed (with counts). */
-export const MAX_LISTED_FOLDERS = 500;
 
 export async function testImapConnection(channel: ChannelRecord, deps: ImapTestDeps): Promise<ConnectionTestResult> {
   const original = channel.connection;
@@ -199,8 +194,6 @@ async function signIn(conn: ImapConnection, deps: ImapDeps & { targetPolicy: Tar
   return { client, outcome: pass({ ...details, capabilities: [...client.capabilities.keys()].sort() }) };
 }
 
-type FolderRole = 'read' | 'success' | 'fail' | 'exclusion';
-
 async function imapFolders(client: ImapFlow, channel: ChannelRecord): Promise<StageOutcome> {
   let listed: ListResponse[];
   try {
@@ -224,24 +217,4 @@ async function imapFolders(client: ImapFlow, channel: ChannelRecord): Promise<St
   const details: StageDetails = { folders, ...(listed.length > MAX_LISTED_FOLDERS ? { foldersTruncated: true } : {}), configured: withNotes(configured) };
   const missingRead = configured.find((c) => c.role === 'read' && !c.exists);
   return missingRead ? fail(missingReadFolder(missingRead.name, paths), details) : pass(details);
-}
-
-export function configuredFolders(channel: ChannelRecord): { role: FolderRole; name: string }[] {
-  const f = channel.folders;
-  return [
-    ...f.read.map((name) => ({ role: 'read' as const, name })),
-    { role: 'success' as const, name: f.success },
-    { role: 'fail' as const, name: f.fail },
-    ...(f.exclusion ? [{ role: 'exclusion' as const, name: f.exclusion }] : []),
-  ];
-}
-
-/** What a missing folder means for its role (only a missing folder to read fails the test). */
-export function withNotes<T extends { role: FolderRole; exists: boolean }>(configured: T[]): (T & { note?: string })[] {
-  return configured.map((c) => {
-    if (c.exists) return c;
-    if (c.role === 'read') return { ...c, note: 'missing: nothing can be read from it' };
-    if (c.role === 'exclusion') return { ...c, note: 'missing: no mail is excluded until it exists' };
-    return { ...c, note: 'missing: created at the first sync' };
-  });
 }

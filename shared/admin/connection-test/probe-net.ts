@@ -13,6 +13,9 @@ import type { Certificate, StageFailure, StageDetails } from './result';
  * closed before anything else happens: no credential is ever sent on a probe connection.
  */
 
+/** A step's timeout in a test: the channel's own, but never so long that the admin's request gives up first. */
+export const MAX_STEP_MS = 20_000;
+
 export type TargetRoleName = 'imap' | 'smtp' | 'graph' | 'token';
 
 /** Opens a TCP socket (tests count connections through it). */

@@ -66,6 +66,7 @@ export const ConfiguredFolder = z.object({
   exists: z.boolean(),
   note: z.string().optional(),
 });
+export type ConfiguredFolder = z.infer<typeof ConfiguredFolder>;
 
 export const StageDetails = z.object({
   targets: z.array(z.union([DnsTarget, TcpTarget, TlsTarget])).optional(),

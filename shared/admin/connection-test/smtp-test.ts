@@ -5,7 +5,7 @@ import type { ChannelRecord } from '../../config/channel';
 import { MailChannelError } from '../../errors';
 import { toSmtpError, transportOptions } from '../../outbound/smtp';
 import { notTheProtocol, smtpAuthFailure, startTlsUnavailable, tokenFailure } from './advice';
-import { closeQuietly, LineReader, probeDns, probeTcp, probeTls, resolvedAs, serverWords, type NetProbeDeps, type TlsInfo } from './probe-net';
+import { closeQuietly, LineReader, MAX_STEP_MS, probeDns, probeTcp, probeTls, resolvedAs, serverWords, type NetProbeDeps, type TlsInfo } from './probe-net';
 import type { StageDetails, StageFailure, StageOutcome } from './result';
 import type { ImapTestDeps } from './imap-test';
 
@@ -27,7 +27,7 @@ export async function testSmtpSend(channel: ChannelRecord, deps: ImapTestDeps): 
   const user = smtp.username ?? conn.username;
   const auth = smtp.auth ?? conn.auth;
   const where = `SMTP ${smtp.host}:${smtp.port}`;
-  const timeoutMs = Math.min(conn.settings.timeoutMs, 20_000);
+  const timeoutMs = Math.min(conn.settings.timeoutMs, MAX_STEP_MS);
   const now = deps.now ?? (() => performance.now());
   const net: NetProbeDeps = {
     policy: deps.targetPolicy,
@@ -39,38 +39,29 @@ export async function testSmtpSend(channel: ChannelRecord, deps: ImapTestDeps): 
   const steps: Step[] = [];
   const targets: NonNullable<StageDetails['targets']> = [];
   const details = (): StageDetails => ({ server: where, steps, targets });
-  const step = async <T>(name: string, fn: () => Promise<T & { failure?: StageFailure }>): Promise<T & { failure?: StageFailure }> => {
+  /** Runs one step of the stage, recording its time and whether it failed. */
+  const timed = async <T>(name: string, fn: () => Promise<T>, failed: (r: T) => boolean): Promise<T> => {
     const t0 = now();
     const r = await fn();
-    steps.push({ step: name, status: r.failure ? 'fail' : 'pass', ms: Math.max(0, Math.round(now() - t0)) });
+    steps.push({ step: name, status: failed(r) ? 'fail' : 'pass', ms: Math.max(0, Math.round(now() - t0)) });
     return r;
   };
 
-  const dns = await step('dns', async () => {
-    const d = await probeDns('smtp', smtp.host, net);
-    targets.push(d.detail);
-    return d.ok ? { ...d, failure: undefined } : d;
-  });
-  if (dns.failure || !dns.ok) return fail(dns.failure, details());
+  const dns = await timed('dns', () => probeDns('smtp', smtp.host, net), (d) => !d.ok);
+  targets.push(dns.detail);
+  if (!dns.ok) return fail(dns.failure, details());
 
-  const tcp = await step('tcp', async () => {
-    const t = await probeTcp(where, dns.address, smtp.port, net);
-    targets.push({ role: 'smtp', address: dns.address, port: smtp.port, connected: t.ok });
-    return t.ok ? { socket: t.socket } : { failure: t.failure };
-  });
-  if (tcp.failure || !tcp.socket) return fail(tcp.failure, details());
+  const tcp = await timed('tcp', () => probeTcp(where, dns.address, smtp.port, net), (t) => !t.ok);
+  targets.push({ role: 'smtp', address: dns.address, port: smtp.port, connected: tcp.ok });
+  if (!tcp.ok) return fail(tcp.failure, details());
 
-  let capabilities: string[] = [];
-  const secured = await step('tls', async () => {
-    const r = await smtpTls(where, tcp.socket!, smtp.tls, smtp.host, dns.servername, net);
-    targets.push({ role: 'smtp', mode: smtp.tls, ...r.info });
-    capabilities = r.capabilities;
-    return r;
-  });
-  if (secured.failure) return fail(secured.failure, details());
+  const secured = await timed('tls', () => smtpTls(where, tcp.socket, smtp.tls, smtp.host, dns.servername, net), (r) => r.failure !== undefined);
+  targets.push({ role: 'smtp', mode: smtp.tls, ...secured.info });
+  const capabilities = secured.capabilities;
+  if (secured.failure) return fail(secured.failure, { ...details(), capabilities });
 
   const mechanism = auth.type === 'oauth' ? 'XOAUTH2' : auth.type === 'password' ? 'password (AUTH PLAIN / LOGIN)' : auth.type;
-  const signedIn = await step('authentication', () => smtpSignIn(where, user, smtp, auth, timeoutMs, { ...deps, resolve: resolvedAs(dns.addresses) }));
+  const signedIn = await timed('authentication', () => smtpSignIn(where, user, smtp, auth, timeoutMs, { ...deps, resolve: resolvedAs(dns.addresses) }), (r) => r.failure !== undefined);
   const full: StageDetails = { ...details(), capabilities, mechanism, user };
   if (signedIn.failure) return fail(signedIn.failure, full);
   return {
@@ -83,8 +74,8 @@ export async function testSmtpSend(channel: ChannelRecord, deps: ImapTestDeps): 
   };
 }
 
-function fail(failure: StageFailure | undefined, details: StageDetails): StageOutcome {
-  return { status: 'fail', details, failure: failure ?? { code: 'SMTP_FAILED', message: 'the SMTP test failed', whatToDo: 'retry' } };
+function fail(failure: StageFailure, details: StageDetails): StageOutcome {
+  return { status: 'fail', details, failure };
 }
 
 /** Reads one SMTP reply (multi-line `250-…` up to `250 …`): its code and its lines' text. */
