@@ -121,7 +121,11 @@ const spec: Record<AdminRouteKey, OperationSpec> = {
   },
   getMessage: { ok: { status: 200, schema: 'Message' }, errors: [...auth, 404] },
   retryMessage: { ok: { status: 202 }, errors: [...auth, 404, 409] },
-  channelStats: { ok: { status: 200 }, errors: [...auth, 404] },
+  channelStats: {
+    ok: { status: 200 },
+    errors: [...auth, 400, 404],
+    query: [{ name: 'since', description: 'count only the mails first attempted at or after this ISO date-time (e.g. the last 24 h); absent = all', schema: { type: 'string', format: 'date-time' } }],
+  },
   getTicketAttachment: { ok: { status: 200 }, errors: [...auth, 404, 410] },
   getNoteAttachment: { ok: { status: 200 }, errors: [...auth, 404, 410] },
   testConnection: { ok: { status: 200, schema: 'ConnectionTestResult' }, errors: [...auth, 404] },
