@@ -15,12 +15,12 @@ import { putAttachment } from '../store/blobs';
 import { listChannelRecords, readChannelRecord } from '../store/channel-repository';
 import { createOutbox, readOutbox, type OutboxWithEtag } from '../store/outbox';
 import { ticketNumberFor } from '../store/thread-index';
-import { readTicketDocWithEtag, replaceTicketDoc } from '../store/ticket-repository';
+import { queryNoteDocs, readTicketDocWithEtag, replaceTicketDoc } from '../store/ticket-repository';
 import { threadTokenKeys } from '../threading/runtime';
 import type { ThreadingSettings } from '../threading/threading-settings';
 import { formatToken, tokenRef } from '../threading/ticket-token';
 import type { NoteInput, Note, Ticket, TicketWithNotes } from '../tickets/ticket';
-import { addNote, getTicket, updateTicket } from '../tickets/tickets';
+import { addNote, updateTicket } from '../tickets/tickets';
 
 /**
  * What the ticket routes that send mail (an agent's reply, a status notification) need
@@ -29,11 +29,12 @@ import { addNote, getTicket, updateTicket } from '../tickets/tickets';
  * count operations.
  */
 export interface TicketMailDeps {
-  getTicket(id: string): Promise<TicketWithNotes | undefined>;
   readTicketWithEtag(id: string): Promise<{ ticket: Ticket; etag: string } | undefined>;
   /** Cosmos 412 (an error with `code: 412`) when the ticket changed since `etag`. */
   replaceTicket(ticket: Ticket, etag: string): Promise<Ticket>;
   updateTicket(id: string, change: (ticket: Ticket) => Ticket | undefined): Promise<Ticket>;
+  /** The ticket's notes, oldest first. */
+  queryNotes(ticketId: string): Promise<Note[]>;
   addNote(ticketId: string, note: NoteInput): Promise<{ note: Note; created: boolean }>;
   readChannel(id: string): Promise<ChannelRecord | undefined>;
   listChannels(): Promise<ChannelRecord[]>;
@@ -51,10 +52,10 @@ export interface TicketMailDeps {
 
 export function ticketMailDeps(): TicketMailDeps {
   return {
-    getTicket,
     readTicketWithEtag: readTicketDocWithEtag,
     replaceTicket: replaceTicketDoc,
     updateTicket,
+    queryNotes: (ticketId) => queryNoteDocs([ticketId]),
     addNote,
     readChannel: async (id) => (await readChannelRecord(id))?.record,
     listChannels: async () => (await listChannelRecords()).map((c) => c.record),
@@ -128,6 +129,14 @@ export async function channelMailOf(ticket: Ticket, deps: TicketMailDeps): Promi
 }
 
 export const isNoChannel = (c: ChannelMail | NoChannel): c is NoChannel => 'code' in c;
+
+/**
+ * Dispatch (thread index entry, queue message) of outbox records these routes wrote
+ * already — before the note or the ticket change they belong to — so not written again.
+ */
+export function dispatchOfWritten(dispatch: DispatchDeps): DispatchDeps {
+  return { ...dispatch, createOutbox: async () => ({ created: false }) };
+}
 
 /** The ticket's conversation as the channel's mail threads it (answers/ticket-thread.ts). */
 export function threadOf(ticket: TicketWithNotes, mail: ChannelMail): TicketThread {

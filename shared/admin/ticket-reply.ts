@@ -6,9 +6,9 @@ import { HttpError, ValidationError } from '../http/api-error';
 import { dispatchOutgoing } from '../outbound/dispatch';
 import { OutboxState, type OutboxAttachment } from '../outbound/outbox';
 import { outboxRecordOf, outgoingMessageIdFor } from '../outbound/outgoing';
-import { ConflictError, NotFoundError } from '../store/errors';
+import { ConflictError, cosmosStatus, NotFoundError } from '../store/errors';
 import type { Attachment, Person, Ticket } from '../tickets/ticket';
-import { channelMailOf, isNoChannel, threadOf, type TicketMailDeps } from './ticket-mail';
+import { channelMailOf, dispatchOfWritten, isNoChannel, threadOf, type TicketMailDeps } from './ticket-mail';
 
 /**
  * `POST /api/tickets/{id}/reply`: an agent's reply sent by mail from the ticket's channel
@@ -46,8 +46,9 @@ export interface ReplyCaller {
 }
 
 export async function replyToTicket(ticketId: string, request: AgentReplyRequest, caller: ReplyCaller, deps: TicketMailDeps): Promise<ReplyAccepted> {
-  const ticket = await deps.getTicket(ticketId);
-  if (!ticket) throw new NotFoundError('ticket', ticketId);
+  const read = await deps.readTicketWithEtag(ticketId);
+  if (!read) throw new NotFoundError('ticket', ticketId);
+  const ticket = { ...read.ticket, notes: await deps.queryNotes(ticketId) };
   const mail = await channelMailOf(ticket, deps);
   if (isNoChannel(mail)) throw new ConflictError(mail.message);
 
@@ -89,7 +90,7 @@ export async function replyToTicket(ticketId: string, request: AgentReplyRequest
   }
 
   const cc = request.cc.map((a) => a.trim().toLowerCase());
-  await deps.updateTicket(ticket.id, (t) => withNumberAndParticipants(t, mail.number, cc, now));
+  await storeNumberAndParticipants(read, (t) => withNumberAndParticipants(t, mail.number, cc, now), deps);
 
   const author = authorOf(request, caller, mail.identity.address);
   const note = await deps.addNote(ticket.id, {
@@ -103,8 +104,9 @@ export async function replyToTicket(ticketId: string, request: AgentReplyRequest
     createdAt: now.toISOString(),
   });
 
-  // a record already sent or failed needs no second message (one would be harmless: the send job skips it)
-  if (outboxState === 'queued') await dispatchOutgoing([record], deps.dispatch);
+  // a record already sent or failed needs no second message (one would be harmless: the send job skips it);
+  // the record itself was written in step 2, so dispatch does not write it again
+  if (outboxState === 'queued') await dispatchOutgoing([record], dispatchOfWritten(deps.dispatch));
   return { ticketId: ticket.id, noteId, outboxId, messageId, ticketNumber: mail.number, outboxState, created: created && note.created };
 }
 
@@ -115,6 +117,18 @@ export function withNumberAndParticipants(t: Ticket, number: number, cc: readonl
   if (t.number === number && added.length === 0) return undefined;
   // the number a ticket shows never changes once stored (thread-index.ts hands out the same)
   return { ...t, number: t.number ?? number, participants: [...t.participants, ...added], updatedAt: now.toISOString() };
+}
+
+/** The change under the ETag the reply read the ticket with (no second read); when someone wrote in between, read again (updateTicket). */
+async function storeNumberAndParticipants(read: { ticket: Ticket; etag: string }, change: (t: Ticket) => Ticket | undefined, deps: Pick<TicketMailDeps, 'replaceTicket' | 'updateTicket'>): Promise<void> {
+  const next = change(read.ticket);
+  if (!next) return;
+  try {
+    await deps.replaceTicket(next, read.etag);
+  } catch (err) {
+    if (cosmosStatus(err) !== 412) throw err;
+    await deps.updateTicket(read.ticket.id, change);
+  }
 }
 
 /** The agent: as the request names them, else the signed-in admin, else "admin" writing as the channel. */

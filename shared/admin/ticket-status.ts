@@ -8,7 +8,7 @@ import { cosmosStatus, NotFoundError, PreconditionFailedError } from '../store/e
 import { TransientError } from '../errors';
 import { embedMarker } from '../threading/thread-marker';
 import type { Ticket } from '../tickets/ticket';
-import { channelMailOf, isNoChannel, threadOf, type TicketMailDeps } from './ticket-mail';
+import { channelMailOf, dispatchOfWritten, isNoChannel, threadOf, type TicketMailDeps } from './ticket-mail';
 import { isClosing, notificationOutboxId, patchedTicket, type TicketPatch } from './ticket-patch';
 
 /**
@@ -74,7 +74,8 @@ export async function patchTicketStatus(ticketId: string, patch: TicketPatch, if
     const etag = (await deps.readTicketWithEtag(ticketId))?.etag ?? '';
     if (!planned) return { ticket: written, etag };
     if (!('record' in planned)) return { ticket: written, etag, notification: { sent: false, suppression: planned.suppression } };
-    await dispatchOutgoing([planned.record], deps.dispatch);
+    // the record was written before the ticket: dispatch does not write it again
+    await dispatchOutgoing([planned.record], dispatchOfWritten(deps.dispatch));
     return { ticket: written, etag, notification: { sent: true, outboxId: planned.record.id, messageId: planned.record.messageId, state: 'queued', created: true } };
   }
   throw new TransientError('TICKET_CONTENDED', `ticket ${ticketId} kept changing under this update; retry it`);
@@ -84,8 +85,7 @@ type Planned = { record: OutboxRecord; number: number } | { suppression: { code:
 
 /** The notification of the ticket's new status as an outbox record, or why there is none. */
 async function planNotification(ticket: Ticket, deps: TicketMailDeps): Promise<Planned> {
-  const full = await deps.getTicket(ticket.id);
-  const mail = await channelMailOf(ticket, deps);
+  const [notes, mail] = await Promise.all([deps.queryNotes(ticket.id), channelMailOf(ticket, deps)]);
   if (isNoChannel(mail)) return { suppression: mail };
   const outboxId = notificationOutboxId(ticket.id, ticket.status, ticket.closedAt);
   const messageId = outgoingMessageIdFor(outboxId, mail.identity.address);
@@ -94,7 +94,7 @@ async function planNotification(ticket: Ticket, deps: TicketMailDeps): Promise<P
     channel: mail.identity,
     ticket: { id: ticket.id, number: mail.number, title: ticket.title, link: mail.link, status: ticket.status },
     requester: { address: ticket.requester.email, name: ticket.requester.name ?? '' },
-    thread: threadOf({ ...ticket, notes: full?.notes ?? [] }, mail),
+    thread: threadOf({ ...ticket, notes }, mail),
     ourAddresses: mail.ourAddresses,
     token: mail.token,
     tokenFormat: mail.threading.token,
@@ -125,6 +125,6 @@ async function finishPending(ticket: Ticket, deps: TicketMailDeps): Promise<{ no
   const outboxId = notificationOutboxId(ticket.id, ticket.status, ticket.closedAt);
   const found = (await deps.readOutbox(ticket.channelId, outboxId))?.record;
   if (!found) return {};
-  if (found.state === 'queued') await dispatchOutgoing([found], deps.dispatch);
+  if (found.state === 'queued') await dispatchOutgoing([found], dispatchOfWritten(deps.dispatch));
   return { notification: { sent: true, outboxId, messageId: found.messageId, state: found.state, created: false } };
 }

@@ -57,7 +57,7 @@ describe('crash between the steps of a reply (Cosmos emulator, Azurite), then th
   const request = AgentReplyRequest.parse({ text: 'The printer is fixed.', cc: ['boss@example.org'] });
   const outboundNotes = async (ticketId: string) => ((await getTicket(ticketId))?.notes ?? []).filter((n) => n.direction === 'outbound');
 
-  for (const [step, noteShown] of [['createOutbox', false], ['updateTicket', false], ['addNote', false], ['recordSentMessageId', true], ['enqueue', true]] as const) {
+  for (const [step, noteShown] of [['createOutbox', false], ['replaceTicket', false], ['addNote', false], ['recordSentMessageId', true], ['enqueue', true]] as const) {
     it(`a crash at ${step}: nothing queued to send${noteShown ? ', the note shows its mail queued' : ' and no note'}; the repeat sends it once with one note`, async () => {
       const { ticketId, channelId } = await world.ticket();
       const key = `key-${step}`;
