@@ -13,6 +13,7 @@ import { appSettings, ensureLocalSettings } from '../devhost/local-settings';
 import { freePort, isPortFree, preferPort } from '../devhost/ports';
 import { startDemo, type Demo } from '../devhost/demo';
 import { adminClient, ensureDemoChannel, type DemoChannelResult } from '../devhost/demo/demo-channel';
+import { ensureAdminUi } from '../admin-ui/build';
 import { allQueueNames } from '../shared/queue/contracts';
 import { BlobContainers, CosmosContainers } from '../shared/store/containers';
 
@@ -205,6 +206,8 @@ async function main(): Promise<void> {
     // The local stack polls queues at least every 2 s unless host.json says otherwise.
     const hostJson = readHostJson(repoRoot);
     const override = hostJson.extensions?.queues?.maxPollingInterval ? undefined : { extensions: { queues: { maxPollingInterval: '00:00:02' } } };
+    // The admin page is a build product (dist/web/): build it when a source is newer.
+    if (await ensureAdminUi()) say('built the admin page (dist/web/)');
     // The demo needs the host's URL before the host runs (PUBLIC_BASE_URL, CORS): fix the port now.
     const hostPort = port === 0 ? await freePort() : port;
     if (!args['no-demo']) {
