@@ -5,7 +5,7 @@ import { fieldValue, headerBlock } from './bounce/field-blocks';
 import { oneLine } from './bounce/lines';
 import { describeStatus } from './bounce/smtp-codes';
 import { addressesIn } from './bounce/text-addresses';
-import { idIn, readTextReport } from './bounce/text-report';
+import { idIn, readTextReport, type TextReport } from './bounce/text-report';
 import { newWorkMeter, type WorkMeter } from './bounce/work-meter';
 import type { ParsedMail } from './parsed-mail';
 
@@ -77,12 +77,13 @@ export function readBounceReport(mail: ParsedMail, contents: ReadonlyMap<string,
   ids.add(mail.inReplyTo, 'in-reply-to');
   for (let i = mail.references.length - 1; i >= 0 && i >= mail.references.length - MAX_ORIGINAL_IDS; i--) ids.add(mail.references[i], 'references');
 
-  const text = readTextReport(mail.text.slice(0, MAX_TEXT_CHARS), mail.subject, meter, { maxIds: MAX_ORIGINAL_IDS, maxDiagnostic: MAX_DIAGNOSTIC });
+  const failedHeader = addressesIn((mail.headers['x-failed-recipients'] ?? '').slice(0, 4096), meter, MAX_RECIPIENTS).map((a) => a.address);
+  const text = readTextReport(mail.text.slice(0, MAX_TEXT_CHARS), mail.subject, meter, { maxIds: MAX_ORIGINAL_IDS, maxDiagnostic: MAX_DIAGNOSTIC }, dsn.recipients.length ? [] : failedHeader);
   for (const id of text.quotedMessageIds) ids.add(id, 'quoted-headers');
   // an ENVID is whatever the sender chose; only one shaped like a Message-ID can name one
   ids.add(idIn(dsn.envelopeId ?? ''), 'envelope-id');
 
-  const recipients = dsn.recipients.length ? dsn.recipients : textRecipients(mail, text, meter);
+  const recipients = dsn.recipients.length ? dsn.recipients : textRecipients(text);
   const primary = recipients.find((r) => r.action === 'failed') ?? recipients.find((r) => !r.action && r.status?.startsWith('5')) ?? recipients[0];
   const status = primary?.status ?? text.status;
   const reason = oneLine(primary?.diagnostic ?? text.diagnostic ?? (status ? describeStatus(status) : undefined) ?? mail.subject, MAX_REASON) || 'the mail could not be delivered';
@@ -108,17 +109,14 @@ function isFailure(recipients: readonly BounceRecipient[], textSaysDelayed: bool
   return !textSaysDelayed;
 }
 
-/** Recipients of a bounce without a delivery-status part: Exim's X-Failed-Recipients, else the one its text names. */
-function textRecipients(mail: ParsedMail, text: ReturnType<typeof readTextReport>, meter: WorkMeter): BounceRecipient[] {
-  const failedHeader = (mail.headers['x-failed-recipients'] ?? '').slice(0, 4096);
-  const listed = addressesIn(failedHeader, meter, MAX_RECIPIENTS).map((a) => a.address);
-  const addresses = listed.length ? listed : text.recipient ? [text.recipient] : [];
-  return addresses.map((address, i) => ({
-    address,
-    ...(text.status ? { status: text.status } : {}),
-    // the text's diagnostic is about the address it names
-    ...(text.diagnostic && (address === text.recipient || (i === 0 && !text.recipient)) ? { diagnostic: text.diagnostic } : {}),
-  }));
+/**
+ * Recipients of a bounce without a delivery-status part: Exim's X-Failed-Recipients, each
+ * with the words the text has about it, else the one address the text names.
+ */
+function textRecipients(text: TextReport): BounceRecipient[] {
+  if (text.named.length) return text.named;
+  if (!text.recipient) return [];
+  return [{ address: text.recipient, ...(text.status ? { status: text.status } : {}), ...(text.diagnostic ? { diagnostic: text.diagnostic } : {}) }];
 }
 
 /** Candidate ids, de-duplicated the way the thread index keys them, at most MAX_ORIGINAL_IDS. */

@@ -66,25 +66,63 @@ const delayPhrases = [
   'zustellung verzögert',
 ];
 
+/** A failed address with what the text says about it. */
+export interface TextFailure {
+  address: string;
+  status?: string;
+  diagnostic?: string;
+}
+
 export interface TextReport {
   /** `Message-ID` lines of the quoted original (brackets removed), in order. */
   quotedMessageIds: string[];
+  /** The failed address the text names first, with the first status code of the report and the server's words. */
   recipient?: string;
   status?: string;
   diagnostic?: string;
+  /** The addresses the caller named (Exim's X-Failed-Recipients), each with its own words, in that order. */
+  named: TextFailure[];
   /** The text reads like a delay warning, not a failure. */
   delayed: boolean;
 }
 
-export function readTextReport(text: string, subject: string, meter: WorkMeter, limits: { maxIds: number; maxDiagnostic: number }): TextReport {
+/** Named addresses whose words are looked for (each costs a pass over the report). */
+export const MAX_NAMED_DIAGNOSED = 5;
+
+export function readTextReport(
+  text: string,
+  subject: string,
+  meter: WorkMeter,
+  limits: { maxIds: number; maxDiagnostic: number },
+  named: readonly string[] = [],
+): TextReport {
   const lines = boundedLines(text, MAX_TEXT_LINES, MAX_LINE, meter);
-  const reportEnd = endOfReport(lines, meter);
-  const report = lines.slice(0, reportEnd);
-  const found = recipientAndDiagnostic(report, meter, limits.maxDiagnostic);
-  const opening = `${subject.slice(0, 300)}\n${report.slice(0, 20).join('\n')}`.toLowerCase();
+  const report = new ReportLines(lines.slice(0, endOfReport(lines, meter)), meter);
+  const address = report.failedAddress();
+  const statusAt = findEnhancedStatus(report.joined);
+  const status = statusAt && statusAt.code[0] !== '2' ? statusAt.code : undefined;
+  const diagnostic = address ? report.wordsAbout(address.address, report.lineOf(address.index), []) : report.wordsAbout(undefined, 0, []);
+
+  const namedLines = named.slice(0, MAX_NAMED_DIAGNOSED).map((a) => report.lineOfAddress(a));
+  const failures = named.map((a, i): TextFailure => {
+    const line = namedLines[i];
+    const words = line === undefined ? undefined : report.wordsAbout(a, line, namedLines);
+    const own = words ? findEnhancedStatus(words) : undefined;
+    return { address: a, ...(own && own.code[0] !== '2' ? { status: own.code } : {}), ...(words ? { diagnostic: oneLine(words, limits.maxDiagnostic) } : {}) };
+  });
+
+  const opening = `${subject.slice(0, 300)}\n${lines.slice(0, Math.min(20, report.lines.length)).join('\n')}`.toLowerCase();
   meter.chars += opening.length * delayPhrases.length;
   const delayed = !opening.includes('permanent') && delayPhrases.some((p) => opening.includes(p));
-  return { quotedMessageIds: quotedMessageIds(lines, limits.maxIds), ...found, delayed };
+  const said = diagnostic ? oneLine(diagnostic, limits.maxDiagnostic) : undefined;
+  return {
+    quotedMessageIds: quotedMessageIds(lines, limits.maxIds),
+    ...(address ? { recipient: address.address } : {}),
+    ...(status ? { status } : {}),
+    ...(said ? { diagnostic: said } : {}),
+    named: failures,
+    delayed,
+  };
 }
 
 /** The index of the first line of the quoted original (or of its separator); the end of the report. */
@@ -98,37 +136,75 @@ function endOfReport(lines: readonly string[], meter: WorkMeter): number {
   return last;
 }
 
-/**
- * The failed address (the first after a recipient phrase, else the first at all) and the
- * server's words about it: the first line from the address's on with an SMTP code, from
- * that code on, with the deeper-indented lines that continue it (Postfix folds them); else
- * the first line after the address that is neither a label nor an address.
- */
-function recipientAndDiagnostic(report: readonly string[], meter: WorkMeter, maxDiagnostic: number): Pick<TextReport, 'recipient' | 'status' | 'diagnostic'> {
-  const joined = report.join('\n');
-  const lower = joined.toLowerCase();
-  meter.chars += lower.length * (recipientAnchors.length + 1);
-  const anchors = recipientAnchors.map((a) => lower.indexOf(a)).filter((i) => i >= 0);
-  const from = anchors.length ? Math.min(...anchors) : 0;
-  const address = addressesIn(joined, meter, 1, from)[0] ?? (from > 0 ? addressesIn(joined, meter, 1)[0] : undefined);
-  const statusAt = findEnhancedStatus(joined);
-  const status = statusAt && statusAt.code[0] !== '2' ? statusAt.code : undefined;
+/** The report above the quoted original: its lines, and them joined (as written, and lower-cased) for searches. */
+class ReportLines {
+  readonly joined: string;
+  private readonly lower: string;
+  /** Where each line starts in `joined`. */
+  private readonly starts: number[] = [];
 
-  const firstLine = address ? lineIndexOf(report, address.index) : 0;
-  const window = report.slice(firstLine, firstLine + DIAGNOSTIC_WINDOW);
-  for (let i = 0; i < window.length; i++) {
-    const line = window[i]!;
-    const code = earliestCode(line);
-    if (code === undefined) continue;
-    let words = line.slice(code);
-    const indent = indentOf(line);
-    for (let j = i + 1; j < window.length && j <= i + MAX_CONTINUATION_LINES && continues(window[j]!, indent, words); j++) words += ` ${window[j]}`;
-    const diagnostic = oneLine(words, maxDiagnostic);
-    return { ...(address ? { recipient: address.address } : {}), ...(status ? { status } : {}), ...(diagnostic ? { diagnostic } : {}) };
+  constructor(
+    readonly lines: readonly string[],
+    private readonly meter: WorkMeter,
+  ) {
+    this.joined = lines.join('\n');
+    this.lower = this.joined.toLowerCase();
+    let at = 0;
+    for (const line of lines) {
+      this.starts.push(at);
+      at += line.length + 1;
+    }
+    meter.chars += 2 * this.joined.length;
   }
-  const said = address ? (labelledAddressLine(window[0] ?? '', address.address) ?? window.slice(1).map((l) => l.trim()).find((l) => l && !l.endsWith(':') && !isOnlyAddress(l, meter))) : undefined;
-  const diagnostic = said ? oneLine(said, maxDiagnostic) : undefined;
-  return { ...(address ? { recipient: address.address } : {}), ...(status ? { status } : {}), ...(diagnostic ? { diagnostic } : {}) };
+
+  /** The failed address: the first after a recipient phrase, else the first at all. */
+  failedAddress() {
+    this.meter.chars += this.lower.length * recipientAnchors.length;
+    const anchors = recipientAnchors.map((a) => this.lower.indexOf(a)).filter((i) => i >= 0);
+    const from = anchors.length ? Math.min(...anchors) : 0;
+    return addressesIn(this.joined, this.meter, 1, from)[0] ?? (from > 0 ? addressesIn(this.joined, this.meter, 1)[0] : undefined);
+  }
+
+  /** The line an offset of `joined` falls in (binary search). */
+  lineOf(offset: number): number {
+    let lo = 0;
+    let hi = this.starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (this.starts[mid]! <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  }
+
+  lineOfAddress(address: string): number | undefined {
+    this.meter.chars += this.lower.length;
+    const at = this.lower.indexOf(address.toLowerCase());
+    return at < 0 ? undefined : this.lineOf(at);
+  }
+
+  /**
+   * The server's words about the address on line `first`: the first line from there with an
+   * SMTP code, from that code on, with the lines that continue it (Postfix folds deeper,
+   * Exim breaks after a colon); else the line itself when a label stands before the address
+   * (IMail's `Unknown user: x@y`), else the first line after it that is neither a label nor
+   * an address. The search stops at the line of another of `others`.
+   */
+  wordsAbout(address: string | undefined, first: number, others: readonly (number | undefined)[]): string | undefined {
+    const stop = Math.min(first + DIAGNOSTIC_WINDOW, ...others.filter((l): l is number => l !== undefined && l > first));
+    const window = this.lines.slice(first, stop);
+    for (let i = 0; i < window.length; i++) {
+      const line = window[i]!;
+      const code = earliestCode(line);
+      if (code === undefined) continue;
+      let words = line.slice(code);
+      const indent = indentOf(line);
+      for (let j = i + 1; j < window.length && j <= i + MAX_CONTINUATION_LINES && continues(window[j]!, indent, words); j++) words += ` ${window[j]}`;
+      return words;
+    }
+    if (!address) return undefined;
+    return labelledAddressLine(window[0] ?? '', address) ?? window.slice(1).map((l) => l.trim()).find((l) => l && !l.endsWith(':') && !isOnlyAddress(l, this.meter));
+  }
 }
 
 /** Where the line's SMTP code starts: the reply code (`550`), or the enhanced status (`5.1.1`) when there is none before it. */
@@ -147,15 +223,6 @@ function continues(line: string, indent: number, words: string): boolean {
   if (!line.trim()) return false;
   const depth = indentOf(line);
   return depth > indent || (depth === indent && depth > 0 && words.trimEnd().endsWith(':'));
-}
-
-function lineIndexOf(lines: readonly string[], offset: number): number {
-  let end = 0;
-  for (let i = 0; i < lines.length; i++) {
-    end += lines[i]!.length + 1;
-    if (offset < end) return i;
-  }
-  return 0;
 }
 
 function indentOf(line: string): number {

@@ -64,10 +64,13 @@ test('a Postfix DSN gives the returned mail\'s Message-ID first, the failed reci
   assert.equal(r.reason, '550 5.1.1 <nobody@fabrikam.example>: Recipient address rejected: User unknown');
 });
 
-test('an Exim bounce without a DSN part: recipients from X-Failed-Recipients, the quoted original\'s Message-ID, the diagnostic from the text', async () => {
+test('an Exim bounce without a DSN part: recipients from X-Failed-Recipients, each with its own words from the text, the quoted original\'s Message-ID', async () => {
   const r = await read('test/fixtures/mail/public/sisimai/email-exim-02.eml');
   assert.deepEqual(r.originalMessageIds, [{ id: 'E1X58pB-0004bW-2s@marutamachi.example.org', source: 'quoted-headers' }]);
-  assert.deepEqual(r.recipients.map((x) => x.address), ['kijitora@example.jp', 'sabatora@example.jp']);
+  assert.deepEqual(r.recipients, [
+    { address: 'kijitora@example.jp', status: '5.1.1', diagnostic: '550 5.1.1 <kijitora@example.jp>... User Unknown' },
+    { address: 'sabatora@example.jp', status: '5.2.1', diagnostic: '550 5.2.1 <sabatora@example.jp>... User Unknown' },
+  ]);
   assert.equal(r.reason, '550 5.1.1 <kijitora@example.jp>... User Unknown');
 });
 

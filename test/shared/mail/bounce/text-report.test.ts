@@ -47,3 +47,24 @@ test('an id is the first <…> of a value with an @, or the bare value; anything
   assert.equal(idIn('<unclosed@b.example'), undefined);
   assert.equal(idIn(''), undefined);
 });
+
+test('each named address gets the words below it, not those of the next address', () => {
+  const text = [
+    'The following address(es) failed:',
+    '',
+    '  a@x.example',
+    '    SMTP error from remote mail server after RCPT TO:<a@x.example>:',
+    '    host mx [192.0.2.1]: 550 5.1.1 <a@x.example>... User Unknown',
+    '  b@x.example',
+    '    retry timeout exceeded',
+    '  c@x.example',
+    '    host mx [192.0.2.1]: 552 5.2.2 mailbox full',
+  ].join('\n');
+  const r = readTextReport(text, '', newWorkMeter(), limits, ['a@x.example', 'b@x.example', 'c@x.example', 'not-in-text@x.example']);
+  assert.deepEqual(r.named, [
+    { address: 'a@x.example', status: '5.1.1', diagnostic: '550 5.1.1 <a@x.example>... User Unknown' },
+    { address: 'b@x.example', diagnostic: 'retry timeout exceeded' },
+    { address: 'c@x.example', status: '5.2.2', diagnostic: '552 5.2.2 mailbox full' },
+    { address: 'not-in-text@x.example' },
+  ]);
+});
