@@ -180,9 +180,9 @@ export function probeTls(where: string, socket: net.Socket, host: string, server
 }
 
 /**
- * Lines from a plain or TLS socket, for the few protocol steps before STARTTLS. Lines are
- * capped (a server that never ends a line cannot grow memory), and the reader lets go of the
- * socket before TLS takes it over.
+ * Lines from a plain or TLS socket, for the few protocol steps before STARTTLS. Line length
+ * and the lines queued unread are capped (a hostile server cannot grow memory), each byte is
+ * scanned once, and the reader lets go of the socket before TLS takes it over.
  */
 export class LineReader {
   private buffer = '';
@@ -195,6 +195,7 @@ export class LineReader {
   constructor(
     private readonly socket: net.Socket,
     private readonly maxLine = 8192,
+    private readonly maxQueued = 1000,
   ) {
     socket.on('data', this.onData);
     socket.on('end', this.onEnd);
@@ -202,14 +203,28 @@ export class LineReader {
   }
 
   private push(text: string): void {
+    if (this.ended) return;
     this.buffer += text;
-    let nl = this.buffer.indexOf('\n');
+    // One pass with a moving start: slicing the rest off after each line would copy it once per line.
+    let start = 0;
+    let nl = this.buffer.indexOf('\n', start);
     while (nl >= 0) {
-      this.lines.push(this.buffer.slice(0, nl).replace(/\r$/, ''));
-      this.buffer = this.buffer.slice(nl + 1);
-      nl = this.buffer.indexOf('\n');
+      if (this.lines.length >= this.maxQueued || nl - start > this.maxLine) {
+        this.buffer = '';
+        this.end(new Error(this.lines.length >= this.maxQueued ? `the server sent more than ${this.maxQueued} lines unasked` : `the server sent a line longer than ${this.maxLine} bytes`));
+        return;
+      }
+      const line = this.buffer.slice(start, nl);
+      this.lines.push(line.endsWith('\r') ? line.slice(0, -1) : line);
+      start = nl + 1;
+      nl = this.buffer.indexOf('\n', start);
     }
-    if (this.buffer.length > this.maxLine) this.end(new Error(`the server sent a line longer than ${this.maxLine} bytes`));
+    this.buffer = this.buffer.slice(start);
+    if (this.buffer.length > this.maxLine) {
+      this.buffer = '';
+      this.end(new Error(`the server sent a line longer than ${this.maxLine} bytes`));
+      return;
+    }
     this.deliver();
   }
 
