@@ -60,7 +60,19 @@ function render(root: HTMLElement, state: { initial: FormValues; values: FormVal
   const renderFields = () => {
     for (const t of TABS) {
       const panel = panels.get(t.id) as HTMLElement;
-      replace(panel, ...FIELDS.filter((f) => f.tab === t.id && (!f.when || f.when(state.values))).map((f) => fieldHost(f)));
+      const shown = FIELDS.filter((f) => f.tab === t.id && (!f.when || f.when(state.values)));
+      // Consecutive fields of one group go in a fieldset with the group as its legend.
+      const blocks: HTMLElement[] = [];
+      let group: { name?: string; el: HTMLElement } | undefined;
+      for (const f of shown) {
+        if (!f.group) { blocks.push(fieldHost(f)); group = undefined; continue; }
+        if (group?.name !== f.group) {
+          group = { name: f.group, el: h('fieldset', { class: 'group' }, h('legend', null, f.group)) };
+          blocks.push(group.el);
+        }
+        group.el.append(fieldHost(f));
+      }
+      replace(panel, ...blocks);
       if (t.id === 'ticket' && view?.publishedAt) {
         panel.prepend(messageBar('info', `The template is locked: the channel was first published on ${new Date(view.publishedAt).toLocaleString()}, and its tickets and silent offer belong to template "${view.ticketMapping.templateId}". Create a new channel for another template.`));
       }

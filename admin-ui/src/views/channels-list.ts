@@ -8,7 +8,7 @@ import { badge, button, errorBar, link, loading, pageHeader, table, when, type V
 /** What /channels/{id}/stats answers (shared/admin/mail-operations.ts). */
 type ChannelStats = LedgerStats & { sync: { lastRequestedAt?: string; lastSyncedAt?: string; lastError?: { message?: string; code?: string } } };
 
-const OUTCOMES = ['created', 'ignored', 'rejected', 'failed', 'left'] as const;
+const OUTCOMES = ['created', 'noted', 'ignored', 'rejected', 'failed', 'left'] as const;
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 /** Channels list: status, last sync, counts by outcome for the last 24 h, the newest failure. */

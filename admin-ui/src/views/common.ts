@@ -22,7 +22,7 @@ export function link(label: Child, hash: string): HTMLElement {
 
 const STATUS_COLOR: Record<string, string> = {
   published: 'success', draft: 'informative', paused: 'warning', needsReauthorization: 'danger',
-  created: 'success', ignored: 'subtle', rejected: 'warning', failed: 'danger', left: 'informative',
+  created: 'success', noted: 'brand', ignored: 'subtle', rejected: 'warning', failed: 'danger', left: 'informative',
 };
 
 export function badge(value: string, label = value): HTMLElement {

@@ -5,7 +5,7 @@ import { href } from '../router';
 import { badge, button, errorBar, facts, link, loading, messageBar, pageHeader, table, when, type View } from './common';
 import { stageTrail } from './decision';
 
-const OUTCOMES = ['', 'created', 'ignored', 'rejected', 'failed', 'left'] as const;
+const OUTCOMES = ['', 'created', 'noted', 'ignored', 'rejected', 'failed', 'left'] as const;
 
 /**
  * Monitoring: the channel's ledger (each mail's fate, reason, ticket, timings), filtered by
