@@ -69,13 +69,15 @@ export async function testImapConnection(channel: ChannelRecord, deps: ImapTestD
   if (rec.stopped || !socket) return result();
 
   try {
-    if (conn.tls === 'none') {
-      const greeting = await imapGreeting(where, new LineReader(socket), conn.settings.timeoutMs);
-      if (greeting) await rec.run('tls', async () => greeting);
-      else rec.skip('tls', 'connection.tls is "none" (allowPlaintext): the password and every mail travel in clear text');
-    } else {
-      await rec.run('tls', () => imapTls(where, socket!, conn, servername, net));
-    }
+    const probe = socket;
+    await rec.run('tls', async () =>
+      conn.tls === 'none'
+        ? ((await imapGreeting(where, new LineReader(probe), conn.settings.timeoutMs)) ?? {
+            status: 'skipped',
+            details: { skippedBecause: 'connection.tls is "none" (allowPlaintext): the password and every mail travel in clear text' },
+          })
+        : imapTls(where, probe, conn, servername, net),
+    );
   } finally {
     closeQuietly(socket);
   }

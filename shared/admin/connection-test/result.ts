@@ -223,10 +223,6 @@ export class StageRecorder {
     if (outcome.status === 'fail') this.failed = true;
     return outcome;
   }
-
-  skip(stage: StageId, reason: string, details: StageDetails = {}): void {
-    this.recorded.push({ stage, outcome: { status: 'skipped', details: { ...details, skippedBecause: reason } }, ms: 0 });
-  }
 }
 
 export const pass = (details: StageDetails): StageOutcome => ({ status: 'pass', details });
