@@ -137,13 +137,19 @@ export const NEW_CHANNEL_DEFAULTS: FormValues = {
   'ticketMapping.fields': '[]',
 };
 
-/** Form values of a stored channel (secrets stay empty: the view only says whether they are set). */
+/**
+ * Form values of a stored channel (secrets stay empty: the view only says whether they are
+ * set). A field the channel does not have yet (e.g. SMTP port without SMTP) shows the default
+ * a new channel would get, so filling in the section's host is all it takes.
+ */
 export function formFromView(view: ChannelView | undefined): FormValues {
   if (!view) return { ...NEW_CHANNEL_DEFAULTS };
   const values: FormValues = {};
   for (const f of FIELDS) {
     const v = at(view, f.path);
+    const fallback = NEW_CHANNEL_DEFAULTS[f.path];
     if (f.kind === 'secret') values[f.path] = '';
+    else if (v === undefined && fallback !== undefined) values[f.path] = fallback;
     else if (f.kind === 'checkbox') values[f.path] = v === true;
     else if (f.kind === 'list') values[f.path] = Array.isArray(v) ? v.join('\n') : '';
     else if (f.kind === 'json') values[f.path] = JSON.stringify(v ?? [], null, 2);

@@ -35,6 +35,13 @@ test('a stored channel round-trips through the form into a body the API schema a
   assert.deepEqual(secretsSet(view), { 'connection.auth.password': true, 'connection.auth.clientSecret': false });
 });
 
+test('a field the stored channel lacks shows the new-channel default, and stays out of the body while its section is unused', () => {
+  const values = formFromView(view);
+  assert.equal(values['connection.smtp.port'], '587');
+  assert.equal(values['connection.smtp.tls'], 'starttls');
+  assert.equal((inputFromForm(values).body.connection as Record<string, unknown>).smtp, undefined, 'no SMTP host, no SMTP section');
+});
+
 test('a typed secret is sent as typed; numbers become numbers, and a non-number goes as text for the API to name', () => {
   const { body } = inputFromForm({ ...formFromView(view), 'connection.auth.password': '  pass with spaces ', 'connection.port': '143', 'connection.pollIntervalSeconds': 'soon' });
   const conn = body.connection as { port: unknown; pollIntervalSeconds: unknown; auth: { password: unknown } };
