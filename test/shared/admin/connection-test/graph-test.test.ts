@@ -18,6 +18,8 @@ let sim: GraphSimulator;
 
 before(async () => {
   sim = await startGraphSimulator({ mailboxes: [MAILBOX, OUTSIDE] });
+  // MSAL reads the managed identity endpoint once per process: set before any use.
+  Object.assign(process.env, sim.managedIdentity.env());
   await sim.deliver(MAILBOX, 'Inbox', testMail());
   await sim.deliver(MAILBOX, 'Inbox', testMail(), { isRead: true });
   await sim.deliver(MAILBOX, 'Processed', testMail());
@@ -116,6 +118,20 @@ test('a Graph host on a refused address fails at DNS/policy: no socket, no token
   assert.equal(stage(r, 'dns').failure!.code, 'CONNECT_TARGET_REFUSED');
   assert.equal(sockets, 0);
   assert.equal(sim.stats().tokenRequests, tokensBefore);
+});
+
+test("a Graph channel on the Function App's managed identity passes: only the Graph host is probed, the token comes from the platform's endpoint, no secret is read", async () => {
+  const { channel, deps } = simulatorChannel(sim, { mailbox: MAILBOX, id: 'mi' });
+  const record = ChannelRecord.parse({ ...channel, connection: { ...channel.connection, auth: { type: 'managedIdentity' } } });
+  let secretReads = 0;
+  const before = { entra: sim.stats().tokenRequests, identity: sim.managedIdentity.requests };
+  const r = await run(record, { ...deps, getSecret: async (ref) => { secretReads++; return deps.getSecret(ref); } });
+  assert.equal(r.ok, true, JSON.stringify(r, null, 1));
+  assert.deepEqual(stage(r, 'dns').details.targets!.map((t) => t.role), ['graph']);
+  assert.match(stage(r, 'authentication').details.mechanism!, /managed identity \(system-assigned\)/);
+  assert.equal(secretReads, 0);
+  assert.equal(sim.stats().tokenRequests, before.entra, 'Entra was not asked');
+  assert.equal(sim.managedIdentity.requests, before.identity + 1);
 });
 
 const jwt = (claims: object) => ['e30', Buffer.from(JSON.stringify(claims)).toString('base64url'), 'sig'].join('.');

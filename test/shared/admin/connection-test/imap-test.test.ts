@@ -160,6 +160,15 @@ test("a self-signed certificate the app does not trust fails at TLS showing its 
   assert.equal(await loginsReach(before + 1), before + 1, 'Dovecot saw no login from the untrusted test');
 });
 
+test('a certificate that does not name the configured host fails at TLS as a name mismatch listing the names it has', async () => {
+  // mail.example.com resolves to Dovecot here; its certificate names 127.0.0.1 and localhost only.
+  const r = await runConnectionTest(channel({ host: 'mail.example.com' }), deps({ resolve: async () => [{ address: '127.0.0.1', family: 4 }] }));
+  assert.equal(r.failedStage, 'tls', JSON.stringify(r, null, 1));
+  const f = stage(r, 'tls').failure!;
+  assert.equal(f.code, 'TLS_NAME_MISMATCH');
+  assert.match(f.message, /does not name "mail\.example\.com" \(it names IP Address:127\.0\.0\.1, DNS:localhost\)/);
+});
+
 test('a refused target (the metadata address 169.254.169.254) fails at DNS/policy with CONNECT_TARGET_REFUSED and opens no connection', async () => {
   const d = deps({ targetPolicy: { allowPrivate: true } });
   const r = await runConnectionTest(channel({ host: '169.254.169.254', smtp: undefined }), d);
