@@ -5,6 +5,8 @@ import { authorOf, replyToTicket, withNumberAndParticipants } from '../../../sha
 import { withOutboxStates } from '../../../shared/admin/ticket-view';
 import { AgentReplyRequest, agentReplyIds } from '../../../shared/answers/agent-reply';
 import { HttpError } from '../../../shared/http/api-error';
+import { deleteChannelRecord } from '../../../shared/store/channel-repository';
+import { ConflictError } from '../../../shared/store/errors';
 import { readOutbox } from '../../../shared/store/outbox';
 import { lookupMessageIds } from '../../../shared/store/thread-index';
 import { getTicket } from '../../../shared/tickets/tickets';
@@ -92,6 +94,13 @@ describe('crash between the steps of a reply (Cosmos emulator, Azurite), then th
     assert.equal(a.ticketNumber, b.ticketNumber, 'one ticket, one number');
     assert.deepEqual([await world.queued(a.outboxId), await world.queued(b.outboxId)], [1, 1]);
     assert.equal((await outboundNotes(ticketId)).length, 2);
+  });
+
+  it('a ticket whose channel was deleted: 409 naming the channel, nothing written', async () => {
+    const { ticketId, channelId } = await world.ticket();
+    await deleteChannelRecord(channelId);
+    await assert.rejects(replyToTicket(ticketId, request, {}, ticketMailDeps()), (err: unknown) => err instanceof ConflictError && err.message.includes(channelId));
+    assert.equal((await outboundNotes(ticketId)).length, 0);
   });
 
   it('a requester that is one of our addresses: 409, nothing written', async () => {

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { ticketMailDeps } from '../../../shared/admin/ticket-mail';
 import { notificationOutboxId } from '../../../shared/admin/ticket-patch';
 import { patchTicketStatus } from '../../../shared/admin/ticket-status';
+import { deleteChannelRecord } from '../../../shared/store/channel-repository';
 import { PreconditionFailedError } from '../../../shared/store/errors';
 import { readOutbox } from '../../../shared/store/outbox';
 import { lookupMessageIds } from '../../../shared/store/thread-index';
@@ -82,4 +83,12 @@ it('If-Match: the current ETag passes, an old one is refused before anything is 
   assert.equal(r.notification, undefined, 'pending is not notified');
   await assert.rejects(patchTicketStatus(ticketId, { status: 'closed' }, [etag], ticketMailDeps()), PreconditionFailedError);
   assert.equal((await getTicket(ticketId))?.status, 'pending');
+});
+
+it('a ticket whose channel was deleted: the status changes, the answer says why no notification went out', async () => {
+  const { ticketId, channelId } = await world.ticket();
+  await deleteChannelRecord(channelId);
+  const r = await patchTicketStatus(ticketId, { status: 'closed' }, undefined, ticketMailDeps());
+  assert.equal(r.ticket.status, 'closed');
+  assert.deepEqual(r.notification?.sent === false && r.notification.suppression.code, 'CHANNEL_NOT_FOUND');
 });
