@@ -1,5 +1,7 @@
 import { z } from 'zod';
-import { readBounceReport } from '../mail/bounce-report';
+import { MAX_REASON, MAX_RECIPIENTS, readBounceReport, type BounceReport } from '../mail/bounce-report';
+import { oneLine } from '../mail/bounce/lines';
+import { describeStatus } from '../mail/bounce/smtp-codes';
 import type { WorkMeter } from '../mail/bounce/work-meter';
 import type { ParsedMail } from '../mail/parsed-mail';
 import { normalizeMessageId } from '../pipeline/ledger-key';
@@ -18,15 +20,22 @@ import type { OutboxBounce, OutboxRecord } from './outbox';
  * `recordOwnMailBounce` writes, idempotently: a redelivered bounce changes nothing.
  */
 
+/** A recipient the bounce reports failed, with the words about it. */
+export const FailedRecipient = z.object({ address: z.string().max(320), reason: z.string().min(1).max(300), status: z.string().max(11).optional() });
+export type FailedRecipient = z.infer<typeof FailedRecipient>;
+
 export const OwnMailBounce = z.object({
   channelId: z.string().min(1),
   outboxId: z.string().min(1),
   ticketId: z.string().min(1),
   /** The Message-ID of ours the bounce names (normalised, without brackets). */
   messageId: z.string().min(1),
+  /** The report's reason, recipient and status (its first failed recipient), for the outbox record. */
   reason: z.string().min(1).max(300),
   recipient: z.string().max(320).optional(),
   status: z.string().max(11).optional(),
+  /** Every recipient reported failed: the ticket is marked when the requester is one of them. */
+  failed: z.array(FailedRecipient).max(MAX_RECIPIENTS).optional(),
 });
 export type OwnMailBounce = z.infer<typeof OwnMailBounce>;
 
@@ -60,7 +69,19 @@ export async function findOwnMailBounced(
     reason: report.reason,
     ...(report.recipient ? { recipient: report.recipient } : {}),
     ...(report.status ? { status: report.status } : {}),
+    failed: failedRecipients(report),
   });
+}
+
+/** The recipients a report says failed (not delayed, not delivered), each with its own reason. */
+function failedRecipients(report: BounceReport): FailedRecipient[] {
+  return report.recipients
+    .filter((r) => r.action === 'failed' || (!r.action && !r.status?.startsWith('4')))
+    .map((r) => ({
+      address: r.address,
+      reason: oneLine(r.diagnostic ?? (r.status ? describeStatus(r.status) : report.reason), MAX_REASON) || report.reason,
+      ...(r.status ? { status: r.status } : {}),
+    }));
 }
 
 export interface RecordBounceDeps {
@@ -85,22 +106,31 @@ export interface RecordedBounce {
 export const undeliverableReason = (reason: string) => `requester address undeliverable: ${reason}`.slice(0, 2000);
 
 /**
- * The ticket with the bounce marked, or undefined when there is nothing to write: that
- * bounce (same outbox record, same reason) is marked already, or the failed address is not
- * the requester's.
+ * The ticket with the bounce marked, or undefined when there is nothing to write: the
+ * requester is not among the failed recipients (the mail failed for a cc), or that bounce
+ * (same outbox record, same reason) is marked already.
  */
 export function markedUndeliverable(ticket: Ticket, found: OwnMailBounce, at: Date): Ticket | undefined {
-  if (!isRequester(ticket, found.recipient)) return undefined;
-  const reason = undeliverableReason(found.reason);
+  const failure = requesterFailure(ticket, found);
+  if (!failure) return undefined;
+  const reason = undeliverableReason(failure.reason);
   if (ticket.undeliverable?.outboxId === found.outboxId && ticket.undeliverable.reason === reason) return undefined;
   const stamp = at.toISOString();
   return { ...ticket, undeliverable: { reason, at: stamp, outboxId: found.outboxId }, updatedAt: stamp };
 }
 
-/** A report that names no address is taken to be about the requester (every mail we send goes to them). */
-function isRequester(ticket: Ticket, recipient: string | undefined): boolean {
-  return recipient === undefined || recipient.toLowerCase() === ticket.requester.email.trim().toLowerCase();
+/**
+ * The requester's failure in the bounce: their entry among the failed recipients; a report
+ * that names no failed address is taken to be about the requester (every mail we send goes
+ * to them).
+ */
+function requesterFailure(ticket: Ticket, found: OwnMailBounce): { reason: string } | undefined {
+  const failed = found.failed ?? [];
+  if (failed.length === 0) return found.recipient === undefined || sameAddress(found.recipient, ticket.requester.email) ? { reason: found.reason } : undefined;
+  return failed.find((f) => sameAddress(f.address, ticket.requester.email));
 }
+
+const sameAddress = (a: string, b: string) => a.trim().toLowerCase() === b.trim().toLowerCase();
 
 export async function recordOwnMailBounce(found: OwnMailBounce, deps: RecordBounceDeps): Promise<RecordedBounce> {
   const at = deps.now();
@@ -114,7 +144,7 @@ export async function recordOwnMailBounce(found: OwnMailBounce, deps: RecordBoun
   let ticket: RecordedBounce['ticket'] = 'marked';
   try {
     await deps.updateTicket(found.ticketId, (t) => {
-      if (!isRequester(t, found.recipient)) ticket = 'not-requester';
+      if (!requesterFailure(t, found)) ticket = 'not-requester';
       return markedUndeliverable(t, found, at);
     });
   } catch (err) {

@@ -67,6 +67,7 @@ test('a bounce of our auto-response marks its outbox record and the ticket "requ
     reason: '550 5.1.1 <nobody@fabrikam.example>: Recipient address rejected: User unknown',
     recipient: 'nobody@fabrikam.example',
     status: '5.1.1',
+    failed: [{ address: 'nobody@fabrikam.example', reason: '550 5.1.1 <nobody@fabrikam.example>: Recipient address rejected: User unknown', status: '5.1.1' }],
   });
 
   assert.deepEqual(await recordOwnMailBounce(found!, deps()), { outbox: 'marked', ticket: 'marked' });
@@ -111,6 +112,19 @@ test('a bounce for another recipient of the mail (a cc) marks the outbox record 
   assert.deepEqual(await recordOwnMailBounce(found, deps()), { outbox: 'marked', ticket: 'not-requester' });
   assert.equal((await readTicketDocWithEtag('T-b5'))!.ticket.undeliverable, undefined);
   assert.equal((await readOutbox('ch-1', outboxId))!.record.bounce?.recipient, 'nobody@fabrikam.example');
+});
+
+test('a bounce for a cc and the requester marks the ticket with the requester\'s own reason', async () => {
+  const { outboxId, messageId } = await sentAutoResponse('T-b6', 'ch-1', 'requester@example.org');
+  const twoFailed = postfixDsn.replace(
+    'Final-Recipient: rfc822; nobody@fabrikam.example',
+    'Final-Recipient: rfc822; requester@example.org\nAction: failed\nStatus: 5.2.2\nDiagnostic-Code: smtp; 552 5.2.2 mailbox full\n\nFinal-Recipient: rfc822; nobody@fabrikam.example',
+  );
+  const { mail, contents } = await bounceOf(messageId, twoFailed);
+  const found = (await findOwnMailBounced('ch-1', mail, contents, lookupMessageIds))!;
+  assert.deepEqual(found.failed?.map((f) => f.address), ['requester@example.org', 'nobody@fabrikam.example']);
+  assert.deepEqual(await recordOwnMailBounce(found, deps()), { outbox: 'marked', ticket: 'marked' });
+  assert.deepEqual((await readTicketDocWithEtag('T-b6'))!.ticket.undeliverable, { reason: 'requester address undeliverable: 552 5.2.2 mailbox full', at: '2026-12-06T11:00:00.000Z', outboxId });
 });
 
 test('a bounce whose ticket is gone still marks the outbox record', async () => {
