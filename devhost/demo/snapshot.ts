@@ -7,7 +7,9 @@ import type { GraphSimulator } from '../graph-simulator';
  * The demo mailboxes on disk, so `npm start` shows yesterday's conversation again: every
  * message with its folder path, receive time and read flag (ids are new after a restore;
  * the channel's stored delta link then no longer resolves and it re-syncs — its ledger
- * keeps that from making a ticket twice). Written atomically (temp file + rename).
+ * keeps that from making a ticket twice), and the change subscriptions, which Graph keeps
+ * too: without them the channel, whose subscription record says it is subscribed, would
+ * fall back to polling. Written atomically (temp file + rename).
  */
 const SnapshotMessage = z.object({
   folder: z.string().min(1),
@@ -16,9 +18,27 @@ const SnapshotMessage = z.object({
   rawBase64: z.base64(),
 });
 
+/** A subscription as the simulator holds it, its folder named by path (folder ids are new after a restore). */
+const SnapshotSubscription = z.object({
+  id: z.string().min(1),
+  resource: z.string(),
+  changeType: z.string(),
+  clientState: z.string().optional(),
+  notificationUrl: z.string(),
+  lifecycleNotificationUrl: z.string().optional(),
+  expirationDateTime: z.string(),
+  applicationId: z.string(),
+  creatorId: z.string(),
+  tenantId: z.string(),
+  mailbox: z.string(),
+  folderPath: z.string().optional(),
+  immutableIds: z.boolean(),
+});
+
 export const MailboxSnapshot = z.object({
   version: z.literal(1),
   mailboxes: z.record(z.string(), z.array(SnapshotMessage)),
+  subscriptions: z.array(SnapshotSubscription).default([]),
 });
 export type MailboxSnapshot = z.infer<typeof MailboxSnapshot>;
 
@@ -32,7 +52,12 @@ export function takeSnapshot(sim: GraphSimulator): MailboxSnapshot {
       }),
     );
   }
-  return { version: 1, mailboxes };
+  const subscriptions = sim.subscriptions().flatMap(({ folderId, ...s }) => {
+    if (!folderId) return [s];
+    const folderPath = sim.folderPaths(s.mailbox).find((p) => sim.folderId(s.mailbox, p) === folderId);
+    return folderPath ? [{ ...s, folderPath }] : [];
+  });
+  return { version: 1, mailboxes, subscriptions };
 }
 
 /** Number of messages put back; a missing file is an empty start, a damaged one is set aside. */
@@ -60,6 +85,11 @@ export async function restoreSnapshot(sim: GraphSimulator, file: string, log: (m
       await sim.deliver(address, m.folder, Buffer.from(m.rawBase64, 'base64'), { receivedAt: new Date(m.receivedDateTime), isRead: m.isRead });
       n++;
     }
+  }
+  for (const { folderPath, ...s } of parsed.subscriptions) {
+    const folderId = folderPath ? sim.folderId(s.mailbox, folderPath) : undefined;
+    if ((folderPath && !folderId) || !sim.mailboxAddresses().includes(s.mailbox)) continue;
+    sim.restoreSubscription({ ...s, ...(folderId ? { folderId } : {}) });
   }
   return n;
 }

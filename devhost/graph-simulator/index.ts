@@ -161,6 +161,8 @@ export interface GraphSimulator {
   readonly requests: readonly RecordedRequest[];
   resetCounters(): void;
   subscriptions(): Subscription[];
+  /** Puts back a subscription saved from an earlier run (npm start's demo keeps them across restarts, as Graph would). */
+  restoreSubscription(subscription: Subscription): void;
   readonly notifications: readonly NotificationRecord[];
   /** POSTs a change notification for a message to the subscription's notificationUrl; returns the receiver's status. */
   pushChangeNotification(subscriptionId: string, change: { messageId: string; changeType?: 'created' | 'updated' | 'deleted' }): Promise<number | undefined>;
@@ -794,6 +796,11 @@ export async function startGraphSimulator(opts: GraphSimulatorOptions = {}): Pro
       tokens.tokenRequests = 0;
     },
     subscriptions: () => [...subs.values()],
+    restoreSubscription(s) {
+      const mb = requireMailbox(s.mailbox);
+      if (s.folderId) mb.requireFolder(s.folderId);
+      subs.set(s.id, { ...s, mailbox: mb.address });
+    },
     notifications,
     async pushChangeNotification(subscriptionId, change) {
       const s = subs.get(subscriptionId);
