@@ -75,7 +75,9 @@ async function axeViolations(page: Page): Promise<string[]> {
 
 /** Checks a view with axe and, when asked to, saves its screenshot. */
 async function checkView(page: Page, name: string): Promise<void> {
-  await page.waitForLoadState('networkidle');
+  // Views show a spinner (class "loading") until their API calls are answered.
+  // A function, not a string: a string would be eval'd in the page, which its CSP forbids.
+  await page.waitForFunction(() => !(globalThis as unknown as { document: { querySelector(s: string): unknown } }).document.querySelector('.loading'));
   assert.deepEqual(await axeViolations(page), [], `axe on ${name}`);
   if (SCREENSHOTS) {
     fs.mkdirSync(SCREENSHOTS, { recursive: true });
@@ -165,6 +167,37 @@ test('an admin creates a channel through the tabs, sees the API’s validation e
   page.once('dialog', (d) => void d.dismiss());
   await page.getByRole('link', { name: 'Channels' }).click();
   assert.equal(await page.getByLabel('Name', { exact: true }).inputValue(), 'Renamed but not saved');
+  assertClean(w);
+  await w.context.close();
+});
+
+test('"Test connection" shows each stage: a wrong stored password fails at authentication with what to do; the right one typed in passes and fills the folder pickers', async () => {
+  const u = USERS[1]!;
+  const created = await api<{ id: string }>(stack, 'POST', 'channels', { ...imapChannel(u, 'Connection check'), connection: { ...imapChannel(u, '').connection, auth: { type: 'password', password: 'wrong-password' } } });
+  assert.equal(created.status, 201);
+  const w = await signedIn();
+  const { page } = w;
+  await page.goto(`${pageUrl()}#/channels/${created.body.id}`);
+  await page.getByRole('heading', { name: 'Connection check' }).waitFor();
+  await page.getByRole('button', { name: 'Test connection' }).click();
+  const result = page.locator('#connection-test-result');
+  await result.getByRole('heading', { name: /Connection test: failed at Authentication/ }).waitFor({ timeout: 60_000 });
+  const failedText = (await result.textContent()) ?? '';
+  assert.match(failedText, /What to do:/);
+  assert.match(failedText, /The saved configuration/);
+  assert.doesNotMatch(failedText, /wrong-password/, 'no secret in the answer');
+  await checkView(page, 'connection-test-failed');
+
+  await page.getByRole('button', { name: 'Replace' }).click();
+  await page.getByLabel('Password', { exact: true }).fill(u.password);
+  await page.getByRole('button', { name: 'Test connection' }).click();
+  await result.getByRole('heading', { name: 'Connection test: passed' }).waitFor({ timeout: 60_000 });
+  assert.match((await result.textContent()) ?? '', /The configuration in the form \(not saved\)/);
+  await page.getByRole('tab', { name: 'Folder Mapping' }).click();
+  const offered = await page.locator('#mailbox-folders option').evaluateAll((os) => os.map((o) => o.getAttribute('value')));
+  assert.ok(offered.includes('INBOX'), `folders offered: ${offered.join(', ')}`);
+  assert.equal(await page.getByLabel('Success folder').getAttribute('list'), 'mailbox-folders');
+  await checkView(page, 'connection-test-passed');
   assertClean(w);
   await w.context.close();
 });
@@ -282,8 +315,9 @@ test('publishing asks first, saying what it does, then the channel is published'
   const { page } = w;
   await page.goto(`${pageUrl()}#/channels/${created.body.id}`);
   await page.getByRole('button', { name: 'Publish…' }).click();
-  const dialog = page.getByRole('dialog', { name: 'Publish this channel?' });
-  await dialog.waitFor();
+  // The component's <dialog> (in its shadow root) carries the name; its content is the light DOM of the host.
+  await page.getByRole('dialog', { name: 'Publish this channel?' }).waitFor();
+  const dialog = page.locator('#confirm-publish');
   const text = (await dialog.textContent()) ?? '';
   assert.match(text, /silent offer/);
   assert.match(text, /"Processed" and "Failed"/);

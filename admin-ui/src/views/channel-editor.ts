@@ -4,7 +4,11 @@ import { FIELDS, TABS, changed, fieldOfIssue, issueText, formFromView, inputFrom
 import { h, replace, uid } from '../dom';
 import { href } from '../router';
 import { badge, button, errorBar, loading, messageBar, pageHeader, type View } from './common';
+import { connectionTestPanel } from './connection-test';
 import { publishControls } from './publish';
+
+/** Text fields that name a mailbox folder: after a connection test, they offer the mailbox's folders. */
+const FOLDER_PICKERS = new Set(['folders.success', 'folders.fail', 'folders.exclusion']);
 
 interface TemplateSummary {
   id: string;
@@ -120,7 +124,7 @@ function render(root: HTMLElement, state: { initial: FormValues; values: FormVal
         badge('set', 'set'), ' ',
         button('Replace', () => { replacing.add(f.path); renderFields(); (document.getElementById(inputId) as HTMLElement | null)?.focus(); }, { appearance: 'outline', id: `${inputId}-replace` }));
     } else {
-      const input = h('input', { ...common, type: f.kind === 'secret' ? 'password' : f.kind === 'number' ? 'text' : 'text', inputmode: f.kind === 'number' ? 'numeric' : undefined, autocomplete: f.kind === 'secret' ? 'new-password' : 'off', oninput: onInput });
+      const input = h('input', { ...common, list: FOLDER_PICKERS.has(f.path) && mailboxFolders.length > 0 ? 'mailbox-folders' : undefined, type: f.kind === 'secret' ? 'password' : f.kind === 'number' ? 'text' : 'text', inputmode: f.kind === 'number' ? 'numeric' : undefined, autocomplete: f.kind === 'secret' ? 'new-password' : 'off', oninput: onInput });
       input.value = String(value ?? '');
       control = input;
     }
@@ -174,6 +178,23 @@ function render(root: HTMLElement, state: { initial: FormValues; values: FormVal
     }
   };
 
+  const folderList = h('datalist', { id: 'mailbox-folders' });
+  let mailboxFolders: string[] = [];
+  const connectionTest = connectionTestPanel(() => ({
+    // The stored configuration is tested unless the connection itself was edited (an unsaved test needs its secrets typed).
+    storedId: view && !FIELDS.some((f) => f.path.startsWith('connection.') && (state.values[f.path] ?? '') !== (state.initial[f.path] ?? '')) ? view.id : undefined,
+    body: () => inputFromForm(state.values).body,
+    onIssues: (found, message) => {
+      issues = found;
+      showIssues(message);
+    },
+    onFolders: (folders) => {
+      mailboxFolders = folders;
+      replace(folderList, ...folders.map((f) => h('option', { value: f })));
+      renderFields();
+    },
+  }));
+
   const activeTab = (): TabId => (TABS.find((t) => tablist.getAttribute('activeid') === `tab-${t.id}`)?.id ?? 'connection');
 
   renderFields();
@@ -190,11 +211,14 @@ function render(root: HTMLElement, state: { initial: FormValues; values: FormVal
     h('form', { class: 'channel-form', novalidate: true, onsubmit: (e: Event) => { e.preventDefault(); void save(); } },
       tablist,
       ...TABS.map((t) => panels.get(t.id) as HTMLElement),
+      folderList,
       h('div', { class: 'form-actions' },
         h('fluent-button', { role: 'button', appearance: 'primary', type: 'submit', id: 'save-channel' }, view ? 'Save' : 'Create channel'),
+        button('Test connection', () => void connectionTest.run(), { appearance: 'outline', id: 'test-connection' }),
         button('Cancel', () => (location.hash = view ? href('channels', view.id) : href('channels'))),
       ),
       status,
+      connectionTest.element,
     ),
   );
 }
