@@ -171,6 +171,40 @@ test('an admin creates a channel through the tabs, sees the API’s validation e
   await w.context.close();
 });
 
+test('keyboard only: the sign-in form refuses a wrong key; each view puts the focus on its heading, Tab goes on to the tabs, the arrow keys move between them and show their panels', async () => {
+  const w = await watchedPage(browser);
+  const { page } = w;
+  await page.goto(pageUrl());
+  await page.getByLabel('Admin key').waitFor();
+  assert.equal(await page.evaluate('document.activeElement.id'), 'admin-key', 'the key field has the focus');
+  await page.keyboard.type('not-the-key-000000000000');
+  await page.keyboard.press('Enter');
+  await page.getByText('That key is not valid.').waitFor();
+  await page.getByLabel('Admin key').fill(stack.adminKey);
+  await page.keyboard.press('Enter');
+  await page.getByRole('heading', { name: 'Mail channels' }).waitFor();
+  assert.equal(await page.evaluate('document.activeElement.id'), 'page-title', 'a new view puts the focus on its heading');
+
+  await page.goto(`${pageUrl()}#/channels/new`);
+  await page.getByRole('heading', { name: 'New channel' }).waitFor();
+  // From the heading, Tab goes on through the page in reading order: the tabs come first.
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate('document.activeElement.id'), 'tab-connection');
+  await page.keyboard.press('ArrowRight');
+  assert.equal(await page.evaluate('document.activeElement.id'), 'tab-folders');
+  await page.getByLabel('Success folder').waitFor({ state: 'visible' });
+  assert.equal(await page.getByLabel('Host or IP').isVisible(), false, 'the other panels are hidden');
+  await page.keyboard.press('ArrowRight');
+  await page.keyboard.press('ArrowRight');
+  assert.equal(await page.evaluate('document.activeElement.id'), 'tab-ticket');
+  await page.getByLabel('Template', { exact: true }).waitFor({ state: 'visible' });
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate('document.activeElement.id'), 'field-ticketMapping-templateId', 'Tab leaves the tab list into the panel');
+  await checkView(page, 'new-channel-keyboard');
+  assert.deepEqual(w.pageErrors, []);
+  await w.context.close();
+});
+
 test('"Test connection" shows each stage: a wrong stored password fails at authentication with what to do; the right one typed in passes and fills the folder pickers', async () => {
   const u = USERS[1]!;
   const created = await api<{ id: string }>(stack, 'POST', 'channels', { ...imapChannel(u, 'Connection check'), connection: { ...imapChannel(u, '').connection, auth: { type: 'password', password: 'wrong-password' } } });
