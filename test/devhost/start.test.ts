@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import { CosmosClient } from '@azure/cosmos';
 import { QueueServiceClient } from '@azure/storage-queue';
-import { COSMOS_EMULATOR_KEY, DEV_ACCOUNT, DEV_ACCOUNT_KEY, repoRoot } from '../../devhost/emulators';
+import { COSMOS_EMULATOR_KEY, DEV_ACCOUNT, DEV_ACCOUNT_KEY } from '../../devhost/emulators';
+import { interrupt, startNpmStart } from '../support/npm-start';
 
 /**
  * `npm start` (scripts/start.ts) end to end, in a throwaway data dir and settings file:
@@ -16,38 +17,7 @@ import { COSMOS_EMULATOR_KEY, DEV_ACCOUNT, DEV_ACCOUNT_KEY, repoRoot } from '../
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'npm-start-'));
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-interface Running { child: ChildProcess; out: () => string; hostUrl: string; cosmos: string; queues: string; adminKey: string }
-
-async function start(extra: string[] = []): Promise<Running> {
-  const child = spawn(process.execPath, [
-    '--import', 'tsx', path.join(repoRoot, 'scripts', 'start.ts'),
-    '--port', '0', '--free-ports', '--data-dir', path.join(tmp, 'data'), '--settings', path.join(tmp, 'local.settings.json'), ...extra,
-  ], { cwd: repoRoot, detached: true, env: { ...process.env, LOCAL_SECRETS_FILE: path.join(tmp, 'data', 'secrets.enc.json') }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout?.on('data', (d: Buffer) => { output += d.toString(); });
-  child.stderr?.on('data', (d: Buffer) => { output += d.toString(); });
-  const deadline = Date.now() + 40_000;
-  while (!/Ctrl-C stops everything/.test(output)) {
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`npm start did not come up:\n${output}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  const grab = (re: RegExp) => re.exec(output)?.[1] ?? assert.fail(`no ${re} in:\n${output}`);
-  return {
-    child,
-    out: () => output,
-    hostUrl: grab(/Functions host\s+(http:\/\/\S+?)\/api\//),
-    cosmos: grab(/Cosmos emulator\s+(http:\/\/\S+)/),
-    queues: grab(/Azurite\s+queues (http:\/\/\S+)/),
-    adminKey: grab(/admin API key\s+(\S+)/),
-  };
-}
-
-/** Ctrl-C: SIGINT to the whole process group; resolves with the exit code. */
-async function interrupt(r: Running): Promise<number | null> {
-  const exited = new Promise<number | null>((resolve) => r.child.once('exit', (code) => resolve(code)));
-  process.kill(-(r.child.pid ?? 0), 'SIGINT');
-  return exited;
-}
+const start = (extra: string[] = []) => startNpmStart(tmp, extra);
 
 function processesUsing(marker: string): string[] {
   try {
