@@ -153,7 +153,7 @@ export async function testGraphConnection(channel: ChannelRecord, deps: GraphTes
   let firstPage: z.infer<typeof FolderPage> | undefined;
   await rec.run('mailbox', async () => {
     try {
-      firstPage = FolderPage.parse(await client.api(`${userPath}/mailFolders`).query({ $top: '100' }).select(['id', 'displayName', 'totalItemCount', 'unreadItemCount', 'childFolderCount']).get());
+      firstPage = FolderPage.parse(await client.api(`${userPath}/mailFolders`).query({ $top: '100' }).select(FOLDER_FIELDS).get());
       return pass({ mailbox: conn.username, verified: `GET ${userPath}/mailFolders answered 200: the app may read this mailbox` });
     } catch (err) {
       return fail(graphFailure(conn.username, err), { mailbox: conn.username });
@@ -258,23 +258,76 @@ function graphFailure(mailbox: string, err: unknown) {
   return graphMailboxFailure(mailbox, status, err.code ?? undefined, err.message ?? '', isMailboxOutOfScope(err));
 }
 
-async function graphFolders(client: Client, userPath: string, firstPage: z.infer<typeof FolderPage>, channel: ChannelRecord): Promise<StageOutcome> {
-  const top: FolderWithCounts[] = [...firstPage.value];
-  let next = firstPage['@odata.nextLink'];
-  try {
-    while (next && top.length < MAX_LISTED_FOLDERS) {
-      const page = FolderPage.parse(await client.api(next).get());
-      top.push(...page.value);
-      next = page['@odata.nextLink'];
+/** Graph requests the folder listing may make (pages and child folders): a mailbox with thousands of folders is listed in part. */
+export const MAX_FOLDER_REQUESTS = 50;
+
+const FOLDER_FIELDS = ['id', 'displayName', 'totalItemCount', 'unreadItemCount', 'childFolderCount'];
+
+interface ListedFolder {
+  path: string;
+  folder: FolderWithCounts;
+}
+
+/**
+ * Every folder with its path ("Inbox/Support", as channels name them), breadth first from
+ * the top level, within MAX_LISTED_FOLDERS folders and MAX_FOLDER_REQUESTS requests.
+ */
+async function listFolderTree(client: Client, userPath: string, firstPage: z.infer<typeof FolderPage>): Promise<{ listed: ListedFolder[]; truncated: boolean }> {
+  const listed: ListedFolder[] = [];
+  let requests = 0;
+  let truncated = false;
+  const take = async (page: z.infer<typeof FolderPage>, parent: string | undefined) => {
+    let current = page;
+    for (;;) {
+      for (const f of current.value) {
+        if (listed.length >= MAX_LISTED_FOLDERS) {
+          truncated = true;
+          return;
+        }
+        listed.push({ path: parent ? `${parent}/${f.displayName}` : f.displayName, folder: f });
+      }
+      const next = current['@odata.nextLink'];
+      if (!next) return;
+      if (requests >= MAX_FOLDER_REQUESTS) {
+        truncated = true;
+        return;
+      }
+      requests++;
+      current = FolderPage.parse(await client.api(next).get());
     }
+  };
+  await take(firstPage, undefined);
+  for (let i = 0; i < listed.length && !truncated; i++) {
+    const { path, folder } = listed[i]!;
+    if (!folder.childFolderCount) continue;
+    if (requests >= MAX_FOLDER_REQUESTS) {
+      truncated = true;
+      break;
+    }
+    requests++;
+    const page = FolderPage.parse(await client.api(`${userPath}/mailFolders/${encodeURIComponent(folder.id)}/childFolders`).query({ $top: '100' }).select(FOLDER_FIELDS).get());
+    await take(page, path);
+  }
+  return { listed, truncated };
+}
+
+async function graphFolders(client: Client, userPath: string, firstPage: z.infer<typeof FolderPage>, channel: ChannelRecord): Promise<StageOutcome> {
+  try {
+    const { listed, truncated } = await listFolderTree(client, userPath, firstPage);
+    const byPath = new Map(listed.map((l) => [l.path.toLowerCase(), l.folder]));
     const configured = [];
-    for (const c of configuredFolders(channel)) configured.push({ ...c, exists: await folderExists(client, userPath, c.name, top) });
-    const folders = top.slice(0, MAX_LISTED_FOLDERS).map((f) => ({
-      path: f.displayName,
+    for (const c of configuredFolders(channel)) {
+      let exists = byPath.has(c.name.toLowerCase());
+      // A well-known name ("Inbox" is "Posteingang" in a German mailbox) is asked for directly; so is a path a partial listing may have missed.
+      if (!exists && (WELL_KNOWN_FOLDER_NAMES.has(c.name.toLowerCase()) || truncated)) exists = await folderExists(client, userPath, c.name, listed);
+      configured.push({ ...c, exists });
+    }
+    const folders = listed.map(({ path, folder: f }) => ({
+      path,
       ...(f.totalItemCount !== undefined ? { messages: f.totalItemCount } : {}),
       ...(f.unreadItemCount !== undefined ? { unread: f.unreadItemCount } : {}),
     }));
-    const details: StageDetails = { folders, ...(next ? { foldersTruncated: true } : {}), configured: withNotes(configured) };
+    const details: StageDetails = { folders, ...(truncated ? { foldersTruncated: true } : {}), configured: withNotes(configured) };
     const missingRead = configured.find((c) => c.role === 'read' && !c.exists);
     return missingRead ? fail(missingReadFolder(missingRead.name, folders.map((f) => f.path)), details) : pass(details);
   } catch (err) {
@@ -286,7 +339,7 @@ async function graphFolders(client: Client, userPath: string, firstPage: z.infer
 const odataString = (value: string) => `'${value.replace(/'/g, "''")}'`;
 
 /** A configured name as the Graph source resolves it: a well-known name, or a display-name path below the root. */
-async function folderExists(client: Client, userPath: string, name: string, topLevel: FolderWithCounts[]): Promise<boolean> {
+async function folderExists(client: Client, userPath: string, name: string, listed: ListedFolder[]): Promise<boolean> {
   if (WELL_KNOWN_FOLDER_NAMES.has(name.toLowerCase())) {
     try {
       await client.api(`${userPath}/mailFolders/${encodeURIComponent(name.toLowerCase())}`).select(['id']).get();
@@ -298,7 +351,7 @@ async function folderExists(client: Client, userPath: string, name: string, topL
   }
   const segments = name.split('/').map((s) => s.trim());
   if (segments.some((s) => s === '')) return false;
-  let parent = topLevel.find((f) => f.displayName.toLowerCase() === segments[0]!.toLowerCase());
+  let parent = listed.find((l) => !l.path.includes('/') && l.folder.displayName.toLowerCase() === segments[0]!.toLowerCase())?.folder;
   for (const segment of segments.slice(1)) {
     if (!parent) return false;
     const page = FolderPage.parse(

@@ -23,6 +23,7 @@ before(async () => {
   await sim.deliver(MAILBOX, 'Inbox', testMail());
   await sim.deliver(MAILBOX, 'Inbox', testMail(), { isRead: true });
   await sim.deliver(MAILBOX, 'Processed', testMail());
+  await sim.deliver(MAILBOX, 'Inbox/Support/VIP', testMail());
 });
 
 after(async () => {
@@ -49,6 +50,7 @@ test('a Graph channel passes every stage: Graph host and token endpoint checked,
   const inbox = folders.folders!.find((f) => f.path === 'Inbox');
   assert.deepEqual(inbox, { path: 'Inbox', messages: 2, unread: 1 });
   assert.deepEqual(folders.configured!.map((c) => [c.role, c.name, c.exists]), [['read', 'Inbox', true], ['success', 'Processed', true], ['fail', 'Failed', false]]);
+  assert.deepEqual(folders.folders!.filter((f) => f.path.startsWith('Inbox/')), [{ path: 'Inbox/Support', messages: 0, unread: 0 }, { path: 'Inbox/Support/VIP', messages: 1, unread: 1 }], 'nested folders are listed by path, for the pickers');
   const send = stage(r, 'send').details;
   assert.ok(send.capabilities!.includes('Mail.Send'));
   assert.match(send.notVerified!, /only a real send/);
@@ -57,6 +59,31 @@ test('a Graph channel passes every stage: Graph host and token endpoint checked,
   const text = JSON.stringify(r);
   assert.ok(!text.includes(sim.app.clientSecret));
   assert.ok(!text.includes('eyJ'), 'no token in the result');
+});
+
+test('a nested folder to read is found by its path; a missing one fails the folders stage listing the paths there are', async () => {
+  const { channel, deps } = simulatorChannel(sim, { mailbox: MAILBOX });
+  const nested = ChannelRecord.parse({ ...channel, folders: { ...channel.folders, read: ['Inbox/Support/VIP'] } });
+  const ok = await run(nested, deps);
+  assert.equal(ok.ok, true, JSON.stringify(ok, null, 1));
+  const missing = await run(ChannelRecord.parse({ ...channel, folders: { ...channel.folders, read: ['Inbox/Sales'] } }), deps);
+  assert.equal(missing.failedStage, 'folders');
+  assert.match(stage(missing, 'folders').failure!.message, /"Inbox\/Sales" does not exist; the mailbox has .*"Inbox\/Support"/);
+});
+
+test('a mailbox with more folders than the listing budget is listed in part, with at most 50 folder requests, and says so', async () => {
+  const BIG = 'many-folders@contoso.example';
+  sim.addMailbox(BIG);
+  for (let i = 0; i < 60; i++) await sim.deliver(BIG, `Project ${i}/Mail`, testMail());
+  const { channel, deps } = simulatorChannel(sim, { mailbox: BIG });
+  const seqBefore = sim.requests.length;
+  const r = await run(channel, deps);
+  const folderRequests = sim.requests.slice(seqBefore).filter((q) => q.mailbox?.toLowerCase() === BIG && (q.endpoint === 'mailFolders.list' || q.endpoint === 'childFolders.list'));
+  const folders = stage(r, 'folders').details;
+  assert.equal(folders.foldersTruncated, true);
+  assert.equal(folderRequests.filter((q) => q.endpoint === 'childFolders.list').length, 50);
+  assert.equal(folderRequests.filter((q) => q.endpoint === 'mailFolders.list').length, 1, 'one page of top-level folders');
+  assert.equal(stage(r, 'folders').status, 'pass', 'Inbox is still found');
 });
 
 test('a wrong client secret fails at authentication as AADSTS7000215 with what to copy from the app registration', async () => {
