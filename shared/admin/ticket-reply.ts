@@ -1,9 +1,12 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { agentReplyIds, composeAgentReply, replyBody, type AgentReplyRequest } from '../answers/agent-reply';
+import { agentReplyIds, composeAgentReply, replyBody, type AgentReplyRequest, type ReplyAttachment } from '../answers/agent-reply';
 import { mailboxKey } from '../answers/recipient';
 import { HttpError, ValidationError } from '../http/api-error';
+import { composeMime, validOutboundMail } from '../outbound/compose';
 import { dispatchOutgoing } from '../outbound/dispatch';
+import { GRAPH_SENDMAIL_MAX_BYTES } from '../outbound/graph-sender';
+import type { OutboundMail } from '../outbound/mail-sender';
 import { OutboxState, type OutboxAttachment } from '../outbound/outbox';
 import { outboxRecordOf, outgoingMessageIdFor } from '../outbound/outgoing';
 import { ConflictError, cosmosStatus, NotFoundError } from '../store/errors';
@@ -74,6 +77,12 @@ export async function replyToTicket(ticketId: string, request: AgentReplyRequest
     throw new HttpError(409, p.code.toLowerCase(), p.message);
   }
 
+  if (mail.channel.connection.protocol === 'graph') {
+    const bytes = await sendMailRequestBytes(mail.channel.id, composed.mail, request.attachments);
+    if (bytes > GRAPH_SENDMAIL_MAX_BYTES) {
+      throw new HttpError(413, 'reply_too_large', `the reply would be ${bytes} bytes in Graph's sendMail request, which takes at most ${GRAPH_SENDMAIL_MAX_BYTES}: send smaller attachments or a shorter body`);
+    }
+  }
   const stored = await storeAttachments(request.attachments, deps);
   const now = deps.now();
   const { messageId: _id, ...outgoing } = composed.mail;
@@ -117,6 +126,17 @@ export function withNumberAndParticipants(t: Ticket, number: number, cc: readonl
   if (t.number === number && added.length === 0) return undefined;
   // the number a ticket shows never changes once stored (thread-index.ts hands out the same)
   return { ...t, number: t.number ?? number, participants: [...t.participants, ...added], updatedAt: now.toISOString() };
+}
+
+/**
+ * What Graph's sendMail would be sent for this mail: its MIME (built as the sender builds
+ * it), base64. Checked before anything is written, so a reply too large for a Graph channel
+ * is a 413 now rather than an outbox record failing later with GRAPH_MAIL_TOO_LARGE.
+ */
+export async function sendMailRequestBytes(channelId: string, mail: OutboundMail, attachments: readonly ReplyAttachment[]): Promise<number> {
+  const withBytes = { ...mail, attachments: attachments.map((a) => ({ filename: a.filename, contentType: a.contentType, content: Buffer.from(a.contentBase64, 'base64') })) };
+  const { raw } = await composeMime(channelId, validOutboundMail(withBytes, 'REPLY'));
+  return Math.ceil(raw.length / 3) * 4;
 }
 
 /** The change under the ETag the reply read the ticket with (no second read); when someone wrote in between, read again (updateTicket). */

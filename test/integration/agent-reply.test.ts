@@ -328,6 +328,11 @@ test('Graph channel: the reply goes out through sendMail and lands in the custom
   assert.match(mail.text ?? '', /Please update Teams\./, 'text made from the HTML');
   assert.equal((await readTicket(ticketId)).ticket.notes.find((n) => n.id === sent.body.noteId)?.outbox?.state, 'sent');
 
+  const tooLarge = await reply(ticketId, { html: `<p>${'ü'.repeat(499_000)}</p>`, attachments: [{ filename: 'dump.bin', contentBase64: Buffer.alloc(2 * 1024 * 1024, 7).toString('base64') }] });
+  assert.equal(tooLarge.status, 413, JSON.stringify(tooLarge.body).slice(0, 500));
+  assert.equal(tooLarge.body.error, 'reply_too_large');
+  assert.equal((await readTicket(ticketId)).ticket.notes.filter((n) => n.direction === 'outbound').length, 1, 'the refused reply left no note');
+
   const resolved = await patchStatus(ticketId, 'resolved');
   assert.equal(resolved.status, 200, JSON.stringify(resolved.body));
   assert.ok(resolved.body.notification?.sent);

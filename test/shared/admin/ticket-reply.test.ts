@@ -1,9 +1,10 @@
 import { after, before, describe, it, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ticketMailDeps } from '../../../shared/admin/ticket-mail';
-import { authorOf, replyToTicket, withNumberAndParticipants } from '../../../shared/admin/ticket-reply';
+import { authorOf, replyToTicket, sendMailRequestBytes, withNumberAndParticipants } from '../../../shared/admin/ticket-reply';
 import { withOutboxStates } from '../../../shared/admin/ticket-view';
-import { AgentReplyRequest, agentReplyIds } from '../../../shared/answers/agent-reply';
+import { AgentReplyRequest, agentReplyIds, MAX_REPLY_ATTACHMENT_BYTES } from '../../../shared/answers/agent-reply';
+import { GRAPH_SENDMAIL_MAX_BYTES } from '../../../shared/outbound/graph-sender';
 import { HttpError } from '../../../shared/http/api-error';
 import { deleteChannelRecord } from '../../../shared/store/channel-repository';
 import { ConflictError } from '../../../shared/store/errors';
@@ -45,6 +46,15 @@ test('the author: as the request names them, else the signed-in admin, else "adm
   assert.deepEqual(authorOf({}, { principalName: 'ann@desk.example' }, 'support@desk.example'), { email: 'ann@desk.example', name: 'ann@desk.example' });
   assert.deepEqual(authorOf({}, { principalName: 'Ann Agent' }, 'support@desk.example'), { email: 'support@desk.example', name: 'Ann Agent' });
   assert.deepEqual(authorOf({}, {}, 'support@desk.example'), { email: 'support@desk.example', name: 'admin' });
+});
+
+test('the size Graph’s sendMail would get: a short reply with 2 MiB of attachments fits, the same with 500,000 characters of non-ASCII HTML does not', async () => {
+  const attachments = [{ filename: 'a.bin', contentType: 'application/octet-stream', contentBase64: Buffer.alloc(MAX_REPLY_ATTACHMENT_BYTES, 1).toString('base64') }];
+  const mail = { from: 'support@desk.example', to: 'jane@example.org', subject: 'Re: Printer', text: 'Fixed.' };
+  const small = await sendMailRequestBytes('ch-1', mail, attachments);
+  assert.ok(small > (MAX_REPLY_ATTACHMENT_BYTES * 4) / 3 && small <= GRAPH_SENDMAIL_MAX_BYTES, String(small));
+  const large = await sendMailRequestBytes('ch-1', { ...mail, html: `<p>${'ü'.repeat(500_000)}</p>` }, attachments);
+  assert.ok(large > GRAPH_SENDMAIL_MAX_BYTES, String(large));
 });
 
 describe('crash between the steps of a reply (Cosmos emulator, Azurite), then the same request again', () => {
