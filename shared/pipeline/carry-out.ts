@@ -6,6 +6,7 @@ import type { ChannelRecord } from '../config/channel';
 import { PermanentError } from '../errors';
 import { outboxRecordOf, outgoingMessageIdFor } from '../outbound/outgoing';
 import type { OutboxRecord } from '../outbound/outbox';
+import type { OwnMailBounce } from '../outbound/bounce-of-own-mail';
 import type { LedgerRecord } from '../store/ledger';
 import { embedMarker } from '../threading/thread-marker';
 import { formatToken, tokenRef } from '../threading/ticket-token';
@@ -36,6 +37,8 @@ export interface CarryOutDeps {
   dispatch(records: readonly OutboxRecord[]): Promise<void>;
   /** One more automatic answer to the sender (answer counters; the same Message-ID counts once). */
   countAnswer(channelId: string, sender: string, at: Date, messageId: string): Promise<void>;
+  /** Marks a bounce of our mail on its outbox record and ticket (outbound/bounce-of-own-mail.ts `recordOwnMailBounce`). */
+  recordOwnMailBounce(found: OwnMailBounce): Promise<void>;
   /** `PUBLIC_BASE_URL`, for ticket links when the channel names no portal. */
   publicBaseUrl?: string | undefined;
   now(): Date;
@@ -56,6 +59,10 @@ export async function carryOut(decision: Decision, record: LedgerRecord, channel
   try {
     if (decision.action === 'createTicket') return await carryOutTicket(decision, record, channel, parsed, deps);
     if (decision.action === 'addNote') return await carryOutNote(decision, record, channel, parsed, deps);
+    if (decision.action === 'ignore' && decision.bounce) {
+      await deps.recordOwnMailBounce(decision.bounce);
+      return { decision, ticketId: decision.bounce.ticketId, answers: [] };
+    }
   } catch (err) {
     // the ticketing side refusing this ticket or note for good is an outcome, not a reason to retry five times
     if (!(err instanceof PermanentError) && !(err instanceof ZodError)) throw err;

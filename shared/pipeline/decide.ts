@@ -2,6 +2,7 @@ import { shouldAutoRespond, type Suppression } from '../answers/answer-policy';
 import type { RecentAnswers } from '../answers/answer-counter';
 import { channelOwnAddresses } from '../answers/channel-identity';
 import type { Address } from '../mail/parsed-mail';
+import type { OwnMailBounce } from '../outbound/bounce-of-own-mail';
 import { mapTicket, type MappableTemplate, type MappedTicket } from '../tickets/field-mapping';
 import { routeReply, type ReplyRoute } from '../threading/reply-route';
 import type { ThreadContext } from '../threading/thread-context';
@@ -47,7 +48,7 @@ export type AnswerOutcome =
   | { purpose: 'autoResponse'; send: false; suppression: Suppression };
 
 export type Decision =
-  | { action: 'leave' | 'ignore' | 'reject'; code: ReasonCode; reason: string; stages: StageRecord[]; thread?: ThreadOutcome }
+  | { action: 'leave' | 'ignore' | 'reject'; code: ReasonCode; reason: string; stages: StageRecord[]; thread?: ThreadOutcome; bounce?: OwnMailBounce }
   | { action: 'createTicket'; ticket: TicketPlan; stages: StageRecord[]; thread?: ThreadOutcome; answers: AnswerOutcome[] }
   | { action: 'addNote'; note: NotePlan; stages: StageRecord[]; thread: ThreadOutcome; answers: AnswerOutcome[] };
 
@@ -108,7 +109,9 @@ export function decide(input: DecideInput): Decision {
   for (const stage of filterStages) {
     const result = stage.run(input);
     stages.push({ stage: stage.name, result });
-    if (result.verdict !== 'continue') return { action: result.verdict, code: result.code, reason: result.reason, stages };
+    if (result.verdict !== 'continue') {
+      return { action: result.verdict, code: result.code, reason: result.reason, stages, ...(result.code === 'OWN_MAIL_BOUNCED' && input.ownMailBounce ? { bounce: input.ownMailBounce } : {}) };
+    }
   }
 
   let thread: ThreadOutcome | undefined;

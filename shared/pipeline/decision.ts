@@ -29,6 +29,7 @@ export const ReasonCode = z.enum([
   'TEMPLATE_NOT_WHITELISTED',
   'CLOSED_TICKET',
   'NOTE_REJECTED',
+  'OWN_MAIL_BOUNCED',
 ]);
 export type ReasonCode = z.infer<typeof ReasonCode>;
 

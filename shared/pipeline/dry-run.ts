@@ -35,9 +35,12 @@ export interface DryRunResult {
 
 export async function dryRun(channel: ChannelRecord, raw: Buffer, deps: DryRunDeps, folder = channel.folders.read[0] ?? 'Inbox'): Promise<DryRunResult> {
   let mail: ParsedMail | undefined;
+  let contents: ReadonlyMap<string, Buffer> = new Map();
   let parseError: string | undefined;
   try {
-    mail = (await deps.parse(raw)).mail;
+    const parsed = await deps.parse(raw);
+    mail = parsed.mail;
+    contents = parsed.attachmentContents;
   } catch (err) {
     parseError = err instanceof PermanentError ? err.message : `the mail could not be parsed: ${(err as Error).message}`;
   }
@@ -54,7 +57,7 @@ export async function dryRun(channel: ChannelRecord, raw: Buffer, deps: DryRunDe
   }
   const key = ledgerKey(channel.id, { messageId: mail.messageId, rawSha256: mail.rawSha256 });
   const classification = deps.classify(mail, channel);
-  const resolution = deps.resolve ? await resolveMail(mail, channel, { id: key, imported: false }, deps.resolve) : undefined;
+  const resolution = deps.resolve ? await resolveMail({ mail, attachmentContents: contents }, classification, channel, { id: key, imported: false }, deps.resolve) : undefined;
   const decision = decide({
     channel,
     mail,
@@ -62,7 +65,9 @@ export async function dryRun(channel: ChannelRecord, raw: Buffer, deps: DryRunDe
     folder,
     template: await deps.getTemplate(channel.ticketMapping.templateId),
     receivedAt: mail.date ?? new Date().toISOString(),
-    ...(resolution ? { thread: resolution.thread, ...(resolution.answer ? { answer: resolution.answer } : {}), now: new Date() } : {}),
+    ...(resolution
+      ? { thread: resolution.thread, ...(resolution.answer ? { answer: resolution.answer } : {}), ...(resolution.ownMailBounce ? { ownMailBounce: resolution.ownMailBounce } : {}), now: new Date() }
+      : {}),
   });
   const existing = deps.readLedger ? await deps.readLedger(channel.id, key) : undefined;
   const { headers, ...rest } = mail;

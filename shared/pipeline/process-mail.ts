@@ -317,7 +317,7 @@ async function decideAndStore(
   } else {
     const r = entry.record;
     const classification = deps.classify(parsed.mail, channel);
-    const [template, resolution] = await Promise.all([deps.getTemplate(channel.ticketMapping.templateId), resolveMail(parsed.mail, channel, r, deps)]);
+    const [template, resolution] = await Promise.all([deps.getTemplate(channel.ticketMapping.templateId), resolveMail(parsed, classification, channel, r, deps)]);
     decision = decide({
       channel,
       mail: parsed.mail,
@@ -327,6 +327,7 @@ async function decideAndStore(
       receivedAt: msg.receivedAt ?? parsed.mail.date ?? msg.enqueuedAt,
       thread: resolution.thread,
       ...(resolution.answer ? { answer: resolution.answer } : {}),
+      ...(resolution.ownMailBounce ? { ownMailBounce: resolution.ownMailBounce } : {}),
       now: deps.now(),
     });
     carried = await carryOut(decision, r, channel, parsed, deps);

@@ -21,6 +21,8 @@ import { normalizeAddress } from '../threading/thread-context';
 import { countAnswer, recentAnswers } from '../store/answer-counters';
 import { channelOwnAddresses } from '../answers/channel-identity';
 import { dispatchOutgoing } from '../outbound/dispatch';
+import { findOwnMailBounced, recordOwnMailBounce } from '../outbound/bounce-of-own-mail';
+import { markOutboxBounced } from '../store/outbox';
 import { dispatchDeps } from '../outbound/runtime';
 import { settings } from '../config/settings';
 import { faultHookFromEnv } from './fault-injection';
@@ -80,6 +82,7 @@ export function resolutionDeps(): ResolutionDeps {
         conversation: lookupConversation,
         ticket: readTicketDoc,
       }),
+    ownMailBounce: (channelId, mail, contents) => findOwnMailBounced(channelId, mail, contents, lookupMessageIds),
     answerContext: async ({ channel, sender, imported, ownAnswerId }) => {
       const [recent, all] = await Promise.all([recentAnswers(channel.id, sender, new Date(), ownAnswerId), cachedChannelList()]);
       const others = all.map((c) => c.record).filter((c) => c.id !== channel.id);
@@ -97,6 +100,10 @@ export function processDeps(log: Log): ProcessDeps {
     parse: parseMailWithContent,
     classify: (mail, channel) => classifyMail(mail, classifyOptions(channel)),
     ...resolutionDeps(),
+    recordOwnMailBounce: async (found) => {
+      const result = await recordOwnMailBounce(found, { markOutboxBounced, updateTicket, now: () => new Date() });
+      log('bounce of our own mail recorded', { outboxId: found.outboxId, ticketId: found.ticketId, ...result });
+    },
     ticketNumber: (ticketId, channelId) => ticketNumberFor(ticketId, channelId),
     recordReceived: async (channelId, messageId, ticketId) => {
       await recordMessageId(channelId, messageId, ticketId, 'received');

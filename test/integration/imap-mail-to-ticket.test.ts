@@ -212,7 +212,7 @@ test('the dry run shows every stage decision and the ticket a mail would make, w
   assert.equal(body.outcome, 'created');
   assert.equal(body.targetFolder, 'Processed');
   assert.equal(body.classification.kind, 'human');
-  assert.deepEqual(body.decision.stages.map((s) => s.stage), ['exclusion-folder', 'sender-domain', 'machine-mail', 'field-mapping', 'attachment-policy']);
+  assert.deepEqual(body.decision.stages.map((s) => s.stage), ['exclusion-folder', 'own-mail-bounce', 'sender-domain', 'machine-mail', 'thread', 'field-mapping', 'attachment-policy', 'auto-response']);
   assert.equal(body.ticket.title, 'Dock station [asset NB-0815] flickers');
   assert.equal(body.ticket.priority, 'high');
   assert.equal(body.ticket.requester.address, 'alice@example.org');

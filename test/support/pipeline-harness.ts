@@ -9,6 +9,8 @@ import { ledgerStats, listLedger, type LedgerRecord } from '../../shared/store/l
 import { queryTicketDocs } from '../../shared/store/ticket-repository';
 import type { Ticket } from '../../shared/tickets/ticket';
 import type { OutboxRecord } from '../../shared/outbound/outbox';
+import { dispatchOutgoing } from '../../shared/outbound/dispatch';
+import { dispatchDeps } from '../../shared/outbound/runtime';
 import { channelRecord } from './fixtures';
 import { MemoryMailbox } from './memory-mailbox';
 
@@ -120,8 +122,12 @@ export function pipelineHarness(opts: { channelId?: string; random?: () => numbe
       addNote: gated(base.addNote),
       recordReceived: gated(base.recordReceived),
       recordConversation: gated(base.recordConversation),
-      // the mails the pipeline hands to the outbox are kept here, not queued (the send job has its own tests)
-      dispatch: gated(async (records) => void outbox.push(...records)),
+      recordOwnMailBounce: gated(base.recordOwnMailBounce),
+      // the real thread index and outbox records; the queue messages are kept here (the send job has its own tests)
+      dispatch: gated(async (records) => {
+        await dispatchOutgoing(records, { ...dispatchDeps(), enqueue: async () => undefined });
+        outbox.push(...records);
+      }),
       countAnswer: gated(base.countAnswer),
       fault: undefined,
       memory: undefined,

@@ -64,7 +64,7 @@ test('a trusted reply to an open ticket on the whitelist is a note: the new text
   assert.equal(d.thread.code, 'ATTACHED');
   assert.equal(d.thread.ticketId, 'T-1');
   assert.deepEqual(d.thread.signals, ['token [#T-000001-abcdefgh] (valid)']);
-  assert.deepEqual(d.stages.map((s) => s.stage), ['exclusion-folder', 'sender-domain', 'machine-mail', 'thread', 'attachment-policy', 'auto-response']);
+  assert.deepEqual(d.stages.map((s) => s.stage), ['exclusion-folder', 'own-mail-bounce', 'sender-domain', 'machine-mail', 'thread', 'attachment-policy', 'auto-response']);
 });
 
 test('a reply to a ticket closed yesterday (mode reopen, 14 days) is a note that reopens it, carrying the closedAt it saw', () => {

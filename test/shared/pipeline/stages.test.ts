@@ -31,7 +31,7 @@ test('a new mail from an allowed sender becomes a ticket that goes to the succes
   if (d.action !== 'createTicket') return;
   assert.equal(d.ticket.title, 'Printer on floor 3 is jammed');
   assert.equal(d.ticket.requester.address, 'alice@example.org');
-  assert.deepEqual(d.stages.map((s) => s.stage), ['exclusion-folder', 'sender-domain', 'machine-mail', 'field-mapping', 'attachment-policy', 'auto-response']);
+  assert.deepEqual(d.stages.map((s) => s.stage), ['exclusion-folder', 'own-mail-bounce', 'sender-domain', 'machine-mail', 'field-mapping', 'attachment-policy', 'auto-response']);
   assert.deepEqual(d.answers, [{ purpose: 'autoResponse', send: true, to: { address: 'alice@example.org', name: 'Alice' } }]);
 });
 
