@@ -41,7 +41,11 @@ export const BounceReport = z.object({
   originalMessageIds: z.array(z.object({ id: z.string().min(1).max(998), source: OriginalIdSource })).max(MAX_ORIGINAL_IDS),
   /** Every recipient the report names, failed or not. */
   recipients: z.array(BounceRecipient).max(MAX_RECIPIENTS),
-  /** False for a delay warning (every recipient `delayed`, or the text says the server keeps trying). */
+  /**
+   * False for a delay warning (every recipient `delayed`, or the text says the server keeps
+   * trying), and for a feedback report (ARF, RFC 5965: a complaint about a mail that was
+   * delivered — it returns the mail too, but nothing failed).
+   */
   failed: z.boolean(),
   /** The failed (else first) recipient and its status, for the mark. */
   recipient: z.string().max(320).optional(),
@@ -91,7 +95,7 @@ export function readBounceReport(mail: ParsedMail, contents: ReadonlyMap<string,
   return BounceReport.parse({
     originalMessageIds: ids.list,
     recipients,
-    failed: isFailure(dsn.recipients, text.delayed),
+    failed: !isFeedbackReport(mail) && isFailure(dsn.recipients, text.delayed),
     ...(primary ? { recipient: primary.address } : {}),
     ...(status ? { status } : {}),
     reason,
@@ -107,6 +111,13 @@ function isFailure(recipients: readonly BounceRecipient[], textSaysDelayed: bool
   if (recipients.some((r) => r.action === 'failed' || (!r.action && r.status?.startsWith('5')))) return true;
   if (recipients.some((r) => r.action)) return false;
   return !textSaysDelayed;
+}
+
+/** An ARF report: its `message/feedback-report` part, or the report type naming it. */
+function isFeedbackReport(mail: ParsedMail): boolean {
+  if (mail.attachments.some((a) => a.contentType === 'message/feedback-report')) return true;
+  const type = (mail.headers['content-type'] ?? '').slice(0, 1000).toLowerCase();
+  return type.startsWith('multipart/report') && type.includes('feedback-report');
 }
 
 /**

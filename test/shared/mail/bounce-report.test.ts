@@ -110,6 +110,13 @@ test('a delay warning is no failure: a DSN whose every recipient is "delayed", a
   assert.equal((await parseReport(dsn({}))).failed, true);
 });
 
+test('feedback reports (ARF abuse complaints, DMARC failure reports) return the mail but are no failure', async () => {
+  for (const file of ['arf-05.eml', 'arf-09.eml', 'arf-19.eml', 'arf-03.eml']) {
+    const r = await read(`test/corpus/sisimai-machine/${file}`);
+    assert.equal(r.failed, false, file);
+  }
+});
+
 test('a DSN with a delayed and a failed recipient is a failure, and names the failed one', async () => {
   const recipients = ['Final-Recipient: rfc822; slow@example.net', 'Action: delayed', 'Status: 4.4.1', '', 'Final-Recipient: rfc822; gone@example.net', 'Action: failed', 'Status: 5.1.1'].join('\n');
   const r = await parseReport(dsn({ recipients }));

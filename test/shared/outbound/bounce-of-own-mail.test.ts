@@ -5,6 +5,7 @@ import path from 'node:path';
 import { useEmulatorEnv, type EmulatorEnv } from '../store/emulator-env';
 import { findOwnMailBounced, markedUndeliverable, recordOwnMailBounce, type RecordBounceDeps } from '../../../shared/outbound/bounce-of-own-mail';
 import { claimed, newOutboxRecord, sent } from '../../../shared/outbound/outbox';
+import { readBounceReport } from '../../../shared/mail/bounce-report';
 import { parseMailWithContent } from '../../../shared/mail/parse';
 import { createOutbox, markOutboxBounced, readOutbox, replaceOutbox } from '../../../shared/store/outbox';
 import { lookupMessageIds, recordMessageId } from '../../../shared/store/thread-index';
@@ -102,6 +103,16 @@ test('a delay warning for our mail marks nothing: the mail may still arrive', as
   const { messageId } = await sentAutoResponse('T-b4');
   const delayed = postfixDsn.replace('Action: failed', 'Action: delayed').replace('Status: 5.1.1', 'Status: 4.4.1');
   const { mail, contents } = await bounceOf(messageId, delayed);
+  assert.equal(await findOwnMailBounced('ch-1', mail, contents, lookupMessageIds), undefined);
+});
+
+test('a complaint about our mail (an ARF feedback report returning its headers) marks nothing: the mail was delivered', async () => {
+  const { messageId } = await sentAutoResponse('T-b7');
+  const arf = fs.readFileSync(path.resolve(__dirname, '../../corpus/sisimai-machine/arf-09.eml'), 'latin1');
+  const { mail, contents } = await bounceOf(messageId, arf.replace('<asdjhi9ldn14@example.net>', '<ticket-1047-1717485160@example.com>'));
+  const report = readBounceReport(mail, contents);
+  assert.equal(report.originalMessageIds[0]?.id, messageId, 'the report returns our headers');
+  assert.equal(report.failed, false);
   assert.equal(await findOwnMailBounced('ch-1', mail, contents, lookupMessageIds), undefined);
 });
 
