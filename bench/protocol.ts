@@ -34,9 +34,25 @@ export const Command = z.discriminatedUnion('op', [
   /** The real syncMailbox; the listed mail is kept in the worker instead of being queued. */
   z.object({ op: z.literal('list'), channelId: z.string() }),
   /** processMail over the next `count` listed mails (all when absent), `concurrency` at a time. */
-  z.object({ op: z.literal('process'), channelId: z.string(), concurrency: z.number().int().min(1), count: z.number().int().min(1).optional(), timeDeps: z.boolean().default(false) }),
+  z.object({
+    op: z.literal('process'),
+    channelId: z.string(),
+    concurrency: z.number().int().min(1),
+    count: z.number().int().min(1).optional(),
+    timeDeps: z.boolean().default(false),
+    /** A failed mail is tried again up to this many times, as the queue would redeliver it (for setting up; measured runs count failures instead). */
+    retries: z.number().int().min(0).default(0),
+  }),
   /** The baseline: simpleParser + a ledger-sized and a ticket-sized Cosmos upsert per mail. */
-  z.object({ op: z.literal('baseline'), count: z.number().int().min(1), concurrency: z.number().int().min(1), tag: z.string(), to: z.string() }),
+  z.object({
+    op: z.literal('baseline'),
+    count: z.number().int().min(1),
+    concurrency: z.number().int().min(1),
+    tag: z.string(),
+    to: z.string(),
+    /** The raw mails (base64) to run it over, instead of `count` mails of the mix: the same mails the pipeline gets. */
+    raws: z.array(z.base64()).optional(),
+  }),
   /** The real syncMailbox with the real queue: listed mail goes to Azurite's mail-inbound queue. */
   z.object({ op: z.literal('syncToQueue'), channelId: z.string() }),
   /** Consumes mail-inbound like the Functions host: `parallel` messages in flight, retry on failure, poison after 5 dequeues. */
@@ -48,7 +64,7 @@ export const Command = z.discriminatedUnion('op', [
   /** The ids of the channel's outbox records still `queued` (bookkeeping: a query, not part of any figure). */
   z.object({ op: z.literal('queuedOutbox'), channelId: z.string() }),
   /** The real send job (outbound/send-job.ts) for these outbox records, `concurrency` at a time — as the mail-outbound trigger runs it. */
-  z.object({ op: z.literal('send'), channelId: z.string(), outboxIds: z.array(z.string().min(1)), concurrency: z.number().int().min(1) }),
+  z.object({ op: z.literal('send'), channelId: z.string(), outboxIds: z.array(z.string().min(1)), concurrency: z.number().int().min(1), retries: z.number().int().min(0).default(0) }),
   /** Memory after a full garbage collection, and the process's peak RSS so far. */
   z.object({ op: z.literal('memory') }),
 ]);

@@ -38,8 +38,9 @@ function ledgerSized(id: string, subject: string, from: string, messageId: strin
   };
 }
 
-export async function runBaseline(count: number, concurrency: number, tag: string, to: string): Promise<Reply<'baseline'>> {
-  const mails = await sampleMails(count, { to, tag });
+/** `raws`: these mails instead of `count` of the mix. */
+export async function runBaseline(count: number, concurrency: number, tag: string, to: string, raws?: Buffer[]): Promise<Reply<'baseline'>> {
+  const mails = raws ? raws.map((raw) => ({ raw })) : await sampleMails(count, { to, tag });
   const [ledger, tickets] = await Promise.all([container('ledger'), container('tickets')]);
   let next = 0;
   const started = performance.now();

@@ -19,9 +19,9 @@ async function run(command: Command): Promise<Reply<Command['op']>> {
     case 'list':
       return list(command.channelId);
     case 'process':
-      return processListed(command.channelId, command.concurrency, command.count, command.timeDeps);
+      return processListed(command.channelId, command.concurrency, command.count, command.timeDeps, command.retries);
     case 'baseline':
-      return runBaseline(command.count, command.concurrency, command.tag, command.to);
+      return runBaseline(command.count, command.concurrency, command.tag, command.to, command.raws?.map((r) => Buffer.from(r, 'base64')));
     case 'syncToQueue':
       return syncToQueue(command.channelId);
     case 'drainQueue':
@@ -33,7 +33,7 @@ async function run(command: Command): Promise<Reply<Command['op']>> {
     case 'queuedOutbox':
       return queuedOutbox(command.channelId);
     case 'send':
-      return sendOutboxed(command.channelId, command.outboxIds, command.concurrency);
+      return sendOutboxed(command.channelId, command.outboxIds, command.concurrency, command.retries);
     case 'memory': {
       // two passes: the first may only queue finalizers that free external (Buffer) memory
       global.gc?.();

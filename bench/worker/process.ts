@@ -70,7 +70,7 @@ function timed(deps: ProcessDeps, times: DepTimes): ProcessDeps {
   return out as unknown as ProcessDeps;
 }
 
-export async function processListed(channelId: string, concurrency: number, count: number | undefined, timeDeps: boolean): Promise<ProcessReport> {
+export async function processListed(channelId: string, concurrency: number, count: number | undefined, timeDeps: boolean, retries = 0): Promise<ProcessReport> {
   const queue = listed.get(channelId) ?? [];
   const batch = queue.splice(0, count ?? queue.length);
   const times: DepTimes = {};
@@ -86,12 +86,17 @@ export async function processListed(channelId: string, concurrency: number, coun
       for (let i = next++; i < batch.length; i = next++) {
         const msg = batch[i];
         if (!msg) continue;
-        try {
-          const key = statusKey(await processMail(msg, deps));
-          statuses[key] = (statuses[key] ?? 0) + 1;
-        } catch (err) {
-          failed++;
-          if (errors.length < 5) errors.push(errorText(err));
+        for (let attempt = 0; ; attempt++) {
+          try {
+            const key = statusKey(await processMail(msg, deps));
+            statuses[key] = (statuses[key] ?? 0) + 1;
+            break;
+          } catch (err) {
+            if (errors.length < 5) errors.push(errorText(err));
+            if (attempt < retries) continue;
+            failed++;
+            break;
+          }
         }
       }
     }),

@@ -23,7 +23,8 @@ export async function queuedOutbox(channelId: string): Promise<{ outboxIds: stri
   return { outboxIds: rows.map((r) => r.id).sort() };
 }
 
-export async function sendOutboxed(channelId: string, outboxIds: readonly string[], concurrency: number): Promise<SendReport> {
+/** `retries`: a failed send is tried again (same delivery id, as the queue redelivers the same message) up to this many times. */
+export async function sendOutboxed(channelId: string, outboxIds: readonly string[], concurrency: number, retries = 0): Promise<SendReport> {
   const deps = sendJobDeps(quiet);
   const outcomes: Record<string, number> = {};
   const errors: string[] = [];
@@ -35,12 +36,18 @@ export async function sendOutboxed(channelId: string, outboxIds: readonly string
       for (let i = next++; i < outboxIds.length; i = next++) {
         const outboxId = outboxIds[i];
         if (!outboxId) continue;
-        try {
-          const r = await sendOutbound({ channelId, outboxId, enqueuedAt: new Date().toISOString() }, deps, { id: `bench-${outboxId}` });
-          outcomes[r.outcome] = (outcomes[r.outcome] ?? 0) + 1;
-        } catch (err) {
-          failed++;
-          if (errors.length < 5) errors.push(errorText(err));
+        const message = { channelId, outboxId, enqueuedAt: new Date().toISOString() };
+        for (let attempt = 0; ; attempt++) {
+          try {
+            const r = await sendOutbound(message, deps, { id: `bench-${outboxId}` });
+            outcomes[r.outcome] = (outcomes[r.outcome] ?? 0) + 1;
+            break;
+          } catch (err) {
+            if (errors.length < 5) errors.push(errorText(err));
+            if (attempt < retries) continue;
+            failed++;
+            break;
+          }
         }
       }
     }),
