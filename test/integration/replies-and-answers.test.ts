@@ -193,6 +193,11 @@ test('IMAP, scenario 10: an agent replies (POST /api/tickets/{id}/reply) → the
     agentMail = (await capturedMails(world)).find((m) => m.messageId === accepted.messageId);
     return agentMail !== undefined;
   }, 'the agent’s reply captured');
+  const ticketBefore = await readTicket(world, imap.ticketId);
+  assert.equal(tokenOf(agentMail!)?.ticketNumber, ticketBefore.number, 'the agent’s mail carries the ticket’s token');
+  assert.ok(tokenOf(agentMail!)?.signature);
+  assert.equal(header(agentMail!, 'auto-submitted'), undefined, 'a person’s mail');
+  assert.ok([agentMail!.references].flat().includes(imap.customerMessageId), 'threaded into the customer’s conversation');
 
   const answer = replyTo(agentMail!, { from: ALICE, to: DESK.user, text: 'The manual tray works, thank you Ann.\n\nAlice' });
   await deliverImap(answer.raw);

@@ -38,7 +38,14 @@ export async function startReplyWorld(opts: { desks: DovecotUser[]; graphMailbox
   ]);
   const caFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'reply-world-')), 'ca.pem');
   fs.writeFileSync(caFile, [dovecot.caCertPem, sim?.caCertPem].filter(Boolean).join('\n'));
-  const stack = await startTestStack({ env: { NODE_EXTRA_CA_CERTS: caFile } });
+  let stack: TestStack;
+  try {
+    stack = await startTestStack({ env: { NODE_EXTRA_CA_CERTS: caFile } });
+  } catch (err) {
+    // the servers started so far would keep the test process alive until the file times out
+    await Promise.all([dovecot.stop(), capture.stop(), sim?.stop()]);
+    throw err;
+  }
   Object.assign(process.env, { COSMOS_ENDPOINT: stack.env.COSMOS_ENDPOINT, COSMOS_KEY: stack.env.COSMOS_KEY, COSMOS_DATABASE: stack.env.COSMOS_DATABASE, AzureWebJobsStorage: stack.env.AzureWebJobsStorage });
   resetSettingsCache();
   resetCosmosClient();
