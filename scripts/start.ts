@@ -222,14 +222,14 @@ async function main(): Promise<void> {
       env.NODE_EXTRA_CA_CERTS = demo.caFile;
       // Change notifications from the simulator to this host, so a demo mail is a ticket in
       // seconds (polling would take up to a minute). A PUBLIC_BASE_URL of your own wins.
-      env.PUBLIC_BASE_URL ??= `http://127.0.0.1:${hostPort}`;
+      if (!env.PUBLIC_BASE_URL && !process.env.PUBLIC_BASE_URL) env.PUBLIC_BASE_URL = `http://127.0.0.1:${hostPort}`;
     }
     const cli = path.join(repoRoot, 'devhost', 'cli.ts');
     const hostArgs = ['--import', 'tsx', cli, '--app-root', repoRoot, '--port', String(port), '--exit-with-parent'];
     if (override) hostArgs.push('--host-json-override', JSON.stringify(override));
     if (args.verbose) hostArgs.push('--verbose');
-    // No PUBLIC_BASE_URL by default: Microsoft Graph can only notify a public https URL, so
-    // locally the channels poll (set it, e.g. to a tunnel, to try change notifications).
+    // Without the demo, no PUBLIC_BASE_URL by default: Microsoft Graph can only notify a public
+    // https URL, so locally the channels poll (set it, e.g. to a tunnel, to try notifications).
     const spawnHost = (hostPort: number): ChildProcess => {
       const a = [...hostArgs];
       a[a.indexOf('--port') + 1] = String(hostPort);
