@@ -26,6 +26,7 @@ import { ownAddress } from './signals/own-address';
 import { ownStamp } from './signals/own-stamp';
 import { precedence } from './signals/precedence';
 import { readReceipt } from './signals/read-receipt';
+import { sesNotification } from './signals/ses-notification';
 import { ruleForwardEvidence } from './signals/rule-forward';
 import { xLoop } from './signals/x-loop';
 import type { MachineKind, Signal, SignalHit } from './signals/signal';
@@ -62,6 +63,7 @@ export const signals: readonly Signal[] = [
   mailerDaemon,
   bounceSubjectSignal,
   bounceBody,
+  sesNotification,
   // reports about mail
   feedbackReport,
   dmarcAggregate,

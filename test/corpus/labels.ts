@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { corpusDir } from './zammad-expectations';
 
@@ -129,3 +130,45 @@ export const sisimaiHeldoutLabels: readonly LabelledMail[] = ([
   { file: 'email-imailserver-02.eml', label: 'bounce', note: 'IMail Server plain-text bounce' },
   { file: 'email-ezweb-06.eml', label: 'bounce', note: 'au (ezweb) bounce, Japanese and English text' },
 ] satisfies LabelledMail[]).map((m) => ({ ...m, file: path.join(heldoutDir, m.file) }));
+
+/**
+ * Every mail of a folder with one label, except those named in `except` (read one by
+ * one; the folder's README says what each is).
+ */
+function labelFolder(dir: string, label: Label, except: Record<string, [Label, string]> = {}): LabelledMail[] {
+  return fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith('.eml'))
+    .sort()
+    .map((f) => {
+      const [l, note] = except[f] ?? [label, undefined];
+      return { file: path.join(dir, f), label: l, ...(note ? { note } : {}) };
+    });
+}
+
+/** Reports among sisimai's mails, by name: ARF (RFC 5965) feedback and SES complaint notices. */
+const sisimaiReports: Record<string, [Label, string]> = {
+  'arf-15.eml': ['report', 'Return Path FBL ARF abuse report'],
+  'arf-17.eml': ['report', 'abusix ARF spam-trap report, From no-reply@, Auto-Submitted: auto-generated'],
+  'arf-22.eml': ['report', 'Microsoft JMRP-style complaint: multipart/mixed wrapping the reported mail, no feedback-report part'],
+  'arf-25.eml': ['report', 'Rackspace ARF abuse report (Return Path FBL)'],
+  'dos-arf-01.eml': ['report', 'ARF abuse report From the reported address, X-Loop header'],
+  'ced-us-amazonses-03.eml': ['report', 'Amazon SNS notice of an SES complaint (JSON), From no-reply@sns.amazonaws.com'],
+};
+
+/**
+ * sisimai's bounces and reports gathered for issue 7 from rb-sisimai's set-of-emails
+ * (bsd/, dos/ and mac/ folders; see the folder READMEs). Every mail is machine mail:
+ * a bounce (failure or delay, any MTA) unless named in `sisimaiReports`. The Amazon SNS
+ * bounce notice (ced-us-amazonses-02) is labelled a bounce: it reports one in JSON.
+ */
+export const sisimaiSetLabels: readonly LabelledMail[] = labelFolder(path.resolve(__dirname, 'sisimai-set'), 'bounce', sisimaiReports);
+
+/** Every 4th file (by sorted name) of the same gathering, set aside before any result was seen. */
+export const sisimaiHeldout2Labels: readonly LabelledMail[] = labelFolder(path.resolve(__dirname, 'sisimai-heldout2'), 'bounce', sisimaiReports);
+
+/** The bounces gathered to measure the bounce report (all failures or delay warnings). */
+export const sisimaiBounceSetLabels: readonly LabelledMail[] = labelFolder(path.resolve(__dirname, 'sisimai-bounces'), 'bounce');
+
+/** People's mail from sisimai's "not a bounce" samples: a mail that forwards another as an attachment. */
+export const sisimaiHumanLabels: readonly LabelledMail[] = labelFolder(path.resolve(__dirname, 'sisimai-human'), 'human');

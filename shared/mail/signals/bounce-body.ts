@@ -4,7 +4,8 @@ import { bodyOpening, hit, type Signal } from './signal';
 /**
  * The opening sentences of the non-delivery reports that mail servers write as plain
  * text, without a DSN part (qmail, Exim, Postfix, Sendmail, Exchange, Gmail, Yahoo,
- * Courier, Lotus Domino, GroupWise), as sisimai and Zammad's bounce tests record them.
+ * Courier, Lotus Domino, GroupWise, and Japanese carriers' gateways), as sisimai and
+ * Zammad's bounce tests record them.
  * They count only where they open the body (its first 250 characters) of a mail that is
  * not a forward: a person who forwards a bounce to the desk ("my mail came back")
  * writes first or says `FW:`.
@@ -32,7 +33,11 @@ const openings: readonly string[] = [
   'could not deliver message to the following recipient',
   'a message that you sent could not be delivered to one or more of its recipients',
   'this is a permanent error. the following address(es) failed',
-  'unable to deliver message to the following address',
+  'unable to deliver message to',
+  'we had trouble delivering your message',
+  'your mail message to the following address(es) could not be delivered',
+  'the following recipients returned permanent errors',
+  '次のあて先へのメッセージはエラーのため送信できませんでした',
   'did not reach the following recipient(s)',
   'error: invalid user address',
 ];

@@ -6,6 +6,7 @@ import { autoResponseSuppress } from '../../../shared/mail/signals/auto-response
 import { autoresponderMailer } from '../../../shared/mail/signals/autoresponder-mailer';
 import { autoSubmitted } from '../../../shared/mail/signals/auto-submitted';
 import { bounceBody } from '../../../shared/mail/signals/bounce-body';
+import { bounceSubjectSignal } from '../../../shared/mail/signals/bounce-subject';
 import { carrierGateway } from '../../../shared/mail/signals/carrier-gateway';
 import { dmarcAggregate } from '../../../shared/mail/signals/dmarc-aggregate';
 import { exchangeNdr } from '../../../shared/mail/signals/exchange-ndr';
@@ -15,6 +16,7 @@ import { loopAlert } from '../../../shared/mail/signals/loop-alert';
 import { mailerDaemon } from '../../../shared/mail/signals/mailer-daemon';
 import { multipartReport } from '../../../shared/mail/signals/multipart-report';
 import { notificationService } from '../../../shared/mail/signals/notification-service';
+import { sesNotification } from '../../../shared/mail/signals/ses-notification';
 import type { Signal } from '../../../shared/mail/signals/signal';
 import { xLoop } from '../../../shared/mail/signals/x-loop';
 
@@ -285,5 +287,76 @@ describe('no-reply-sender: a hint, not a kind', () => {
     for (const address of ['replyguy@example.com', 'noreen.reply@example.com', 'reply@example.com']) {
       assert.equal(classifyMail(mail({ from: { address, name: '' } })).noAutoResponse, false, address);
     }
+  });
+});
+
+describe('mailer-daemon: a From header the parser finds no address in, and the mail system as envelope sender', () => {
+  test('a From header that is only "mailer-daemon" (no address, nothing parsed) is a bounce', () => {
+    assert.equal(kindOf(mailerDaemon, mail({ from: undefined, headers: { from: 'mailer-daemon' } })), 'bounce');
+    assert.equal(kindOf(mailerDaemon, mail({ from: undefined, headers: { from: '"Mail Delivery System" <>' } })), 'bounce');
+    assert.equal(kindOf(mailerDaemon, mail({ from: undefined, headers: { from: 'MAILER-DAEMON <>' } })), 'bounce');
+  });
+  test('Return-Path: <MAILER-DAEMON@host> is a bounce, whoever the From names', () => {
+    assert.equal(kindOf(mailerDaemon, mail({ from: { address: 'Mail.Delivery.System@mx44.example.com', name: '' }, headers: { 'return-path': '<MAILER-DAEMON@mx44.example.com>' } })), 'bounce');
+  });
+  test('near miss: an unparsable From naming a person, a "System Administrator" with no address, or a person\'s envelope is not a bounce', () => {
+    assert.equal(run(mailerDaemon, mail({ from: undefined, headers: { from: 'Anna Example' } })), undefined);
+    assert.equal(run(mailerDaemon, mail({ from: undefined, headers: { from: 'Anna <anna@customer.example' } })), undefined);
+    assert.equal(run(mailerDaemon, mail({ headers: { 'return-path': '<person@customer.example>' } })), undefined);
+    assert.equal(run(mailerDaemon, mail({ headers: { 'return-path': '<mailer-daemon-fan@customer.example>' } })), undefined);
+  });
+  test('an unparsed From header is read only up to its first 200 characters: a daemon name behind 1 MB of padding does not count', () => {
+    const padded = `"${' '.repeat(1_000_000)}mailer-daemon"`;
+    assert.equal(run(mailerDaemon, mail({ from: undefined, headers: { from: padded } })), undefined);
+    assert.equal(kindOf(mailerDaemon, mail({ from: undefined, headers: { from: '"  mailer-daemon"' } })), 'bounce', 'the same name within the bound counts');
+  });
+});
+
+describe('bounce-subject: a non-delivery subject on mail marked automatic, or naming mail from a no-reply sender', () => {
+  test('a DSN without a report-type (multipart/report) with a delivery subject is a bounce', () => {
+    assert.equal(kindOf(bounceSubjectSignal, mail({ subject: 'Delivery status notification', headers: { 'content-type': 'multipart/report; boundary="b"' } })), 'bounce');
+  });
+  test('Return-Path <MAILER-DAEMON@host> marks the mail automatic too', () => {
+    assert.equal(kindOf(bounceSubjectSignal, mail({ subject: 'Returned mail: see transcript for details', headers: { 'return-path': '<MAILER-DAEMON@smtpgw.example.jp>' } })), 'bounce');
+  });
+  test('a carrier\'s mail-error subject from a no-reply sender is a bounce (JA, RU, ZH, Nordic)', () => {
+    for (const subject of ['メールエラー通知', 'Недоставленное сообщение', '系统退信', 'Kunde inte levereras: Offert', 'Undeliverable: Angebot']) {
+      assert.equal(kindOf(bounceSubjectSignal, mail({ subject, from: { address: 'no-reply@mail.example.ne.jp', name: '' } })), 'bounce', subject);
+    }
+  });
+  test('near miss: a parcel service\'s "Delivery failed" from noreply@, and a person asking about "Mail delivery failed", are not bounces', () => {
+    assert.equal(run(bounceSubjectSignal, mail({ subject: 'Delivery failed: parcel 00340434161094042557', from: { address: 'noreply@parcels.example.com', name: 'Parcel Service' } })), undefined);
+    assert.equal(run(bounceSubjectSignal, mail({ subject: 'Mail delivery failed', from: { address: 'anna@customer.example', name: 'Anna' } })), undefined);
+    assert.equal(run(bounceSubjectSignal, mail({ subject: 'Undelivered parcel', from: { address: 'noreply@shop.example', name: 'Shop' } })), undefined);
+  });
+});
+
+describe('bounce-body: more plain-text non-delivery openings', () => {
+  for (const text of [
+    'We had trouble delivering your message. Full details follow:\n\nSubject: \'Neko\'',
+    'Your mail message to the following address(es) could not be delivered. This\nis a permanent error.',
+    'Unable to deliver message to: <kijitora@example.org>\nDelivery failed for the following reason:',
+    '次のあて先へのメッセージはエラーのため送信できませんでした。\n\nEach of the following recipients was rejected',
+  ]) {
+    test(`a body opening "${text.slice(0, 36).replace(/\n/g, ' ')}…" is a bounce`, () => {
+      assert.equal(kindOf(bounceBody, mail({ subject: 'Mail System Error - Returned Mail', text })), 'bounce');
+    });
+  }
+});
+
+describe('ses-notification: Amazon SES bounce and complaint notices sent through SNS', () => {
+  const sns = { 'x-amz-sns-message-id': '02f86d9b-eecf-573d-b47d-3d1850750c30' };
+  const from = { address: 'no-reply@sns.amazonaws.com', name: 'SES' };
+  test('an SNS envelope whose escaped Message is a Bounce is a bounce', () => {
+    const text = '{\n  "Type" : "Notification",\n  "Message" : "{\\"notificationType\\":\\"Bounce\\",\\"bounce\\":{\\"bounceType\\":\\"Permanent\\"}}"\n}';
+    assert.equal(kindOf(sesNotification, mail({ from, headers: sns, text })), 'bounce');
+  });
+  test('a raw Complaint notification (raw message delivery) is a report; an event-publishing Bounce is a bounce', () => {
+    assert.equal(kindOf(sesNotification, mail({ from, headers: sns, text: '{"notificationType":"Complaint","complaint":{}}' })), 'report');
+    assert.equal(kindOf(sesNotification, mail({ from, text: '{"eventType" : "Bounce","bounce":{}}' })), 'bounce');
+  });
+  test('near miss: a person pasting SES JSON into a question, and an SNS Delivery notice, are not bounces or reports', () => {
+    assert.equal(run(sesNotification, mail({ text: 'We get {"notificationType":"Bounce"} for every mail, why?' })), undefined);
+    assert.equal(run(sesNotification, mail({ from, headers: sns, text: '{"notificationType":"Delivery","delivery":{}}' })), undefined);
   });
 });
