@@ -199,7 +199,9 @@ async function signIn(conn: ImapConnection, deps: ImapDeps & { targetPolicy: Tar
 async function imapFolders(client: ImapFlow, channel: ChannelRecord): Promise<StageOutcome> {
   let listed: ListResponse[];
   try {
-    listed = await client.list({ statusQuery: { messages: true, unseen: true } });
+    // Counts cost a STATUS per folder on servers without LIST-STATUS (Exchange): only for a mailbox of listable size.
+    const plain = await client.list();
+    listed = plain.length <= MAX_LISTED_FOLDERS ? await client.list({ statusQuery: { messages: true, unseen: true } }) : plain;
   } catch (err) {
     const e = toImapError(err, 'IMAP');
     return fail({ code: 'IMAP_LIST_FAILED', message: `the folder list could not be read: ${e.message}`, whatToDo: 'retry; if it persists, the server refuses LIST/STATUS for this login' });
