@@ -17,6 +17,7 @@ import {
   ledgerOf,
   mime,
   newMessageId,
+  outlookReplyTo,
   publish,
   readTicket,
   replyTo,
@@ -51,6 +52,8 @@ after(async () => {
 
 /** What the IMAP scenarios share: the channel, the first ticket and its acknowledgement. */
 let imap: { channelId: string; ticketId: string; customerMessageId: string; ack: ParsedMail } | undefined;
+/** The Graph channel's ticket and its acknowledgement (scenarios 1 and 2 on Graph). */
+let graph: { channelId: string; ticketId: string; ack: ParsedMail } | undefined;
 
 const deliverImap = (raw: Buffer) => world.dovecot.append(DESK.user, 'INBOX', raw);
 
@@ -247,4 +250,22 @@ test('Graph, scenarios 1 and 2: the acknowledgement goes out through sendMail in
   await world.stack.settle(30_000);
   assert.equal(sim.sentMail.length, sentBefore, 'nothing was sent');
   assert.equal((await channelTickets(world, channelId)).length, 1);
+  graph = { channelId, ticketId: record.ticketId!, ack: ack! };
+});
+
+test('Graph, scenario 4 in HTML: an Outlook reply (header block, divRplyFwdMsg) whose In-Reply-To, References and token a gateway dropped is found by the marker in the quoted HTML; the note keeps the new text and HTML only', async () => {
+  assert.ok(graph, 'the Graph scenarios 1 and 2 ran');
+  const reply = outlookReplyTo(graph.ack, { from: `Gina Example <${GRAPH_CUSTOMER}>`, to: GRAPH_DESK, subject: 'Teams problem', threadHeaders: false, text: 'Now it also drops on the cable.\n\nGina' });
+  await world.sim!.deliver(GRAPH_DESK, 'Inbox', reply.raw);
+  await sync(world, graph.channelId);
+  const record = await ledgerEntry(world, graph.channelId, reply.messageId);
+  assert.equal(record.outcome, 'noted', JSON.stringify(record));
+  assert.equal(record.ticketId, graph.ticketId);
+  assert.ok(record.thread?.signals.some((s) => s.startsWith('marker ')), JSON.stringify(record.thread));
+  assert.ok(!record.thread?.signals.some((s) => s.startsWith('token ') || s.startsWith('messageId ')), 'neither token nor Message-ID was there to find');
+  const note = (await readTicket(world, graph.ticketId)).notes.find((n) => n.id === record.noteId);
+  assert.ok(note, 'the note');
+  assert.equal(note.text.trim(), 'Now it also drops on the cable.\n\nGina');
+  assert.ok(note.html?.includes('Now it also drops on the cable.'), note.html);
+  for (const quoted of ['divRplyFwdMsg', 'Sent:', '[ref:', 'thank you for your message']) assert.ok(!note.html?.includes(quoted), `no "${quoted}" in the note's HTML: ${note.html}`);
 });

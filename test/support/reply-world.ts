@@ -170,6 +170,61 @@ export function replyTo(
   return { raw: mime({ from: p.from, to: p.to, subject: p.subject ?? `Re: ${original.subject ?? ''}`, messageId, text, ...threading }), messageId };
 }
 
+/**
+ * A reply as Outlook (desktop, web) writes it: multipart/alternative; in text, the new text
+ * then Outlook's header block (From / Sent / To / Subject) and the original unquoted; in
+ * HTML, the new text, `div#appendonsend`, an `hr`, `div#divRplyFwdMsg` with the header
+ * block, and the original HTML — which carries our marker in its small grey line. Outlook
+ * keeps In-Reply-To; `threadHeaders: false` is a server or gateway that dropped it.
+ */
+export function outlookReplyTo(
+  original: ParsedMail,
+  p: { from: string; to: string; text: string; subject?: string; threadHeaders?: boolean },
+): { raw: Buffer; messageId: string } {
+  const messageId = newMessageId('outlook');
+  const sender = original.from?.value[0];
+  const sent = (original.date ?? new Date()).toUTCString();
+  const block = [`From: ${sender?.name ?? ''} <${sender?.address ?? ''}>`, `Sent: ${sent}`, `To: ${p.from}`, `Subject: ${original.subject ?? ''}`];
+  const text = `${p.text}\n\n________________________________\n${block.join('\n')}\n\n${(original.text ?? '').trimEnd()}\n`;
+  const escape = (v: string) => v.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  const originalHtml = typeof original.html === 'string' ? original.html : `<pre>${escape(original.text ?? '')}</pre>`;
+  const html = [
+    '<html><head><meta http-equiv="Content-Type" content="text/html; charset=utf-8"></head><body>',
+    `<div style="font-family: Aptos, sans-serif; font-size: 12pt;">${p.text.split('\n').map((l) => (l ? escape(l) : '<br>')).join('<br>')}</div>`,
+    '<div id="appendonsend"></div>',
+    '<hr style="display:inline-block;width:98%" tabindex="-1">',
+    `<div id="divRplyFwdMsg" dir="ltr"><font face="Calibri, sans-serif" style="font-size:11pt" color="#000000">${block.map((l) => { const [k, ...v] = l.split(': '); return `<b>${k}:</b> ${escape(v.join(': '))}`; }).join('<br>')}</font><div>&nbsp;</div></div>`,
+    `<div>${originalHtml}</div>`,
+    '</body></html>',
+  ].join('\r\n');
+  const boundary = `----=_NextPart_${crypto.randomUUID()}`;
+  const threading = p.threadHeaders === false || !original.messageId ? [] : [`In-Reply-To: ${original.messageId}`, `References: ${[...[original.references ?? []].flat(), original.messageId].join(' ')}`];
+  const lines = [
+    `From: ${p.from}`,
+    `To: ${p.to}`,
+    `Subject: ${p.subject ?? `RE: ${original.subject ?? ''}`}`,
+    `Date: ${new Date().toUTCString()}`,
+    `Message-ID: ${messageId}`,
+    ...threading,
+    'MIME-Version: 1.0',
+    `Content-Type: multipart/alternative; boundary="${boundary}"`,
+    '',
+    `--${boundary}`,
+    'Content-Type: text/plain; charset=utf-8',
+    'Content-Transfer-Encoding: base64',
+    '',
+    ...(Buffer.from(text.replace(/\r?\n/g, '\r\n'), 'utf8').toString('base64').match(/.{1,76}/g) ?? []),
+    `--${boundary}`,
+    'Content-Type: text/html; charset=utf-8',
+    'Content-Transfer-Encoding: base64',
+    '',
+    ...(Buffer.from(html, 'utf8').toString('base64').match(/.{1,76}/g) ?? []),
+    `--${boundary}--`,
+    '',
+  ];
+  return { raw: Buffer.from(lines.join('\r\n'), 'utf8'), messageId };
+}
+
 // ---------------------------------------------------------------------------------------
 // What the host did
 
