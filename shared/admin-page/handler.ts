@@ -31,6 +31,6 @@ function files(): Map<string, PageFile> {
 export const ADMIN_PAGE_ROUTE = { name: 'webAdminPage', route: 'console/{*path}', path: '/api/console/' } as const;
 
 export const adminPageHandler: HttpHandler = async (request) => {
-  const answer = pageAnswer(request.params.path, new URL(request.url).pathname, request.headers.get('if-none-match'), files());
+  const answer = pageAnswer(request.params.path, new URL(request.url).pathname, request.headers.get('if-none-match'), files(), request.headers.get('accept-encoding'));
   return { status: answer.status, headers: answer.headers, ...(answer.body !== undefined ? { body: answer.body } : {}) };
 };

@@ -3,9 +3,10 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import { ADMIN_PAGE_CSP } from '../../../shared/admin-page/headers';
 import { readPageFiles, type PageFile } from '../../../shared/admin-page/page-files';
-import { pageAnswer } from '../../../shared/admin-page/serve';
+import { acceptsGzip, pageAnswer } from '../../../shared/admin-page/serve';
 
 const file = (body: string, contentType: string): PageFile => ({ body: Buffer.from(body), contentType, etag: `"${body.length}"` });
 const files = new Map([
@@ -60,4 +61,24 @@ test('only the built files with a known type are servable (the build stamp is no
   assert.deepEqual([...read.keys()].sort(), ['app.js', 'index.html']);
   assert.match(read.get('app.js')?.etag ?? '', /^"[A-Za-z0-9_-]{27}"$/);
   assert.equal(readPageFiles(path.join(dir, 'missing')).size, 0);
+});
+
+test('text files go gzipped to clients that accept gzip, with their own ETag; others get the plain bytes', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'page-gzip-'));
+  fs.writeFileSync(path.join(dir, 'app.js'), 'const a = 1;\n'.repeat(1000));
+  const read = readPageFiles(dir);
+  const plain = pageAnswer('app.js', '/api/console/app.js', null, read, null);
+  const zipped = pageAnswer('app.js', '/api/console/app.js', null, read, 'gzip, deflate, br');
+  assert.equal(plain.headers['content-encoding'], undefined);
+  assert.equal(zipped.headers['content-encoding'], 'gzip');
+  assert.equal(zipped.headers.vary, 'accept-encoding');
+  assert.notEqual(zipped.headers.etag, plain.headers.etag);
+  assert.ok((zipped.body as Buffer).length * 10 < (plain.body as Buffer).length, 'compressed');
+  assert.equal(zlib.gunzipSync(zipped.body as Buffer).toString(), (plain.body as Buffer).toString());
+  assert.equal(pageAnswer('app.js', '/api/console/app.js', zipped.headers.etag ?? '', read, 'gzip').status, 304);
+  assert.equal(pageAnswer('app.js', '/api/console/app.js', zipped.headers.etag ?? '', read, null).status, 200, 'the gzip ETag does not validate the plain bytes');
+  assert.equal(acceptsGzip('gzip;q=0, identity'), false);
+  assert.equal(acceptsGzip('br;q=1.0, gzip;q=0.8'), true);
+  assert.equal(acceptsGzip('*'), true);
+  assert.equal(acceptsGzip(null), false);
 });
