@@ -115,6 +115,14 @@ test('the page is served with a CSP that allows no inline script, nosniff, no re
   assert.equal((await fetch(`${stack.baseUrl}/api/console/build-stamp.json`)).status, 404);
 });
 
+test('no HTTP route of the app starts with "admin" or "runtime", which Azure Functions keeps for itself (the page lives at /api/console/)', async () => {
+  const res = await fetch(`${stack.baseUrl}/admin/functions`, { headers: { 'x-functions-key': stack.masterKey } });
+  const functions = (await res.json()) as { name: string; bindings: Record<string, { type: string; route?: string }> }[];
+  const routes = functions.flatMap((f) => Object.values(f.bindings).filter((b) => /^httpTrigger$/i.test(b.type)).map((b) => ({ name: f.name, route: b.route ?? f.name })));
+  assert.ok(routes.some((r) => r.route === 'console/{*path}'));
+  assert.deepEqual(routes.filter((r) => /^\/?(admin|runtime)/i.test(r.route)), []);
+});
+
 test('an admin creates a channel through the tabs, sees the API’s validation error on the field it names, then the saved secret only as "set"', async () => {
   const w = await signedIn();
   const { page } = w;
