@@ -220,6 +220,8 @@ async function main(): Promise<void> {
         log: say,
       });
       env.NODE_EXTRA_CA_CERTS = demo.caFile;
+      // Where the admin page finds the demo inboxes (GET /demo, see devhost/demo/demo-web.ts).
+      env.DEMO_WEB_URL = demo.web.url;
       // Change notifications from the simulator to this host, so a demo mail is a ticket in
       // seconds (polling would take up to a minute). A PUBLIC_BASE_URL of your own wins.
       if (!env.PUBLIC_BASE_URL && !process.env.PUBLIC_BASE_URL) env.PUBLIC_BASE_URL = `http://127.0.0.1:${hostPort}`;

@@ -7,6 +7,7 @@ import { sendTestMail, TestMailSpec } from './send-test';
  * The demo mailboxes over plain HTTP on loopback, for the admin page and curl (the
  * simulator itself speaks https with a certificate no browser trusts):
  *
+ *   GET  /demo                                             { address, smtp: { host, port }, mailboxes }
  *   GET  /demo/mailboxes                                   { items: [address] }
  *   GET  /demo/mailboxes/{address}/messages[?folder=Inbox] { items: DemoMessage[] }, newest first
  *   GET  /demo/mailboxes/{address}/messages/{id}/raw       the MIME, as a download
@@ -18,6 +19,8 @@ import { sendTestMail, TestMailSpec } from './send-test';
 export interface DemoWebOptions {
   sim: GraphSimulator;
   smtpPort: number;
+  /** The demo channel's mailbox. */
+  address: string;
   /** 0 = any free port. */
   port: number;
   allowedOrigins: string[];
@@ -77,6 +80,7 @@ export async function startDemoWeb(opts: DemoWebOptions): Promise<DemoWeb> {
       return void res.end();
     }
     if (parts[0] !== 'demo') return send(res, 404, { error: 'not_found' });
+    if (method === 'GET' && parts.length === 1) return send(res, 200, { address: opts.address, smtp: { host: '127.0.0.1', port: opts.smtpPort }, mailboxes: sim.mailboxAddresses() });
     if (method === 'GET' && parts.length === 2 && parts[1] === 'mailboxes') return send(res, 200, { items: sim.mailboxAddresses() });
     if (method === 'GET' && parts[1] === 'mailboxes' && parts[2]) {
       const address = parts[2].toLowerCase();

@@ -51,7 +51,7 @@ export async function startDemo(opts: DemoOptions): Promise<Demo> {
   fs.writeFileSync(caFile, `${sim.caCertPem.trim()}\n${userCas}`);
 
   const smtp = await startSmtpIntake({ port: opts.smtpPort, deliver: async (mailbox, raw) => void (await sim.deliver(mailbox, 'Inbox', raw)), log: opts.log });
-  const web = await startDemoWeb({ sim, smtpPort: smtp.port, port: opts.webPort, allowedOrigins: opts.allowedOrigins });
+  const web = await startDemoWeb({ sim, smtpPort: smtp.port, address: DEMO_CHANNEL_ADDRESS, port: opts.webPort, allowedOrigins: opts.allowedOrigins });
 
   let saved = '';
   const save = () => {

@@ -15,7 +15,7 @@ describe('demo web endpoint', () => {
   before(async () => {
     sim = await startGraphSimulator({ createRecipientMailboxes: true, mailboxes: ['helpdesk@demo.test'] });
     intake = await startSmtpIntake({ port: 0, deliver: async (mb, raw) => void (await sim.deliver(mb, 'Inbox', raw)) });
-    web = await startDemoWeb({ sim, smtpPort: intake.port, port: 0, allowedOrigins: [PAGE] });
+    web = await startDemoWeb({ sim, smtpPort: intake.port, address: 'helpdesk@demo.test', port: 0, allowedOrigins: [PAGE] });
   });
   after(async () => {
     await web.stop();
@@ -48,6 +48,13 @@ describe('demo web endpoint', () => {
     assert.match(res.headers.get('content-disposition') ?? '', /^attachment/);
     assert.equal(res.headers.get('x-content-type-options'), 'nosniff');
     assert.match(await res.text(), /^From: /);
+  });
+
+  it('says where the demo is: the channel address and the SMTP intake', async () => {
+    const info = (await (await get('/demo')).json()) as { address: string; smtp: { host: string; port: number }; mailboxes: string[] };
+    assert.deepEqual(info.address, 'helpdesk@demo.test');
+    assert.deepEqual(info.smtp, { host: '127.0.0.1', port: intake.port });
+    assert.ok(info.mailboxes.includes('helpdesk@demo.test'));
   });
 
   it('lists the mailboxes; an unknown mailbox or message is a 404', async () => {
