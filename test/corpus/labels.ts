@@ -175,7 +175,7 @@ export const sisimaiHumanLabels: readonly LabelledMail[] = labelFolder(path.reso
 
 /**
  * sisimai mails taken after issue 7's rules were written, labelled before the classifier
- * ran on them and measured once, blind. The SES *delivery* notice is a notification
+ * ran on them and measured blind (two batches). The SES *delivery* notice is a notification
  * (reported, not scored): it says a mail arrived.
  */
 export const sisimaiHeldout3Labels: readonly LabelledMail[] = labelFolder(path.resolve(__dirname, 'sisimai-heldout3'), 'bounce', {
