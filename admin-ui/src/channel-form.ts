@@ -202,9 +202,17 @@ export function inputFromForm(values: FormValues): { body: Partial<ChannelInput>
   return { body: body as Partial<ChannelInput> & Record<string, unknown>, issues };
 }
 
-/** An API issue message as the form shows it ("required" for a missing value, the API's words otherwise). */
-export function issueText(message: string): string {
-  return message.endsWith('received undefined') ? 'Required.' : message;
+/**
+ * An API issue as the form shows it on its field: "Required." for a missing value, the API's
+ * words otherwise, and for a one-per-line field the line it is about (`domains.allowed.1` →
+ * line 2).
+ */
+export function issueText(issue: { path: string; message: string }): string {
+  const text = issue.message.endsWith('received undefined') ? 'Required.' : issue.message;
+  const field = fieldOfIssue(issue.path);
+  if (field?.kind !== 'list' || issue.path === field.path) return text;
+  const index = Number(issue.path.slice(field.path.length + 1).split('.')[0]);
+  return Number.isInteger(index) ? `line ${index + 1}: ${text}` : text;
 }
 
 /** Whether two value sets differ (the unsaved-changes guard). */

@@ -74,7 +74,9 @@ test('an API issue lands on the field (and tab) it names, nested paths on their 
   assert.equal(fieldOfIssue('connection.auth.password')?.path, 'connection.auth.password');
   assert.equal(fieldOfIssue('connection.smtp.host')?.path, 'connection.smtp.host', 'the longest matching path wins');
   assert.equal(tabOfIssue(''), 'connection');
-  assert.equal(issueText('Invalid input: expected string, received undefined'), 'Required.');
+  assert.equal(issueText({ path: 'connection.host', message: 'Invalid input: expected string, received undefined' }), 'Required.');
+  assert.equal(issueText({ path: 'domains.allowed.1', message: 'must be a domain' }), 'line 2: must be a domain', 'one-per-line fields name the line');
+  assert.equal(issueText({ path: 'ticketMapping.fields.0.source.pattern', message: 'bad' }), 'bad');
 });
 
 test('unsaved changes: any value that differs counts, nothing else', () => {

@@ -153,7 +153,7 @@ test('an admin creates a channel through the tabs, sees the API’s validation e
   assert.equal(await domains.getAttribute('aria-invalid'), 'true');
   const describedBy = (await domains.getAttribute('aria-describedby')) ?? '';
   const message = await page.locator(`[id="${describedBy.split(' ').at(-1)}"]`).textContent();
-  assert.match(message ?? '', /must be a domain/);
+  assert.match(message ?? '', /^line 2: must be a domain/);
   assert.match((await page.getByRole('tab', { name: /Domain Settings/ }).textContent()) ?? '', /1 problem/);
   assert.equal(await page.evaluate('document.activeElement && document.activeElement.id'), await domains.getAttribute('id'), 'focus is on the field to fix');
   await checkView(page, 'tab-domain-settings-error');

@@ -134,7 +134,7 @@ function render(root: HTMLElement, state: { initial: FormValues; values: FormVal
     return h('div', { class: `field field-${f.kind}${fieldIssues.length ? ' invalid' : ''}`, 'data-path': f.path },
       f.kind === 'checkbox' ? h('div', { class: 'check' }, control, label) : [label, control],
       f.hint ? h('div', { class: 'hint', id: hintId }, f.hint) : null,
-      fieldIssues.length > 0 ? h('div', { class: 'field-error', id: msgId }, fieldIssues.map((i) => issueText(i.message)).join('; ')) : null);
+      fieldIssues.length > 0 ? h('div', { class: 'field-error', id: msgId }, fieldIssues.map((i) => issueText(i)).join('; ')) : null);
   };
 
   const save = async () => {
@@ -167,7 +167,7 @@ function render(root: HTMLElement, state: { initial: FormValues; values: FormVal
   const showIssues = (message: string) => {
     renderFields();
     const unplaced = issues.filter((i) => !fieldOfIssue(i.path) || (fieldOfIssue(i.path)?.when && !fieldOfIssue(i.path)?.when?.(state.values)));
-    replace(status, messageBar('error', message, ...unplaced.map((i) => h('div', null, `${i.path || '(channel)'}: ${issueText(i.message)}`))));
+    replace(status, messageBar('error', message, ...unplaced.map((i) => h('div', null, `${i.path || '(channel)'}: ${issueText(i)}`))));
     const first = issues[0];
     if (first) {
       const t = tabOfIssue(first.path);
