@@ -253,9 +253,9 @@ test('Graph, scenarios 1 and 2: the acknowledgement goes out through sendMail in
   graph = { channelId, ticketId: record.ticketId!, ack: ack! };
 });
 
-test('Graph, scenario 4 in HTML: an Outlook reply (header block, divRplyFwdMsg) whose In-Reply-To, References and token a gateway dropped is found by the marker in the quoted HTML; the note keeps the new text and HTML only', async () => {
+test('Graph, scenario 4 in HTML: an HTML-only Outlook reply (header block, divRplyFwdMsg) whose In-Reply-To, References and token a gateway dropped is found by the marker in the quoted HTML; the note keeps the new text and HTML only', async () => {
   assert.ok(graph, 'the Graph scenarios 1 and 2 ran');
-  const reply = outlookReplyTo(graph.ack, { from: `Gina Example <${GRAPH_CUSTOMER}>`, to: GRAPH_DESK, subject: 'Teams problem', threadHeaders: false, text: 'Now it also drops on the cable.\n\nGina' });
+  const reply = outlookReplyTo(graph.ack, { from: `Gina Example <${GRAPH_CUSTOMER}>`, to: GRAPH_DESK, subject: 'Teams problem', threadHeaders: false, htmlOnly: true, text: 'Now it also drops on the cable.\n\nGina' });
   await world.sim!.deliver(GRAPH_DESK, 'Inbox', reply.raw);
   await sync(world, graph.channelId);
   const record = await ledgerEntry(world, graph.channelId, reply.messageId);

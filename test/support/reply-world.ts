@@ -175,11 +175,12 @@ export function replyTo(
  * then Outlook's header block (From / Sent / To / Subject) and the original unquoted; in
  * HTML, the new text, `div#appendonsend`, an `hr`, `div#divRplyFwdMsg` with the header
  * block, and the original HTML — which carries our marker in its small grey line. Outlook
- * keeps In-Reply-To; `threadHeaders: false` is a server or gateway that dropped it.
+ * keeps In-Reply-To; `threadHeaders: false` is a server or gateway that dropped it;
+ * `htmlOnly` leaves out the text part (as Outlook mobile and some gateways send).
  */
 export function outlookReplyTo(
   original: ParsedMail,
-  p: { from: string; to: string; text: string; subject?: string; threadHeaders?: boolean },
+  p: { from: string; to: string; text: string; subject?: string; threadHeaders?: boolean; htmlOnly?: boolean },
 ): { raw: Buffer; messageId: string } {
   const messageId = newMessageId('outlook');
   const sender = original.from?.value[0];
@@ -209,11 +210,9 @@ export function outlookReplyTo(
     'MIME-Version: 1.0',
     `Content-Type: multipart/alternative; boundary="${boundary}"`,
     '',
-    `--${boundary}`,
-    'Content-Type: text/plain; charset=utf-8',
-    'Content-Transfer-Encoding: base64',
-    '',
-    ...(Buffer.from(text.replace(/\r?\n/g, '\r\n'), 'utf8').toString('base64').match(/.{1,76}/g) ?? []),
+    ...(p.htmlOnly
+      ? []
+      : [`--${boundary}`, 'Content-Type: text/plain; charset=utf-8', 'Content-Transfer-Encoding: base64', '', ...(Buffer.from(text.replace(/\r?\n/g, '\r\n'), 'utf8').toString('base64').match(/.{1,76}/g) ?? [])]),
     `--${boundary}`,
     'Content-Type: text/html; charset=utf-8',
     'Content-Transfer-Encoding: base64',
