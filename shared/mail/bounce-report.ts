@@ -3,6 +3,7 @@ import { normalizeMessageId } from '../pipeline/ledger-key';
 import { BounceRecipient, MAX_DIAGNOSTIC, readDeliveryStatus, type DeliveryStatus } from './bounce/delivery-status';
 import { fieldValue, headerBlock } from './bounce/field-blocks';
 import { oneLine } from './bounce/lines';
+import { rawReturnedMessageIds } from './bounce/raw-returned';
 import { describeStatus } from './bounce/smtp-codes';
 import { addressesIn } from './bounce/text-addresses';
 import { idIn, readTextReport, type TextReport } from './bounce/text-report';
@@ -22,7 +23,7 @@ import type { ParsedMail } from './parsed-mail';
  *
  * Pure, and bounded on hostile input: at most MAX_REPORT_PARTS parts are read, each up to
  * MAX_PART_CHARS, and the text up to MAX_TEXT_CHARS; the output's lists and strings have
- * fixed maxima. `meter` counts the characters looked at (see bounce/work-meter.ts).
+ * fixed maxima. `options.meter` counts the characters looked at (see bounce/work-meter.ts).
  */
 
 export const MAX_ORIGINAL_IDS = 20;
@@ -59,7 +60,17 @@ const deliveryStatusTypes = new Set(['message/delivery-status', 'message/global-
 /** Parts that carry the failed mail, or its header block (`message/partial` too: Bigfoot returns the original that way). */
 const returnedMessageTypes = new Set(['message/rfc822', 'message/global', 'text/rfc822-headers', 'message/global-headers', 'message/partial']);
 
-export function readBounceReport(mail: ParsedMail, contents: ReadonlyMap<string, Buffer>, meter: WorkMeter = newWorkMeter()): BounceReport {
+export interface ReadOptions {
+  /**
+   * The raw MIME: an inline `message/rfc822` part loses its headers in the parsed mail
+   * (bounce/raw-returned.ts), so its Message-ID is read from here when given.
+   */
+  raw?: Buffer;
+  meter?: WorkMeter;
+}
+
+export function readBounceReport(mail: ParsedMail, contents: ReadonlyMap<string, Buffer>, options: ReadOptions = {}): BounceReport {
+  const meter = options.meter ?? newWorkMeter();
   const ids = new OriginalIds();
   const dsn: DeliveryStatus = { recipients: [] };
 
@@ -77,6 +88,7 @@ export function readBounceReport(mail: ParsedMail, contents: ReadonlyMap<string,
     dsn.originalMessageId ??= read.originalMessageId;
     dsn.envelopeId ??= read.envelopeId;
   }
+  for (const id of options.raw ? rawReturnedMessageIds(options.raw, meter, MAX_REPORT_PARTS) : []) ids.add(id, 'returned-message');
   ids.add(idIn(dsn.originalMessageId ?? ''), 'delivery-status');
   ids.add(mail.inReplyTo, 'in-reply-to');
   for (let i = mail.references.length - 1; i >= 0 && i >= mail.references.length - MAX_ORIGINAL_IDS; i--) ids.add(mail.references[i], 'references');

@@ -1,8 +1,7 @@
 import { z } from 'zod';
-import { MAX_REASON, MAX_RECIPIENTS, readBounceReport, type BounceReport } from '../mail/bounce-report';
+import { MAX_REASON, MAX_RECIPIENTS, readBounceReport, type BounceReport, type ReadOptions } from '../mail/bounce-report';
 import { oneLine } from '../mail/bounce/lines';
 import { describeStatus } from '../mail/bounce/smtp-codes';
-import type { WorkMeter } from '../mail/bounce/work-meter';
 import type { ParsedMail } from '../mail/parsed-mail';
 import { normalizeMessageId } from '../pipeline/ledger-key';
 import { NotFoundError } from '../store/errors';
@@ -52,9 +51,9 @@ export async function findOwnMailBounced(
   mail: ParsedMail,
   contents: ReadonlyMap<string, Buffer>,
   lookup: LookupMessageIds,
-  meter?: WorkMeter,
+  options: ReadOptions = {},
 ): Promise<OwnMailBounce | undefined> {
-  const report = readBounceReport(mail, contents, meter);
+  const report = readBounceReport(mail, contents, options);
   if (!report.failed || report.originalMessageIds.length === 0) return undefined;
   const candidates = report.originalMessageIds.map((c) => normalizeMessageId(c.id));
   const entries = await lookup(channelId, candidates);

@@ -26,9 +26,10 @@ interface Scored {
 async function score(labels: readonly BounceLabel[]): Promise<Scored[]> {
   const out: Scored[] = [];
   for (const label of labels) {
-    const { mail, attachmentContents } = await parseMailWithContent(fs.readFileSync(label.file));
+    const raw = fs.readFileSync(label.file);
+    const { mail, attachmentContents } = await parseMailWithContent(raw);
     assert.equal(classifyMail(mail).kind, 'bounce', `${path.basename(label.file)} is classified a bounce`);
-    out.push({ label, report: readBounceReport(mail, attachmentContents), byThreadingHeaders: referencedMessageIds(mail) });
+    out.push({ label, report: readBounceReport(mail, attachmentContents, { raw }), byThreadingHeaders: referencedMessageIds(mail) });
   }
   return out;
 }

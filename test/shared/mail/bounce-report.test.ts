@@ -142,6 +142,18 @@ test('candidates come strongest first and once each: returned headers, X-Origina
   assert.deepEqual(opaque.originalMessageIds, [], 'an ENVID that is no Message-ID is no candidate');
 });
 
+test('a returned mail marked inline (mailparser merges it into the body, headers lost) gives its Message-ID from the raw MIME', async () => {
+  for (const [file, id] of [
+    ['test/corpus/sisimai-set/dos-email-mailfoundry-01.eml', '000000000.0000000000000.neko@gw.example.jp'],
+    ['test/corpus/sisimai-heldout2/mac-msp-us-sendgrid-01.eml', 'F9B4AEED-722D-47FD-929E-3625AF2161BB@example.jp'],
+  ] as const) {
+    const raw = fs.readFileSync(path.join(root, file));
+    const { mail, attachmentContents } = await parseMailWithContent(raw);
+    assert.equal(readBounceReport(mail, attachmentContents).originalMessageIds.length, 0, `${file}: the parsed mail has lost it`);
+    assert.deepEqual(readBounceReport(mail, attachmentContents, { raw }).originalMessageIds[0], { id, source: 'returned-message' });
+  }
+});
+
 test('with no diagnostic, no status and no address the reason is the bounce\'s subject, else a fixed sentence', async () => {
   const mail = parsedMail({ subject: 'Undelivered Mail Returned to Sender', text: 'some test' });
   assert.equal(readBounceReport(mail, new Map()).reason, 'Undelivered Mail Returned to Sender');
@@ -166,16 +178,17 @@ function hostileBounce(bodyBytes: number, parts: number) {
     headers: { 'x-failed-recipients': 'a@b.example, '.repeat(100_000) },
     attachments: all.map((p) => p.info),
   });
-  return { mail, contents: new Map(all.map((p) => [p.info.sha256, p.content])) };
+  const raw = Buffer.from('Content-Type: message/rfc822\n\nMessage-ID: <r@x.example>\n'.repeat(Math.ceil(bodyBytes / 50)));
+  return { mail, contents: new Map(all.map((p) => [p.info.sha256, p.content])), raw };
 }
 
-test('a 5 MB bounce body with 2,000 report parts is read in bounded work: twice the body and the parts cost the same, and the output keeps its limits', () => {
+test('a 5 MB bounce body and raw MIME with 2,000 report parts is read in bounded work: twice the body, the raw and the parts cost the same, and the output keeps its limits', () => {
   const small = hostileBounce(5 * 1024 * 1024, 2000);
   const meterSmall = newWorkMeter();
-  const r = readBounceReport(small.mail, small.contents, meterSmall);
+  const r = readBounceReport(small.mail, small.contents, { meter: meterSmall, raw: small.raw });
   const big = hostileBounce(10 * 1024 * 1024, 4000);
   const meterBig = newWorkMeter();
-  readBounceReport(big.mail, big.contents, meterBig);
+  readBounceReport(big.mail, big.contents, { meter: meterBig, raw: big.raw });
 
   assert.equal(meterBig.chars, meterSmall.chars, 'the work does not grow with the input');
   assert.ok(meterSmall.chars < 20_000_000, `characters looked at: ${meterSmall.chars}`);
