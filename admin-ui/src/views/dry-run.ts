@@ -3,7 +3,7 @@ import type { ChannelView } from '../../../shared/config/channel';
 import type { DryRunResult } from '../../../shared/pipeline/dry-run';
 import { h, replace } from '../dom';
 import { href } from '../router';
-import { badge, button, errorBar, facts, loading, messageBar, pageHeader, table, type View } from './common';
+import { badge, button, errorBar, facts, link, loading, messageBar, pageHeader, table, type View } from './common';
 import { fieldsList, people, person, stageTrail } from './decision';
 import { mailHtmlFrame } from './mail-html';
 
@@ -72,6 +72,8 @@ function renderResult(r: DryRunResult): HTMLElement {
         ['Warnings', mail.warnings.join('; ')],
       ]),
     ] : null,
+    threadAndAnswers(r.decision),
+    r.decision.action === 'addNote' ? notePlan(r.decision.note) : null,
     r.classification ? [h('h3', null, 'Classification'), h('pre', { class: 'json' }, JSON.stringify(r.classification, null, 2))] : null,
     ticket ? [
       h('h3', null, 'The ticket it would create'),
@@ -92,4 +94,38 @@ function renderResult(r: DryRunResult): HTMLElement {
       })) : null,
     ] : null,
   );
+}
+
+type Decision = DryRunResult['decision'];
+
+/** Which ticket the mail belongs to (thread resolution) and what would be answered. */
+function threadAndAnswers(d: Decision): HTMLElement[] {
+  const out: HTMLElement[] = [];
+  if (d.thread) {
+    out.push(h('h3', null, 'Thread'), facts([
+      ['Ticket', d.thread.ticketId ? link(d.thread.ticketId, href('tickets', d.thread.ticketId)) : 'none (a new conversation)'],
+      ['Result', `${d.thread.code}: ${d.thread.reason}`],
+      ['Found by', d.thread.signals.join('; ')],
+    ]));
+  }
+  if ('answers' in d && d.answers.length > 0) {
+    out.push(h('h3', null, 'Answers'), table('Answers it would send', ['Purpose', 'Sent', 'To or why not'], d.answers.map((a) => [
+      a.purpose,
+      a.send ? 'yes' : 'no',
+      a.send ? person(a.to) : `${a.suppression.code}: ${a.suppression.message}`,
+    ])));
+  }
+  return out;
+}
+
+function notePlan(note: Extract<Decision, { action: 'addNote' }>['note']): HTMLElement {
+  return h('div', null,
+    h('h3', null, 'The note it would add'),
+    facts([
+      ['To ticket', link(note.ticketId, href('tickets', note.ticketId))],
+      ['Author', person(note.author)],
+      ['Reopens the ticket', note.reopen ? `yes (closed ${note.closedAt ?? ''})` : 'no'],
+      ['Attachments', note.attachments.map((a) => `${a.filename}${a.blocked ? ` (blocked: ${a.blocked})` : ''}`).join(', ')],
+    ]),
+    note.html ? mailHtmlFrame(note.html, 'Note text (HTML, sandboxed)') : h('pre', { class: 'mail-text' }, note.text));
 }
