@@ -10,7 +10,7 @@ import {
 } from './channel-service';
 import { openApiDocument } from './openapi';
 import { ticketAttachmentOperation, withAttachmentLinks } from './attachments';
-import { syncChannelOperation, dryRunOperation, listMessagesOperation, getMessageOperation, retryMessageOperation, channelStatsOperation } from './mail-operations';
+import { syncChannelOperation, dryRunOperation, listMessagesOperation, getMessageOperation, getMessageRawOperation, retryMessageOperation, channelStatsOperation } from './mail-operations';
 import { adminRoutes, type AdminRouteKey } from './routes';
 import { ticketOperation, patchTicketOperation, replyToTicketOperation } from './ticket-operations';
 import { testStoredConnectionOperation, testUnsavedConnectionOperation } from './connection-test/operations';
@@ -88,6 +88,7 @@ const operations: Record<AdminRouteKey, ApiOperation> = {
   dryRun: dryRunOperation,
   listMessages: listMessagesOperation,
   getMessage: getMessageOperation,
+  getMessageRaw: getMessageRawOperation,
   retryMessage: retryMessageOperation,
   channelStats: channelStatsOperation,
   testConnection: testStoredConnectionOperation,

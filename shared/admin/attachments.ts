@@ -4,7 +4,7 @@ import { HttpError } from '../http/api-error';
 import { getAttachment } from '../store/blobs';
 import { NotFoundError } from '../store/errors';
 import { getTicket } from '../tickets/tickets';
-import type { Attachment, TicketWithNotes } from '../tickets/ticket';
+import type { Attachment, MailOrigin, TicketWithNotes } from '../tickets/ticket';
 import { withoutFormatCharacters } from '../mail/invisible-characters';
 
 /**
@@ -17,11 +17,16 @@ const noteHref = (ticketId: string, noteId: string, i: number) => `/api/tickets/
 
 const link = (a: Attachment, href: string) => (a.blobName ? { ...a, href } : a);
 
+/** The complete original of a ticket's or note's mail (the ticket keeps its new text only). */
+const originalHref = (source: MailOrigin | undefined) =>
+  source?.rawBlob ? { originalHref: `/api/channels/${encodeURIComponent(source.channelId)}/messages/${encodeURIComponent(source.ledgerKey)}/raw` } : {};
+
 export function withAttachmentLinks(t: TicketWithNotes): TicketWithNotes & { attachments: (Attachment & { href?: string })[] } {
   return {
     ...t,
+    ...originalHref(t.source),
     attachments: t.attachments.map((a, i) => link(a, ticketHref(t.id, i))),
-    notes: t.notes.map((n) => ({ ...n, attachments: n.attachments.map((a, i) => link(a, noteHref(t.id, n.id, i))) })),
+    notes: t.notes.map((n) => ({ ...n, ...originalHref(n.source), attachments: n.attachments.map((a, i) => link(a, noteHref(t.id, n.id, i))) })),
   };
 }
 

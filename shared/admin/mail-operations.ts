@@ -6,6 +6,8 @@ import { parseOrThrow } from '../http/validation';
 import { classifyMail, classifyOptions } from '../mail/classify';
 import { parseMailWithContent } from '../mail/parse';
 import { dryRun } from '../pipeline/dry-run';
+import { getRawMail } from '../store/blobs';
+import { downloadHeaders } from './attachments';
 import { resolutionDeps } from '../pipeline/runtime';
 import { dryRunMemoryBudget, processMemoryBudget, tryAcquireAll } from '../pipeline/memory-budget';
 import { MailboxSyncMessage, MailInboundMessage, QueueNames } from '../queue/contracts';
@@ -119,6 +121,20 @@ export const getMessageOperation: ApiOperation = async (req) => {
   const entry = await readLedger(channel.id, key);
   if (!entry) throw new NotFoundError('message', key);
   return { body: entry.record };
+};
+
+/**
+ * GET /api/channels/{id}/messages/{key}/raw — the complete original mail as stored (notes
+ * and tickets keep the new text only and link here). Always a download, never rendered.
+ */
+export const getMessageRawOperation: ApiOperation = async (req) => {
+  const channel = await channelOf(req.param('id'));
+  const key = req.param('key');
+  const entry = await readLedger(channel.id, key);
+  if (!entry) throw new NotFoundError('message', key);
+  if (!entry.record.rawBlob) throw new HttpError(410, 'not-stored', `the mail ${key} was never fetched, so its original is not stored`);
+  const raw = await getRawMail(entry.record.rawBlob);
+  return { rawBody: raw, headers: downloadHeaders({ filename: `${key}.eml`, contentType: 'message/rfc822' }, raw.length) };
 };
 
 /** POST /api/channels/{id}/messages/{key}/retry — reprocess from the stored raw MIME. */

@@ -1,3 +1,4 @@
+import { Outcome } from '../store/ledger';
 import { z } from 'zod';
 import { ChannelInput, ChannelView } from '../config/channel';
 import { ApiErrorBody } from '../http/api-error';
@@ -112,7 +113,7 @@ const spec: Record<AdminRouteKey, OperationSpec> = {
   listMessages: {
     ok: { status: 200, schema: 'MessageList' },
     query: [
-      { name: 'outcome', description: 'only mail with this outcome', schema: { type: 'string', enum: ['created', 'ignored', 'rejected', 'failed', 'left'] } },
+      { name: 'outcome', description: 'only mail with this outcome', schema: { type: 'string', enum: [...Outcome.options] } },
       { name: 'state', description: 'only mail in this processing state', schema: { type: 'string', enum: ['received', 'decided', 'done'] } },
       { name: 'limit', description: 'page size (default 50)', schema: { type: 'integer', minimum: 1, maximum: 200 } },
       { name: 'continuationToken', description: 'the token of the previous page', schema: { type: 'string' } },
@@ -120,6 +121,7 @@ const spec: Record<AdminRouteKey, OperationSpec> = {
     errors: [400, ...auth, 404],
   },
   getMessage: { ok: { status: 200, schema: 'Message' }, errors: [...auth, 404] },
+  getMessageRaw: { ok: { status: 200 }, errors: [...auth, 404, 410] },
   retryMessage: { ok: { status: 202 }, errors: [...auth, 404, 409] },
   channelStats: {
     ok: { status: 200 },

@@ -35,6 +35,7 @@ export const adminRoutes = {
   dryRun: { name: 'adminDryRun', method: 'POST', route: 'channels/{id}/dry-run', summary: 'What a raw mail (message/rfc822) would do in this channel: every stage decision and the ticket, with no side effects', admin: true },
   listMessages: { name: 'adminListMessages', method: 'GET', route: 'channels/{id}/messages', summary: "The channel's ledger: each mail's fate, reason, ticket and timings, newest first", admin: true },
   getMessage: { name: 'adminGetMessage', method: 'GET', route: 'channels/{id}/messages/{key}', summary: 'One mail of the ledger, with every stage decision', admin: true },
+  getMessageRaw: { name: 'adminGetMessageRaw', method: 'GET', route: 'channels/{id}/messages/{key}/raw', summary: 'The complete original mail (message/rfc822) as stored; tickets and notes link it as originalHref', admin: true },
   retryMessage: { name: 'adminRetryMessage', method: 'POST', route: 'channels/{id}/messages/{key}/retry', summary: 'Reprocess a mail from its stored raw MIME', admin: true },
   channelStats: { name: 'adminChannelStats', method: 'GET', route: 'channels/{id}/stats', summary: 'Monitoring: counts per outcome, latency percentiles, failure reasons', admin: true },
   getTicketAttachment: { name: 'adminGetTicketAttachment', method: 'GET', route: 'tickets/{id}/attachments/{index}', summary: 'Download an attachment of a ticket (the n-th, from 0)', admin: true },

@@ -10,7 +10,8 @@ export const LOCAL_BASE_URL = 'http://127.0.0.1:7071';
 export function ticketLinkOf(settings: Pick<AnswerSettings, 'ticketLinkBase'>, publicBaseUrl: string | undefined, ticketId: string): string {
   const id = encodeURIComponent(ticketId);
   if (settings.ticketLinkBase) return `${settings.ticketLinkBase}${settings.ticketLinkBase.endsWith('/') ? '' : '/'}${id}`;
-  return `${withoutTrailingSlashes(publicBaseUrl ?? LOCAL_BASE_URL)}/api/admin/tickets/${id}`;
+  // the admin page's ticket view (shared/admin-page, admin-ui/src/router.ts): sign-in required
+  return `${withoutTrailingSlashes(publicBaseUrl ?? LOCAL_BASE_URL)}/api/console/#/tickets/${id}`;
 }
 
 /** A loop, not `/\/+$/`: that regex retries from every slash of a long run (quadratic). */

@@ -324,6 +324,17 @@ test('attachments are stored with the ticket and downloadable from its link; a b
   assert.equal(blocked.status, 410);
   const anonymous = await fetch(`${stack.baseUrl}${inv.href}`);
   assert.equal(anonymous.status, 401);
+
+  // the complete original is linked from the ticket: the same bytes, as a download
+  const originalHref = (ticket as { originalHref?: string }).originalHref;
+  assert.ok(originalHref, 'the ticket links its original mail');
+  const original = await fetch(`${stack.baseUrl}${originalHref}`, { headers: { 'x-functions-key': stack.adminKey } });
+  assert.equal(original.status, 200);
+  assert.equal(original.headers.get('content-type'), 'message/rfc822');
+  assert.match(original.headers.get('content-disposition') ?? '', /^attachment;/);
+  assert.equal(original.headers.get('x-content-type-options'), 'nosniff');
+  assert.ok(Buffer.from(await original.arrayBuffer()).equals(raw), 'the stored original is the mail as it arrived');
+  assert.equal((await fetch(`${stack.baseUrl}${originalHref}`)).status, 401);
 });
 
 test('a ticket the ticketing side refuses for good is a recorded rejection in the fail folder, not five retries', async () => {
