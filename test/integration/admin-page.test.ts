@@ -308,6 +308,13 @@ test('a mail with script payloads in subject, names, HTML body and attachment na
   assert.equal((await api(stack, 'POST', `channels/${id}/sync`)).status, 202);
   await eventually(stack, async () => (await tickets(stack, id)).length === 1 && (await ledger(stack, id)).some((m) => m.outcome === 'failed'), 'the hostile mail becomes a ticket and the other one fails', 60_000);
   const ticket = (await tickets(stack, id))[0]!;
+  // The channel list's "last 24 h" counts: /stats?since= counts only mail first attempted since then.
+  const hourAgo = new Date(Date.now() - 3600_000).toISOString();
+  const inAnHour = new Date(Date.now() + 3600_000).toISOString();
+  const recent = await api<{ total: number; byOutcome: Record<string, number> }>(stack, 'GET', `channels/${id}/stats?since=${encodeURIComponent(hourAgo)}`);
+  assert.deepEqual([recent.body.total, recent.body.byOutcome.created, recent.body.byOutcome.failed], [2, 1, 1]);
+  assert.equal((await api<{ total: number }>(stack, 'GET', `channels/${id}/stats?since=${encodeURIComponent(inAnHour)}`)).body.total, 0);
+  assert.equal((await api(stack, 'GET', `channels/${id}/stats?since=yesterday`)).status, 400);
 
   const w = await signedIn();
   const { page } = w;
