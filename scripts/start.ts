@@ -11,7 +11,7 @@ import { repoRoot, startAzurite, startCosmos, stopChild } from '../devhost/emula
 import { readHostJson } from '../devhost/host-json';
 import { appSettings, ensureLocalSettings } from '../devhost/local-settings';
 import { freePort, isPortFree, preferPort } from '../devhost/ports';
-import { startDemo, type Demo } from '../devhost/demo';
+import { demoFiles, startDemo, type Demo } from '../devhost/demo';
 import { adminClient, ensureDemoChannel, type DemoChannelResult } from '../devhost/demo/demo-channel';
 import { ensureAdminUi } from '../admin-ui/build';
 import { allQueueNames } from '../shared/queue/contracts';
@@ -52,7 +52,7 @@ const dataDir = path.resolve(args['data-dir']);
 const azuriteDir = path.join(dataDir, 'azurite');
 const cosmosFile = path.join(dataDir, 'cosmos.json');
 const keysFile = path.join(dataDir, 'host-keys.json');
-const demoFiles = ['demo-mailboxes.json', 'demo-channel.json', 'demo-ca.pem'].map((f) => path.join(dataDir, f));
+const demoFilesHere = demoFiles(dataDir);
 const COSMOS_SAVE_INTERVAL_MS = 10_000;
 
 function say(msg: string): void {
@@ -72,7 +72,7 @@ function hostKeys(): { master: string; host: string } {
 }
 
 function wipe(localSecretsFile: string | undefined): void {
-  const targets = [azuriteDir, cosmosFile, keysFile, ...demoFiles];
+  const targets = [azuriteDir, cosmosFile, keysFile, ...Object.values(demoFilesHere)];
   if (localSecretsFile) {
     const abs = path.resolve(repoRoot, localSecretsFile);
     if (abs.startsWith(dataDir + path.sep)) targets.push(abs);
@@ -265,7 +265,7 @@ async function main(): Promise<void> {
       `  Azurite          queues ${azurite.connectionString.match(/QueueEndpoint=([^;]+)/)?.[1] ?? ''}  blobs ${azurite.connectionString.match(/BlobEndpoint=([^;]+)/)?.[1] ?? ''}`,
       `  Cosmos emulator  ${cosmos.endpoint}  database ${database}`,
       `  data             ${path.relative(process.cwd(), dataDir) || dataDir}/  (npm start -- --fresh wipes it)`,
-      ...(demo && demoChannel ? demoLines(demo, demoChannel, ready.baseUrl) : ['  demo mailbox     off (--no-demo)']),
+      ...(demo && demoChannel ? demoLines(demo, demoChannel, ready.baseUrl) : [`  demo mailbox     off (--no-demo)${fs.existsSync(demoFilesHere.channelMarker) ? '; the demo channel made earlier stays published and its syncs fail while the demo is off: pause it, or start without --no-demo' : ''}`]),
       'Ctrl-C stops everything.',
     ].join('\n'));
   } catch (err) {

@@ -39,13 +39,24 @@ export interface Demo {
 
 const SAVE_INTERVAL_MS = 10_000;
 
+/** The demo's files in the data folder (`npm start -- --fresh` removes them). */
+export function demoFiles(dataDir: string) {
+  return {
+    snapshot: path.join(dataDir, 'demo-mailboxes.json'),
+    /** Written when the demo channel was made here: it is made once per data folder. */
+    channelMarker: path.join(dataDir, 'demo-channel.json'),
+    caCerts: path.join(dataDir, 'demo-ca.pem'),
+  };
+}
+
 export async function startDemo(opts: DemoOptions): Promise<Demo> {
-  const snapshotFile = path.join(opts.dataDir, 'demo-mailboxes.json');
+  const files = demoFiles(opts.dataDir);
+  const snapshotFile = files.snapshot;
   const sim = await startGraphSimulator({ port: opts.simPort, createRecipientMailboxes: true, mailboxes: [DEMO_CHANNEL_ADDRESS] });
   const restored = await restoreSnapshot(sim, snapshotFile, opts.log);
   if (restored > 0) opts.log(`restored ${restored} demo mail(s) from ${path.basename(snapshotFile)}`);
 
-  const caFile = path.join(opts.dataDir, 'demo-ca.pem');
+  const caFile = files.caCerts;
   const userCas = process.env.NODE_EXTRA_CA_CERTS ? fs.readFileSync(process.env.NODE_EXTRA_CA_CERTS, 'utf8') : '';
   fs.mkdirSync(opts.dataDir, { recursive: true });
   fs.writeFileSync(caFile, `${sim.caCertPem.trim()}\n${userCas}`);
@@ -76,7 +87,7 @@ export async function startDemo(opts: DemoOptions): Promise<Demo> {
     web,
     address: DEMO_CHANNEL_ADDRESS,
     caFile,
-    markerFile: path.join(opts.dataDir, 'demo-channel.json'),
+    markerFile: files.channelMarker,
     async stop() {
       clearInterval(timer);
       await Promise.allSettled([smtp.stop(), web.stop()]);

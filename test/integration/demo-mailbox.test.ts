@@ -115,7 +115,7 @@ test("npm start runs a demo mailbox: a mail sent over SMTP to helpdesk@demo.test
   running.splice(running.indexOf(second), 1);
 });
 
-test('npm start -- --no-demo starts no simulator, no SMTP intake and makes no demo channel', async () => {
+test('npm start -- --no-demo starts no simulator, no SMTP intake and makes no demo channel; where one was made before, it says so', async () => {
   const dir = path.join(tmp, 'no-demo');
   const r = await start(dir, ['--no-demo']);
   assert.match(r.out(), /demo mailbox\s+off \(--no-demo\)/);
@@ -124,4 +124,10 @@ test('npm start -- --no-demo starts no simulator, no SMTP intake and makes no de
   assert.deepEqual(fs.readdirSync(path.join(dir, 'data')).filter((f) => f.startsWith('demo-')), []);
   assert.equal(await interrupt(r), 0, r.out());
   running.splice(running.indexOf(r), 1);
+
+  // A data folder where the demo channel was made (the first test's): --no-demo says what becomes of it.
+  const earlier = await start(path.join(tmp, 'demo'), ['--no-demo']);
+  assert.match(earlier.out(), /demo mailbox\s+off \(--no-demo\); the demo channel made earlier stays published and its syncs fail while the demo is off/);
+  assert.equal(await interrupt(earlier), 0, earlier.out());
+  running.splice(running.indexOf(earlier), 1);
 });
