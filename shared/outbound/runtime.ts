@@ -2,8 +2,9 @@ import { MailOutboundMessage, QueueNames } from '../queue/contracts';
 import { sendQueueMessage } from '../queue/send';
 import { getAttachment } from '../store/blobs';
 import { readChannelRecord } from '../store/channel-repository';
-import { createOutbox, readOutbox, replaceOutbox } from '../store/outbox';
-import { recordMessageId } from '../store/thread-index';
+import { createOutbox, listStaleOutbox, readOutbox, replaceOutbox } from '../store/outbox';
+import type { SweepDeps } from './sweep';
+import { lookupMessageIds, recordMessageId } from '../store/thread-index';
 import type { DispatchDeps } from './dispatch';
 import { openMailSender } from './open-sender';
 import { sendFaultHookFromEnv } from './send-faults';
@@ -34,6 +35,16 @@ export function dispatchDeps(): DispatchDeps {
     },
     createOutbox,
     enqueue: (message) => sendQueueMessage(QueueNames.mailOutbound, MailOutboundMessage, message),
+    now: () => new Date(),
+  };
+}
+
+export function sweepDeps(): SweepDeps {
+  return {
+    listStale: listStaleOutbox,
+    dispatched: async (r) => (await lookupMessageIds(r.channelId, [r.messageId])).some((e) => e.kind === 'sent' && e.outboxId === r.id),
+    enqueue: (message) => sendQueueMessage(QueueNames.mailOutbound, MailOutboundMessage, message),
+    replaceOutbox,
     now: () => new Date(),
   };
 }

@@ -1,6 +1,6 @@
 import { bounced, OutboxRecord, type OutboxBounce } from '../outbound/outbox';
 import { container } from './cosmos';
-import { readItem } from './cosmos-items';
+import { queryAll, readItem } from './cosmos-items';
 import { TransientError } from '../errors';
 import { cosmosStatus } from './errors';
 
@@ -60,4 +60,18 @@ export async function markOutboxBounced(channelId: string, outboxId: string, bou
     }
   }
   throw new TransientError('OUTBOX_CONTENDED', `outbox record ${outboxId} kept changing under the bounce mark; retry it`);
+}
+
+/** Records still to send (queued, or sending) not updated since `before`, oldest first: the sweep's work (cross-partition). */
+export async function listStaleOutbox(before: Date, limit: number): Promise<OutboxWithEtag[]> {
+  const c = await container('outbox');
+  const docs = await queryAll<Record<string, unknown> & { _etag: string }>(
+    c,
+    "SELECT TOP @limit * FROM c WHERE (c.state = 'queued' OR c.state = 'sending') AND c.updatedAt < @before ORDER BY c.updatedAt ASC",
+    [
+      { name: '@limit', value: limit },
+      { name: '@before', value: before.toISOString() },
+    ],
+  );
+  return docs.map((d) => ({ record: OutboxRecord.parse(d), etag: d._etag }));
 }
