@@ -84,7 +84,9 @@ function signIn(reason?: string): void {
         input,
         h('div', { class: 'hint', id: 'admin-key-hint' }, 'ADMIN_API_KEY from local.settings.json (npm start prints it). Kept for this browser tab only.')),
       h('div', { class: 'form-actions' }, h('fluent-button', { role: 'button', appearance: 'primary', type: 'submit', id: 'sign-in' }, 'Sign in'))),
-    status));
+    status,
+    // In Azure, App Service Authentication signs admins in with Entra ID (app role MailChannel.Admin); the cookie then carries every API call.
+    h('p', { class: 'hint' }, 'In Azure: ', h('a', { class: 'link', href: `/.auth/login/aad?post_login_redirect_uri=${encodeURIComponent(location.pathname)}` }, 'sign in with your organisation account'), ' (app role MailChannel.Admin) instead of a key.')));
   input.focus();
 }
 

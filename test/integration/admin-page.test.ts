@@ -185,6 +185,7 @@ test('keyboard only: the sign-in form refuses a wrong key; each view puts the fo
   await page.goto(pageUrl());
   await page.getByLabel('Admin key').waitFor();
   assert.equal(await page.evaluate('document.activeElement.id'), 'admin-key', 'the key field has the focus');
+  await checkView(page, 'sign-in');
   await page.keyboard.type('not-the-key-000000000000');
   await page.keyboard.press('Enter');
   await page.getByText('That key is not valid.').waitFor();
@@ -357,7 +358,7 @@ test('a mail with script payloads in subject, names, HTML body and attachment na
   await w.context.close();
 });
 
-test('publishing asks first, saying what it does, then the channel is published', async () => {
+test('publishing asks first, saying what it does, then the channel is published and its template locked; pausing asks too', async () => {
   const created = await api<{ id: string }>(stack, 'POST', 'channels', imapChannel(USERS[1]!, 'Publish me'));
   assert.equal(created.status, 201);
   const w = await signedIn();
@@ -380,6 +381,13 @@ test('publishing asks first, saying what it does, then the channel is published'
   await page.getByRole('tab', { name: 'Ticket Mapping' }).click();
   assert.equal(await page.getByLabel('Template', { exact: true }).isDisabled(), true);
   await page.getByText(/The template is locked/).waitFor();
+
+  await page.getByRole('button', { name: 'Pause…' }).click();
+  await page.getByRole('dialog', { name: 'Pause this channel?' }).waitFor();
+  assert.match((await page.locator('#confirm-pause').textContent()) ?? '', /new mail stays where it is/);
+  await page.locator('#confirm-pause').getByRole('button', { name: 'Pause', exact: true }).click();
+  await page.getByRole('button', { name: 'Publish…' }).waitFor();
+  assert.equal((await api<{ status: string }>(stack, 'GET', `channels/${created.body.id}`)).body.status, 'paused');
   assertClean(w);
   await w.context.close();
 });
