@@ -134,7 +134,7 @@ async function atConcurrency(world: World, worker: Worker, concurrency: number, 
  * a reply is a small plain-text mail, so the mix's baseline would be a slower yardstick),
  * in ROUNDS rounds taking turns.
  */
-export async function replies(world: World, worker: Worker, print: (line: string) => void): Promise<Record<string, unknown>> {
+async function replies(world: World, worker: Worker, print: (line: string) => void): Promise<Record<string, unknown>> {
   const concurrency = REPLY_CONCURRENCY;
   const mailbox = 'throughput-replies@contoso.example';
   const channelId = 'bench-throughput-replies';
