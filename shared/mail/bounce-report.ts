@@ -9,6 +9,8 @@ import { addressesIn } from './bounce/text-addresses';
 import { idIn, readTextReport, type TextReport } from './bounce/text-report';
 import { newWorkMeter, type WorkMeter } from './bounce/work-meter';
 import type { ParsedMail } from './parsed-mail';
+import { feedbackReport } from './signals/feedback-report';
+import { sesNotification } from './signals/ses-notification';
 
 /**
  * What a bounce (a mail classified `bounce`) says about the mail that failed: which mail
@@ -44,8 +46,8 @@ export const BounceReport = z.object({
   recipients: z.array(BounceRecipient).max(MAX_RECIPIENTS),
   /**
    * False for a delay warning (every recipient `delayed`, or the text says the server keeps
-   * trying), and for a feedback report (ARF, RFC 5965: a complaint about a mail that was
-   * delivered — it returns the mail too, but nothing failed).
+   * trying), and for a complaint (ARF feedback report, RFC 5965/6591; Microsoft JMRP; an
+   * Amazon SES complaint): it returns the mail too, but the mail was delivered.
    */
   failed: z.boolean(),
   /** The failed (else first) recipient and its status, for the mark. */
@@ -80,7 +82,8 @@ export function readBounceReport(mail: ParsedMail, contents: ReadonlyMap<string,
     if (!content) continue;
     const text = content.subarray(0, MAX_PART_CHARS).toString('utf8');
     if (returnedMessageTypes.has(part.contentType)) {
-      ids.add(idIn(fieldValue(headerBlock(text, meter), 'message-id') ?? ''), 'returned-message');
+      // some servers leave a blank line between the part's headers and the returned mail's
+      ids.add(idIn(fieldValue(headerBlock(withoutLeadingBlankLines(text), meter), 'message-id') ?? ''), 'returned-message');
       continue;
     }
     const read = readDeliveryStatus(text, meter, MAX_RECIPIENTS - dsn.recipients.length);
@@ -107,7 +110,7 @@ export function readBounceReport(mail: ParsedMail, contents: ReadonlyMap<string,
   return BounceReport.parse({
     originalMessageIds: ids.list,
     recipients,
-    failed: !isFeedbackReport(mail) && isFailure(dsn.recipients, text.delayed),
+    failed: !isComplaint(mail) && isFailure(dsn.recipients, text.delayed),
     ...(primary ? { recipient: primary.address } : {}),
     ...(status ? { status } : {}),
     reason,
@@ -125,11 +128,13 @@ function isFailure(recipients: readonly BounceRecipient[], textSaysDelayed: bool
   return !textSaysDelayed;
 }
 
-/** An ARF report: its `message/feedback-report` part, or the report type naming it. */
-function isFeedbackReport(mail: ParsedMail): boolean {
-  if (mail.attachments.some((a) => a.contentType === 'message/feedback-report')) return true;
-  const type = (mail.headers['content-type'] ?? '').slice(0, 1000).toLowerCase();
-  return type.startsWith('multipart/report') && type.includes('feedback-report');
+/**
+ * A complaint about a delivered mail, by the classifier's own signals: an ARF report
+ * (RFC 5965/6591), a Microsoft JMRP complaint, an Amazon SES complaint notification.
+ */
+function isComplaint(mail: ParsedMail): boolean {
+  const input = { mail, ownAddresses: [] };
+  return feedbackReport.test(input) !== undefined || sesNotification.test(input)?.kind === 'report';
 }
 
 /**
@@ -140,6 +145,17 @@ function textRecipients(text: TextReport): BounceRecipient[] {
   if (text.named.length) return text.named;
   if (!text.recipient) return [];
   return [{ address: text.recipient, ...(text.status ? { status: text.status } : {}), ...(text.diagnostic ? { diagnostic: text.diagnostic } : {}) }];
+}
+
+/** The text from its first line that is not blank, looking at most a few lines in. */
+function withoutLeadingBlankLines(text: string): string {
+  let at = 0;
+  for (let n = 0; n < 4; n++) {
+    const end = text.indexOf('\n', at);
+    if (end < 0 || text.slice(at, end).trim() !== '') break;
+    at = end + 1;
+  }
+  return at ? text.slice(at) : text;
 }
 
 /** Candidate ids, de-duplicated the way the thread index keys them, at most MAX_ORIGINAL_IDS. */

@@ -24,6 +24,9 @@ const heldout = at(path.join(root, 'test/corpus/sisimai-heldout'));
 const publicSisimai = at(path.join(root, 'test/fixtures/mail/public/sisimai'));
 const zammad = at('/work/shared/corpus/zammad-mail');
 const bounces = at(path.join(root, 'test/corpus/sisimai-bounces'));
+const set = at(path.join(root, 'test/corpus/sisimai-set'));
+const heldout2 = at(path.join(root, 'test/corpus/sisimai-heldout2'));
+const heldout3 = at(path.join(root, 'test/corpus/sisimai-heldout3'));
 
 /** The bounces the reader was written against (the classifier's corpora). */
 export const knownBounces: readonly BounceLabel[] = [
@@ -83,4 +86,68 @@ export const heldOutBounces: readonly BounceLabel[] = [
   { file: bounces('email-facebook-03.eml'), recipient: 'kijitora@facebook.com', status: '5.1.1', failed: true },
   { file: bounces('email-ezweb-07.eml'), recipient: 'this-local-part-does-not-exist@ezweb.ne.jp', failed: true },
   { file: bounces('email-amazonses-04.eml'), originalMessageId: '00000132e227401e-8b219a82-5a72-41d9-87a7-5077a1286043-000000@email.amazonses.com', recipient: 'kijitora@example.com', status: '5.0.0', failed: true },
+];
+
+/**
+ * The bounces of the classifier's later sisimai folders (sisimai-set, sisimai-heldout2,
+ * sisimai-heldout3), added by the classifier work after the reader was written, and run
+ * blind on it once. Labels from each mail's own fields (DSN Final-Recipient and Status,
+ * X-Failed-Recipients, the returned or quoted Message-ID), read in the mails.
+ */
+export const laterSisimaiBounces: readonly BounceLabel[] = [
+  { file: set('ced-us-amazonses-02.eml'), recipient: 'kijitora@neko.example.org', status: '5.1.1', failed: true },
+  { file: set('courier-03.eml'), originalMessageId: '201012100421.oBA4LJFU042012@1jo.example.org', recipient: 'kijitora@example.jp', status: '5.0.0', failed: true },
+  { file: set('dos-email-exchange-01.eml'), recipient: 'kijitora@example.jp', failed: true },
+  { file: set('dos-email-mailfoundry-01.eml'), originalMessageId: '000000000.0000000000000.neko@gw.example.jp', recipient: 'kijitora@example.org', failed: true },
+  { file: set('dos-email-messagelabs-01.eml'), originalMessageId: '000000000222.0000.0000000000000000202@NEKO.NYAAN', recipient: 'kijitora@example.org', status: '5.0.0', failed: true },
+  { file: set('dos-email-mxlogic-01.eml'), originalMessageId: '0AE85451-E088-48AE-804E-1F4B713B6C63@example.jp', recipient: 'kijitora@example.co.jp', status: '5.1.1', failed: true },
+  { file: set('dos-email-notes-01.eml'), originalMessageId: '000000000.0000000000000.notes@example.co.jp', recipient: 'kijitora@u1.example.co.jp', failed: true },
+  { file: set('dos-email-powermta-01.eml'), originalMessageId: '68b329da9893e34099c7d8ad59d65e762ff.20110917110726@mail22.neko.example.net', recipient: 'kijitora@example.jp', status: '5.2.1', failed: true },
+  { file: set('dos-email-zoho-01.eml'), originalMessageId: '14a3e1b4b5a.10b1a4c5610175.8588386083425091336@zoho.example.com', recipient: 'kijitora@example.co.jp', status: '5.1.1', failed: true },
+  { file: set('dos-exchange2007-01.eml'), recipient: 'mikeneko@example.co.jp', status: '5.1.1', failed: true },
+  { file: set('dos-lhost-ezweb-01.eml'), originalMessageId: '20080907124011.12ABCD8@lsean.ezweb.ne.jp', recipient: 'this-message-rejected-by-the-domain-filter@ezweb.ne.jp', failed: true },
+  { file: set('dos-lhost-x4-01.eml'), originalMessageId: '1d487c58d0faacf5c0cc6519bd15395f@example.com', recipient: 'kijitora@example.com', failed: true },
+  { file: set('dos-lhost-x6-01.eml'), originalMessageId: '68b329da9893e34099c7d8ad5cb9c940@x6.example.co.jp', recipient: 'kijitora@nyaan.example.org', status: '5.4.6', failed: true },
+  { file: set('dos-msp-jp-kddi-01.eml'), originalMessageId: '2013000000000000@example.jp', recipient: 'kijitora@x0000000000000.dion.ne.jp', failed: true },
+  { file: set('dos-mta-mcafee-01.eml'), originalMessageId: '000000000000000000000.shironeko@example.jp', recipient: 'kijitora@example.co.jp', failed: true },
+  { file: set('dos-opensmtpd-01.eml'), recipient: 'apdugoaidugoaidugoaeiudggadi@gmail.com', status: '5.1.1', failed: true },
+  { file: set('dos-rhost-exchangeonline-01.eml'), originalMessageId: '00000000000000000000000000000000000000000000000@example.net', recipient: 'kijitora@example.com', status: '5.7.606', failed: true },
+  { file: set('dos-rhost-iua-01.eml'), originalMessageId: '20190429233445.0E1D4CDC0054@mail.example.co.jp', recipient: 'neko@email.example.ua', status: '5.0.0', failed: true },
+  { file: set('dos-rhost-tencentqq-01.eml'), originalMessageId: '20180429233445.1BFAC0EE7C9F@mail.example.net', recipient: 'nekochan@qq.example.cn', status: '5.0.0', failed: true },
+  { file: set('dos-surfcontrol-01.eml'), originalMessageId: '20100429233445.00000000000@mx4.example.co.jp', recipient: 'kijitora@example.com', status: '5.0.0', failed: true },
+  { file: set('email-amavis-01.eml'), originalMessageId: 'Qdmail.0.0.0e_8ed60e1eb3e559f02254e3437c3110b1@example.net', recipient: 'neko@example.co.jp', status: '5.1.1', failed: true },
+  { file: set('email-amazonses-08.eml'), originalMessageId: '01010157b3d66b47-d620f4e1-14ae-4cad-8005-3fcf2ce695c9-000000@us-west-2.amazonses.com', recipient: 'e@neko.nyaan.example.org', status: '5.7.9', failed: true },
+  { file: set('email-amazonworkmail-03.eml'), originalMessageId: '000001523f20aeff-9f2bb10f-0500-407a-9f92-3b319a7f6a55-000000@us-west-2.amazonses.com', recipient: 'kuroneko@example.org', status: '5.3.5', failed: true },
+  { file: set('email-exim-38.eml'), recipient: 'kijitora@example.co.jp', failed: false },
+  { file: set('email-exim-56.eml'), originalMessageId: 'nekochan-nyaaan-22@node2.example.net', recipient: 'kijitora@example.com', failed: true },
+  { file: set('lhost-googlegroups-01.eml'), originalMessageId: 'D0E3D626-1C96-4749-8101-62C0CE13B1D5@example.jp', recipient: 'libsisimai@googlegroups.com', failed: true },
+  { file: set('lhost-googlegroups-02.eml'), originalMessageId: 'C49550E2-5112-44DD-9976-042A766A412C@example.jp', recipient: 'libsisimai@googlegroups.com', failed: true },
+  { file: set('lhost-postfix-70.eml'), originalMessageId: '20201113004243.AF578C0196A@smtp.example.jp', recipient: 'kijitora@google.example.com', status: '5.7.26', failed: true },
+  { file: set('mac-email-einsundeins-01.eml'), originalMessageId: '2014122.Horde.aVib3NKNmpMSMBPv_KPp-w9@mail.xxxxxxxxxxxxxxxxxxx.pt', recipient: 'general@example.eu', failed: true },
+  { file: set('mac-email-x1-01.eml'), originalMessageId: '000000000000000000000000000000000000@example.jp', recipient: 'kijitora@example.co.jp', failed: true },
+  { file: set('mac-lhost-mailru-01.eml'), originalMessageId: '8F3CE2D8-D60E-48C3-B9AF-BED628EE2CA5@mail.example.ru', recipient: 'kijitora@example.jp', status: '5.1.1', failed: true },
+  { file: set('mac-mta-v5sendmail-01.eml'), failed: true },
+  { file: set('mac-rfc3464-01.eml'), originalMessageId: 'E1C50F1B-1C83-4820-BC36-AC6FBFBE8568@example.org', recipient: 'userunknown@bouncehammer.jp', status: '5.1.1', failed: true },
+  { file: set('rhost-franceptt-12.eml'), originalMessageId: 'xxxx.xxxx@xxxx.net', recipient: 'xxxx@xxxx.net', status: '5.7.1', failed: true },
+  { file: heldout2('dos-email-messagingserver-01.eml'), originalMessageId: 'CD8C6134-C312-41D5-B083-366F7FA1D752@me.example.com', recipient: 'kijitora@example.jp', status: '5.1.1', failed: true },
+  { file: heldout2('dos-email-x3-01.eml'), originalMessageId: 'fffffffffffffffffffffffffffffff@xample.org', recipient: 'kijitora@example.com', status: '5.3.0', failed: true },
+  { file: heldout2('dos-lhost-verizon-01.eml'), recipient: 'kijitora@example.jp', failed: true },
+  { file: heldout2('dos-msp-ru-yandex-01.eml'), originalMessageId: '446281417885946@web20h.yandex.ru', recipient: 'kijitora@example.jp', status: '5.1.1', failed: true },
+  { file: heldout2('dos-rhost-franceptt-01.eml'), originalMessageId: '20FA40A8-4F88-4453-953D-B7038769D040@example.co.jp', recipient: 'pseudo-local-part-kijitora-nyaaan@orange.fr', status: '5.1.1', failed: true },
+  { file: heldout2('dos-us-office365-01.eml'), originalMessageId: 'FFFFFFFF.EEEEEEEE@example.ed.jp', recipient: 'kijitora@example.com', status: '5.1.10', failed: true },
+  { file: heldout2('email-courier-05.eml'), originalMessageId: 'courier.B0C4BDCB.FEA457B3.6DB10FBB@example.org', recipient: 'kijitora@neko.nyaan.jp', status: '4.0.0', failed: false },
+  { file: heldout2('email-ezweb-08.eml'), recipient: 'kijitora-neko-nyaan-22222-cats@hotmail.com', failed: true },
+  { file: heldout2('email-gsuite-06.eml'), originalMessageId: 'CAByYQsFyrGN=Aa73R9b-3-tiR7uFpUan+9CAWRmKP4z_GriF5Q@mail.gmail.example.com', recipient: 'sotoneko@nora.nyaan.jp', status: '4.4.1', failed: false },
+  { file: heldout2('lhost-postfix-72.eml'), originalMessageId: '20201113005007.61B70C0196A@smtp.example.jp', recipient: 'kijitora@mail.example.ru', status: '5.7.1', failed: true },
+  { file: heldout2('mac-msp-us-sendgrid-01.eml'), originalMessageId: 'F9B4AEED-722D-47FD-929E-3625AF2161BB@example.jp', recipient: 'kijitora@example.jp', status: '5.1.1', failed: true },
+  { file: heldout2('rhost-outlook-01.eml'), originalMessageId: 'BLU436-SMTP6645ECA6E7FEFFE86D040BBA770@phx.gbl', recipient: 'kijitora@example.jp', status: '5.2.2', failed: true },
+  { file: heldout3('courier-04.eml'), originalMessageId: '201012101706.oBAH5rXu026630@mx.example.co.jp', recipient: 'kijitora@example.cat', status: '5.0.0', failed: true },
+  { file: heldout3('dos-email-google-01.eml'), originalMessageId: 'D992C2C3-F175-4C4D-97E2-53A90E4E5BF5@gmail.com', recipient: 'userunknown@example.jp', status: '5.1.1', failed: true },
+  { file: heldout3('dos-rhost-kddi-01.eml'), originalMessageId: 'EB892F31-5CBB-41C3-8365-0F71CBEF83BA@libsisimai.org', recipient: 'otsu-sakaba-hunter-neko-nyaaaaaaan@ezweb.ne.jp', status: '5.2.0', failed: true },
+  { file: heldout3('email-amazonses-16.eml'), originalMessageId: '20222244efee00-2022eefe-e2ee-eee0-aaef-2022eaaf0000-000000@email.amazonses.com', recipient: 'kijitora@example.com', status: '5.7.1', failed: true },
+  { file: heldout3('email-exim-59.eml'), originalMessageId: 'd111875269acf00cb339571a5a2ce349.squirrel@example.com', recipient: 'kijitora@icloud.example.com', status: '5.1.1', failed: true },
+  { file: heldout3('email-google-19.eml'), originalMessageId: '20170429233445.9C8036C2E7D8@mail.example.com', recipient: 'neko-nyaan@google.example.com', failed: true },
+  { file: heldout3('lhost-postfix-30.eml'), recipient: 'kijitora@example.br', status: '5.4.1', failed: true },
+  { file: heldout3('mac-postfix-01.eml'), recipient: 'r@p351355.pool.example.ne.jp', status: '5.1.1', failed: true },
+  { file: heldout3('rhost-outlook-02.eml'), originalMessageId: 'BLU436-SMTP6688F46CFBFB4294F252B1BA770@phx.gbl', recipient: 'kijitora@example.jp', status: '5.1.1', failed: true },
 ];

@@ -22,7 +22,17 @@ const MAX_CONTINUATION_LINES = 3;
 /** Header fields that only the quoted original has: where the report ends. */
 const originalHeaderNames = ['received:', 'return-path:', 'message-id:', 'delivered-to:', 'mime-version:', 'dkim-signature:', 'x-received:', 'authentication-results:', 'content-type:'];
 /** Separators bounces write above the quoted original (lower-cased). */
-const originalSeparators = ['copy of the message', 'original message follows', 'header of the original message', 'original message headers', '----- original message', 'below this line is a copy', 'undelivered message headers'];
+const originalSeparators = [
+  'copy of the message',
+  'original message follows',
+  'header of the original message',
+  'original message headers',
+  '----- original message',
+  'below this line is a copy',
+  'undelivered message headers',
+  'unsent message follows',
+  '- returned message -',
+];
 
 /**
  * Phrases that stand before the failed address (lower-cased): the first one found starts the

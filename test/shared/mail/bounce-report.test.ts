@@ -110,11 +110,12 @@ test('a delay warning is no failure: a DSN whose every recipient is "delayed", a
   assert.equal((await parseReport(dsn({}))).failed, true);
 });
 
-test('feedback reports (ARF abuse complaints, DMARC failure reports) return the mail but are no failure', async () => {
-  for (const file of ['arf-05.eml', 'arf-09.eml', 'arf-19.eml', 'arf-03.eml']) {
-    const r = await read(`test/corpus/sisimai-machine/${file}`);
+test('complaints (ARF abuse reports, DMARC failure reports, Microsoft JMRP, Amazon SES complaints) return the mail but are no failure', async () => {
+  for (const file of ['sisimai-machine/arf-05.eml', 'sisimai-machine/arf-09.eml', 'sisimai-machine/arf-19.eml', 'sisimai-machine/arf-03.eml', 'sisimai-machine/arf-13.eml', 'sisimai-set/arf-22.eml', 'sisimai-set/ced-us-amazonses-03.eml']) {
+    const r = await read(`test/corpus/${file}`);
     assert.equal(r.failed, false, file);
   }
+  assert.equal((await read('test/corpus/sisimai-set/ced-us-amazonses-02.eml')).failed, true, 'an SES bounce notification is one');
 });
 
 test('a DSN with a delayed and a failed recipient is a failure, and names the failed one', async () => {
