@@ -1,6 +1,6 @@
 import { app } from '@azure/functions';
 import { notificationEndpoint } from '../shared/notifications/endpoint';
-import { receiveDeps } from '../shared/notifications/runtime';
+import { lazyReceiveDeps } from '../shared/notifications/lazy-runtime';
 import { NotificationRoutes } from '../shared/notifications/urls';
 
 /**
@@ -13,5 +13,5 @@ app.http('graphLifecycle', {
   route: NotificationRoutes.lifecycle,
   methods: ['POST'],
   authLevel: 'anonymous',
-  handler: notificationEndpoint('lifecycle', receiveDeps),
+  handler: notificationEndpoint('lifecycle', lazyReceiveDeps),
 });

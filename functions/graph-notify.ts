@@ -1,6 +1,6 @@
 import { app } from '@azure/functions';
 import { notificationEndpoint } from '../shared/notifications/endpoint';
-import { receiveDeps } from '../shared/notifications/runtime';
+import { lazyReceiveDeps } from '../shared/notifications/lazy-runtime';
 import { NotificationRoutes } from '../shared/notifications/urls';
 
 /**
@@ -12,5 +12,5 @@ app.http('graphNotify', {
   route: NotificationRoutes.notify,
   methods: ['POST'],
   authLevel: 'anonymous',
-  handler: notificationEndpoint('change', receiveDeps),
+  handler: notificationEndpoint('change', lazyReceiveDeps),
 });

@@ -31,11 +31,15 @@ export function validationResponse(request: Pick<HttpRequest, 'query'>): HttpRes
   return { status: 200, headers: TEXT_HEADERS, body: token };
 }
 
-/** An HTTP handler for a notification URL; `deps` are built per invocation (they log to its context). */
-export function notificationEndpoint(kind: 'change' | 'lifecycle', deps: (context: InvocationContext) => ReceiveDeps): HttpHandler {
+/**
+ * An HTTP handler for a notification URL; `deps` are built per invocation (they log to its
+ * context). They may be a promise, so an entry can load the storage SDKs behind them on the
+ * first notification instead of at start (the handshake never needs them).
+ */
+export function notificationEndpoint(kind: 'change' | 'lifecycle', deps: (context: InvocationContext) => ReceiveDeps | Promise<ReceiveDeps>): HttpHandler {
   const receive = publicHandler(async (req) => {
     const batch = parseNotifications(parseOrThrow(NotificationBatch, await req.json()));
-    const report = await receiveNotifications(batch, deps(req.context));
+    const report = await receiveNotifications(batch, await deps(req.context));
     req.context.log(`Graph ${kind} notifications: ${report.accepted} accepted, ${report.ignored.length} ignored, ${report.dropped} dropped, ${report.syncs.length} sync(s) queued`, {
       ignored: report.ignored.slice(0, 20),
       syncs: report.syncs,
