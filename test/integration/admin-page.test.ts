@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { ensureAdminUi } from '../../admin-ui/build';
+import { mailFrameDocument } from '../../admin-ui/src/mail-frame';
 import { ADMIN_PAGE_CSP } from '../../shared/admin-page/headers';
 import { startTestStack, type TestStack } from '../support/stack';
 import { startDovecot, type Dovecot } from '../support/dovecot';
@@ -355,6 +356,36 @@ test('a mail with script payloads in subject, names, HTML body and attachment na
   assert.deepEqual(w.pageErrors, []);
   assert.deepEqual(w.foreignRequests, [], 'no request left for another host');
   assert.deepEqual(w.consoleErrors.filter((l) => !expectedConsole(l) && !/Content Security Policy/.test(l)), [], 'console errors');
+  await w.context.close();
+});
+
+test('the mail frame itself runs no script and loads nothing, even for HTML the server’s sanitizer never saw', async () => {
+  const w = await signedIn();
+  const { page } = w;
+  const raw = [
+    '<script>console.error("PWNED-frame-script")</script>',
+    '<img src="x" onerror="console.error(\'PWNED-frame-onerror\')">',
+    '<img src="http://tracker.example/pixel.gif"><link rel="stylesheet" href="http://tracker.example/s.css">',
+    '<iframe src="http://evil.example/"></iframe><object data="http://evil.example/x.swf"></object>',
+    '<form action="http://evil.example/"><button id="go">go</button></form>',
+    '<meta http-equiv="refresh" content="0;url=http://evil.example/refresh">',
+    '<p id="visible">Hello from the mail</p>',
+  ].join('');
+  // The frame as the views build it (views/mail-html.ts): sandbox without allow-scripts, our srcdoc.
+  await page.evaluate(`(() => {
+    const f = document.createElement('iframe');
+    f.setAttribute('sandbox', '');
+    f.setAttribute('title', 'probe');
+    f.srcdoc = ${JSON.stringify(mailFrameDocument(raw))};
+    document.body.append(f);
+  })()`);
+  const frame = page.frameLocator('iframe[title="probe"]');
+  await frame.locator('#visible').waitFor();
+  await frame.locator('#go').click({ timeout: 5000 }).catch(() => undefined);
+  await page.waitForTimeout(1500);
+  assert.deepEqual(w.consoleErrors.filter((l) => /PWNED/.test(l)), [], 'no script ran in the frame');
+  assert.deepEqual(w.foreignRequests, [], 'nothing was requested from another host');
+  assert.equal(await frame.locator('#visible').textContent(), 'Hello from the mail', 'the frame was not navigated away');
   await w.context.close();
 });
 
