@@ -3,6 +3,7 @@ import type { Classification, ParsedMail } from '../mail/parsed-mail';
 import type { OwnMailBounce } from '../outbound/bounce-of-own-mail';
 import { outgoingMessageIdFor } from '../outbound/outgoing';
 import type { ThreadContext } from '../threading/thread-context';
+import { routeReply } from '../threading/reply-route';
 import type { LedgerRecord } from '../store/ledger';
 import type { AnswerContext } from './decide';
 
@@ -41,14 +42,30 @@ export async function resolveMail(
   deps: ResolutionDeps,
 ): Promise<Resolution> {
   const { mail } = parsed;
-  const sender = mail.from?.address;
-  const mayAnswer = channel.answers.autoResponse.enabled && Boolean(sender);
-  const [thread, answer, ownMailBounce] = await Promise.all([
+  const [thread, ownMailBounce] = await Promise.all([
     deps.resolveThread(record.conversationId ? { ...mail, conversationId: record.conversationId } : mail, channel),
-    mayAnswer ? deps.answerContext({ channel, sender: sender!, imported: record.imported, ownAnswerId: ownAnswerId(channel, record.id) }) : Promise.resolve(undefined),
     mayReportOurFailure(classification) ? deps.ownMailBounce(channel.id, mail, parsed.attachmentContents) : Promise.resolve(undefined),
   ]);
+  const sender = mail.from?.address;
+  const answer = sender && mayBeAnswered(mail, classification, channel, thread)
+    ? await deps.answerContext({ channel, sender, imported: record.imported, ownAnswerId: ownAnswerId(channel, record.id) })
+    : undefined;
   return { thread, ...(answer ? { answer } : {}), ...(ownMailBounce ? { ownMailBounce } : {}) };
+}
+
+/**
+ * Whether the answer policy could let an acknowledgement go, so its reads (the sender's
+ * counters, the channel list) are worth doing. Without them the policy still decides — on
+ * settings or on the mail alone — the same way: acknowledgements off, machine mail or a
+ * mail asking for none, or a reply that will be a note while notes are not acknowledged
+ * (the route is the decision's own pure rule, run here on the same data).
+ */
+function mayBeAnswered(mail: ParsedMail, classification: Classification, channel: ChannelRecord, thread: ThreadContext): boolean {
+  const settings = channel.answers.autoResponse;
+  if (!settings.enabled || classification.noAutoResponse) return false;
+  if (settings.onNote || !thread.ticket) return true;
+  const policy = { threading: channel.threading, whitelist: channel.ticketMapping.whitelist, nonWhitelistedReply: channel.ticketMapping.nonWhitelistedReply };
+  return routeReply(thread, mail.from?.address, policy, new Date()).action !== 'addNote';
 }
 
 function ownAnswerId(channel: ChannelRecord, ledgerKey: string): string | undefined {
