@@ -345,6 +345,10 @@ test('a mail with script payloads in subject, names, HTML body and attachment na
   await frame.waitFor();
   assert.equal(await frame.getAttribute('sandbox'), '', 'sandboxed without allow-scripts');
   assert.match((await page.locator('main').textContent()) ?? '', /onerror=window.__pwned=9>\.txt/, 'the attachment name shows as text');
+  // The original mail downloads as it was received (with the key: a plain link would not carry it).
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download .eml' }).click()]);
+  const saved = await download.path();
+  assert.match(fs.readFileSync(saved, 'utf8'), /Message-ID: <xss-1@example\.org>/);
   await page.waitForTimeout(500);
   await checkView(page, 'ticket');
   await page.goto(`${pageUrl()}#/tickets`);

@@ -1,4 +1,5 @@
 import { adminKey, get } from '../api';
+import type { TicketView } from '../../../shared/admin/ticket-view';
 import type { TicketWithNotes } from '../../../shared/tickets/ticket';
 import { h, replace } from '../dom';
 import { href } from '../router';
@@ -7,6 +8,8 @@ import { fieldsList, people, person } from './decision';
 import { mailHtmlFrame } from './mail-html';
 
 type Attachment = TicketWithNotes['attachments'][number] & { href?: string };
+/** What GET /tickets/{id} adds: download links (attachments, the original mail) and each outbound note's mail state. */
+type Shown = Omit<TicketView, 'notes'> & { originalHref?: string; notes: (TicketView['notes'][number] & { originalHref?: string })[] };
 
 /** Tickets, read only, as the service desk would see them. */
 export function ticketsView(): View {
@@ -26,7 +29,7 @@ export function ticketsView(): View {
 
 export function ticketView(id: string): View {
   const element = h('section', { 'aria-labelledby': 'page-title' }, loading('Loading the ticket'));
-  void get<TicketWithNotes>(`tickets/${encodeURIComponent(id)}`).then((t) => {
+  void get<Shown>(`tickets/${encodeURIComponent(id)}`).then((t) => {
     replace(
       element,
       pageHeader(t.title),
@@ -39,6 +42,7 @@ export function ticketView(id: string): View {
         ['Template', t.templateId],
         ['Channel', t.channelId ? link(t.channelId, href('channels', t.channelId)) : ''],
         ['Created', when(t.createdAt)],
+        ['Original mail', t.originalHref ? downloadButton(t.originalHref, `ticket-${t.number ?? t.id}.eml`, 'Download .eml') : ''],
       ]),
       h('h2', null, 'Fields'),
       fieldsList(t.fields),
@@ -47,7 +51,10 @@ export function ticketView(id: string): View {
       attachments(t.attachments as Attachment[], 'Attachments of the ticket'),
       h('h2', null, `Notes (${t.notes.length})`),
       ...t.notes.map((n, i) => h('article', { class: 'note', 'aria-label': `Note ${i + 1}` },
-        h('h3', null, `${n.direction === 'outbound' ? 'Sent to' : 'From'} ${person(n.author)} — ${when(n.createdAt)}`),
+        h('h3', null, `${n.direction === 'outbound' ? 'Reply by' : 'From'} ${person(n.author)} — ${when(n.createdAt)}`),
+        n.outbox ? h('p', { class: 'hint' }, 'Mail: ', badge(n.outbox.state === 'sent' ? 'created' : n.outbox.state === 'failed' || n.outbox.state === 'missing' ? 'failed' : 'left', n.outbox.state),
+          n.outbox.sentAt ? ` ${when(n.outbox.sentAt)}` : '', n.outbox.failure ? ` — ${n.outbox.failure.code}: ${n.outbox.failure.reason}` : '') : null,
+        n.originalHref ? h('p', null, downloadButton(n.originalHref, `note-${n.id}.eml`, 'Download the original mail (.eml)')) : null,
         body(n.html, n.text, `Note ${i + 1} (HTML, sandboxed)`),
         attachments(n.attachments as Attachment[], `Attachments of note ${i + 1}`))),
     );
@@ -65,8 +72,12 @@ function attachments(list: Attachment[], caption: string): HTMLElement | null {
     a.filename,
     a.contentType,
     `${a.size} bytes`,
-    a.href ? h('fluent-button', { role: 'button', appearance: 'subtle', onclick: () => void download(a.href as string, a.filename) }, 'Download') : `blocked: ${a.blocked ?? ''}`,
+    a.href ? downloadButton(a.href, a.filename, 'Download') : `blocked: ${a.blocked ?? ''}`,
   ]));
+}
+
+function downloadButton(url: string, filename: string, label: string): HTMLElement {
+  return h('fluent-button', { role: 'button', appearance: 'subtle', onclick: () => void download(url, filename) }, label);
 }
 
 /** Downloads with the admin key (a plain link would not carry it). */
