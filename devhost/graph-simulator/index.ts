@@ -70,7 +70,7 @@ export interface RecordedRequest {
   method: string;
   /** Path and query as received. */
   url: string;
-  endpoint: EndpointName | 'token' | 'openid-configuration' | 'unknown';
+  endpoint: EndpointName | 'token' | 'authorize' | 'openid-configuration' | 'unknown';
   mailbox?: string;
   appId?: string;
   status: number;
@@ -147,6 +147,14 @@ export interface GraphSimulator {
   injectFaults(count: number, fault: InjectedFault): void;
   /** Issued access tokens stop working (Graph answers 401). */
   revokeTokens(): void;
+  /** `https://127.0.0.1:PORT/{tenant}/oauth2/v2.0/authorize` (the consent page). */
+  authorizeEndpoint(tenant: string): string;
+  /** An admin revoked the user's sign-in sessions: each of the user's refresh tokens answers invalid_grant (AADSTS50173). Returns how many. */
+  revokeUserGrants(user: string): number;
+  /** Every refresh token issued so far has expired (AADSTS700082). */
+  expireRefreshTokens(): void;
+  /** Refresh tokens redeemed so far (each one rotated). */
+  readonly refreshTokenRedemptions: number;
   /** Graph answers 403 ErrorAccessDenied to this app (as after an admin revoked consent). */
   denyApp(clientId: string, denied?: boolean): void;
   /**
@@ -214,6 +222,8 @@ export async function startGraphSimulator(opts: GraphSimulatorOptions = {}): Pro
   const requireInScope = (token: IssuedToken, mailbox: string) => {
     const scope = mailboxScopes.get(token.appId.toLowerCase());
     if (scope && !scope.has(mailbox.toLowerCase())) throw new GraphHttpError(403, 'ErrorAccessDenied', 'Access to OData is disabled.');
+    // A delegated token opens the signed-in user's own mailbox only (no shared-mailbox grants here).
+    if (token.user && token.user.toLowerCase() !== mailbox.toLowerCase()) throw new GraphHttpError(403, 'ErrorAccessDenied', 'Access is denied. Check credentials and try again.');
   };
   let requests: RecordedRequest[] = [];
   let reqSeq = 0;
@@ -636,7 +646,7 @@ export async function startGraphSimulator(opts: GraphSimulatorOptions = {}): Pro
     const ids = requestIds(req);
     try {
       if (!url.pathname.startsWith('/v1.0/')) {
-        rec.endpoint = url.pathname.endsWith('/token') ? 'token' : 'openid-configuration';
+        rec.endpoint = url.pathname.endsWith('/token') ? 'token' : url.pathname.endsWith('/authorize') ? 'authorize' : 'openid-configuration';
         if (!(await tokens.handle(req, res, url.pathname))) sendJson(res, ids, 404, { error: 'not_found' });
         return;
       }
@@ -767,6 +777,12 @@ export async function startGraphSimulator(opts: GraphSimulatorOptions = {}): Pro
     expireDeltaTokens: () => delta.expireAll(),
     injectFaults: (count, fault) => throttle.inject(count, fault),
     revokeTokens: () => tokens.revokeAll(),
+    authorizeEndpoint: (tenant) => `${origin}/${encodeURIComponent(tenant)}/oauth2/v2.0/authorize`,
+    revokeUserGrants: (user) => tokens.grants.revokeUser(user),
+    expireRefreshTokens: () => tokens.grants.expireRefreshTokens(),
+    get refreshTokenRedemptions() {
+      return tokens.grants.refreshes;
+    },
     denyApp(clientId, denied = true) {
       if (denied) deniedApps.add(clientId);
       else deniedApps.delete(clientId);
@@ -780,7 +796,7 @@ export async function startGraphSimulator(opts: GraphSimulatorOptions = {}): Pro
       const perEndpoint: Record<string, number> = {};
       for (const r of requests) perEndpoint[r.endpoint] = (perEndpoint[r.endpoint] ?? 0) + 1;
       return {
-        requestsTotal: requests.filter((r) => r.endpoint !== 'token' && r.endpoint !== 'openid-configuration').length,
+        requestsTotal: requests.filter((r) => r.endpoint !== 'token' && r.endpoint !== 'authorize' && r.endpoint !== 'openid-configuration').length,
         perEndpoint,
         throttled429: requests.filter((r) => r.status === 429).length,
         maxConcurrency: maxConcurrency(),

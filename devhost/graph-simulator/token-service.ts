@@ -1,6 +1,8 @@
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { readBody, requestIds, sendJson } from './http-util';
+import { AuthorizationCodeGrants, type DelegatedGrant } from './authorization-code';
+import { consentPage, escapeHtml, redirectWith } from './consent-page';
 
 /**
  * The Entra ID stand-in: OpenID discovery and the v2.0 token endpoint for the
@@ -21,6 +23,8 @@ export interface IssuedToken {
   /** `https://graph.microsoft.com` or `https://outlook.office365.com`. */
   audience: string;
   expiresAt: number;
+  /** Delegated (authorization-code) tokens: the signed-in user; absent for app-only tokens. */
+  user?: string;
 }
 
 export const KNOWN_RESOURCES = ['https://graph.microsoft.com', 'https://outlook.office365.com', 'https://outlook.office.com'];
@@ -29,6 +33,9 @@ export class TokenService {
   readonly issued = new Map<string, IssuedToken>();
   private readonly signingKey = randomBytes(32);
   tokenRequests = 0;
+  /** Refresh-token lifetime (ms) for tokens issued from now on; tests shorten it to see expiry. */
+  refreshTokenLifetimeMs = 90 * 24 * 3600_000;
+  readonly grants = new AuthorizationCodeGrants(() => this.refreshTokenLifetimeMs);
 
   constructor(
     private readonly apps: AppRegistration[],
@@ -41,6 +48,11 @@ export class TokenService {
     const discovery = /^\/([^/]+)\/v2\.0\/\.well-known\/openid-configuration$/.exec(path);
     if (discovery && req.method === 'GET') {
       this.discovery(req, res, decodeURIComponent(discovery[1] ?? ''));
+      return true;
+    }
+    const authorize = /^\/([^/]+)\/oauth2\/v2\.0\/authorize$/.exec(path);
+    if (authorize && (req.method === 'GET' || req.method === 'POST')) {
+      await this.authorize(req, res, decodeURIComponent(authorize[1] ?? ''));
       return true;
     }
     const token = /^\/([^/]+)\/oauth2\/v2\.0\/token$/.exec(path);
@@ -128,7 +140,8 @@ export class TokenService {
       this.entraError(res, req, 400, 'invalid_request', 90002, `Tenant '${tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.`);
       return;
     }
-    if (form.get('grant_type') !== 'client_credentials') {
+    const grantType = form.get('grant_type') ?? '';
+    if (!['client_credentials', 'authorization_code', 'refresh_token'].includes(grantType)) {
       this.entraError(res, req, 400, 'unsupported_grant_type', 70003, 'The app requested an unsupported grant type.');
       return;
     }
@@ -141,6 +154,14 @@ export class TokenService {
       this.entraError(res, req, 401, 'invalid_client', 7000215, `Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${clientId}'.`);
       return;
     }
+    if (grantType !== 'client_credentials') {
+      const grant =
+        grantType === 'authorization_code'
+          ? this.grants.redeemCode(tenant, clientId, form.get('code') ?? '', form.get('redirect_uri') ?? '', form.get('code_verifier') ?? '')
+          : this.grants.redeemRefreshToken(tenant, clientId, form.get('refresh_token') ?? '');
+      if ('error' in grant) return this.entraError(res, req, 400, grant.error, grant.code, grant.description);
+      return this.delegatedTokens(req, res, grant, form.get('scope') ?? '');
+    }
     const scope = (form.get('scope') ?? '').split(' ').find((s) => s.endsWith('/.default'));
     const audience = scope?.slice(0, -'/.default'.length);
     if (!audience || !KNOWN_RESOURCES.includes(audience)) {
@@ -151,16 +172,90 @@ export class TokenService {
     sendJson(res, requestIds(req), 200, { token_type: 'Bearer', expires_in: this.lifetimeSeconds, ext_expires_in: this.lifetimeSeconds, access_token: accessToken });
   }
 
+  /**
+   * The consent step: GET shows who asks for what with "Accept" and "Cancel"; POST (the form)
+   * redirects to the app's redirect URI with a one-time code and the app's `state`, or with
+   * `error=access_denied`. PKCE with S256 is required (Entra requires it for SPAs; here for all).
+   */
+  private async authorize(req: IncomingMessage, res: ServerResponse, tenant: string): Promise<void> {
+    const query = new URL(req.url ?? '/', this.origin()).searchParams;
+    const params = req.method === 'POST' ? new URLSearchParams((await readBody(req)).toString('utf8')) : query;
+    const p = (k: string) => params.get(k) ?? '';
+    const clientId = p('client_id');
+    const app = this.apps.find((a) => a.tenantId.toLowerCase() === tenant.toLowerCase() && a.clientId === clientId);
+    const problem = !this.knownTenant(tenant)
+      ? `AADSTS90002: Tenant '${tenant}' not found.`
+      : !app
+        ? `AADSTS700016: Application with identifier '${clientId}' was not found in the directory '${tenant}'.`
+        : !/^https?:\/\//.test(p('redirect_uri'))
+          ? "AADSTS900144: The request body must contain the following parameter: 'redirect_uri'."
+          : p('response_type') !== 'code'
+            ? 'AADSTS700054: response_type \'code\' is required.'
+            : p('code_challenge_method') !== 'S256' || p('code_challenge').length < 43
+              ? 'AADSTS501491: Invalid size of Code_Challenge parameter, or code_challenge_method is not S256.'
+              : undefined;
+    if (problem) {
+      // Entra shows errors about the app itself on its own page: the redirect URI is not trusted yet.
+      res.writeHead(400, { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': "default-src 'none'" });
+      res.end(`<!doctype html><title>Sign in</title><p>${escapeHtml(problem)}</p>`);
+      return;
+    }
+    if (req.method === 'GET') {
+      const hidden = ['client_id', 'redirect_uri', 'response_type', 'scope', 'state', 'code_challenge', 'code_challenge_method'].map((k) => [k, p(k)] as [string, string]);
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': "default-src 'none'; form-action 'self'", 'cache-control': 'no-store' });
+      res.end(consentPage({ action: `${this.origin()}/${encodeURIComponent(tenant)}/oauth2/v2.0/authorize`, hidden, loginHint: p('login_hint'), scopes: p('scope').split(' ').filter(Boolean), appId: clientId }));
+      return;
+    }
+    if (p('decision') !== 'accept') {
+      redirectWith(res, p('redirect_uri'), { error: 'access_denied', error_description: 'AADSTS65004: User declined to consent to access the app.', state: p('state') });
+      return;
+    }
+    const user = p('login_hint') || p('user');
+    if (!user) {
+      redirectWith(res, p('redirect_uri'), { error: 'invalid_request', error_description: 'AADSTS50058: A silent sign-in request was sent but no user is signed in.', state: p('state') });
+      return;
+    }
+    const code = this.grants.consent({ tenant, clientId, redirectUri: p('redirect_uri'), scope: p('scope'), state: p('state'), codeChallenge: p('code_challenge'), codeChallengeMethod: 'S256', user });
+    redirectWith(res, p('redirect_uri'), { code, state: p('state') });
+  }
+
+  /** Tokens for a redeemed code or refresh token: access token for the requested resource, a NEW refresh token, id_token and client_info. */
+  private delegatedTokens(req: IncomingMessage, res: ServerResponse, grant: DelegatedGrant, requestedScope: string): void {
+    const scopes = (requestedScope || grant.scope).split(' ').filter(Boolean);
+    const resourceScope = scopes.find((s) => /^https:\/\//.test(s)) ?? 'https://graph.microsoft.com/.default';
+    const audience = new URL(resourceScope).origin;
+    if (!KNOWN_RESOURCES.includes(audience)) {
+      return this.entraError(res, req, 400, 'invalid_scope', 70011, `The provided value for the input parameter 'scope' is not valid. The scope ${resourceScope} is not valid.`);
+    }
+    const { accessToken } = this.issue(grant.clientId, grant.tenant, audience, grant.user);
+    const refreshToken = this.grants.issueRefreshToken(grant);
+    const now = Math.floor(Date.now() / 1000);
+    const oid = createHmac('sha256', this.signingKey).update(grant.user.toLowerCase()).digest('hex').slice(0, 32).replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, '$1-$2-$3-$4-$5');
+    const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
+    const idToken = `${b64({ typ: 'JWT', alg: 'none' })}.${b64({ aud: grant.clientId, iss: `${this.origin()}/${grant.tenant}/v2.0`, iat: now, nbf: now, exp: now + 3600, oid, sub: oid, tid: grant.tenant, preferred_username: grant.user, name: grant.user, ver: '2.0' })}.`;
+    sendJson(res, requestIds(req), 200, {
+      token_type: 'Bearer',
+      scope: scopes.filter((s) => !['openid', 'profile', 'offline_access'].includes(s)).join(' '),
+      expires_in: this.lifetimeSeconds,
+      ext_expires_in: this.lifetimeSeconds,
+      access_token: accessToken,
+      refresh_token: refreshToken,
+      id_token: idToken,
+      client_info: b64({ uid: oid, utid: grant.tenant }),
+    });
+  }
+
   /** A JWT-shaped access token for an app (or a managed identity's service principal), remembered for the Graph endpoints. */
-  issue(appId: string, tenant: string, audience: string): { accessToken: string; expiresOn: number } {
+  issue(appId: string, tenant: string, audience: string, user?: string): { accessToken: string; expiresOn: number } {
     const now = Math.floor(Date.now() / 1000);
     const exp = now + this.lifetimeSeconds;
     const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
     const head = b64({ typ: 'JWT', alg: 'HS256' });
-    const claims = b64({ aud: audience, iss: `${this.origin()}/${tenant}/v2.0`, iat: now, nbf: now, exp, appid: appId, tid: tenant, roles: ['Mail.ReadWrite', 'Mail.Send'], jti: randomUUID() });
+    const claims = b64({ ...(user ? { upn: user, scp: 'Mail.ReadWrite Mail.Send' } : {}), aud: audience, iss: `${this.origin()}/${tenant}/v2.0`, iat: now, nbf: now, exp, appid: appId, tid: tenant, roles: ['Mail.ReadWrite', 'Mail.Send'], jti: randomUUID() });
     const sig = createHmac('sha256', this.signingKey).update(`${head}.${claims}`).digest('base64url');
     const accessToken = `${head}.${claims}.${sig}`;
-    this.issued.set(accessToken, { appId, tenantId: tenant, audience, expiresAt: exp * 1000 });
+    this.issued.set(accessToken, { appId, tenantId: tenant, audience, expiresAt: exp * 1000, ...(user ? { user } : {}) });
     return { accessToken, expiresOn: exp };
   }
 }
+
