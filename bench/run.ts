@@ -4,6 +4,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { backlog } from './backlog';
 import type { Benchmark } from './benchmark';
+import { coldStart } from './cold-start';
 import { rounded } from './format';
 import { peakRss } from './peak-rss';
 import { requests } from './requests';
@@ -14,7 +15,7 @@ import { throughput } from './throughput';
  * Prints human-readable lines, then a JSON summary, which is also written to
  * `.local/bench-latest.json`. Performance is measured here, never asserted in tests.
  */
-const BENCHMARKS: readonly Benchmark[] = [throughput, requests, peakRss, backlog];
+const BENCHMARKS: readonly Benchmark[] = [throughput, requests, peakRss, backlog, coldStart];
 
 const root = path.resolve(__dirname, '..');
 const OUTPUT = path.join(root, '.local', 'bench-latest.json');
