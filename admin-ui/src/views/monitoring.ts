@@ -4,6 +4,8 @@ import { h, replace } from '../dom';
 import { href } from '../router';
 import { badge, button, errorBar, facts, link, loading, messageBar, pageHeader, table, when, type View } from './common';
 import { stageTrail } from './decision';
+import { downloadButton } from './tickets';
+import type { ChannelView } from '../../../shared/config/channel';
 
 const OUTCOMES = ['', 'created', 'noted', 'ignored', 'rejected', 'failed', 'left'] as const;
 
@@ -43,6 +45,8 @@ export function monitoringView(id: string): View {
       replace(list, errorBar(err));
     }
   };
+  const title = h('p', { class: 'lead' });
+  void get<ChannelView>(`channels/${encodeURIComponent(id)}`).then((c) => replace(title, `Channel "${c.name}"`)).catch(() => undefined);
   outcome.addEventListener('change', () => void load());
   search.addEventListener('input', show);
   void load();
@@ -50,6 +54,7 @@ export function monitoringView(id: string): View {
     'section',
     { 'aria-labelledby': 'page-title' },
     pageHeader('Monitoring', button('Refresh', () => void load(), { appearance: 'outline', id: 'refresh-ledger' }), button('Back to the channel', () => (location.hash = href('channels', id)), { appearance: 'subtle' })),
+    title,
     h('div', { class: 'filters' },
       h('div', { class: 'field' }, h('label', { for: 'outcome-filter', class: 'label' }, 'Outcome'), outcome),
       h('div', { class: 'field' }, h('label', { for: 'ledger-search', class: 'label' }, 'Search sender or subject'), search)),
@@ -92,6 +97,7 @@ export function messageView(id: string, key: string): View {
           ['Done', when(r.timings.doneAt)],
           ['Attempts / retries', `${r.attempts} / ${r.retries}`],
           ['Last error', r.lastError ? `${r.lastError.code}: ${r.lastError.message}` : ''],
+          ['Original mail', r.rawBlob ? downloadButton(`/api/channels/${encodeURIComponent(id)}/messages/${encodeURIComponent(key)}/raw`, 'mail.eml', 'Download .eml') : 'not stored'],
         ]),
         h('h2', null, 'Stage trail'),
         r.stages.length > 0 ? stageTrail(r.stages) : h('p', null, 'No stage has run yet.'),

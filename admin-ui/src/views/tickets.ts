@@ -76,7 +76,7 @@ function attachments(list: Attachment[], caption: string): HTMLElement | null {
   ]));
 }
 
-function downloadButton(url: string, filename: string, label: string): HTMLElement {
+export function downloadButton(url: string, filename: string, label: string): HTMLElement {
   return h('fluent-button', { role: 'button', appearance: 'subtle', onclick: () => void download(url, filename) }, label);
 }
 
