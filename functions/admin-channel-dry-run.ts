@@ -1,7 +1,0 @@
-import { app } from '@azure/functions';
-import { adminRoutes } from '../shared/admin/routes';
-import { adminApi } from '../shared/admin/api';
-
-/** See adminRoutes.dryRun (authLevel anonymous: the admin check happens in shared/http/admin-auth.ts). */
-const r = adminRoutes.dryRun;
-app.http(r.name, { route: r.route, methods: [r.method], authLevel: 'anonymous', handler: adminApi.dryRun });

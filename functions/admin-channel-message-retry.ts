@@ -1,7 +1,0 @@
-import { app } from '@azure/functions';
-import { adminRoutes } from '../shared/admin/routes';
-import { adminApi } from '../shared/admin/api';
-
-/** See adminRoutes.retryMessage (authLevel anonymous: the admin check happens in shared/http/admin-auth.ts). */
-const r = adminRoutes.retryMessage;
-app.http(r.name, { route: r.route, methods: [r.method], authLevel: 'anonymous', handler: adminApi.retryMessage });
