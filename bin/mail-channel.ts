@@ -1,4 +1,4 @@
-import { runInspect, usage } from '../shared/mail/inspect';
+import { runInspect, usage } from '../cli/inspect';
 import { runSendTest, sendTestUsage } from '../devhost/demo/send-test';
 
 /**

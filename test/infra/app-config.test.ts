@@ -117,7 +117,7 @@ test('.funcignore ships the app and leaves out dependencies, local settings, tes
   for (const kept of ['host.json', 'package.json', 'package-lock.json', 'tsconfig.json', 'functions/health.ts', 'shared/config/settings.ts', 'dist/functions/health.js', 'dist/shared/config/settings.js']) {
     assert.equal(ig.ignores(kept), false, `${kept} is deployed`);
   }
-  for (const left of ['node_modules/zod/package.json', 'local.settings.json', 'local.settings.json.example', 'test/infra/app-config.test.ts', 'devhost/emulators.ts', 'scripts/run-tests.ts', 'bench/run.ts', 'infra/main.bicep', '.azure/dev/.env', '.local/secrets.enc.json', 'dist/test/x.test.js', 'dist/devhost/emulators.js', 'azure.yaml']) {
+  for (const left of ['node_modules/zod/package.json', 'local.settings.json', 'local.settings.json.example', 'test/infra/app-config.test.ts', 'devhost/emulators.ts', 'scripts/run-tests.ts', 'bench/run.ts', 'cli/inspect.ts', 'dist/cli/inspect.js', 'infra/main.bicep', '.azure/dev/.env', '.local/secrets.enc.json', 'dist/test/x.test.js', 'dist/devhost/emulators.js', 'azure.yaml']) {
     assert.equal(ig.ignores(left), true, `${left} is not deployed`);
   }
 });

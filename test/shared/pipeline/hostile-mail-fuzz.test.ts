@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { classifyMail, classifyOptions } from '../../../shared/mail/classify';
-import { inspectRaw } from '../../../shared/mail/inspect';
+import { inspectRaw } from '../../../cli/inspect';
 import { parseMailWithContent } from '../../../shared/mail/parse';
 import { extractReplyText } from '../../../shared/mail/reply-text';
 import { decide } from '../../../shared/pipeline/decide';

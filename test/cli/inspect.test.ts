@@ -5,10 +5,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
-import { runInspect, type InspectedMail, type InspectFailure } from '../../../shared/mail/inspect';
-import { ledgerKey } from '../../../shared/pipeline/ledger-key';
+import { runInspect, type InspectedMail, type InspectFailure } from '../../cli/inspect';
+import { ledgerKey } from '../../shared/pipeline/ledger-key';
 
-const root = path.resolve(__dirname, '../../..');
+const root = path.resolve(__dirname, '../..');
 const fixtures = path.join(root, 'test/fixtures/mail');
 
 async function inspect(args: string[], stdin = ''): Promise<{ code: number; lines: (InspectedMail | InspectFailure)[]; stderr: string }> {

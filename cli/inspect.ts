@@ -3,16 +3,16 @@ import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { ChannelInput, ChannelRecord } from '../config/channel';
-import { MailChannelError } from '../errors';
-import { dryRun, type DryRunResult } from '../pipeline/dry-run';
-import { seedTemplates } from '../tickets/seed';
-import { Template } from '../tickets/template';
-import { classifyMail, classifyOptions } from './classify';
-import { parseMailWithContent, type ParsedMailWithContent } from './parse';
-import type { Classification } from './parsed-mail';
-import { threadSignals } from '../threading/thread-signals';
-import { DEFAULT_TOKEN_FORMAT, tokenRef, type TicketTokenFormat } from '../threading/ticket-token';
+import { ChannelInput, ChannelRecord } from '../shared/config/channel';
+import { MailChannelError } from '../shared/errors';
+import { dryRun, type DryRunResult } from '../shared/pipeline/dry-run';
+import { seedTemplates } from '../shared/tickets/seed';
+import { Template } from '../shared/tickets/template';
+import { classifyMail, classifyOptions } from '../shared/mail/classify';
+import { parseMailWithContent, type ParsedMailWithContent } from '../shared/mail/parse';
+import type { Classification } from '../shared/mail/parsed-mail';
+import { threadSignals } from '../shared/threading/thread-signals';
+import { DEFAULT_TOKEN_FORMAT, tokenRef, type TicketTokenFormat } from '../shared/threading/ticket-token';
 
 /**
  * `mail-channel inspect FILE... | -  [--channel channel.json] [--template template.json]`
