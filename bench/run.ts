@@ -7,6 +7,7 @@ import type { Benchmark } from './benchmark';
 import { coldStart } from './cold-start';
 import { rounded } from './format';
 import { peakRss } from './peak-rss';
+import { pushLatency } from './push-latency';
 import { requests } from './requests';
 import { throughput } from './throughput';
 
@@ -15,7 +16,7 @@ import { throughput } from './throughput';
  * Prints human-readable lines, then a JSON summary, which is also written to
  * `.local/bench-latest.json`. Performance is measured here, never asserted in tests.
  */
-const BENCHMARKS: readonly Benchmark[] = [throughput, requests, peakRss, backlog, coldStart];
+const BENCHMARKS: readonly Benchmark[] = [throughput, requests, peakRss, backlog, coldStart, pushLatency];
 
 const root = path.resolve(__dirname, '..');
 const OUTPUT = path.join(root, '.local', 'bench-latest.json');
