@@ -14,11 +14,12 @@ import { syncChannelOperation, dryRunOperation, listMessagesOperation, getMessag
 import { adminRoutes, type AdminRouteKey } from './routes';
 import { ticketOperation, patchTicketOperation, replyToTicketOperation } from './ticket-operations';
 import { testStoredConnectionOperation, testUnsavedConnectionOperation } from './connection-test/operations';
+import { impactPreviewOperation } from './impact-preview-operation';
 
 /**
  * The admin API's operations, one per route in routes.ts, each wrapped by the route
  * table's edge rules (shared/http/handler.ts: authentication, same-site state changes,
- * route parameter checks, error mapping). functions/admin-*.ts register these.
+ * route parameter checks, error mapping). functions/admin-api.ts registers these.
  */
 const OffersQuery = z.object({ includeSilent: z.enum(['true', 'false']).optional() });
 const TicketsQuery = z.object({
@@ -91,6 +92,7 @@ const operations: Record<AdminRouteKey, ApiOperation> = {
   getMessageRaw: getMessageRawOperation,
   retryMessage: retryMessageOperation,
   channelStats: channelStatsOperation,
+  impactPreview: impactPreviewOperation,
   testConnection: testStoredConnectionOperation,
   testUnsavedConnection: testUnsavedConnectionOperation,
   openApi: async () => ({ body: openApiDocument(), headers: { 'cache-control': 'public, max-age=300' } }),

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { MailboxSyncMessage, QueueNames } from '../queue/contracts';
 import { sendQueueMessage } from '../queue/send';
-import { ChannelInput, ChannelView, type ChannelRecord } from '../config/channel';
+import { ChannelInput, ChannelRecord, ChannelView } from '../config/channel';
 import { ValidationError } from '../http/api-error';
 import { parseOrThrow } from '../http/validation';
 import { assertIfMatch } from '../http/etag';
@@ -86,18 +86,44 @@ export async function replaceChannel(id: string, body: unknown, ctx: ChangeConte
  * meaning from PUT (a value sets, `null` clears), rather than merge-patch's "null removes".
  */
 export async function patchChannel(id: string, patch: unknown, ctx: ChangeContext): Promise<ChannelView> {
-  if (!isPlainObject(patch)) throw new ValidationError([{ path: '', message: 'a merge patch must be a JSON object' }]);
+  if (!isPlainObject(patch)) throw notAnObject();
   const current = await mustRead(id);
   assertIfMatch(KIND, id, current.etag, ctx.ifMatch);
+  return saveInput(current, patchedInput(current.record, patch), ctx);
+}
+
+/**
+ * The channel a PATCH with this body would make, validated exactly as PATCH validates it
+ * (400/409 alike), stored nowhere (the impact preview decides mail with it). Its secrets are
+ * left out: deciding about a mail never reads them, and a new one must not reach the store.
+ */
+export async function previewPatchedChannel(id: string, patch: unknown): Promise<{ current: ChannelRecord; edited: ChannelRecord }> {
+  if (!isPlainObject(patch)) throw notAnObject();
+  const current = (await mustRead(id)).record;
+  const input = patchedInput(current, patch);
+  await checkChange(current, input);
+  const { rest: withoutSecrets } = extractSecrets(input);
+  const { id: channelId, status, createdAt, createdBy, updatedAt, updatedBy, publishedAt, offerId } = current;
+  const audit = { id: channelId, status, createdAt, createdBy, updatedAt, updatedBy, ...(publishedAt ? { publishedAt } : {}), ...(offerId ? { offerId } : {}) };
+  return { current, edited: ChannelRecord.parse({ ...(withoutSecrets as Record<string, unknown>), ...audit }) };
+}
+
+const notAnObject = () => new ValidationError([{ path: '', message: 'a merge patch must be a JSON object' }]);
+
+/**
+ * A merge patch applied to the channel as an admin sees it without secrets; the result must
+ * be a valid full channel. Secret keys in the patch keep their meaning from PUT (a value
+ * sets, `null` clears), rather than merge-patch's "null removes".
+ */
+function patchedInput(record: ChannelRecord, patch: Record<string, unknown>): ChannelInput {
   const { rest: patchWithoutSecrets, found: secretChanges } = extractSecrets(patch);
-  const { rest: editable } = extractSecrets(editableFields(current.record));
+  const { rest: editable } = extractSecrets(editableFields(record));
   const merged = applyMergePatch(editable, patchWithoutSecrets);
   for (const [path, value] of secretChanges) {
     const isStatus = isPlainObject(value) && typeof value.isSet === 'boolean';
     if (!isStatus) placeAt(merged, path, value);
   }
-  const input = parseOrThrow(ChannelInput, merged);
-  return saveInput(current, input, ctx);
+  return parseOrThrow(ChannelInput, merged);
 }
 
 export async function deleteChannel(id: string, ctx: ChangeContext): Promise<void> {
@@ -179,15 +205,7 @@ function editableFields(record: ChannelRecord): Record<string, unknown> {
 
 async function saveInput(current: StoredChannel, input: ChannelInput, ctx: ChangeContext): Promise<ChannelView> {
   const rec = current.record;
-  if (rec.publishedAt && input.ticketMapping.templateId !== rec.ticketMapping.templateId) {
-    throw new ConflictError(
-      `ticketMapping.templateId cannot change after the channel was first published (${rec.publishedAt}): ` +
-        `its tickets and silent offer belong to template "${rec.ticketMapping.templateId}"; create a new channel for template "${input.ticketMapping.templateId}"`,
-    );
-  }
-  const routeIssues = secretRouteIssues(input, rec);
-  if (routeIssues.length > 0) throw new ValidationError(routeIssues);
-  await checkReferences(input);
+  await checkChange(rec, input);
   const store = ctx.secrets ?? secretStore();
   const { record: draft, written, obsolete } = await storeInputSecrets(rec.id, input, rec, store);
   const next: ChannelRecord = {
@@ -211,6 +229,19 @@ async function saveInput(current: StoredChannel, input: ChannelInput, ctx: Chang
   const failed = await deleteQuietly(store, obsolete);
   if (failed.length > 0) ctx.warn?.(`channel ${rec.id} saved; ${failed.length} replaced secrets could not be deleted from the secret store`);
   return toView(saved);
+}
+
+/** The rules a changed channel must meet beyond its shape: the template lock, where secrets go, references. */
+async function checkChange(rec: ChannelRecord, input: ChannelInput): Promise<void> {
+  if (rec.publishedAt && input.ticketMapping.templateId !== rec.ticketMapping.templateId) {
+    throw new ConflictError(
+      `ticketMapping.templateId cannot change after the channel was first published (${rec.publishedAt}): ` +
+        `its tickets and silent offer belong to template "${rec.ticketMapping.templateId}"; create a new channel for template "${input.ticketMapping.templateId}"`,
+    );
+  }
+  const routeIssues = secretRouteIssues(input, rec);
+  if (routeIssues.length > 0) throw new ValidationError(routeIssues);
+  await checkReferences(input);
 }
 
 /** 400 naming each field that references a template (or template field) that does not exist. */

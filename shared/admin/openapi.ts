@@ -16,6 +16,7 @@ import { ReplyAccepted } from './ticket-reply';
 import { NotificationOutcome } from './ticket-status';
 import { TicketView } from './ticket-view';
 import { ConnectionTestResult } from './connection-test/result';
+import { ImpactPreview } from './impact-preview';
 
 /**
  * The admin API as an OpenAPI 3.1 document, generated from the same zod schemas the code
@@ -39,6 +40,7 @@ const outputSchemas = {
   Message: LedgerRecord,
   MessageList: list(LedgerRecord).extend({ continuationToken: z.string().optional() }),
   ConnectionTestResult,
+  ImpactPreview,
   Error: ApiErrorBody,
 } as const;
 const inputSchemas = { ChannelInput, AgentReplyRequest, TicketPatch } as const;
@@ -130,6 +132,12 @@ const spec: Record<AdminRouteKey, OperationSpec> = {
   },
   getTicketAttachment: { ok: { status: 200 }, errors: [...auth, 404, 410] },
   getNoteAttachment: { ok: { status: 200 }, errors: [...auth, 404, 410] },
+  impactPreview: {
+    body: 'ChannelPatch',
+    ok: { status: 200, schema: 'ImpactPreview' },
+    query: [{ name: 'limit', description: 'how many of the newest stored mails to re-decide (default 50)', schema: { type: 'integer', minimum: 1, maximum: 200 } }],
+    errors: [400, ...auth, 404, 409, 413, 415],
+  },
   testConnection: { ok: { status: 200, schema: 'ConnectionTestResult' }, errors: [...auth, 404] },
   testUnsavedConnection: { body: 'ChannelInput', ok: { status: 200, schema: 'ConnectionTestResult' }, errors: [400, ...auth, 413, 415] },
   openApi: { ok: { status: 200 }, errors: [] },
@@ -206,7 +214,7 @@ function operation(key: AdminRouteKey, route: RouteDef): Record<string, unknown>
   }
   if (route.admin) {
     responses['503'] = {
-      description: key === 'dryRun' ? 'The instance has no memory to spare for the mail now, or a dependency is busy; retry after Retry-After seconds' : 'A dependency is busy or unreachable; retry',
+      description: key === 'dryRun' || key === 'impactPreview' ? 'The instance has no memory to spare for the mail now, or a dependency is busy; retry after Retry-After seconds' : 'A dependency is busy or unreachable; retry',
       headers: { 'Retry-After': { description: 'seconds to wait', schema: { type: 'integer' } } },
       content: { 'application/json': { schema: ref('Error') } },
     };

@@ -1,6 +1,6 @@
 /**
- * Every route of the admin API, in one table: the function files in functions/ register
- * from it, the OpenAPI document is generated from it, and the integration test walks it
+ * Every route of the admin API, in one table: functions/admin-api.ts registers every one
+ * of them from it, the OpenAPI document is generated from it, and the integration test walks it
  * to prove that every admin route refuses callers without an identity (401) or without
  * the admin role (403). Function names are unique app-wide, hence the `admin` prefix.
  */
@@ -40,6 +40,7 @@ export const adminRoutes = {
   channelStats: { name: 'adminChannelStats', method: 'GET', route: 'channels/{id}/stats', summary: 'Monitoring: counts per outcome, latency percentiles, failure reasons', admin: true },
   getTicketAttachment: { name: 'adminGetTicketAttachment', method: 'GET', route: 'tickets/{id}/attachments/{index}', summary: 'Download an attachment of a ticket (the n-th, from 0)', admin: true },
   getNoteAttachment: { name: 'adminGetNoteAttachment', method: 'GET', route: 'tickets/{id}/notes/{noteId}/attachments/{index}', summary: 'Download an attachment of a note (the n-th, from 0)', admin: true },
+  impactPreview: { name: 'adminImpactPreview', method: 'POST', route: 'channels/{id}/impact-preview', summary: "What a change would do: the channel's newest stored mails (?limit=, default 50, at most 200) decided with the stored configuration and with the edited one (the body: a merge patch as PATCH takes, validated alike), outcome and reason before → after; stores nothing", admin: true },
   testConnection: { name: 'adminTestConnection', method: 'POST', route: 'channels/{id}/test-connection', summary: "Test a stored channel's connection with its stored secrets, stage by stage (DNS, TCP, TLS, authentication, mailbox, folders, send); sends no mail", admin: true },
   testUnsavedConnection: { name: 'adminTestUnsavedConnection', method: 'POST', route: 'channels/test-connection', summary: 'Test an unsaved configuration (ChannelInput, every secret it needs in the body), stage by stage; stores nothing, sends no mail', admin: true },
   openApi: { name: 'adminOpenApi', method: 'GET', route: 'openapi.json', summary: 'This API as OpenAPI 3.1', admin: false },
