@@ -6,6 +6,7 @@ import { backlog } from './backlog';
 import type { Benchmark } from './benchmark';
 import { coldStart } from './cold-start';
 import { rounded } from './format';
+import { idlePolling } from './idle-polling';
 import { peakRss } from './peak-rss';
 import { pushLatency } from './push-latency';
 import { requests } from './requests';
@@ -16,7 +17,7 @@ import { throughput } from './throughput';
  * Prints human-readable lines, then a JSON summary, which is also written to
  * `.local/bench-latest.json`. Performance is measured here, never asserted in tests.
  */
-const BENCHMARKS: readonly Benchmark[] = [throughput, requests, peakRss, backlog, coldStart, pushLatency];
+const BENCHMARKS: readonly Benchmark[] = [throughput, requests, peakRss, backlog, coldStart, pushLatency, idlePolling];
 
 const root = path.resolve(__dirname, '..');
 const OUTPUT = path.join(root, '.local', 'bench-latest.json');
