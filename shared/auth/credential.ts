@@ -54,12 +54,13 @@ export function caBundle(extra: string | string[] | undefined): string[] | undef
   return [...tls.rootCertificates, ...(Array.isArray(extra) ? extra : [extra])];
 }
 
-export function requireOAuth(auth: Auth, what: string): OAuthAuth {
+/** The channel's OAuth settings; `flows` = the flows the caller can serve (app-only by default). */
+export function requireOAuth(auth: Auth, what: string, flows: readonly OAuthAuth['flow'][] = ['clientCredentials']): OAuthAuth {
   if (auth.type !== 'oauth') {
     throw new PermanentError('AUTH_UNSUPPORTED', `${what} needs OAuth (auth.type "oauth"), the channel has auth.type "${auth.type}"`);
   }
-  if (auth.flow !== 'clientCredentials') {
-    throw new PermanentError('AUTH_UNSUPPORTED', `${what} supports only auth.flow "clientCredentials" (app-only), the channel has "${auth.flow}"`);
+  if (!flows.includes(auth.flow)) {
+    throw new PermanentError('AUTH_UNSUPPORTED', `${what} supports only auth.flow ${flows.map((f) => `"${f}"`).join(' or ')}, the channel has "${auth.flow}"`);
   }
   return auth;
 }

@@ -89,3 +89,21 @@ export class DelegatedTokenCredential implements TokenCredential {
     return err;
   }
 }
+
+/** Per process, one credential per channel and app, so its access tokens are reused across mail sources. */
+const credentials = new Map<string, DelegatedTokenCredential>();
+const credentialKey = (channelId: string, auth: OAuthAuth) => JSON.stringify([channelId, auth.tokenEndpoint ?? '', auth.tenantId, auth.clientId, auth.clientSecret?.ref ?? '']);
+
+export function cachedDelegatedCredential(channelId: string, auth: OAuthAuth, deps: DelegatedCredentialDeps): DelegatedTokenCredential {
+  const key = credentialKey(channelId, auth);
+  let credential = credentials.get(key);
+  if (!credential) {
+    credential = new DelegatedTokenCredential(channelId, auth, deps);
+    credentials.set(key, credential);
+  }
+  return credential;
+}
+
+export function forgetDelegatedCredential(channelId: string, auth: OAuthAuth): void {
+  credentials.delete(credentialKey(channelId, auth));
+}

@@ -5,6 +5,8 @@ import { MailChannelError, PermanentError } from '../errors';
 import { assertTokenEndpointAllowed, classifyTokenError, cachedTokenCredential, forgetTokenCredential, readClientSecret, requireOAuth, type SecretLookup } from '../auth/credential';
 import { createGraphClient, graphScope, isMicrosoftGraphHost, type GraphEndpoint } from '../auth/graph-client';
 import { cachedManagedIdentityCredential, classifyManagedIdentityError, forgetManagedIdentityCredential } from '../auth/managed-identity';
+import { cachedDelegatedCredential, forgetDelegatedCredential } from '../auth/delegated-credential';
+import { secretStore } from '../secrets';
 import { graphStatus, isMailboxOutOfScope, toChannelError } from './graph-errors';
 import { mailboxGate, mailboxKey } from './graph-limiter';
 import { resolveConnectTarget, TARGET_REFUSED, targetPolicyFromEnv, type TargetPolicy } from '../net/connect-target';
@@ -55,7 +57,7 @@ export class GraphConnection {
     const conn = this.channel.connection;
     const policy = this.deps.targetPolicy ?? targetPolicyFromEnv();
     if (conn.auth.type === 'managedIdentity') assertManagedIdentityHost(conn.host, policy);
-    else await assertTokenEndpointAllowed(requireOAuth(conn.auth, 'a Graph channel'), { targetPolicy: policy });
+    else await assertTokenEndpointAllowed(requireOAuth(conn.auth, 'a Graph channel', ['clientCredentials', 'authorizationCode']), { targetPolicy: policy });
     // Checked before a secret or token is handed over; the clients' sockets check again at connect time.
     await resolveConnectTarget(conn.host, policy, `Graph host ${conn.host}`).catch((err: unknown) => {
       if (err instanceof MailChannelError && err.code === TARGET_REFUSED) throw err;
@@ -84,12 +86,17 @@ export class GraphConnection {
     if (auth.type === 'managedIdentity') {
       return { credential: cachedManagedIdentityCredential(auth), forget: () => forgetManagedIdentityCredential(auth) };
     }
-    const oauth = requireOAuth(auth, 'a Graph channel');
-    const secret = await readClientSecret(oauth, this.deps);
+    const oauth = requireOAuth(auth, 'a Graph channel', ['clientCredentials', 'authorizationCode']);
     const options = {
       ...(this.deps.trustedCaPem ? { trustedCaPem: this.deps.trustedCaPem } : {}),
       ...(this.deps.targetPolicy ? { targetPolicy: this.deps.targetPolicy } : {}),
     };
+    if (oauth.flow === 'authorizationCode') {
+      // Delegated: the signed-in user's refresh token (rotated and saved on each use).
+      const channelId = this.channel.id;
+      return { credential: cachedDelegatedCredential(channelId, oauth, { secrets: secretStore(), ...options }), forget: () => forgetDelegatedCredential(channelId, oauth) };
+    }
+    const secret = await readClientSecret(oauth, this.deps);
     return { credential: cachedTokenCredential(oauth, secret, options), forget: () => forgetTokenCredential(oauth, secret, options) };
   }
 

@@ -93,7 +93,7 @@ export function recordPoisonMessage(e: { result: string }): void {
  * permissions not granted, or the mailbox outside the app's Exchange scope: retrying never helps.
  */
 export const REAUTHORIZATION_CODES: readonly string[] = [
-  'AUTH_REJECTED', 'AUTH_SECRET_MISSING', 'AUTH_UNSUPPORTED', 'AUTH_MANAGED_IDENTITY_UNAVAILABLE', 'GRAPH_AUTH', 'GRAPH_MAILBOX_OUT_OF_SCOPE', 'IMAP_AUTH',
+  'AUTH_REJECTED', 'AUTH_REAUTHORIZATION_REQUIRED', 'AUTH_SECRET_MISSING', 'AUTH_UNSUPPORTED', 'AUTH_MANAGED_IDENTITY_UNAVAILABLE', 'GRAPH_AUTH', 'GRAPH_MAILBOX_OUT_OF_SCOPE', 'IMAP_AUTH',
 ];
 
 export const needsReauthorization = (code: string): boolean => REAUTHORIZATION_CODES.includes(code);

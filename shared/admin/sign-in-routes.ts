@@ -1,0 +1,19 @@
+import type { HttpHandler } from '@azure/functions';
+import { routeHandler } from '../http/handler';
+import type { RouteDef } from './routes';
+import { signInCallbackOperation, startSignInOperation } from './sign-in-operations';
+
+/**
+ * The sign-in routes of the authorization-code flow. start is an admin route (401/403 without
+ * the admin identity); callback is the channel's redirect URL, public but only good with a live
+ * state and the starting browser's cookie. Kept beside the admin route table until they join it.
+ */
+export const signInRoutes = {
+  oauthStart: { name: 'adminOAuthStart', method: 'GET', route: 'oauth/{id}/start', summary: "Sign in a channel with the authorization-code flow: 302 to the provider's authorization endpoint (PKCE S256, state bound to this browser); Accept: application/json answers { authorizationUrl }", admin: true },
+  oauthCallback: { name: 'oauthCallback', method: 'GET', route: 'oauth/callback', summary: "The channel's redirect URL: redeems the code, stores the refresh token, and shows a page", admin: false },
+} as const satisfies Record<string, RouteDef>;
+
+export const signInApi: Record<keyof typeof signInRoutes, HttpHandler> = {
+  oauthStart: routeHandler(signInRoutes.oauthStart, startSignInOperation),
+  oauthCallback: routeHandler(signInRoutes.oauthCallback, signInCallbackOperation),
+};
