@@ -143,8 +143,13 @@ describe('Graph simulator wire format', () => {
   });
 
   it('a fifth concurrent request on one mailbox gets 429 ApplicationThrottled with Retry-After', async () => {
-    const id = await sim.deliver(MB, 'inbox', testMail());
-    const results = await Promise.all(Array.from({ length: 8 }, () => rawRequest(sim, url(`/messages/${id}?$select=id`), { headers: auth() })));
+    // requests stay "in Exchange" for 3 s, so the eight overlap however slowly a loaded machine opens their connections
+    const slow = await startGraphSimulator({ mailboxes: [MB], latencyMs: 3000 });
+    const t = await rawToken(slow);
+    const id = await slow.deliver(MB, 'inbox', testMail());
+    const results = await Promise.all(
+      Array.from({ length: 8 }, () => rawRequest(slow, `${slow.graphBaseUrl}/users/${encodeURIComponent(MB)}/messages/${id}?$select=id`, { headers: { Authorization: `Bearer ${t}` } })),
+    ).finally(() => slow.stop());
     const throttled = results.filter((r) => r.status === 429);
     assert.ok(throttled.length >= 1, 'at least one request over the limit was refused');
     assert.ok(results.filter((r) => r.status === 200).length >= 4);
