@@ -42,31 +42,49 @@ export const impactPreviewOperation: ApiOperation = async (req) => {
   try {
     const resolve = resolutionDeps();
     const items: ImpactItem[] = [];
-    for (const record of mails) items.push(await compareOne(record, current, edited, resolve));
-    const body: ImpactPreview = { channelId: current.id, limit, items, summary: impactSummary(items) };
+    const skipped: ImpactPreview['skipped'] = [];
+    for (const record of mails) {
+      const raw = await rawOf(record);
+      if (raw) items.push(await compareOne(record, raw, current, edited, resolve));
+      else skipped.push({ key: record.id, reason: 'its original is no longer in Blob storage' });
+    }
+    const body: ImpactPreview = { channelId: current.id, limit, items, skipped, summary: impactSummary(items) };
     return { body };
   } finally {
     release();
   }
 };
 
+type StoredMail = LedgerRecord & { rawBlob: string };
+
 /** The channel's newest `limit` ledger records whose raw mail is stored, newest first. */
-async function newestStoredMails(channelId: string, limit: number): Promise<LedgerRecord[]> {
-  const picked: LedgerRecord[] = [];
+async function newestStoredMails(channelId: string, limit: number): Promise<StoredMail[]> {
+  const picked: StoredMail[] = [];
   let scanned = 0;
   let continuationToken: string | undefined;
   do {
-    const page = await listLedger(channelId, { limit: 200, continuationToken });
+    const page = await listLedger(channelId, { limit, continuationToken });
     scanned += page.items.length;
-    for (const r of page.items) if (r.rawBlob && picked.length < limit) picked.push(r);
+    for (const r of page.items) if (hasRaw(r) && picked.length < limit) picked.push(r);
     continuationToken = page.continuationToken;
   } while (continuationToken && picked.length < limit && scanned < MAX_RECORDS_SCANNED);
   return picked;
 }
 
+const hasRaw = (r: LedgerRecord): r is StoredMail => r.rawBlob !== undefined;
+
+/** The stored original; undefined when it is gone (someone deleted the blob): that mail is skipped, not the preview. */
+async function rawOf(record: StoredMail): Promise<Buffer | undefined> {
+  try {
+    return await getRawMail(record.rawBlob);
+  } catch (err) {
+    if ((err as { statusCode?: number }).statusCode === 404) return undefined;
+    throw err;
+  }
+}
+
 /** One stored mail, parsed once, decided with both configurations. */
-async function compareOne(record: LedgerRecord, current: ChannelRecord, edited: ChannelRecord, resolve: DryRunDeps['resolve']): Promise<ImpactItem> {
-  const raw = await getRawMail(record.rawBlob ?? '');
+async function compareOne(record: LedgerRecord, raw: Buffer, current: ChannelRecord, edited: ChannelRecord, resolve: DryRunDeps['resolve']): Promise<ImpactItem> {
   // A mail that does not parse is decided as the dry run decides it (MIME_UNPARSEABLE), both times.
   const parsed: ParsedMailWithContent | Error = await parseMailWithContent(raw).catch((err: unknown) => (err instanceof Error ? err : new Error(String(err))));
   const deps: DryRunDeps = {

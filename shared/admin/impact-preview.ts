@@ -42,6 +42,7 @@ export const ImpactPreview = z.object({
   channelId: z.string(),
   limit: z.number().int(),
   items: z.array(ImpactItem).describe('newest first'),
+  skipped: z.array(z.object({ key: z.string(), reason: z.string() })).describe('stored mails whose original could not be read (no longer in Blob storage)'),
   summary: z.object({
     compared: z.number().int(),
     changed: z.number().int().describe('mails whose outcome or reason code would change'),

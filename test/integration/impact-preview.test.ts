@@ -3,10 +3,12 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { BlobServiceClient } from '@azure/storage-blob';
 import { startTestStack, type TestStack } from '../support/stack';
 import { startDovecot, type Dovecot } from '../support/dovecot';
 import { api, eventually, ledger, publishChannel, rfc822, tickets } from '../support/mail-e2e';
 import type { ImpactPreview } from '../../shared/admin/impact-preview';
+import { BlobContainers } from '../../shared/store/containers';
 
 /**
  * The impact preview through the local host on real parts (Dovecot, Azurite, the Cosmos
@@ -72,6 +74,7 @@ test('a preview of narrower allowed domains shows which processed mails would no
     const item = bySubject.get(subject);
     assert.deepEqual({ before: item?.before, after: item?.after, changed: item?.changed }, { before: { outcome: 'created' }, after: { outcome: 'created' }, changed: false }, subject);
   }
+  assert.deepEqual(preview.skipped, []);
   assert.deepEqual(preview.summary, { compared: 3, changed: 1, outcomeChanges: [{ from: 'created', to: 'rejected', count: 1 }] });
 
   // ?limit=N: the newest N only
@@ -94,4 +97,13 @@ test('a preview of narrower allowed domains shows which processed mails would no
   const channelAfter = await api(stack, 'GET', `channels/${channelId}`);
   assert.equal(channelAfter.headers.get('etag'), channelBefore.headers.get('etag'));
   assert.deepEqual((channelAfter.body as { domains: unknown }).domains, { ...(channelBefore.body as { domains: object }).domains });
+
+  // a mail whose original was deleted from Blob storage is skipped, not the preview
+  const gone = await api<{ rawBlob: string }>(stack, 'GET', `channels/${channelId}/messages/${encodeURIComponent(ledgerBefore[1]?.id ?? '')}`);
+  const blobs = BlobServiceClient.fromConnectionString(stack.env.AzureWebJobsStorage ?? '').getContainerClient(BlobContainers.rawMail);
+  await blobs.deleteBlob(gone.body.rawBlob);
+  const withoutOne = await api<ImpactPreview>(stack, 'POST', `channels/${channelId}/impact-preview`, { domains: { allowed: ['example.org'] } });
+  assert.equal(withoutOne.status, 200, JSON.stringify(withoutOne.body));
+  assert.deepEqual(withoutOne.body.items.map((i) => i.key), [ledgerBefore[0]?.id, ledgerBefore[2]?.id]);
+  assert.deepEqual(withoutOne.body.skipped.map((s) => s.key), [ledgerBefore[1]?.id]);
 });
