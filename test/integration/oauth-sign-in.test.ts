@@ -1,0 +1,138 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { startTestStack, type TestStack } from '../support/stack';
+import { startGraphSimulator, type GraphSimulator } from '../../devhost/graph-simulator';
+import { simulatorChannelInput } from '../../devhost/graph-simulator/channel';
+import { answerConsent } from '../../devhost/graph-simulator/consent-client';
+import { api, rfc822, tickets } from '../support/mail-e2e';
+
+/**
+ * Sign-in with the authorization-code flow through the real host: GET /api/oauth/{id}/start →
+ * the simulator's consent page (posted as its Accept button does) → GET /api/oauth/callback
+ * with the starting browser's cookie → the channel reads mail over Graph with the user's
+ * delegated token. Then revocation: the next sync of that channel fails with
+ * AUTH_REAUTHORIZATION_REQUIRED, another channel goes on, and signing in again fixes it.
+ */
+let stack: TestStack;
+let sim: GraphSimulator;
+const DESK = 'desk@contoso.example';
+const OTHER = 'other@contoso.example';
+
+before(async () => {
+  sim = await startGraphSimulator({ mailboxes: [DESK, OTHER] });
+  const caFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'oauth-e2e-')), 'ca.pem');
+  fs.writeFileSync(caFile, sim.caCertPem);
+  stack = await startTestStack({ env: { NODE_EXTRA_CA_CERTS: caFile } });
+});
+
+after(async () => {
+  await stack?.stop();
+  await sim?.stop();
+});
+
+function delegatedInput(mailbox: string) {
+  const input = simulatorChannelInput(sim, mailbox);
+  return { ...input, connection: { ...input.connection, auth: { ...input.connection.auth, flow: 'authorizationCode', redirectUrl: `${stack.baseUrl}/api/oauth/callback` } } };
+}
+
+/** start → consent → callback, as the admin's browser does it; returns the callback's status and page. */
+async function signIn(channelId: string, user: string, opts: { cookie?: 'own' | 'none' | 'foreign' } = {}): Promise<{ status: number; page: string; callbackUrl: URL; cookie: string }> {
+  const start = await fetch(`${stack.baseUrl}/api/oauth/${encodeURIComponent(channelId)}/start`, { headers: { 'x-functions-key': stack.adminKey }, redirect: 'manual' });
+  assert.equal(start.status, 302, await start.text());
+  const cookie = (start.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+  assert.match(cookie, /^mc_oauth_binding=/);
+  const callbackUrl = await answerConsent(sim, start.headers.get('location') ?? '', user);
+  const sent = opts.cookie === 'none' ? undefined : opts.cookie === 'foreign' ? 'mc_oauth_binding=someone-elses-binding-value-0123456789abcdef' : cookie;
+  const back = await fetch(callbackUrl, { headers: sent ? { cookie: sent } : {}, redirect: 'manual' });
+  return { status: back.status, page: await back.text(), callbackUrl, cookie };
+}
+
+async function syncNow(channelId: string): Promise<void> {
+  const res = await api(stack, 'POST', `channels/${channelId}/sync`);
+  assert.equal(res.status, 202, JSON.stringify(res.body));
+  await stack.settle(60_000);
+}
+
+test('start needs the admin: without the admin key it is 401 and no sign-in is started', async () => {
+  const res = await fetch(`${stack.baseUrl}/api/oauth/any/start`, { redirect: 'manual' });
+  assert.equal(res.status, 401);
+});
+
+test('sign in, read mail with the delegated token, lose the grant, see needs-reauthorization with the provider error, sign in again', async () => {
+  const created = await api<{ id: string }>(stack, 'POST', 'channels', delegatedInput(DESK));
+  assert.equal(created.status, 201, JSON.stringify(created.body));
+  const id = created.body.id;
+
+  const first = await signIn(id, DESK);
+  assert.equal(first.status, 200, first.page);
+  assert.match(first.page, /Signed in/);
+  assert.match(first.page, /You can close this tab/);
+
+  // the same state again (a replay) is refused, even with the right cookie
+  const replay = await fetch(first.callbackUrl, { headers: { cookie: first.cookie }, redirect: 'manual' });
+  assert.equal(replay.status, 400);
+  assert.match(await replay.text(), /not valid or was already used/);
+
+  const rotationsBefore = sim.refreshTokenRedemptions;
+  const published = await api<{ status: string }>(stack, 'POST', `channels/${id}/publish`);
+  assert.equal(published.status, 200, JSON.stringify(published.body));
+  await stack.settle(30_000);
+  await sim.deliver(DESK, 'Inbox', rfc822({ subject: 'VPN drops every hour', messageId: '<vpn-1@client.example.org>' }));
+  await syncNow(id);
+  assert.deepEqual((await tickets(stack, id)).map((t) => t.title), ['VPN drops every hour']);
+  assert.ok(sim.refreshTokenRedemptions > rotationsBefore, 'the stored refresh token was redeemed (and rotated)');
+  const delegated = sim.requests.filter((r) => r.endpoint === 'messages.value' && r.status === 200);
+  assert.ok(delegated.length >= 1);
+
+  // a second channel (app-only) is unaffected by this channel's lost grant
+  const otherCreated = await api<{ id: string }>(stack, 'POST', 'channels', simulatorChannelInput(sim, OTHER));
+  const otherId = otherCreated.body.id;
+  assert.equal((await api(stack, 'POST', `channels/${otherId}/publish`)).status, 200);
+  await stack.settle(30_000);
+
+  sim.revokeUserGrants(DESK);
+  sim.revokeTokens(); // issued access tokens die too, so the next sync must refresh
+  await sim.deliver(DESK, 'Inbox', rfc822({ subject: 'Printer offline', messageId: '<printer-1@client.example.org>' }));
+  await sim.deliver(OTHER, 'Inbox', rfc822({ subject: 'Laptop battery', messageId: '<battery-1@client.example.org>' }));
+  await syncNow(id);
+  await syncNow(otherId);
+  const stats = await api<{ sync: { lastError?: { code: string; message: string } } }>(stack, 'GET', `channels/${id}/stats`);
+  assert.equal(stats.body.sync.lastError?.code, 'AUTH_REAUTHORIZATION_REQUIRED', JSON.stringify(stats.body));
+  assert.match(stats.body.sync.lastError?.message ?? '', /AADSTS50173/);
+  assert.deepEqual((await tickets(stack, otherId)).map((t) => t.title), ['Laptop battery'], 'the other channel still works');
+  assert.deepEqual((await tickets(stack, id)).map((t) => t.title), ['VPN drops every hour']);
+
+  const again = await signIn(id, DESK);
+  assert.equal(again.status, 200, again.page);
+  await syncNow(id);
+  assert.deepEqual((await tickets(stack, id)).map((t) => t.title).sort(), ['Printer offline', 'VPN drops every hour']);
+});
+
+test('a callback from another browser (no cookie, or a foreign one) is refused and stores nothing', async () => {
+  const created = await api<{ id: string }>(stack, 'POST', 'channels', delegatedInput(OTHER));
+  const id = created.body.id;
+  const none = await signIn(id, OTHER, { cookie: 'none' });
+  assert.equal(none.status, 400);
+  assert.match(none.page, /started in another browser/);
+  const foreign = await signIn(id, OTHER, { cookie: 'foreign' });
+  assert.equal(foreign.status, 400);
+  assert.match(foreign.page, /started in another browser/);
+});
+
+test('the callback page has no script and a strict CSP; a provider error is shown as text', async () => {
+  const created = await api<{ id: string }>(stack, 'POST', 'channels', delegatedInput(OTHER));
+  const start = await fetch(`${stack.baseUrl}/api/oauth/${created.body.id}/start`, { headers: { 'x-functions-key': stack.adminKey, accept: 'application/json' } });
+  assert.equal(start.status, 200);
+  const { authorizationUrl } = (await start.json()) as { authorizationUrl: string };
+  const cookie = (start.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+  const declined = await answerConsent(sim, authorizationUrl, OTHER, 'cancel');
+  const back = await fetch(declined, { headers: { cookie } });
+  const page = await back.text();
+  assert.equal(back.status, 400);
+  assert.match(page, /access_denied: AADSTS65004/);
+  assert.doesNotMatch(page, /<script/i);
+  assert.match(back.headers.get('content-security-policy') ?? '', /default-src 'none'/);
+});
