@@ -9,7 +9,7 @@ import { HttpError } from '../http/api-error';
 import type { ApiOperation, ApiResult } from '../http/handler';
 import { secretStore } from '../secrets';
 import { readChannelRecord } from '../store/channel-repository';
-import { saveAuthorizationState, saveRefreshToken, takeAuthorizationState } from '../store/channel-sign-in';
+import { readSignIn, saveAuthorizationState, saveRefreshToken, takeAuthorizationState } from '../store/channel-sign-in';
 import { NotFoundError } from '../store/errors';
 
 /**
@@ -127,4 +127,37 @@ export const signInCallbackOperation: ApiOperation = async (req) => {
     if (err instanceof MailChannelError || err instanceof HttpError || err instanceof NotFoundError) return callbackPage(400, 'Sign-in failed', err.message);
     throw err;
   }
+};
+
+/** What the admin page shows about a channel's sign-in (its banner): signed in as whom, or why it needs a new sign-in. */
+export const SignInStatus = z.object({
+  channelId: z.string(),
+  state: z.enum(['notSignedIn', 'signedIn', 'needsReauthorization']),
+  account: z.string().optional(),
+  signedInAt: z.string().optional(),
+  rotatedAt: z.string().optional(),
+  /** How many refresh tokens were stored so far (sign-ins and rotations). */
+  generation: z.number().int(),
+  error: z.object({ code: z.string(), message: z.string(), at: z.string() }).optional(),
+  startUrl: z.string(),
+});
+export type SignInStatus = z.infer<typeof SignInStatus>;
+
+export const signInStatusOperation: ApiOperation = async (req) => {
+  const record = await channelRecord(req.param('id'));
+  delegatedAuth(record);
+  const stored = (await readSignIn(record.id))?.record;
+  const state = stored?.needsReauthorization ? 'needsReauthorization' : stored?.secretName ? 'signedIn' : 'notSignedIn';
+  return {
+    body: SignInStatus.parse({
+      channelId: record.id,
+      state,
+      account: stored?.account,
+      signedInAt: stored?.signedInAt,
+      rotatedAt: stored?.rotatedAt,
+      generation: stored?.generation ?? 0,
+      error: stored?.needsReauthorization,
+      startUrl: `/api/oauth/${encodeURIComponent(record.id)}/start`,
+    }),
+  };
 };

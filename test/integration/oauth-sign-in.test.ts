@@ -70,6 +70,8 @@ test('sign in, read mail with the delegated token, lose the grant, see needs-rea
   assert.equal(first.status, 200, first.page);
   assert.match(first.page, /Signed in/);
   assert.match(first.page, /You can close this tab/);
+  const signedIn = await api<{ state: string; account?: string; generation: number }>(stack, 'GET', `oauth/${id}/status`);
+  assert.deepEqual([signedIn.body.state, signedIn.body.account, signedIn.body.generation], ['signedIn', DESK, 1]);
 
   // the same state again (a replay) is refused, even with the right cookie
   const replay = await fetch(first.callbackUrl, { headers: { cookie: first.cookie }, redirect: 'manual' });
@@ -84,6 +86,9 @@ test('sign in, read mail with the delegated token, lose the grant, see needs-rea
   await syncNow(id);
   assert.deepEqual((await tickets(stack, id)).map((t) => t.title), ['VPN drops every hour']);
   assert.ok(sim.refreshTokenRedemptions > rotationsBefore, 'the stored refresh token was redeemed (and rotated)');
+  const rotated = await api<{ generation: number; rotatedAt?: string }>(stack, 'GET', `oauth/${id}/status`);
+  assert.equal(rotated.body.generation, 1 + (sim.refreshTokenRedemptions - rotationsBefore), 'every rotated refresh token was stored');
+  assert.ok(rotated.body.rotatedAt);
   const delegated = sim.requests.filter((r) => r.endpoint === 'messages.value' && r.status === 200);
   assert.ok(delegated.length >= 1);
 
@@ -104,9 +109,16 @@ test('sign in, read mail with the delegated token, lose the grant, see needs-rea
   assert.match(stats.body.sync.lastError?.message ?? '', /AADSTS50173/);
   assert.deepEqual((await tickets(stack, otherId)).map((t) => t.title), ['Laptop battery'], 'the other channel still works');
   assert.deepEqual((await tickets(stack, id)).map((t) => t.title), ['VPN drops every hour']);
+  const lost = await api<{ state: string; error?: { code: string; message: string }; generation: number }>(stack, 'GET', `oauth/${id}/status`);
+  assert.equal(lost.body.state, 'needsReauthorization', JSON.stringify(lost.body));
+  assert.equal(lost.body.error?.code, 'AUTH_REAUTHORIZATION_REQUIRED');
+  assert.match(lost.body.error?.message ?? '', /invalid_grant AADSTS50173/);
 
   const again = await signIn(id, DESK);
   assert.equal(again.status, 200, again.page);
+  const back = await api<{ state: string; account?: string; generation: number }>(stack, 'GET', `oauth/${id}/status`);
+  assert.deepEqual([back.body.state, back.body.account], ['signedIn', DESK]);
+  assert.ok(back.body.generation > lost.body.generation, 'the new sign-in stored a new refresh token');
   await syncNow(id);
   assert.deepEqual((await tickets(stack, id)).map((t) => t.title).sort(), ['Printer offline', 'VPN drops every hour']);
 });
