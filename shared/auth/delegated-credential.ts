@@ -66,6 +66,9 @@ export class DelegatedTokenCredential implements TokenCredential {
       if (!stored) {
         throw await this.needsSignIn(new PermanentError(REAUTHORIZATION_REQUIRED, 'the channel has not been signed in: use "Sign in" (GET /api/oauth/{channelId}/start)'), now);
       }
+      // Known to be gone: the sync ends at once with the recorded error, without asking the provider again until a new sign-in.
+      const known = stored.record.needsReauthorization;
+      if (known) throw new PermanentError(REAUTHORIZATION_REQUIRED, known.message);
       try {
         this.refreshes++;
         const tokens = await refreshTokens(this.auth, clientSecret, stored.token, scope, this.deps);

@@ -79,6 +79,9 @@ describe('delegated access tokens for a signed-in channel', () => {
     const marked = await readSignIn('ch-revoked');
     assert.equal(marked?.record.needsReauthorization?.code, REAUTHORIZATION_REQUIRED);
     assert.match(marked?.record.needsReauthorization?.message ?? '', /invalid_grant AADSTS50173/);
+    const asked = sim.stats().tokenRequests;
+    await assert.rejects(new DelegatedTokenCredential('ch-revoked', auth, deps()).getToken(GRAPH), /AADSTS50173/);
+    assert.equal(sim.stats().tokenRequests, asked, 'later syncs end with the recorded error without asking the provider again');
     assert.equal(await graphStatus((await new DelegatedTokenCredential('ch-other', auth, deps()).getToken(GRAPH)).token, 'a@contoso.example'), 200);
     assert.equal((await readSignIn('ch-other'))?.record.needsReauthorization, undefined);
 
