@@ -35,8 +35,8 @@ export interface CarryOutDeps {
   tokenKeys(): Promise<Buffer[]>;
   /** Thread-index entries, outbox records and queue messages of the mails to send (outbound/dispatch.ts). */
   dispatch(records: readonly OutboxRecord[]): Promise<void>;
-  /** One more automatic answer to the sender (answer counters; the same Message-ID counts once). */
-  countAnswer(channelId: string, sender: string, at: Date, messageId: string): Promise<void>;
+  /** Reserves one automatic answer to the sender within `limit` per hour (answer counters; the same Message-ID reserves once); false = the hour is full. */
+  reserveAnswer(channelId: string, sender: string, at: Date, messageId: string, limit: number): Promise<boolean>;
   /** Marks a bounce of our mail on its outbox record and ticket (outbound/bounce-of-own-mail.ts `recordOwnMailBounce`). */
   recordOwnMailBounce(found: OwnMailBounce): Promise<void>;
   /** `PUBLIC_BASE_URL`, for ticket links when the channel names no portal. */
@@ -185,8 +185,13 @@ async function sendAnswers(
       messageId,
       now: deps.now(),
     });
+    // the decision read the counters before any mail of a burst counted: the reservation is the gate
+    const limit = settings.autoResponse.perSenderPerHour;
+    if (!(await deps.reserveAnswer(channel.id, answer.to.address, deps.now(), messageId, limit))) {
+      out.push({ purpose: answer.purpose, suppression: { code: 'RATE_LIMITED', message: `${limit} automatic answer(s) went to this sender within the last hour (counted when this one was to go)` } });
+      continue;
+    }
     await deps.dispatch([outbox]);
-    await deps.countAnswer(channel.id, answer.to.address, deps.now(), messageId);
     out.push({ purpose: answer.purpose, outboxId, to: answer.to.address });
   }
   return out;

@@ -18,7 +18,7 @@ import { lookupConversation, lookupMessageIds, lookupTicketNumber, recordConvers
 import { resolveThread } from '../threading/resolve-thread';
 import { threadTokenKeys } from '../threading/runtime';
 import { normalizeAddress } from '../threading/thread-context';
-import { countAnswer, recentAnswers } from '../store/answer-counters';
+import { recentAnswers, reserveAnswer } from '../store/answer-counters';
 import { channelOwnAddresses } from '../answers/channel-identity';
 import { dispatchOutgoing } from '../outbound/dispatch';
 import { findOwnMailBounced, recordOwnMailBounce } from '../outbound/bounce-of-own-mail';
@@ -115,7 +115,7 @@ export function processDeps(log: Log): ProcessDeps {
     dispatch: async (records) => {
       await dispatchOutgoing(records, outgoing);
     },
-    countAnswer,
+    reserveAnswer,
     publicBaseUrl: settings().PUBLIC_BASE_URL,
     addNote: async ({ id, channelId, ledgerKey, messageId, rawBlob, plan, attachmentBlobs, at }) => {
       const { note, created } = await addTicketNote(plan.ticketId, {

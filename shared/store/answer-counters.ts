@@ -28,26 +28,38 @@ export async function recentAnswers(channelId: string, sender: string, now: Date
   return answersInLastHour(without, now);
 }
 
-const MAX_ROUNDS = 8;
+/** Rounds against other writers of the same counter: each round one writer wins, and a full hour stops the rest without a write. */
+const MAX_ROUNDS = 40;
+const jitter = () => new Promise<void>((resolve) => setTimeout(resolve, 5 + Math.floor(Math.random() * 45)));
 
-/** Counts one answer to `sender`; an answer already counted (same Message-ID) is not counted again. */
-export async function countAnswer(channelId: string, sender: string, at: Date, messageId: string): Promise<void> {
+/**
+ * Reserves one automatic answer to `sender` within the channel's limit per sliding hour,
+ * atomically: the answer is counted (ETag-guarded) only while fewer than `limit` were sent,
+ * so a burst of mails from one sender processed at once gets at most `limit` answers, not
+ * one each (the decision's read of the counters happened before any of them counted).
+ * True = send it; false = the hour is full. The same Message-ID reserves once: a
+ * redelivered mail finds its reservation and sends (the outbox keeps it to one mail).
+ */
+export async function reserveAnswer(channelId: string, sender: string, at: Date, messageId: string, limit: number): Promise<boolean> {
   const c = await container('answerCounters');
-  const id = counterIds(channelId, sender, at).current;
+  const ids = counterIds(channelId, sender, at);
   const own = normalizeMessageId(messageId);
   for (let round = 0; round < MAX_ROUNDS; round++) {
-    const doc = await readItem(c, id, channelId);
+    const [doc, previous] = await Promise.all([readItem(c, ids.current, channelId), readItem(c, ids.previous, channelId)]);
     const record = doc ? AnswerCounter.parse(doc) : undefined;
-    if (record?.answers.some((a) => a.messageId === own)) return;
+    const before = previous ? AnswerCounter.parse(previous) : undefined;
+    if (record?.answers.some((a) => a.messageId === own) || before?.answers.some((a) => a.messageId === own)) return true;
+    if (answersInLastHour([record, before], at).count >= limit) return false;
     const next = nextCount(record, { channelId, sender, at, messageId });
     try {
-      if (doc) await c.item(id, channelId).replace(next, { accessCondition: { type: 'IfMatch', condition: doc._etag ?? '' } });
+      if (doc) await c.item(ids.current, channelId).replace(next, { accessCondition: { type: 'IfMatch', condition: doc._etag ?? '' } });
       else await c.items.create(next);
-      return;
+      return true;
     } catch (err) {
       const status = cosmosStatus(err);
       if (status !== 409 && status !== 412) throw err;
     }
+    await jitter();
   }
   throw new TransientError('ANSWER_COUNTER_CONTENDED', `the answer counter of a sender in channel ${channelId} kept changing`);
 }

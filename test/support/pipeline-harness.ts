@@ -128,7 +128,7 @@ export function pipelineHarness(opts: { channelId?: string; random?: () => numbe
         await dispatchOutgoing(records, { ...dispatchDeps(), enqueue: async () => undefined });
         outbox.push(...records);
       }),
-      countAnswer: gated(base.countAnswer),
+      reserveAnswer: gated(base.reserveAnswer),
       fault: undefined,
       memory: undefined,
       onDone: undefined,

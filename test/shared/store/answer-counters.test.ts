@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { useEmulatorEnv, type EmulatorEnv } from './emulator-env';
-import { countAnswer, recentAnswers } from '../../../shared/store/answer-counters';
+import { recentAnswers, reserveAnswer } from '../../../shared/store/answer-counters';
 
 let env: EmulatorEnv;
 before(async () => {
@@ -13,6 +13,7 @@ after(async () => {
 
 test('an answer counted twice (a redelivered mail) counts once; its own answer does not count against the mail that got it', async () => {
   const at = new Date('2026-12-06T10:30:00Z');
+  const countAnswer = (ch: string, who: string, when: Date, id: string) => reserveAnswer(ch, who, when, id, 100);
   await countAnswer('ch-a', 'Ann@Customer.example', at, '<mc.1@contoso.example>');
   await countAnswer('ch-a', 'ann@customer.example', at, '<mc.1@contoso.example>');
   const seen = await recentAnswers('ch-a', 'ann@customer.example', new Date('2026-12-06T10:31:00Z'));
@@ -23,10 +24,22 @@ test('an answer counted twice (a redelivered mail) counts once; its own answer d
 });
 
 test('answers in a sliding hour count across the clock hour, concurrent counts are not lost, and other channels and senders are apart', async () => {
+  const countAnswer = (ch: string, who: string, when: Date, id: string) => reserveAnswer(ch, who, when, id, 100);
   await Promise.all(Array.from({ length: 3 }, (_, i) => countAnswer('ch-b', 'bob@customer.example', new Date('2026-12-06T10:59:00Z'), `<mc.b${i}@contoso.example>`)));
   await Promise.all(Array.from({ length: 3 }, (_, i) => countAnswer('ch-b', 'bob@customer.example', new Date('2026-12-06T11:01:00Z'), `<mc.c${i}@contoso.example>`)));
   assert.equal((await recentAnswers('ch-b', 'bob@customer.example', new Date('2026-12-06T11:02:00Z'))).count, 6);
   assert.equal((await recentAnswers('ch-b', 'bob@customer.example', new Date('2026-12-06T12:00:30Z'))).count, 3);
   assert.equal((await recentAnswers('ch-a', 'bob@customer.example', new Date('2026-12-06T11:02:00Z'))).count, 0);
   assert.equal((await recentAnswers('ch-b', 'eve@customer.example', new Date('2026-12-06T11:02:00Z'))).count, 0);
+});
+
+test('24 mails of one sender answered at once get exactly the limit of 5 reservations; a full hour refuses, a reserved answer stays reserved', async () => {
+  const at = new Date('2026-12-06T14:30:00Z');
+  const granted = await Promise.all(Array.from({ length: 24 }, (_, i) => reserveAnswer('ch-burst', 'robot@customer.example', at, `<mc.burst${i}@contoso.example>`, 5)));
+  assert.equal(granted.filter(Boolean).length, 5);
+  assert.equal((await recentAnswers('ch-burst', 'robot@customer.example', new Date('2026-12-06T14:31:00Z'))).count, 5);
+  const winner = granted.indexOf(true);
+  assert.equal(await reserveAnswer('ch-burst', 'robot@customer.example', at, `<mc.burst${winner}@contoso.example>`, 5), true, 'a redelivered mail keeps its reservation');
+  assert.equal(await reserveAnswer('ch-burst', 'robot@customer.example', at, '<mc.late@contoso.example>', 5), false);
+  assert.equal((await recentAnswers('ch-burst', 'robot@customer.example', new Date('2026-12-06T14:31:00Z'))).count, 5);
 });
