@@ -145,7 +145,8 @@ export async function redeemCode(
 export async function refreshTokens(auth: OAuthAuth, clientSecret: string, refreshToken: string, scope: string, opts: CredentialOptions = {}): Promise<DelegatedTokens> {
   const client = msalClient(auth, clientSecret, opts);
   try {
-    const result = await client.acquireTokenByRefreshToken({ refreshToken, scopes: [scope], forceCache: true });
+    // IMAP/SMTP scopes come as one space-separated string (e.g. "…/IMAP.AccessAsUser.All offline_access").
+    const result = await client.acquireTokenByRefreshToken({ refreshToken, scopes: scope.split(' ').filter(Boolean), forceCache: true });
     if (!result) throw new PermanentError(REAUTHORIZATION_REQUIRED, 'the identity provider returned no token for the stored refresh token');
     return { accessToken: result.accessToken, expiresOn: result.expiresOn ?? new Date(Date.now() + 3_000_000), refreshToken: refreshTokenIn(client) };
   } catch (err) {

@@ -1,5 +1,5 @@
 import type { ChannelRecord } from '../config/channel';
-import { getAccessToken } from '../auth/credential';
+import { channelAccessToken } from '../auth/channel-token';
 import { secretStore } from '../secrets';
 import type { GraphSourceDeps } from '../sources/graph-connection';
 import { createGraphSender } from './graph-sender';
@@ -21,7 +21,7 @@ export function openMailSender(channel: ChannelRecord, deps: SenderDeps = {}): M
   if (channel.connection.protocol === 'graph') return createGraphSender(channel, { getSecret, ...deps.graph });
   return createSmtpSender(channel, {
     getSecret: (ref) => getSecret(ref.ref),
-    getAccessToken: (auth, scope) => getAccessToken(auth, { getSecret }, scope),
+    getAccessToken: (auth, scope) => channelAccessToken(channel.id, auth, scope, secretStore()),
     log: (message, props) => console.warn(message, JSON.stringify(props)),
     ...deps.smtp,
   });

@@ -1,6 +1,7 @@
 import type { ChannelRecord } from '../config/channel';
 import { recordSecretRefs } from '../admin/channel-secrets';
-import { getAccessToken, xoauth2 } from '../auth/credential';
+import { xoauth2 } from '../auth/credential';
+import { channelAccessToken } from '../auth/channel-token';
 import { secretStore } from '../secrets';
 import { createGraphMailSource } from './graph';
 import { createImapMailSource } from './imap';
@@ -28,7 +29,7 @@ export async function openMailSource(channel: ChannelRecord): Promise<MailSource
     createImapMailSource(channel, {
       getSecret: (ref) => getSecret(ref.ref),
       getAccessToken: async (auth, scope) => {
-        const token = await getAccessToken(auth, { getSecret }, scope);
+        const token = await channelAccessToken(channel.id, auth, scope, secretStore());
         tokens.add(token);
         tokens.add(xoauth2(username, token));
         return token;

@@ -1,6 +1,9 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { DelegatedTokenCredential } from '../../../shared/auth/delegated-credential';
+import { channelAccessToken } from '../../../shared/auth/channel-token';
+import { imapScope } from '../../../shared/sources/imap-connection';
+import { smtpScope } from '../../../shared/outbound/smtp';
 import { newPkce, authorizationUrl, redeemCode, REAUTHORIZATION_REQUIRED } from '../../../shared/auth/delegated-client';
 import type { OAuthAuth } from '../../../shared/auth/credential';
 import { PermanentError } from '../../../shared/errors';
@@ -95,5 +98,16 @@ describe('delegated access tokens for a signed-in channel', () => {
     await assert.rejects(new DelegatedTokenCredential('ch-never', auth, deps()).getToken(GRAPH), /has not been signed in/);
     assert.equal(sim.stats().tokenRequests, before);
     assert.ok((await readSignIn('ch-never'))?.record.needsReauthorization);
+  });
+
+  it('IMAP and SMTP (XOAUTH2) of a signed-in channel get delegated Outlook tokens for the signed-in user from the same stored grant', async () => {
+    await signIn('ch-imap', 'a@contoso.example');
+    const imap = await channelAccessToken('ch-imap', auth, imapScope(auth), secretStore(), deps());
+    const smtp = await channelAccessToken('ch-imap', auth, smtpScope(auth), secretStore(), deps());
+    for (const token of [imap, smtp]) {
+      const claims = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as { aud: string; upn: string };
+      assert.deepEqual([claims.aud, claims.upn], ['https://outlook.office.com', 'a@contoso.example']);
+    }
+    assert.equal((await readSignIn('ch-imap'))?.record.generation, 3, 'the sign-in and each of the two redemptions stored a refresh token');
   });
 });
