@@ -1,6 +1,9 @@
-import { app } from '@azure/functions';
+import { app, type HttpRequest, type InvocationContext } from '@azure/functions';
 import { adminRoutes, type AdminRouteKey } from '../shared/admin/routes';
-import { adminApi } from '../shared/admin/api';
+
+// Loaded on first use, not at start: Azure loads every entry before the webhook can answer
+// Graph's validation handshake (bench cold-start), and these pull in the storage and mail SDKs.
+const load = () => import('../shared/admin/api');
 
 /**
  * Every admin API route, registered from the one route table (shared/admin/routes.ts), so a
@@ -11,5 +14,10 @@ import { adminApi } from '../shared/admin/api';
  */
 for (const key of Object.keys(adminRoutes) as AdminRouteKey[]) {
   const r = adminRoutes[key];
-  app.http(r.name, { route: r.route, methods: [r.method], authLevel: 'anonymous', handler: adminApi[key] });
+  app.http(r.name, {
+    route: r.route,
+    methods: [r.method],
+    authLevel: 'anonymous',
+    handler: async (request: HttpRequest, context: InvocationContext) => (await load()).adminApi[key](request, context),
+  });
 }

@@ -1,5 +1,8 @@
 import { app } from '@azure/functions';
-import { healthReport } from '../shared/admin/health';
+
+// Loaded on first use, not at start: Azure loads every entry before the webhook can answer
+// Graph's validation handshake (bench cold-start), and these pull in the storage and mail SDKs.
+const load = () => import('../shared/admin/health');
 
 /** GET /api/health — liveness and dependency checks; anonymous, reveals no configuration. */
 app.http('health', {
@@ -7,7 +10,7 @@ app.http('health', {
   methods: ['GET'],
   authLevel: 'anonymous',
   handler: async () => {
-    const report = await healthReport();
+    const report = await (await load()).healthReport();
     return { status: report.ok ? 200 : 503, jsonBody: report };
   },
 });

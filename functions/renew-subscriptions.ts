@@ -1,5 +1,8 @@
 import { app } from '@azure/functions';
-import { runSubscriptionMaintenance } from '../shared/notifications/runtime';
+
+// Loaded on first use, not at start: Azure loads every entry before the webhook can answer
+// Graph's validation handshake (bench cold-start), and these pull in the storage and mail SDKs.
+const load = () => import('../shared/notifications/runtime');
 
 /**
  * Every minute: every published Graph channel's read folders have a live change
@@ -13,6 +16,6 @@ import { runSubscriptionMaintenance } from '../shared/notifications/runtime';
 app.timer('renewSubscriptions', {
   schedule: '0 * * * * *',
   handler: async (_timer, context) => {
-    await runSubscriptionMaintenance(context);
+    await (await load()).runSubscriptionMaintenance(context);
   },
 });
