@@ -31,6 +31,9 @@ export interface DelegatedTokens {
 /** invalid_grant and its kin: the grant itself is gone (revoked, expired, consent withdrawn); only a new sign-in helps. */
 export const REAUTHORIZATION_REQUIRED = 'AUTH_REAUTHORIZATION_REQUIRED';
 
+const DISCOVERY_SUFFIX = '/.well-known/openid-configuration';
+const discoveryCache = new Map<string, NetworkResponse<unknown>>();
+
 /** MSAL's HTTP through the channel's address policy and extra CAs (MSAL's own client takes neither). */
 function networkClient(opts: CredentialOptions): INetworkModule {
   const ca = caBundle(opts.trustedCaPem);
@@ -65,7 +68,15 @@ function networkClient(opts: CredentialOptions): INetworkModule {
       req.end();
     });
   return {
-    sendGetRequestAsync: (url, options, timeout) => send('GET', url, options, timeout),
+    sendGetRequestAsync: async <T>(url: string, options?: NetworkRequestOptions, timeout?: number) => {
+      // MSAL reads the authority's OpenID configuration on every fresh client; it is static, so once per process.
+      if (!url.endsWith(DISCOVERY_SUFFIX)) return send<T>('GET', url, options, timeout);
+      const hit = discoveryCache.get(url);
+      if (hit) return hit as NetworkResponse<T>;
+      const res = await send<T>('GET', url, options, timeout);
+      if (res.status === 200) discoveryCache.set(url, res);
+      return res;
+    },
     sendPostRequestAsync: (url, options) => send('POST', url, options),
   };
 }

@@ -67,9 +67,11 @@ describe('delegated sign-in (authorization code + PKCE, refresh with rotation)',
     const { back, pkce } = await signIn();
     const first = await redeemCode(auth, sim.app.clientSecret, { protocol: 'graph', code: back.searchParams.get('code') ?? '', redirectUrl: REDIRECT, codeVerifier: pkce.verifier }, opts());
     const before = sim.refreshTokenRedemptions;
+    const calls = sim.requests.length;
     const second = await refreshTokens(auth, sim.app.clientSecret, first.refreshToken, GRAPH, opts());
     assert.notEqual(second.refreshToken, first.refreshToken);
     assert.equal(sim.refreshTokenRedemptions, before + 1);
+    assert.deepEqual(sim.requests.slice(calls).map((r) => r.endpoint), ['token'], 'one call per refresh: the authority\'s OpenID configuration is read once per process');
     const third = await refreshTokens(auth, sim.app.clientSecret, second.refreshToken, 'https://outlook.office365.com/.default', opts());
     const claims = JSON.parse(Buffer.from(third.accessToken.split('.')[1] ?? '', 'base64url').toString('utf8')) as { aud: string; upn: string };
     assert.deepEqual([claims.aud, claims.upn], ['https://outlook.office365.com', USER], 'the same grant gives an IMAP/SMTP (XOAUTH2) token');
