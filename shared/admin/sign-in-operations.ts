@@ -50,7 +50,8 @@ export const startSignInOperation: ApiOperation = async (req): Promise<ApiResult
   const auth = delegatedAuth(record);
   const redirectUrl = redirectUrlOf(auth, req.request.url);
   const pkce = await newPkce();
-  const started = startAuthorization({ channelId: record.id, startedBy: req.principal.name, codeVerifier: pkce.verifier, redirectUrl, now: new Date() });
+  const now = new Date();
+  const started = startAuthorization({ channelId: record.id, startedBy: req.principal.name, codeVerifier: pkce.verifier, redirectUrl, now });
   const url = await authorizationUrl(auth, await readClientSecret(auth, secrets()), {
     protocol: record.connection.protocol,
     redirectUrl,
@@ -58,7 +59,7 @@ export const startSignInOperation: ApiOperation = async (req): Promise<ApiResult
     codeChallenge: pkce.challenge,
     loginHint: record.connection.username,
   });
-  await saveAuthorizationState(started.record);
+  await saveAuthorizationState(started.record, now);
   const secure = new URL(redirectUrl).protocol === 'https:';
   // Lax: the provider's redirect back is a top-level GET navigation, which Lax cookies go with.
   const cookie = `${BINDING_COOKIE}=${started.binding}; Path=${CALLBACK_PATH}; Max-Age=600; HttpOnly; SameSite=Lax${secure ? '; Secure' : ''}`;

@@ -109,8 +109,16 @@ export async function markNeedsReauthorization(channelId: string, error: { code:
 
 // ---------- pending sign-ins ----------
 
-export async function saveAuthorizationState(record: AuthorizationStateRecord): Promise<void> {
+/** Stores a pending sign-in; the channel's abandoned ones (past their expiry) go at the same time, so they do not pile up. */
+export async function saveAuthorizationState(record: AuthorizationStateRecord, now: Date): Promise<void> {
   const c = await container('syncState');
+  const { resources: stale } = await c.items
+    .query<{ id: string }>({
+      query: "SELECT c.id FROM c WHERE c.channelId = @channelId AND c.kind = 'oauthState' AND c.expiresAt < @now",
+      parameters: [{ name: '@channelId', value: record.channelId }, { name: '@now', value: now.toISOString() }],
+    })
+    .fetchAll();
+  await Promise.all(stale.map((s) => c.item(s.id, record.channelId).delete().catch((err: unknown) => { if (cosmosStatus(err) !== 404) throw err; })));
   await c.items.create(AuthorizationStateRecord.parse(record));
 }
 
