@@ -1,7 +1,4 @@
-import type { HttpHandler } from '@azure/functions';
-import { routeHandler } from '../http/handler';
 import type { RouteDef } from './routes';
-import { signInCallbackOperation, signInStatusOperation, startSignInOperation } from './sign-in-operations';
 
 /**
  * The sign-in routes of the authorization-code flow. start is an admin route (401/403 without
@@ -13,9 +10,3 @@ export const signInRoutes = {
   oauthStatus: { name: 'adminOAuthStatus', method: 'GET', route: 'oauth/{id}/status', summary: "A channel's sign-in: notSignedIn, signedIn (as whom, last rotation) or needsReauthorization with the provider's error", admin: true },
   oauthCallback: { name: 'oauthCallback', method: 'GET', route: 'oauth/callback', summary: "The channel's redirect URL: redeems the code, stores the refresh token, and shows a page", admin: false },
 } as const satisfies Record<string, RouteDef>;
-
-export const signInApi: Record<keyof typeof signInRoutes, HttpHandler> = {
-  oauthStart: routeHandler(signInRoutes.oauthStart, startSignInOperation),
-  oauthStatus: routeHandler(signInRoutes.oauthStatus, signInStatusOperation),
-  oauthCallback: routeHandler(signInRoutes.oauthCallback, signInCallbackOperation),
-};
