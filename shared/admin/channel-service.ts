@@ -1,3 +1,4 @@
+import { readSignIn } from '../store/channel-sign-in';
 import { randomUUID } from 'node:crypto';
 import { MailboxSyncMessage, QueueNames } from '../queue/contracts';
 import { sendQueueMessage } from '../queue/send';
@@ -49,11 +50,19 @@ function quote(etag: string): string {
 }
 
 export async function getChannel(id: string): Promise<ChannelView> {
-  return toView(await mustRead(id));
+  return withSignInState(toView(await mustRead(id)));
 }
 
 export async function listChannels(): Promise<ChannelView[]> {
-  return (await listChannelRecords()).map(toView);
+  return Promise.all((await listChannelRecords()).map((c) => withSignInState(toView(c))));
+}
+
+/** A channel signed in by the authorization-code flow shows when it needs signing in again (one point read, only for such channels). */
+async function withSignInState(view: ChannelView): Promise<ChannelView> {
+  const auth = view.connection.auth;
+  if (auth.type !== 'oauth' || auth.flow !== 'authorizationCode') return view;
+  const needs = (await readSignIn(view.id))?.record.needsReauthorization;
+  return needs ? { ...view, needsReauthorization: needs } : view;
 }
 
 export async function createChannel(body: unknown, ctx: ChangeContext): Promise<ChannelView> {

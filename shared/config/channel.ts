@@ -289,6 +289,12 @@ export const ChannelView = z.object({
   status: ChannelStatus,
   ...channelFields(SecretStatus),
   ...audit,
+  /**
+   * Read-only, for channels signed in with the authorization-code flow: the provider refused
+   * the refresh token for good (revoked, expired, consent withdrawn); the channel syncs nothing
+   * until an admin signs in again (`GET /api/oauth/{id}/start`).
+   */
+  needsReauthorization: z.object({ code: z.string(), message: z.string(), at: z.string() }).optional(),
   etag: z.string(),
 });
 export type ChannelView = z.infer<typeof ChannelView>;

@@ -113,11 +113,18 @@ test('sign in, read mail with the delegated token, lose the grant, see needs-rea
   assert.equal(lost.body.state, 'needsReauthorization', JSON.stringify(lost.body));
   assert.equal(lost.body.error?.code, 'AUTH_REAUTHORIZATION_REQUIRED');
   assert.match(lost.body.error?.message ?? '', /invalid_grant AADSTS50173/);
+  // the channel itself and the channel list say so (what the page's banner shows); the other channel does not
+  const view = await api<{ needsReauthorization?: { code: string; message: string } }>(stack, 'GET', `channels/${id}`);
+  assert.equal(view.body.needsReauthorization?.code, 'AUTH_REAUTHORIZATION_REQUIRED');
+  const list = await api<{ items: { id: string; needsReauthorization?: unknown }[] }>(stack, 'GET', 'channels');
+  assert.ok(list.body.items.find((c) => c.id === id)?.needsReauthorization);
+  assert.equal(list.body.items.find((c) => c.id === otherId)?.needsReauthorization, undefined);
 
   const again = await signIn(id, DESK);
   assert.equal(again.status, 200, again.page);
   const back = await api<{ state: string; account?: string; generation: number }>(stack, 'GET', `oauth/${id}/status`);
   assert.deepEqual([back.body.state, back.body.account], ['signedIn', DESK]);
+  assert.equal((await api<{ needsReauthorization?: unknown }>(stack, 'GET', `channels/${id}`)).body.needsReauthorization, undefined);
   assert.ok(back.body.generation > lost.body.generation, 'the new sign-in stored a new refresh token');
   await syncNow(id);
   assert.deepEqual((await tickets(stack, id)).map((t) => t.title).sort(), ['Printer offline', 'VPN drops every hour']);
