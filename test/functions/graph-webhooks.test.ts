@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
@@ -32,14 +33,11 @@ for (const [entry, functionName] of [['functions/graph-notify.ts', 'graphNotify'
   });
 }
 
-/** Every entry of the app but oauth-sign-in.ts (issue 8's work in progress when this was written; it should join). */
-const LIGHT_ENTRIES = [
-  'admin-api', 'admin-page', 'graph-lifecycle', 'graph-notify', 'health', 'imap-pool-shutdown', 'process-mail',
-  'record-failure', 'renew-subscriptions', 'schedule-sync', 'send-mail', 'sweep-outbox', 'sync-mailbox',
-].map((n) => `functions/${n}.ts`);
+/** Every entry of the app, as package.json `main` (dist/functions/*.js) has the worker load them. */
+const ALL_ENTRIES = fs.readdirSync(path.join(root, 'functions')).filter((f) => f.endsWith('.ts')).sort().map((f) => `functions/${f}`);
 
-test('the entries loaded together, as the Functions worker loads main, answer the handshake without any heavy SDK: each loads its SDKs on first use', async () => {
-  const { stdout } = await run(process.execPath, ['--import', 'tsx', 'bench/cold-start-probe.ts', '--handshake', 'graphNotify', ...LIGHT_ENTRIES], { cwd: root });
+test('every entry loaded together, as the Functions worker loads main, answers the handshake without any heavy SDK: each loads its SDKs on first use', async () => {
+  const { stdout } = await run(process.execPath, ['--import', 'tsx', 'bench/cold-start-probe.ts', '--handshake', 'graphNotify', ...ALL_ENTRIES], { cwd: root });
   const report = ProbeReport.parse(JSON.parse(stdout));
   for (const name of ['processMail', 'syncMailbox', 'scheduleSync', 'renewSubscriptions', 'sendMail', 'recordSendFailure', 'recordFailure', 'sweepOutbox', 'health', 'adminListChannels', 'graphNotify', 'graphLifecycle']) {
     assert.ok(report.registered.includes(name), `${name} registered`);
