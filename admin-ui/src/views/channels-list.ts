@@ -3,7 +3,7 @@ import type { ChannelView } from '../../../shared/config/channel';
 import type { LedgerRecord, LedgerStats } from '../../../shared/store/ledger';
 import { h, replace } from '../dom';
 import { href } from '../router';
-import { badge, button, errorBar, link, loading, pageHeader, table, when, type View } from './common';
+import { badge, button, errorBar, link, loading, messageBar, pageHeader, table, when, type View } from './common';
 
 /** What /channels/{id}/stats answers (shared/admin/mail-operations.ts). */
 type ChannelStats = LedgerStats & { sync: { lastRequestedAt?: string; lastSyncedAt?: string; lastError?: { message?: string; code?: string } } };
@@ -36,6 +36,7 @@ async function load(body: HTMLElement): Promise<void> {
     const rows = await Promise.all(items.map((c) => row(c, since)));
     replace(
       body,
+      reauthorizationBanner(items),
       table('Mail channels', ['Name', 'Mailbox', 'Status', 'Last sync', ...OUTCOMES.map((o) => `${o} (24 h)`), 'Newest failure'], rows),
     );
   } catch (err) {
@@ -53,9 +54,31 @@ async function row(c: ChannelView, since: string) {
   return [
     link(c.name, href('channels', c.id)),
     `${c.connection.username} (${c.connection.protocol})`,
-    badge(c.status),
+    c.needsReauthorization ? h('span', null, badge(c.status), ' ', badge('needsReauthorization', 'needs re-authorization')) : badge(c.status),
     h('span', null, when(stats?.sync.lastSyncedAt), syncError ? h('span', { class: 'error-text' }, ` — ${syncError.message ?? syncError.code ?? 'error'}`) : null),
     ...OUTCOMES.map((o) => String(stats?.byOutcome[o] ?? 0)),
     newest ? link(`${newest.reasonCode ?? 'failed'}: ${newest.subject ?? '(no subject)'}`, href('channels', c.id, 'messages', newest.id)) : '—',
   ];
+}
+
+/**
+ * Channels whose sign-in the provider refused for good (revoked, expired, consent
+ * withdrawn): they sync nothing until an admin signs in again, so the page says so first.
+ */
+function reauthorizationBanner(items: ChannelView[]): HTMLElement | null {
+  const stale = items.filter((c) => c.needsReauthorization);
+  if (stale.length === 0) return null;
+  return messageBar(
+    'warning',
+    h('strong', null, `${stale.length} channel(s) need signing in again; they read no mail until then.`),
+    ...stale.map((c) =>
+      h('div', { class: 'reauth' }, `${c.name}: ${c.needsReauthorization?.message ?? ''} `, button(`Sign in again to ${c.name}`, () => void signInAgain(c.id))),
+    ),
+  );
+}
+
+/** The provider's sign-in page, reached through the start route (which binds the sign-in to this browser). */
+async function signInAgain(channelId: string): Promise<void> {
+  const { authorizationUrl } = await get<{ authorizationUrl: string }>(`oauth/${encodeURIComponent(channelId)}/start`);
+  location.assign(authorizationUrl);
 }
