@@ -54,7 +54,7 @@ var rules = [
   {
     name: 'channel-needs-reauthorization'
     displayName: 'Mail channel: a channel needs its credentials renewed'
-    description: 'A mailbox sync failed with an access error only an admin can fix (AUTH_REJECTED, AUTH_REAUTHORIZATION_REQUIRED, AUTH_SECRET_MISSING, AUTH_UNSUPPORTED, AUTH_MANAGED_IDENTITY_UNAVAILABLE, GRAPH_AUTH, GRAPH_MAILBOX_OUT_OF_SCOPE, IMAP_AUTH): consent revoked or a signed-in user's grant withdrawn (sign in again), secret or password wrong or missing, or (managed identity) the Graph mail permissions not granted or the mailbox outside the app\'s Exchange scope. Mail from this channel waits until an admin fixes its connection.'
+    description: 'A mailbox sync failed with an access error only an admin can fix (AUTH_REJECTED, AUTH_REAUTHORIZATION_REQUIRED, AUTH_SECRET_MISSING, AUTH_UNSUPPORTED, AUTH_MANAGED_IDENTITY_UNAVAILABLE, GRAPH_AUTH, GRAPH_MAILBOX_OUT_OF_SCOPE, IMAP_AUTH): consent revoked or a signed-in user\'s grant withdrawn (sign in again), secret or password wrong or missing, or (managed identity) the Graph mail permissions not granted or the mailbox outside the app\'s Exchange scope. Mail from this channel waits until an admin fixes its connection.'
     severity: 1
     query: 'customMetrics | where name == \'mailchannel.sync.failures\' | where tostring(customDimensions.reauthorize) == \'true\' | project timestamp, channelId = tostring(customDimensions.channelId), code = tostring(customDimensions.code), failures = valueSum'
     measure: 'failures'
