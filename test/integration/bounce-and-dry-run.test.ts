@@ -15,6 +15,7 @@ import {
   type ReplyWorld,
 } from '../support/reply-world';
 import { readOutbox } from '../../shared/store/outbox';
+import { postfixBounce } from '../support/bounce-mail';
 
 /**
  * Issue 7 end to end, the rest: a bounce of our acknowledgement is marked on the ticket and
@@ -33,51 +34,6 @@ after(async () => {
   await world?.stop();
 });
 
-/** A Postfix DSN returning the headers of our mail `originalId` sent to `recipient`. */
-function postfixBounce(originalId: string, recipient: string): Buffer {
-  const b = 'dsn-e2e-boundary';
-  return Buffer.from(
-    [
-      'From: MAILER-DAEMON@mx.bounce.example (Mail Delivery System)',
-      `To: ${DESK.user}`,
-      'Subject: Undelivered Mail Returned to Sender',
-      `Message-ID: ${newMessageId('dsn')}`,
-      `Date: ${new Date().toUTCString()}`,
-      'Auto-Submitted: auto-replied',
-      'MIME-Version: 1.0',
-      `Content-Type: multipart/report; report-type=delivery-status; boundary="${b}"`,
-      '',
-      `--${b}`,
-      'Content-Type: text/plain; charset=us-ascii',
-      '',
-      'This is the mail system at host mx.bounce.example.',
-      '',
-      "I'm sorry to have to inform you that your message could not be delivered to one or more recipients.",
-      '',
-      `--${b}`,
-      'Content-Type: message/delivery-status',
-      '',
-      'Reporting-MTA: dns; mx.bounce.example',
-      '',
-      `Final-Recipient: rfc822; ${recipient}`,
-      'Action: failed',
-      'Status: 5.1.1',
-      `Diagnostic-Code: smtp; 550 5.1.1 <${recipient}>: Recipient address rejected: User unknown in virtual mailbox table`,
-      '',
-      `--${b}`,
-      'Content-Type: text/rfc822-headers',
-      '',
-      `From: Desk <${DESK.user}>`,
-      `To: ${recipient}`,
-      'Subject: Re: Monitor flickers',
-      `Message-ID: ${originalId}`,
-      '',
-      `--${b}--`,
-      '',
-    ].join('\r\n'),
-  );
-}
-
 test('a bounce of our acknowledgement: the ticket says the requester address is undeliverable, the outbox record keeps the bounce, and no ticket or answer is made — also from a domain the channel does not accept', async () => {
   const channelId = await publish(world, imapChannelInput(world, DESK));
   const customerMessageId = newMessageId('monitor');
@@ -88,7 +44,7 @@ test('a bounce of our acknowledgement: the ticket says the requester address is 
   assert.ok(made);
   const sentBefore = world.capture.mails.length;
 
-  await world.dovecot.append(DESK.user, 'INBOX', postfixBounce(ack.messageId!, 'bob@example.org'));
+  await world.dovecot.append(DESK.user, 'INBOX', postfixBounce({ originalId: ack.messageId!, recipient: 'bob@example.org', to: DESK.user, originalFrom: `Desk <${DESK.user}>`, originalSubject: 'Re: Monitor flickers' }));
   await sync(world, channelId);
 
   const bounce = (await ledgerOf(world, channelId)).find((r) => r.subject === 'Undelivered Mail Returned to Sender');

@@ -3,6 +3,7 @@ import { after, before, test } from 'node:test';
 import { useEmulatorEnv, type EmulatorEnv } from '../store/emulator-env';
 import { inbound, pipelineHarness, queued } from '../../support/pipeline-harness';
 import { rfc822 } from '../../support/mail-e2e';
+import { postfixBounce } from '../../support/bounce-mail';
 import { readOutbox } from '../../../shared/store/outbox';
 import { getTicket } from '../../../shared/tickets/tickets';
 
@@ -19,48 +20,6 @@ after(async () => {
   await env.stop();
 });
 
-/** A Postfix-style DSN for the mail `<originalId>` sent to `recipient`. */
-function dsn(originalId: string, recipient: string): Buffer {
-  const b = 'dsn-boundary-1';
-  return Buffer.from(
-    [
-      'From: MAILER-DAEMON@mx.bounce.example (Mail Delivery System)',
-      'To: desk@example.com',
-      'Subject: Undelivered Mail Returned to Sender',
-      `Message-ID: <${crypto.randomUUID()}@mx.bounce.example>`,
-      'Auto-Submitted: auto-replied',
-      'MIME-Version: 1.0',
-      `Content-Type: multipart/report; report-type=delivery-status; boundary="${b}"`,
-      '',
-      `--${b}`,
-      'Content-Type: text/plain; charset=us-ascii',
-      '',
-      'I\'m sorry to have to inform you that your message could not be delivered.',
-      '',
-      `--${b}`,
-      'Content-Type: message/delivery-status',
-      '',
-      'Reporting-MTA: dns; mx.bounce.example',
-      '',
-      `Final-Recipient: rfc822; ${recipient}`,
-      'Action: failed',
-      'Status: 5.1.1',
-      `Diagnostic-Code: smtp; 550 5.1.1 <${recipient}>: Recipient address rejected: User unknown`,
-      '',
-      `--${b}`,
-      'Content-Type: text/rfc822-headers',
-      '',
-      'From: Service desk <desk@example.com>',
-      `To: ${recipient}`,
-      'Subject: [#T-000001-abcdefgh] Re: Printer',
-      `Message-ID: ${originalId}`,
-      '',
-      `--${b}--`,
-      '',
-    ].join('\r\n'),
-  );
-}
-
 for (const setting of [{ name: 'the default channel', accepts: false }, { name: 'a channel that accepts machine mail and only its own domain', accepts: true }]) {
   test(`a bounce of our acknowledgement is marked on its outbox record and ticket, and makes no ticket and no answer (${setting.name})`, async () => {
     const h = pipelineHarness();
@@ -71,7 +30,7 @@ for (const setting of [{ name: 'the default channel', accepts: false }, { name: 
     const ack = h.outbox[0];
     assert.ok(ack, 'the acknowledgement went to the outbox');
 
-    const bounce = h.mailbox.append('INBOX', dsn(ack.messageId, 'ann@example.org'));
+    const bounce = h.mailbox.append('INBOX', postfixBounce({ originalId: ack.messageId, recipient: 'ann@example.org', to: 'desk@example.com', originalFrom: 'Service desk <desk@example.com>', originalSubject: '[#T-000001-abcdefgh] Re: Printer' }));
     const msg = queued(inbound(h, bounce));
     const result = await h.deliver(msg);
     assert.equal(result.status === 'done' && result.outcome, 'ignored');
