@@ -56,13 +56,13 @@ export interface CarriedOut {
 }
 
 export async function carryOut(decision: Decision, record: LedgerRecord, channel: ChannelRecord, parsed: ParsedWithContent, deps: CarryOutDeps): Promise<CarriedOut> {
+  if (decision.action === 'ignore' && decision.bounce) {
+    await deps.recordOwnMailBounce(decision.bounce);
+    return { decision, ticketId: decision.bounce.ticketId, answers: [] };
+  }
   try {
     if (decision.action === 'createTicket') return await carryOutTicket(decision, record, channel, parsed, deps);
     if (decision.action === 'addNote') return await carryOutNote(decision, record, channel, parsed, deps);
-    if (decision.action === 'ignore' && decision.bounce) {
-      await deps.recordOwnMailBounce(decision.bounce);
-      return { decision, ticketId: decision.bounce.ticketId, answers: [] };
-    }
   } catch (err) {
     // the ticketing side refusing this ticket or note for good is an outcome, not a reason to retry five times
     if (!(err instanceof PermanentError) && !(err instanceof ZodError)) throw err;
