@@ -4,7 +4,7 @@ import { channelOwnAddresses } from '../answers/channel-identity';
 import type { Address } from '../mail/parsed-mail';
 import type { OwnMailBounce } from '../outbound/bounce-of-own-mail';
 import { mapTicket, type MappableTemplate, type MappedTicket } from '../tickets/field-mapping';
-import { routeReply, type ReplyRoute } from '../threading/reply-route';
+import { replyPolicyOf, routeReply, type ReplyRoute } from '../threading/reply-route';
 import type { ThreadContext } from '../threading/thread-context';
 import { judgeAttachment, type AttachmentVerdict } from './attachment-policy';
 import type { ReasonCode, StageRecord } from './decision';
@@ -117,7 +117,7 @@ export function decide(input: DecideInput): Decision {
   let thread: ThreadOutcome | undefined;
   let relatedTicketId: string | undefined;
   if (input.thread) {
-    const route = routeReply(input.thread, input.mail.from?.address, { threading: input.channel.threading, whitelist: input.channel.ticketMapping.whitelist, nonWhitelistedReply: input.channel.ticketMapping.nonWhitelistedReply }, input.now ?? new Date(input.receivedAt));
+    const route = routeReply(input.thread, input.mail.from?.address, replyPolicyOf(input.channel), input.now ?? new Date(input.receivedAt));
     thread = threadOutcome(input.thread, route);
     if (route.action === 'reject') {
       const code = routeCodes[route.code] ?? 'NOTE_REJECTED';

@@ -3,7 +3,7 @@ import type { Classification, ParsedMail } from '../mail/parsed-mail';
 import type { OwnMailBounce } from '../outbound/bounce-of-own-mail';
 import { outgoingMessageIdFor } from '../outbound/outgoing';
 import type { ThreadContext } from '../threading/thread-context';
-import { routeReply } from '../threading/reply-route';
+import { replyPolicyOf, routeReply } from '../threading/reply-route';
 import type { LedgerRecord } from '../store/ledger';
 import type { AnswerContext } from './decide';
 
@@ -64,8 +64,7 @@ function mayBeAnswered(mail: ParsedMail, classification: Classification, channel
   const settings = channel.answers.autoResponse;
   if (!settings.enabled || classification.noAutoResponse) return false;
   if (settings.onNote || !thread.ticket) return true;
-  const policy = { threading: channel.threading, whitelist: channel.ticketMapping.whitelist, nonWhitelistedReply: channel.ticketMapping.nonWhitelistedReply };
-  return routeReply(thread, mail.from?.address, policy, new Date()).action !== 'addNote';
+  return routeReply(thread, mail.from?.address, replyPolicyOf(channel), new Date()).action !== 'addNote';
 }
 
 function ownAnswerId(channel: ChannelRecord, ledgerKey: string): string | undefined {

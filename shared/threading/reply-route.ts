@@ -30,6 +30,12 @@ export interface ReplyPolicy {
   nonWhitelistedReply: 'reject' | 'newTicket';
 }
 
+/** A channel's reply policy: its threading settings and its template whitelist. */
+export const replyPolicyOf = (channel: {
+  threading: ReplyPolicy['threading'];
+  ticketMapping: { whitelist: readonly string[]; nonWhitelistedReply: ReplyPolicy['nonWhitelistedReply'] };
+}): ReplyPolicy => ({ threading: channel.threading, whitelist: channel.ticketMapping.whitelist, nonWhitelistedReply: channel.ticketMapping.nonWhitelistedReply });
+
 export function routeReply(context: ThreadContext, sender: string | undefined, policy: ReplyPolicy, now: Date): ReplyRoute {
   const ticket = context.ticket;
   if (!ticket) {
