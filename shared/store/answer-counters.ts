@@ -17,15 +17,25 @@ import { cosmosStatus } from './errors';
  * by its own acknowledgement).
  */
 export async function recentAnswers(channelId: string, sender: string, now: Date, except?: string): Promise<RecentAnswers> {
-  const c = await container('answerCounters');
-  const ids = counterIds(channelId, sender, now);
-  const docs = await Promise.all([ids.current, ids.previous].map((id) => readItem(c, id, channelId)));
-  const records = docs.map((d) => (d ? AnswerCounter.parse(d) : undefined));
+  const { records } = await readCounters(channelId, sender, now);
   const skip = except ? normalizeMessageId(except) : undefined;
   const without = skip
     ? records.map((r) => (r && r.answers.some((a) => a.messageId === skip) ? { ...r, count: r.count - 1, answers: r.answers.filter((a) => a.messageId !== skip) } : r))
     : records;
   return answersInLastHour(without, now);
+}
+
+/** The sender's records of the current and the previous clock hour (two point reads), and the current one's ETag. */
+async function readCounters(channelId: string, sender: string, at: Date) {
+  const c = await container('answerCounters');
+  const ids = counterIds(channelId, sender, at);
+  const [current, previous] = await Promise.all([readItem(c, ids.current, channelId), readItem(c, ids.previous, channelId)]);
+  return {
+    container: c,
+    currentId: ids.current,
+    etag: current?._etag,
+    records: [current ? AnswerCounter.parse(current) : undefined, previous ? AnswerCounter.parse(previous) : undefined] as const,
+  };
 }
 
 /** Rounds against other writers of the same counter: each round one writer wins, and a full hour stops the rest without a write. */
@@ -41,18 +51,15 @@ const jitter = () => new Promise<void>((resolve) => setTimeout(resolve, 5 + Math
  * redelivered mail finds its reservation and sends (the outbox keeps it to one mail).
  */
 export async function reserveAnswer(channelId: string, sender: string, at: Date, messageId: string, limit: number): Promise<boolean> {
-  const c = await container('answerCounters');
-  const ids = counterIds(channelId, sender, at);
   const own = normalizeMessageId(messageId);
   for (let round = 0; round < MAX_ROUNDS; round++) {
-    const [doc, previous] = await Promise.all([readItem(c, ids.current, channelId), readItem(c, ids.previous, channelId)]);
-    const record = doc ? AnswerCounter.parse(doc) : undefined;
-    const before = previous ? AnswerCounter.parse(previous) : undefined;
+    const { container: c, currentId, etag, records } = await readCounters(channelId, sender, at);
+    const [record, before] = records;
     if (record?.answers.some((a) => a.messageId === own) || before?.answers.some((a) => a.messageId === own)) return true;
-    if (answersInLastHour([record, before], at).count >= limit) return false;
+    if (answersInLastHour(records, at).count >= limit) return false;
     const next = nextCount(record, { channelId, sender, at, messageId });
     try {
-      if (doc) await c.item(ids.current, channelId).replace(next, { accessCondition: { type: 'IfMatch', condition: doc._etag ?? '' } });
+      if (record) await c.item(currentId, channelId).replace(next, { accessCondition: { type: 'IfMatch', condition: etag ?? '' } });
       else await c.items.create(next);
       return true;
     } catch (err) {
