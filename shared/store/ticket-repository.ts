@@ -34,9 +34,7 @@ export async function createNoteDoc(note: z.input<typeof Note>): Promise<{ note:
 }
 
 export async function readTicketDoc(ticketId: string): Promise<Ticket | undefined> {
-  const resource = await readItem(await container('tickets'), ticketId, ticketId);
-  if (!resource || (resource as { type?: unknown }).type !== 'ticket') return undefined;
-  return ticketFromDoc(resource);
+  return (await readTicketDocWithEtag(ticketId))?.ticket;
 }
 
 /** The ticket doc with its ETag, for a guarded replace. */
