@@ -3,6 +3,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import type { ChannelInput } from '../../shared/config/channel';
 import type { GraphSimulator } from '../graph-simulator';
+import { simulatorConnection } from '../graph-simulator/channel';
 
 /**
  * The demo channel: `helpdesk@demo.test` on the simulator, made the way an admin makes a
@@ -17,21 +18,7 @@ export function demoChannelInput(sim: SimulatorEndpoint, address: string): z.inp
   return {
     name: `Demo helpdesk (${address})`,
     description: 'Made by npm start: a simulated Microsoft 365 mailbox; send it mail with `npx mail-channel send-test` or any SMTP client to 127.0.0.1:2525.',
-    connection: {
-      protocol: 'graph',
-      host: sim.host,
-      port: sim.port,
-      tls: 'implicit',
-      username: address,
-      auth: {
-        type: 'oauth',
-        flow: 'clientCredentials',
-        tenantId: sim.app.tenantId,
-        clientId: sim.app.clientId,
-        clientSecret: sim.app.clientSecret,
-        tokenEndpoint: sim.tokenEndpoint(sim.app.tenantId),
-      },
-    },
+    connection: simulatorConnection(sim, address),
     folders: { read: ['Inbox'], success: 'Processed', fail: 'Failed' },
     // Empty = every sender domain: a newcomer writes from whatever address they like.
     domains: { allowed: [] },

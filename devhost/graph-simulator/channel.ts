@@ -86,6 +86,25 @@ export function testMail(opts: { subject?: string; from?: string; to?: string; b
   ].join('\r\n');
 }
 
+/** The connection of a Graph channel for `mailbox` on the simulator: its host, port and app, the client secret in clear. */
+export function simulatorConnection(sim: Pick<GraphSimulator, 'host' | 'port' | 'app' | 'tokenEndpoint'>, mailbox: string) {
+  return {
+    protocol: 'graph' as const,
+    host: sim.host,
+    port: sim.port,
+    tls: 'implicit' as const,
+    username: mailbox,
+    auth: {
+      type: 'oauth' as const,
+      flow: 'clientCredentials' as const,
+      tenantId: sim.app.tenantId,
+      clientId: sim.app.clientId,
+      clientSecret: sim.app.clientSecret,
+      tokenEndpoint: sim.tokenEndpoint(sim.app.tenantId),
+    },
+  };
+}
+
 /**
  * The admin-API body (ChannelInput) of a Graph channel for `mailbox` on the simulator, as
  * an admin would POST it: the client secret in clear (write-only), the simulator's token
@@ -95,19 +114,7 @@ export function simulatorChannelInput(sim: GraphSimulator, mailbox: string, over
   return {
     name: `Microsoft 365 ${mailbox}`,
     connection: {
-      protocol: 'graph',
-      host: sim.host,
-      port: sim.port,
-      tls: 'implicit',
-      username: mailbox,
-      auth: {
-        type: 'oauth',
-        flow: 'clientCredentials',
-        tenantId: sim.app.tenantId,
-        clientId: sim.app.clientId,
-        clientSecret: sim.app.clientSecret,
-        tokenEndpoint: sim.tokenEndpoint(sim.app.tenantId),
-      },
+      ...simulatorConnection(sim, mailbox),
       settings: { retryCount: 3, backoffMs: 500, timeoutMs: 30_000 },
       ...over.connection,
     },
