@@ -1,5 +1,4 @@
 import fs from 'node:fs';
-import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
@@ -10,6 +9,7 @@ import { api, publishChannel, rfc822 } from '../test/support/mail-e2e';
 import { seededRandom } from '../test/support/seeded-random';
 import { startTestStack, type TestStack } from '../test/support/stack';
 import type { Benchmark } from './benchmark';
+import { startForwarder } from '../test/support/forwarder';
 
 /**
  * Arrival → ticket on the push path, through the local Functions host with the app's own
@@ -65,25 +65,6 @@ async function ledgerDoneAt(stack: TestStack, channelId: string): Promise<Map<st
   return out;
 }
 
-/** PUBLIC_BASE_URL must exist before the host starts, the host's port only after: a forwarder bridges them. */
-async function startForwarder(target: () => string): Promise<http.Server> {
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const headers: Record<string, string> = {};
-      for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string' && k !== 'host' && k !== 'content-length') headers[k] = v;
-      fetch(`${target()}${req.url ?? '/'}`, { method: req.method, headers, body: chunks.length ? Buffer.concat(chunks) : undefined })
-        .then(async (r) => {
-          res.writeHead(r.status, { 'content-type': r.headers.get('content-type') ?? 'text/plain' });
-          res.end(Buffer.from(await r.arrayBuffer()));
-        })
-        .catch(() => { res.writeHead(502); res.end(); });
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  return server;
-}
 
 const subjectOf = (i: number) => `Push latency probe ${String(i).padStart(4, '0')}`;
 

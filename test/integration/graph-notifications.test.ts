@@ -9,6 +9,7 @@ import { startTestStack, type TestStack } from '../support/stack';
 import { startGraphSimulator, type GraphSimulator, type Subscription } from '../../devhost/graph-simulator';
 import { simulatorChannelInput } from '../../devhost/graph-simulator/channel';
 import { api, publishChannel, rfc822, tickets } from '../support/mail-e2e';
+import { startForwarder } from '../support/forwarder';
 
 /**
  * Graph change notifications end to end: the local Functions host (child process) with
@@ -27,26 +28,6 @@ let sim: GraphSimulator;
 let forwarder: http.Server;
 let publicBaseUrl = '';
 
-async function startForwarder(target: () => string): Promise<http.Server> {
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const headers: Record<string, string> = {};
-      for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string' && k !== 'host' && k !== 'content-length') headers[k] = v;
-      fetch(`${target()}${req.url ?? '/'}`, { method: req.method, headers, body: chunks.length ? Buffer.concat(chunks) : undefined })
-        .then(async (r) => {
-          const out: Record<string, string> = {};
-          r.headers.forEach((v, k) => { if (k !== 'content-length' && k !== 'transfer-encoding') out[k] = v; });
-          res.writeHead(r.status, out);
-          res.end(Buffer.from(await r.arrayBuffer()));
-        })
-        .catch(() => { res.writeHead(502); res.end(); });
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  return server;
-}
 
 before(async () => {
   sim = await startGraphSimulator({ autoNotify: false, mailboxes: ['notify-a@contoso.example', 'notify-b@contoso.example', 'notify-c@contoso.example', 'notify-d@contoso.example'] });
