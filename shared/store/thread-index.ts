@@ -145,16 +145,15 @@ export async function lookupConversation(channelId: string, conversationId: stri
   return entry.type === 'conversationId' && entry.key === conversationId ? entry : undefined;
 }
 
-/** Rounds of read-and-write against other writers of the counter before giving up (the caller's retry takes over). */
-const MAX_COUNTER_ROUNDS = 10;
-
 /**
  * The ticket's number (what its subject token shows), handed out on first ask and the same
  * ever after — a redelivered mail gets the number its first delivery got. A crash or a lost
  * race can skip a number (a gap) or leave a spare number naming the same ticket, never give
- * one number to two tickets: the counter moves under ETag, the number→ticket entry is
+ * one number to two tickets: the counter moves by Cosmos' atomic
+ * increment (a patch, so concurrent writers never contend), the number→ticket entry is
  * written before the ticket claims its number, and the claim is create-once. Point reads
- * and writes only: 1 read when the ticket has its number, else 2 reads and 3 writes.
+ * and writes only: 1 read when the ticket has its number, else 1 read and 3 writes
+ * (the counter's first use adds a create).
  */
 export async function ticketNumberFor(ticketId: string, ticketChannelId: string | undefined, at: Date = new Date()): Promise<number> {
   const c = await container('threadIndex');
@@ -178,23 +177,24 @@ export async function ticketNumberFor(ticketId: string, ticketChannelId: string 
 
 async function nextNumber(): Promise<number> {
   const c = await container('threadIndex');
-  for (let round = 0; round < MAX_COUNTER_ROUNDS; round++) {
-    const resource = await readItem(c, COUNTER_ID, NUMBERS_PARTITION);
+  // Two rounds at most: the first patch finds no counter, one creator wins the create, and
+  // every other writer's second patch finds it. Patch `incr` is applied by the server, so
+  // however many mails take a number at once, none of them retries against another.
+  for (let round = 0; round < 2; round++) {
     try {
-      if (!resource) {
-        await c.items.create(NumberCounter.parse({ id: COUNTER_ID, channelId: NUMBERS_PARTITION, type: 'counter', value: 1 }));
-        return 1;
-      }
-      const value = NumberCounter.parse(resource).value + 1;
-      const next = NumberCounter.parse({ id: COUNTER_ID, channelId: NUMBERS_PARTITION, type: 'counter', value });
-      await c.item(COUNTER_ID, NUMBERS_PARTITION).replace(next, { accessCondition: { type: 'IfMatch', condition: resource._etag ?? '' } });
-      return value;
+      const { resource } = await c.item(COUNTER_ID, NUMBERS_PARTITION).patch([{ op: 'incr', path: '/value', value: 1 }]);
+      return NumberCounter.parse(resource).value;
     } catch (err) {
-      const status = cosmosStatus(err);
-      if (status !== 409 && status !== 412) throw err;
+      if (cosmosStatus(err) !== 404) throw err;
+    }
+    try {
+      await c.items.create(NumberCounter.parse({ id: COUNTER_ID, channelId: NUMBERS_PARTITION, type: 'counter', value: 1 }));
+      return 1;
+    } catch (err) {
+      if (cosmosStatus(err) !== 409) throw err;
     }
   }
-  throw new Error(`the ticket number counter stayed contended for ${MAX_COUNTER_ROUNDS} rounds`);
+  throw new Error('the ticket number counter could be neither incremented nor created');
 }
 
 /** The ticket (and its channel) a token's number names, by one point read. */
