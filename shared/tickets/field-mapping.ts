@@ -146,6 +146,41 @@ function firstAddressIn(text: string): string | undefined {
   return undefined;
 }
 
+/**
+ * What one row of the field mapping makes of a mail: the value it sets (with the source's
+ * own text as `captured`), nothing, or why not. mapTicket folds the rows into the ticket;
+ * the editor's live preview shows them one by one.
+ */
+export type FieldRowResult =
+  | { status: 'value'; value: FieldValue; captured?: string; defaultUsed: boolean; message?: string }
+  | { status: 'empty' }
+  | { status: 'invalid'; required: boolean; captured?: string; message: string }
+  | { status: 'notInTemplate'; message: string }
+  | { status: 'unusable'; message: string };
+
+export function mapField(def: FieldDef | undefined, m: ChannelRecord['ticketMapping']['fields'][number], index: number, mail: ParsedMail): FieldRowResult {
+  if (!def) return { status: 'notInTemplate', message: `mapping for "${m.field}" skipped: the template has no such field` };
+  let captured: string | undefined;
+  try {
+    captured = sourceValue(m.source, mail);
+  } catch (err) {
+    if (!(err instanceof UnusableMappingError)) throw err;
+    return { status: 'unusable', message: `the channel's field mapping ticketMapping.fields.${index}.source (template field "${m.field}") ${err.message}` };
+  }
+  const raw = captured ?? m.default;
+  if (raw === undefined) return { status: 'empty' };
+  const given = captured !== undefined ? { captured } : {};
+  const result = coerce(def, raw);
+  if ('value' in result) return { status: 'value', value: result.value, ...given, defaultUsed: captured === undefined };
+  if (m.default !== undefined && raw !== m.default) {
+    const fallback = coerce(def, m.default);
+    const message = `field "${m.field}": ${result.error}; default used`;
+    if ('value' in fallback) return { status: 'value', value: fallback.value, ...given, defaultUsed: true, message };
+    return { status: 'invalid', required: def.required, ...given, message: fallback.error };
+  }
+  return { status: 'invalid', required: def.required, ...given, message: result.error };
+}
+
 /** `receivedAt`: when the mailbox received the mail (listing), else its Date header. */
 export function mapTicket(channel: ChannelRecord, template: MappableTemplate, mail: ParsedMail, receivedAt: string): MappingResult {
   const notes: string[] = [];
@@ -159,32 +194,25 @@ export function mapTicket(channel: ChannelRecord, template: MappableTemplate, ma
   const fields: Record<string, FieldValue> = {};
   const byName = new Map(template.fields.map((f) => [f.name, f]));
   for (const [i, m] of channel.ticketMapping.fields.entries()) {
-    const def = byName.get(m.field);
-    if (!def) {
-      notes.push(`mapping for "${m.field}" skipped: the template has no such field`);
-      continue;
+    const row = mapField(byName.get(m.field), m, i, mail);
+    switch (row.status) {
+      case 'unusable':
+        // Every mail would fail the same way: a recorded rejection the admin can retry after fixing the channel.
+        return { ok: false, code: 'FIELD_MAPPING_INVALID', reason: row.message };
+      case 'invalid':
+        if (row.required) return { ok: false, code: 'FIELD_VALUE_INVALID', reason: `template field "${m.field}": ${row.message}` };
+        notes.push(`field "${m.field}" left empty: ${row.message}`);
+        break;
+      case 'notInTemplate':
+        notes.push(row.message);
+        break;
+      case 'value':
+        if (row.message) notes.push(row.message);
+        fields[m.field] = row.value;
+        break;
+      case 'empty':
+        break;
     }
-    let value: string | undefined;
-    try {
-      value = sourceValue(m.source, mail);
-    } catch (err) {
-      if (!(err instanceof UnusableMappingError)) throw err;
-      // Every mail would fail the same way: a recorded rejection the admin can retry after fixing the channel.
-      return { ok: false, code: 'FIELD_MAPPING_INVALID', reason: `the channel's field mapping ticketMapping.fields.${i}.source (template field "${m.field}") ${err.message}` };
-    }
-    const raw = value ?? m.default;
-    if (raw === undefined) continue;
-    let result = coerce(def, raw);
-    if ('error' in result && m.default !== undefined && raw !== m.default) {
-      notes.push(`field "${m.field}": ${result.error}; default used`);
-      result = coerce(def, m.default);
-    }
-    if ('error' in result) {
-      if (def.required) return { ok: false, code: 'FIELD_VALUE_INVALID', reason: `template field "${m.field}": ${result.error}` };
-      notes.push(`field "${m.field}" left empty: ${result.error}`);
-      continue;
-    }
-    fields[m.field] = result.value;
   }
 
   const missing = template.fields.filter((f) => f.required && (fields[f.name] === undefined || fields[f.name] === null || fields[f.name] === ''));
