@@ -1,14 +1,13 @@
 import { z } from 'zod';
 import type { ApiOperation } from '../http/handler';
-import { HttpError } from '../http/api-error';
+import { HttpError, ValidationError } from '../http/api-error';
 import { readRawBody } from '../http/body';
 import { parseOrThrow } from '../http/validation';
 import { classifyMail, classifyOptions } from '../mail/classify';
 import { parseMailWithContent } from '../mail/parse';
-import { dryRun } from '../pipeline/dry-run';
 import { getRawMail } from '../store/blobs';
 import { downloadHeaders } from './attachments';
-import { resolutionDeps } from '../pipeline/runtime';
+import { busy, dryRunJsonOperation, runDryRun } from './dry-run-operation';
 import { dryRunMemoryBudget, processMemoryBudget, tryAcquireAll } from '../pipeline/memory-budget';
 import { MailboxSyncMessage, MailInboundMessage, QueueNames } from '../queue/contracts';
 import { sendQueueMessage } from '../queue/send';
@@ -17,6 +16,8 @@ import { NotFoundError } from '../store/errors';
 import { ledgerStats, listLedger, Outcome, readLedger } from '../store/ledger';
 import { getTemplate } from '../tickets/catalogue';
 import { readChannelState } from '../store/sync-state';
+import { ledgerOutcomePoints } from '../store/ledger-series';
+import { outcomeSeries, SeriesTooLongError, type OutcomeSeries } from './stats-series';
 
 /**
  * Admin operations on a channel's mail: the dry run, the ledger (each mail's fate),
@@ -31,9 +32,6 @@ export const MAX_DRY_RUN_BYTES = 36 * 1024 * 1024;
  * could send (see shared/http/cross-site.ts).
  */
 export const DRY_RUN_CONTENT_TYPES = ['message/rfc822', 'application/octet-stream'] as const;
-
-/** Seconds a dry run refused for want of memory is told to wait (a 35 MB mail parses in a few seconds). */
-const DRY_RUN_RETRY_AFTER_SECONDS = 5;
 
 async function channelOf(id: string) {
   const stored = await readChannelRecord(id);
@@ -78,33 +76,20 @@ function dryRunReservation(declared: string | null): number {
  * it answers 503 with Retry-After.
  */
 export const dryRunOperation: ApiOperation = async (req) => {
+  // The JSON form (sample by text, base64 or stored key; optional configuration patch): the channel editor's live preview.
+  if (isJson(req.request.headers.get('content-type'))) return dryRunJsonOperation(req);
   const release = tryAcquireAll([processMemoryBudget, dryRunMemoryBudget], dryRunReservation(req.request.headers.get('content-length')));
-  if (!release) {
-    throw new HttpError(503, 'busy', 'the instance is processing as much mail as its memory allows; retry the dry run shortly', undefined, {
-      'retry-after': String(DRY_RUN_RETRY_AFTER_SECONDS),
-    });
-  }
+  if (!release) throw busy();
   try {
     const channel = await channelOf(req.param('id'));
     const raw = await readRawBody(req.request, MAX_DRY_RUN_BYTES, DRY_RUN_CONTENT_TYPES);
-    const folder = req.request.query.get('folder') ?? undefined;
-    const result = await dryRun(
-      channel,
-      raw,
-      {
-        getTemplate,
-        parse: parseMailWithContent,
-        classify: (mail, ch) => classifyMail(mail, classifyOptions(ch)),
-        readLedger,
-        resolve: resolutionDeps(),
-      },
-      folder,
-    );
-    return { body: result };
+    return { body: await runDryRun(channel, raw, req.request.query.get('folder') ?? undefined) };
   } finally {
     release();
   }
 };
+
+const isJson = (contentType: string | null) => (contentType ?? '').split(';')[0]?.trim().toLowerCase() === 'application/json';
 
 /** GET /api/channels/{id}/messages?outcome=&state=&limit=&continuationToken= — the ledger, newest first. */
 export const listMessagesOperation: ApiOperation = async (req) => {
@@ -161,12 +146,32 @@ export const retryMessageOperation: ApiOperation = async (req) => {
   return { status: 202, body: { key, status: 'queued', previousOutcome: entry.record.outcome } };
 };
 
-const StatsQuery = z.object({ since: z.iso.datetime({ offset: true }).optional() });
+const StatsQuery = z.object({
+  since: z.iso.datetime({ offset: true }).optional(),
+  bucketMinutes: z.coerce.number().int().min(1).max(1440).optional(),
+});
 
-/** GET /api/channels/{id}/stats?since= — counts per outcome, latency percentiles, failure reasons, and the last sync (with its error). */
+/**
+ * GET /api/channels/{id}/stats?since=&bucketMinutes= — counts per outcome, latency percentiles, failure reasons, and the last sync (with its error);
+ * with bucketMinutes also `series`, the mails per outcome in time buckets (the monitoring chart).
+ */
 export const channelStatsOperation: ApiOperation = async (req) => {
   const channel = await channelOf(req.param('id'));
   const q = parseOrThrow(StatsQuery, query(req));
-  const [stats, sync] = await Promise.all([ledgerStats(channel.id, { since: q.since ? new Date(q.since).toISOString() : undefined }), readChannelState(channel.id)]);
-  return { body: { channelId: channel.id, status: channel.status, sync: { lastRequestedAt: sync?.lastRequestedAt, lastSyncedAt: sync?.lastSyncedAt, lastError: sync?.lastError }, ...stats } };
+  const since = q.since ? new Date(q.since).toISOString() : undefined;
+  const [stats, sync, points] = await Promise.all([
+    ledgerStats(channel.id, { since }),
+    readChannelState(channel.id),
+    q.bucketMinutes ? ledgerOutcomePoints(channel.id, since) : undefined,
+  ]);
+  let series: OutcomeSeries | undefined;
+  if (points && q.bucketMinutes) {
+    try {
+      series = outcomeSeries(points, { bucketMinutes: q.bucketMinutes, from: since ? new Date(since) : undefined, to: new Date() });
+    } catch (err) {
+      if (err instanceof SeriesTooLongError) throw new ValidationError([{ path: 'bucketMinutes', message: err.message }]);
+      throw err;
+    }
+  }
+  return { body: { channelId: channel.id, status: channel.status, sync: { lastRequestedAt: sync?.lastRequestedAt, lastSyncedAt: sync?.lastSyncedAt, lastError: sync?.lastError }, ...stats, ...(series ? { series } : {}) } };
 };
