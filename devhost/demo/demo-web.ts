@@ -1,6 +1,7 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { GraphSimulator, SimulatedMessage } from '../graph-simulator';
+import { parseMail } from '../../shared/mail/parse';
 import { sendTestMail, TestMailSpec } from './send-test';
 
 /**
@@ -10,6 +11,7 @@ import { sendTestMail, TestMailSpec } from './send-test';
  *   GET  /demo                                             { address, smtp: { host, port }, mailboxes }
  *   GET  /demo/mailboxes                                   { items: [address] }
  *   GET  /demo/mailboxes/{address}/messages[?folder=Inbox] { items: DemoMessage[] }, newest first
+ *   GET  /demo/mailboxes/{address}/messages/{id}           DemoMessageDetail: the message with its text and sanitized HTML body
  *   GET  /demo/mailboxes/{address}/messages/{id}/raw       the MIME, as a download
  *   POST /demo/send-test  {to?, from?, subject?, body?}    a sample mail through the SMTP intake
  *
@@ -33,6 +35,9 @@ export interface DemoWeb {
 
 export type DemoMessage = Omit<SimulatedMessage, 'immutableId' | 'restId' | 'folderId'> & { folder: string };
 
+/** One message with its body: the text, and the HTML as the pipeline sanitizes it (the admin page shows it in its sandboxed mail frame). */
+export type DemoMessageDetail = DemoMessage & { text: string; html?: string };
+
 const MAX_BODY = 200_000;
 
 /** Every message of the mailbox (or of one folder), newest first. */
@@ -41,6 +46,15 @@ export function demoMessages(sim: GraphSimulator, address: string, folder?: stri
   return folders
     .flatMap((f) => sim.folderMessages(address, f).map(({ immutableId: _i, restId: _r, folderId: _f, ...m }) => ({ ...m, folder: f })))
     .sort((a, b) => b.receivedDateTime.localeCompare(a.receivedDateTime));
+}
+
+/** A message with its body, parsed and sanitized as the pipeline does it (mail content is untrusted, the channel's answers included). */
+export async function demoMessageDetail(sim: GraphSimulator, address: string, id: string): Promise<DemoMessageDetail | undefined> {
+  const message = demoMessages(sim, address).find((m) => m.id === id);
+  const raw = message ? sim.rawMessage(address, id) : undefined;
+  if (!message || !raw) return undefined;
+  const mail = await parseMail(raw);
+  return { ...message, text: mail.text, ...(mail.html ? { html: mail.html } : {}) };
 }
 
 function send(res: ServerResponse, status: number, body: unknown): void {
@@ -86,6 +100,10 @@ export async function startDemoWeb(opts: DemoWebOptions): Promise<DemoWeb> {
       const address = parts[2].toLowerCase();
       if (!sim.mailboxAddresses().includes(address)) return send(res, 404, { error: 'no_such_mailbox', message: `no demo mailbox ${address} (yet)` });
       if (parts.length === 4 && parts[3] === 'messages') return send(res, 200, { items: demoMessages(sim, address, url.searchParams.get('folder') ?? undefined) });
+      if (parts.length === 5 && parts[3] === 'messages') {
+        const detail = await demoMessageDetail(sim, address, parts[4] ?? '');
+        return detail ? send(res, 200, detail) : send(res, 404, { error: 'no_such_message' });
+      }
       if (parts.length === 6 && parts[3] === 'messages' && parts[5] === 'raw') {
         const raw = sim.rawMessage(address, parts[4] ?? '');
         if (!raw) return send(res, 404, { error: 'no_such_message' });

@@ -2,7 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startGraphSimulator, type GraphSimulator } from '../../../devhost/graph-simulator';
 import { testMail } from '../../../devhost/graph-simulator/channel';
-import { startDemoWeb, type DemoMessage, type DemoWeb } from '../../../devhost/demo/demo-web';
+import { startDemoWeb, type DemoMessage, type DemoMessageDetail, type DemoWeb } from '../../../devhost/demo/demo-web';
 import { startSmtpIntake, type SmtpIntake } from '../../../devhost/demo/smtp-intake';
 
 /** The demo inboxes over HTTP, on a real simulator and SMTP intake. */
@@ -94,5 +94,26 @@ describe('demo web endpoint', () => {
     assert.match(((await relay.json()) as { message: string }).message, /relaying denied/);
     const preflight = await fetch(`${web.url}/demo/send-test`, { method: 'OPTIONS', headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' } });
     assert.equal(preflight.headers.get('access-control-allow-origin'), null);
+  });
+
+  it("gives one message with its text and its HTML body sanitized as the pipeline does (no script, no remote load), for the page's mail frame", async () => {
+    const raw = [
+      'From: Helpdesk <helpdesk@demo.test>', 'To: bob@example.org', 'Subject: Re: Printer', `Date: ${new Date().toUTCString()}`, 'Message-ID: <ack-1@demo.test>',
+      'MIME-Version: 1.0', 'Content-Type: multipart/alternative; boundary="b"', '',
+      '--b', 'Content-Type: text/plain; charset=utf-8', '', 'We have your request.', '',
+      '--b', 'Content-Type: text/html; charset=utf-8', '', '<p onclick="x()">We have <b>your request</b>.</p><script>alert(1)</script><img src="https://tracker.example/p.gif">', '',
+      '--b--', '',
+    ].join('\r\n');
+    await sim.deliver('bob@example.org', 'Inbox', raw);
+    const [listed] = ((await (await get('/demo/mailboxes/bob@example.org/messages')).json()) as { items: DemoMessage[] }).items;
+    const res = await get(`/demo/mailboxes/bob@example.org/messages/${encodeURIComponent(listed!.id)}`);
+    assert.equal(res.status, 200);
+    const detail = (await res.json()) as DemoMessageDetail;
+    assert.equal(detail.subject, 'Re: Printer');
+    assert.equal(detail.from, listed!.from);
+    assert.match(detail.text, /We have your request\./);
+    assert.match(detail.html ?? '', /<b>your request<\/b>/);
+    assert.doesNotMatch(detail.html ?? '', /script|onclick|tracker\.example/);
+    assert.equal((await get('/demo/mailboxes/bob@example.org/messages/nope')).status, 404);
   });
 });
