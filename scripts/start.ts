@@ -120,7 +120,7 @@ const DEMO_WEB_PORT = 7080;
 function demoLines(demo: Demo, channel: DemoChannelResult, baseUrl: string): string[] {
   const state = channel.kind === 'deleted-by-user'
     ? `channel ${channel.channelId} was deleted; npm start -- --fresh makes a new one`
-    : `channel ${channel.channelId} (${channel.status}${channel.kind === 'created' ? ', just created' : ''})`;
+    : `channel ${channel.channelId} (${channel.status}${channel.kind === 'created' ? ', just created' : channel.kind === 'upgraded' ? ', updated: replies to its tickets now become notes' : ''})`;
   const portFlag = demo.smtp.port === DEFAULT_DEMO_SMTP_PORT ? '' : ` --port ${demo.smtp.port}`;
   return [
     `  demo mailbox     ${demo.address}   ${state}`,

@@ -10,9 +10,20 @@ import { simulatorConnection } from '../graph-simulator/channel';
  * channel — create, then publish, over the admin API with the admin key (no back door).
  * Made once per data folder (a marker file remembers it), so a demo channel the user
  * deleted stays deleted; after a restart on another simulator port it is re-pointed
- * with a merge patch, as an admin would after a mailbox moved.
+ * with a merge patch, as an admin would after a mailbox moved. The marker records which
+ * revision of the demo channel was made; a channel made by an older `npm start` is brought
+ * up to date once, over the same API (see `upgradePatch`), so a user's later edits stay.
  */
 export type SimulatorEndpoint = Pick<GraphSimulator, 'host' | 'port' | 'app' | 'tokenEndpoint'>;
+
+/** The demo's ticket template: its tickets take replies by mail, so the whole conversation can be seen. */
+export const DEMO_TEMPLATE_ID = 'it-support';
+
+/**
+ * 1: the first demo channel (no whitelist: a reply to its acknowledgement went to the fail folder).
+ * 2: its template whitelisted, so replies become notes.
+ */
+export const DEMO_CHANNEL_REVISION = 2;
 
 export function demoChannelInput(sim: SimulatorEndpoint, address: string): z.input<typeof ChannelInput> {
   return {
@@ -22,7 +33,7 @@ export function demoChannelInput(sim: SimulatorEndpoint, address: string): z.inp
     folders: { read: ['Inbox'], success: 'Processed', fail: 'Failed' },
     // Empty = every sender domain: a newcomer writes from whatever address they like.
     domains: { allowed: [] },
-    ticketMapping: { templateId: 'it-support' },
+    ticketMapping: { templateId: DEMO_TEMPLATE_ID, whitelist: [DEMO_TEMPLATE_ID] },
   };
 }
 
@@ -33,6 +44,19 @@ export function repointPatch(current: { connection: { host: string; port: number
   if (c.host === sim.host && c.port === sim.port && c.auth.type === 'oauth' && c.auth.tokenEndpoint === tokenEndpoint) return undefined;
   // The secret goes along: the API sends a stored secret only where it was given for.
   return { connection: { host: sim.host, port: sim.port, auth: { tokenEndpoint, clientSecret: sim.app.clientSecret } } };
+}
+
+/**
+ * What a demo channel made at an older revision must change to be what this version makes;
+ * undefined = nothing. Only the changes since `revision`, applied once: a whitelist the user
+ * edited after the upgrade is theirs.
+ */
+export function upgradePatch(current: { ticketMapping: { templateId: string; whitelist: string[] } }, revision: number): Record<string, unknown> | undefined {
+  if (revision >= 2) return undefined;
+  const { templateId, whitelist } = current.ticketMapping;
+  // The channel's own template (locked after publish, so whatever it is): its tickets take replies.
+  if (whitelist.includes(templateId)) return undefined;
+  return { ticketMapping: { whitelist: [...whitelist, templateId] } };
 }
 
 /** One admin API call: `fetch` to the local host with the admin key. */
@@ -50,11 +74,21 @@ export function adminClient(baseUrl: string, adminKey: string): AdminCall {
   };
 }
 
-const Marker = z.object({ channelId: z.string().min(1), address: z.string().min(1) });
-const ChannelReply = z.object({ id: z.string(), status: z.string(), connection: z.object({ host: z.string(), port: z.number(), auth: z.object({ type: z.string(), tokenEndpoint: z.string().optional() }) }) });
+const Marker = z.object({
+  channelId: z.string().min(1),
+  address: z.string().min(1),
+  /** Absent in markers written before revisions were recorded: revision 1. */
+  revision: z.number().int().min(1).default(1),
+});
+const ChannelReply = z.object({
+  id: z.string(),
+  status: z.string(),
+  connection: z.object({ host: z.string(), port: z.number(), auth: z.object({ type: z.string(), tokenEndpoint: z.string().optional() }) }),
+  ticketMapping: z.object({ templateId: z.string(), whitelist: z.array(z.string()) }),
+});
 
 export type DemoChannelResult =
-  | { kind: 'created' | 'kept' | 'repointed'; channelId: string; status: string }
+  | { kind: 'created' | 'kept' | 'repointed' | 'upgraded'; channelId: string; status: string }
   | { kind: 'deleted-by-user'; channelId: string };
 
 function expect(res: { status: number; body: unknown }, status: number, what: string): unknown {
@@ -73,14 +107,24 @@ export async function ensureDemoChannel(call: AdminCall, sim: SimulatorEndpoint,
     const got = await call('GET', `channels/${encodeURIComponent(marker.channelId)}`);
     if (got.status === 404) return { kind: 'deleted-by-user', channelId: marker.channelId };
     const current = ChannelReply.parse(expect(got, 200, 'read the demo channel'));
-    const patch = repointPatch(current, sim);
-    if (!patch) return { kind: 'kept', channelId: current.id, status: current.status };
-    const patched = ChannelReply.parse(expect(await call('PATCH', `channels/${encodeURIComponent(current.id)}`, patch), 200, 'point the demo channel at the simulator'));
-    return { kind: 'repointed', channelId: patched.id, status: patched.status };
+    const upgrade = upgradePatch(current, marker.revision);
+    const repoint = repointPatch(current, sim);
+    let result: DemoChannelResult = { kind: 'kept', channelId: current.id, status: current.status };
+    if (upgrade || repoint) {
+      // Disjoint top-level members (ticketMapping, connection): one merge patch carries both.
+      const patched = ChannelReply.parse(expect(await call('PATCH', `channels/${encodeURIComponent(current.id)}`, { ...upgrade, ...repoint }), 200, 'update the demo channel'));
+      result = { kind: upgrade ? 'upgraded' : 'repointed', channelId: patched.id, status: patched.status };
+    }
+    if (marker.revision < DEMO_CHANNEL_REVISION) writeMarker(markerFile, { ...marker, revision: DEMO_CHANNEL_REVISION });
+    return result;
   }
   const created = ChannelReply.parse(expect(await call('POST', 'channels', demoChannelInput(sim, address)), 201, 'create the demo channel'));
-  fs.mkdirSync(path.dirname(markerFile), { recursive: true });
-  fs.writeFileSync(markerFile, JSON.stringify({ channelId: created.id, address }, null, 2));
+  writeMarker(markerFile, { channelId: created.id, address, revision: DEMO_CHANNEL_REVISION });
   const published = ChannelReply.parse(expect(await call('POST', `channels/${encodeURIComponent(created.id)}/publish`), 200, 'publish the demo channel'));
   return { kind: 'created', channelId: published.id, status: published.status };
+}
+
+function writeMarker(file: string, marker: z.infer<typeof Marker>): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, JSON.stringify(marker, null, 2));
 }

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ChannelInput } from '../../../shared/config/channel';
-import { demoChannelInput, repointPatch, type SimulatorEndpoint } from '../../../devhost/demo/demo-channel';
+import { DEMO_CHANNEL_REVISION, demoChannelInput, repointPatch, upgradePatch, type SimulatorEndpoint } from '../../../devhost/demo/demo-channel';
 
 /** The demo channel as an admin would write it (the admin API round trip is in test/integration/demo-mailbox.test.ts). */
 const sim: SimulatorEndpoint = {
@@ -22,6 +22,19 @@ test('the demo channel is a valid ChannelInput: Graph on the simulator, client s
     assert.equal(c.connection.auth.tokenEndpoint, 'https://127.0.0.1:7443/tenant-1/oauth2/v2.0/token');
   }
   assert.deepEqual(c.domains.allowed, [], 'every sender domain');
+});
+
+test("the demo channel whitelists its own template, so a reply to its acknowledgement becomes a note (not the fail folder)", () => {
+  const c = ChannelInput.parse(demoChannelInput(sim, 'helpdesk@demo.test'));
+  assert.deepEqual(c.ticketMapping.whitelist, [c.ticketMapping.templateId]);
+});
+
+test('a demo channel made at revision 1 gets its template added to the whitelist once; the current revision, or a template already there, changes nothing', () => {
+  const old = { ticketMapping: { templateId: 'it-support', whitelist: ['hr'] } };
+  assert.deepEqual(upgradePatch(old, 1), { ticketMapping: { whitelist: ['hr', 'it-support'] } });
+  assert.equal(upgradePatch({ ticketMapping: { templateId: 'it-support', whitelist: ['it-support'] } }, 1), undefined);
+  // A user who took the template out after the upgrade keeps it out.
+  assert.equal(upgradePatch({ ticketMapping: { templateId: 'it-support', whitelist: [] } }, DEMO_CHANNEL_REVISION), undefined);
 });
 
 test('a stored demo channel is re-pointed only when the simulator moved, its secret sent again for the new endpoint', () => {
