@@ -3,19 +3,15 @@ import type { ApiOperation } from '../http/handler';
 import { HttpError, ValidationError } from '../http/api-error';
 import { readRawBody } from '../http/body';
 import { parseOrThrow } from '../http/validation';
-import { classifyMail, classifyOptions } from '../mail/classify';
-import { parseMailWithContent } from '../mail/parse';
-import { dryRun } from '../pipeline/dry-run';
 import { getRawMail } from '../store/blobs';
 import { downloadHeaders } from './attachments';
-import { resolutionDeps } from '../pipeline/runtime';
+import { busy, dryRunJsonOperation, runDryRun } from './dry-run-operation';
 import { dryRunMemoryBudget, processMemoryBudget, tryAcquireAll } from '../pipeline/memory-budget';
 import { MailboxSyncMessage, MailInboundMessage, QueueNames } from '../queue/contracts';
 import { sendQueueMessage } from '../queue/send';
 import { readChannelRecord } from '../store/channel-repository';
 import { NotFoundError } from '../store/errors';
 import { ledgerStats, listLedger, Outcome, readLedger } from '../store/ledger';
-import { getTemplate } from '../tickets/catalogue';
 import { readChannelState } from '../store/sync-state';
 import { ledgerOutcomePoints } from '../store/ledger-series';
 import { outcomeSeries, SeriesTooLongError, type OutcomeSeries } from './stats-series';
@@ -33,9 +29,6 @@ export const MAX_DRY_RUN_BYTES = 36 * 1024 * 1024;
  * could send (see shared/http/cross-site.ts).
  */
 export const DRY_RUN_CONTENT_TYPES = ['message/rfc822', 'application/octet-stream'] as const;
-
-/** Seconds a dry run refused for want of memory is told to wait (a 35 MB mail parses in a few seconds). */
-const DRY_RUN_RETRY_AFTER_SECONDS = 5;
 
 async function channelOf(id: string) {
   const stored = await readChannelRecord(id);
@@ -80,33 +73,20 @@ function dryRunReservation(declared: string | null): number {
  * it answers 503 with Retry-After.
  */
 export const dryRunOperation: ApiOperation = async (req) => {
+  // The JSON form (sample by text, base64 or stored key; optional configuration patch): the channel editor's live preview.
+  if (isJson(req.request.headers.get('content-type'))) return dryRunJsonOperation(req);
   const release = tryAcquireAll([processMemoryBudget, dryRunMemoryBudget], dryRunReservation(req.request.headers.get('content-length')));
-  if (!release) {
-    throw new HttpError(503, 'busy', 'the instance is processing as much mail as its memory allows; retry the dry run shortly', undefined, {
-      'retry-after': String(DRY_RUN_RETRY_AFTER_SECONDS),
-    });
-  }
+  if (!release) throw busy();
   try {
     const channel = await channelOf(req.param('id'));
     const raw = await readRawBody(req.request, MAX_DRY_RUN_BYTES, DRY_RUN_CONTENT_TYPES);
-    const folder = req.request.query.get('folder') ?? undefined;
-    const result = await dryRun(
-      channel,
-      raw,
-      {
-        getTemplate,
-        parse: parseMailWithContent,
-        classify: (mail, ch) => classifyMail(mail, classifyOptions(ch)),
-        readLedger,
-        resolve: resolutionDeps(),
-      },
-      folder,
-    );
-    return { body: result };
+    return { body: await runDryRun(channel, raw, req.request.query.get('folder') ?? undefined) };
   } finally {
     release();
   }
 };
+
+const isJson = (contentType: string | null) => (contentType ?? '').split(';')[0]?.trim().toLowerCase() === 'application/json';
 
 /** GET /api/channels/{id}/messages?outcome=&state=&limit=&continuationToken= — the ledger, newest first. */
 export const listMessagesOperation: ApiOperation = async (req) => {

@@ -17,7 +17,7 @@ import { NotificationOutcome } from './ticket-status';
 import { TicketView } from './ticket-view';
 import { ConnectionTestResult } from './connection-test/result';
 import { ImpactPreview } from './impact-preview';
-import { SignInStart, SignInStatus } from './sign-in-view';
+import { DryRunRequest } from './dry-run-request';
 import { MAX_BUCKETS } from './stats-series';
 
 /**
@@ -43,11 +43,9 @@ const outputSchemas = {
   MessageList: list(LedgerRecord).extend({ continuationToken: z.string().optional() }),
   ConnectionTestResult,
   ImpactPreview,
-  SignInStart,
-  SignInStatus,
   Error: ApiErrorBody,
 } as const;
-const inputSchemas = { ChannelInput, AgentReplyRequest, TicketPatch } as const;
+const inputSchemas = { ChannelInput, AgentReplyRequest, TicketPatch, DryRunRequest } as const;
 
 type SchemaId = keyof typeof outputSchemas | keyof typeof inputSchemas | 'ChannelPatch';
 
@@ -58,10 +56,6 @@ interface OperationSpec {
   ok: { status: number; schema?: SchemaId; etag?: boolean };
   ifMatch?: boolean;
   query?: { name: string; description: string; schema: Record<string, unknown> }[];
-  /** Answers besides `ok` and the errors (redirects, pages), as OpenAPI response objects by status. */
-  otherResponses?: Record<string, Record<string, unknown>>;
-  /** The error statuses answer a text/html page (a browser lands on them), not the JSON Error. */
-  htmlErrors?: boolean;
   /** Request headers beyond If-Match. */
   headers?: { name: string; description: string; schema: Record<string, unknown> }[];
   errors: number[];
@@ -115,10 +109,11 @@ const spec: Record<AdminRouteKey, OperationSpec> = {
     errors: [400, ...auth, 404, 409],
   },
   dryRun: {
-    rawBody: { contentTypes: ['message/rfc822'], description: 'the raw mail (.eml), at most 36 MB' },
+    rawBody: { contentTypes: ['message/rfc822'], description: 'the raw mail (.eml), at most 36 MB; or, as application/json (DryRunRequest, at most 256 KiB), a sample mail by text, base64 or stored key with an optional configuration patch (validated as PATCH, stored nowhere)' },
+    body: 'DryRunRequest',
     ok: { status: 200 },
     query: [{ name: 'folder', description: 'the folder the mail is pretended to be in (default: the first folder read)', schema: { type: 'string' } }],
-    errors: [...auth, 404, 413, 415],
+    errors: [400, ...auth, 404, 409, 410, 413, 415],
   },
   listMessages: {
     ok: { status: 200, schema: 'MessageList' },
@@ -151,29 +146,6 @@ const spec: Record<AdminRouteKey, OperationSpec> = {
   },
   testConnection: { ok: { status: 200, schema: 'ConnectionTestResult' }, errors: [...auth, 404] },
   testUnsavedConnection: { body: 'ChannelInput', ok: { status: 200, schema: 'ConnectionTestResult' }, errors: [400, ...auth, 413, 415] },
-  oauthStart: {
-    ok: { status: 200, schema: 'SignInStart' },
-    headers: [{ name: 'Accept', description: 'application/json: answer { authorizationUrl } (for a fetch) instead of the 302', schema: { type: 'string' } }],
-    otherResponses: {
-      '302': {
-        description: "To the provider's authorization endpoint; Set-Cookie binds the sign-in to this browser (HttpOnly, SameSite=Lax, Path=/api/oauth/callback, 10 minutes)",
-        headers: { Location: { schema: { type: 'string' } }, 'Set-Cookie': { schema: { type: 'string' } } },
-      },
-    },
-    errors: [...auth, 404, 409],
-  },
-  oauthStatus: { ok: { status: 200, schema: 'SignInStatus' }, errors: [...auth, 404, 409] },
-  oauthCallback: {
-    ok: { status: 303 },
-    query: [
-      { name: 'state', description: 'the state the start route made: single use, expires after 10 minutes, valid only with the starting browser\'s cookie', schema: { type: 'string', maxLength: 1024 } },
-      { name: 'code', description: "the provider's authorization code", schema: { type: 'string', maxLength: 8192 } },
-      { name: 'error', description: "the provider's error code, when the user declined or the provider refused", schema: { type: 'string', maxLength: 256 } },
-      { name: 'error_description', description: "the provider's words", schema: { type: 'string', maxLength: 4096 } },
-    ],
-    htmlErrors: true,
-    errors: [400],
-  },
   openApi: { ok: { status: 200 }, errors: [] },
 };
 
@@ -185,7 +157,7 @@ const ERROR_TEXT: Record<number, string> = {
   409: 'The change contradicts the current state (e.g. the template of a published channel)',
   412: 'If-Match does not match the current ETag: someone changed it since you read it',
   413: 'Body too large',
-  410: 'The attachment was blocked by policy and never stored (its reason is on the ticket)',
+  410: 'Not stored: an attachment blocked by policy (its reason is on the ticket), or a mail that was never fetched',
   415: 'Body is not JSON',
 };
 
@@ -235,7 +207,7 @@ function operation(key: AdminRouteKey, route: RouteDef): Record<string, unknown>
   const ref = (id: SchemaId) => ({ $ref: `#/components/schemas/${id}` });
   const responses: Record<string, unknown> = {
     [String(s.ok.status)]: {
-      description: s.ok.status === 204 ? 'Done' : s.ok.status === 303 ? "Signed in: back to the channel's sign-in in the admin page" : 'OK',
+      description: s.ok.status === 204 ? 'Done' : 'OK',
       ...(s.ok.etag ? { headers: { ETag: { description: 'current version, for If-Match', schema: { type: 'string' } } } } : {}),
       ...(s.ok.schema ? { content: { 'application/json': { schema: ref(s.ok.schema) } } } : {}),
     },
@@ -244,11 +216,8 @@ function operation(key: AdminRouteKey, route: RouteDef): Record<string, unknown>
   if (pathParams.length) errors.add(400);
   if (route.admin && isStateChanging(route.method)) errors.add(403);
   for (const status of [...errors].sort((a, b) => a - b)) {
-    responses[String(status)] = s.htmlErrors
-      ? { description: key === 'oauthCallback' ? 'Refused (a replayed, forged or expired state, or another browser) or failed (the provider refused): a page saying why, with a link back' : 'A page saying why', content: { 'text/html': { schema: { type: 'string' } } } }
-      : { description: ERROR_TEXT[status] ?? 'Error', content: { 'application/json': { schema: ref('Error') } } };
+    responses[String(status)] = { description: ERROR_TEXT[status] ?? 'Error', content: { 'application/json': { schema: ref('Error') } } };
   }
-  Object.assign(responses, s.otherResponses ?? {});
   if (route.admin) {
     responses['503'] = {
       description: key === 'dryRun' || key === 'impactPreview' ? 'The instance has no memory to spare for the mail now, or a dependency is busy; retry after Retry-After seconds' : 'A dependency is busy or unreachable; retry',
@@ -261,16 +230,16 @@ function operation(key: AdminRouteKey, route: RouteDef): Record<string, unknown>
     summary: route.summary,
     tags: [route.route.split('/')[0]],
     ...(parameters.length ? { parameters } : {}),
-    ...(s.rawBody
-      ? { requestBody: { required: true, description: s.rawBody.description, content: Object.fromEntries(s.rawBody.contentTypes.map((t) => [t, { schema: { type: 'string', contentMediaType: t } }])) } }
-      : {}),
-    ...(s.body
+    ...(s.rawBody || s.body
       ? {
           requestBody: {
             required: true,
+            ...(s.rawBody ? { description: s.rawBody.description } : {}),
             content: {
-              [MERGE_PATCHES.has(s.body) ? 'application/merge-patch+json' : 'application/json']: { schema: ref(s.body) },
-              ...(MERGE_PATCHES.has(s.body) ? { 'application/json': { schema: ref(s.body) } } : {}),
+              // Both where an operation takes either (the dry run: a raw mail, or JSON naming one).
+              ...(s.rawBody ? Object.fromEntries(s.rawBody.contentTypes.map((t) => [t, { schema: { type: 'string', contentMediaType: t } }])) : {}),
+              ...(s.body ? { [MERGE_PATCHES.has(s.body) ? 'application/merge-patch+json' : 'application/json']: { schema: ref(s.body) } } : {}),
+              ...(s.body && MERGE_PATCHES.has(s.body) ? { 'application/json': { schema: ref(s.body) } } : {}),
             },
           },
         }

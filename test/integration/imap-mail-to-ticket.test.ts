@@ -232,8 +232,8 @@ test('the dry run shows every stage decision and the ticket a mail would make, w
 
   const wrongType = await fetch(`${stack.baseUrl}/api/channels/${channelId}/dry-run`, {
     method: 'POST',
-    headers: { 'x-functions-key': stack.adminKey, 'content-type': 'application/json' },
-    body: '{}',
+    headers: { 'x-functions-key': stack.adminKey, 'content-type': 'text/html' },
+    body: '<p>not a mail</p>',
   });
   assert.equal(wrongType.status, 415);
 });
