@@ -15,6 +15,7 @@ import { adminRoutes, type AdminRouteKey } from './routes';
 import { ticketOperation, patchTicketOperation, replyToTicketOperation } from './ticket-operations';
 import { testStoredConnectionOperation, testUnsavedConnectionOperation } from './connection-test/operations';
 import { impactPreviewOperation } from './impact-preview-operation';
+import { signInCallbackOperation, signInStatusOperation, startSignInOperation } from './sign-in-operations';
 
 /**
  * The admin API's operations, one per route in routes.ts, each wrapped by the route
@@ -95,6 +96,9 @@ const operations: Record<AdminRouteKey, ApiOperation> = {
   impactPreview: impactPreviewOperation,
   testConnection: testStoredConnectionOperation,
   testUnsavedConnection: testUnsavedConnectionOperation,
+  oauthStart: startSignInOperation,
+  oauthStatus: signInStatusOperation,
+  oauthCallback: signInCallbackOperation,
   openApi: async () => ({ body: openApiDocument(), headers: { 'cache-control': 'public, max-age=300' } }),
 };
 

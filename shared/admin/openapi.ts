@@ -18,6 +18,7 @@ import { TicketView } from './ticket-view';
 import { ConnectionTestResult } from './connection-test/result';
 import { ImpactPreview } from './impact-preview';
 import { DryRunRequest } from './dry-run-request';
+import { SignInStart, SignInStatus } from './sign-in-view';
 import { MAX_BUCKETS } from './stats-series';
 
 /**
@@ -43,6 +44,8 @@ const outputSchemas = {
   MessageList: list(LedgerRecord).extend({ continuationToken: z.string().optional() }),
   ConnectionTestResult,
   ImpactPreview,
+  SignInStart,
+  SignInStatus,
   Error: ApiErrorBody,
 } as const;
 const inputSchemas = { ChannelInput, AgentReplyRequest, TicketPatch, DryRunRequest } as const;
@@ -56,6 +59,10 @@ interface OperationSpec {
   ok: { status: number; schema?: SchemaId; etag?: boolean };
   ifMatch?: boolean;
   query?: { name: string; description: string; schema: Record<string, unknown> }[];
+  /** Answers besides `ok` and the errors (redirects, pages), as OpenAPI response objects by status. */
+  otherResponses?: Record<string, Record<string, unknown>>;
+  /** The error statuses answer a text/html page (a browser lands on them), not the JSON Error. */
+  htmlErrors?: boolean;
   /** Request headers beyond If-Match. */
   headers?: { name: string; description: string; schema: Record<string, unknown> }[];
   errors: number[];
@@ -146,6 +153,29 @@ const spec: Record<AdminRouteKey, OperationSpec> = {
   },
   testConnection: { ok: { status: 200, schema: 'ConnectionTestResult' }, errors: [...auth, 404] },
   testUnsavedConnection: { body: 'ChannelInput', ok: { status: 200, schema: 'ConnectionTestResult' }, errors: [400, ...auth, 413, 415] },
+  oauthStart: {
+    ok: { status: 200, schema: 'SignInStart' },
+    headers: [{ name: 'Accept', description: 'application/json: answer { authorizationUrl } (for a fetch) instead of the 302', schema: { type: 'string' } }],
+    otherResponses: {
+      '302': {
+        description: "To the provider's authorization endpoint; Set-Cookie binds the sign-in to this browser (HttpOnly, SameSite=Lax, Path=/api/oauth/callback, 10 minutes)",
+        headers: { Location: { schema: { type: 'string' } }, 'Set-Cookie': { schema: { type: 'string' } } },
+      },
+    },
+    errors: [...auth, 404, 409],
+  },
+  oauthStatus: { ok: { status: 200, schema: 'SignInStatus' }, errors: [...auth, 404, 409] },
+  oauthCallback: {
+    ok: { status: 303 },
+    query: [
+      { name: 'state', description: 'the state the start route made: single use, expires after 10 minutes, valid only with the starting browser\'s cookie', schema: { type: 'string', maxLength: 1024 } },
+      { name: 'code', description: "the provider's authorization code", schema: { type: 'string', maxLength: 8192 } },
+      { name: 'error', description: "the provider's error code, when the user declined or the provider refused", schema: { type: 'string', maxLength: 256 } },
+      { name: 'error_description', description: "the provider's words", schema: { type: 'string', maxLength: 4096 } },
+    ],
+    htmlErrors: true,
+    errors: [400],
+  },
   openApi: { ok: { status: 200 }, errors: [] },
 };
 
@@ -207,7 +237,7 @@ function operation(key: AdminRouteKey, route: RouteDef): Record<string, unknown>
   const ref = (id: SchemaId) => ({ $ref: `#/components/schemas/${id}` });
   const responses: Record<string, unknown> = {
     [String(s.ok.status)]: {
-      description: s.ok.status === 204 ? 'Done' : 'OK',
+      description: s.ok.status === 204 ? 'Done' : s.ok.status === 303 ? "Signed in: back to the channel's sign-in in the admin page" : 'OK',
       ...(s.ok.etag ? { headers: { ETag: { description: 'current version, for If-Match', schema: { type: 'string' } } } } : {}),
       ...(s.ok.schema ? { content: { 'application/json': { schema: ref(s.ok.schema) } } } : {}),
     },
@@ -216,8 +246,11 @@ function operation(key: AdminRouteKey, route: RouteDef): Record<string, unknown>
   if (pathParams.length) errors.add(400);
   if (route.admin && isStateChanging(route.method)) errors.add(403);
   for (const status of [...errors].sort((a, b) => a - b)) {
-    responses[String(status)] = { description: ERROR_TEXT[status] ?? 'Error', content: { 'application/json': { schema: ref('Error') } } };
+    responses[String(status)] = s.htmlErrors
+      ? { description: key === 'oauthCallback' ? 'Refused (a replayed, forged or expired state, or another browser) or failed (the provider refused): a page saying why, with a link back' : 'A page saying why', content: { 'text/html': { schema: { type: 'string' } } } }
+      : { description: ERROR_TEXT[status] ?? 'Error', content: { 'application/json': { schema: ref('Error') } } };
   }
+  Object.assign(responses, s.otherResponses ?? {});
   if (route.admin) {
     responses['503'] = {
       description: key === 'dryRun' || key === 'impactPreview' ? 'The instance has no memory to spare for the mail now, or a dependency is busy; retry after Retry-After seconds' : 'A dependency is busy or unreachable; retry',

@@ -11,6 +11,7 @@ import { secretStore } from '../secrets';
 import { readChannelRecord } from '../store/channel-repository';
 import { readSignIn, saveAuthorizationState, saveRefreshToken, takeAuthorizationState } from '../store/channel-sign-in';
 import { NotFoundError } from '../store/errors';
+import { SignInStart, SignInStatus, signInViewPath } from './sign-in-view';
 
 /**
  * "Sign in" for a channel with the authorization-code flow:
@@ -24,6 +25,7 @@ import { NotFoundError } from '../store/errors';
  */
 export const BINDING_COOKIE = 'mc_oauth_binding';
 const CALLBACK_PATH = '/api/oauth/callback';
+const ADMIN_PAGE_PATH = '/api/console/';
 
 function delegatedAuth(record: ChannelRecord): OAuthAuth {
   const auth = record.connection.auth;
@@ -65,7 +67,7 @@ export const startSignInOperation: ApiOperation = async (req): Promise<ApiResult
   const cookie = `${BINDING_COOKIE}=${started.binding}; Path=${CALLBACK_PATH}; Max-Age=600; HttpOnly; SameSite=Lax${secure ? '; Secure' : ''}`;
   const wantsJson = (req.request.headers.get('accept') ?? '').includes('application/json');
   const headers: Record<string, string> = { 'set-cookie': cookie };
-  if (wantsJson) return { body: { authorizationUrl: url }, headers };
+  if (wantsJson) return { body: SignInStart.parse({ authorizationUrl: url }), headers };
   return { status: 302, headers: { ...headers, location: url } };
 };
 
@@ -88,9 +90,12 @@ export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
-/** The page the browser lands on: plain HTML, no script, nothing remote. */
-export function callbackPage(status: number, title: string, text: string): ApiResult {
-  const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head><body><main><h1>${escapeHtml(title)}</h1><p>${escapeHtml(text)}</p></main></body></html>`;
+// The binding has done its job (or failed); it is not reused.
+const CLEAR_BINDING = `${BINDING_COOKIE}=; Path=${CALLBACK_PATH}; Max-Age=0; HttpOnly; SameSite=Lax`;
+
+/** The page a refused or failed sign-in lands on: plain HTML, no script, nothing remote; a link back to the channel's sign-in. */
+export function callbackPage(status: number, title: string, text: string, back: string = ADMIN_PAGE_PATH): ApiResult {
+  const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head><body><main><h1>${escapeHtml(title)}</h1><p>${escapeHtml(text)}</p><p><a href="${escapeHtml(back)}">Back to the admin page</a></p></main></body></html>`;
   return {
     status,
     rawBody: Buffer.from(html, 'utf8'),
@@ -98,8 +103,7 @@ export function callbackPage(status: number, title: string, text: string): ApiRe
       'content-type': 'text/html; charset=utf-8',
       'content-security-policy': "default-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
       'referrer-policy': 'no-referrer',
-      // The binding has done its job (or failed); it is not reused.
-      'set-cookie': `${BINDING_COOKIE}=; Path=${CALLBACK_PATH}; Max-Age=0; HttpOnly; SameSite=Lax`,
+      'set-cookie': CLEAR_BINDING,
     },
   };
 }
@@ -111,38 +115,26 @@ export const signInCallbackOperation: ApiOperation = async (req) => {
   const where = q.state ? locateState(q.state) : undefined;
   const pending = where ? await takeAuthorizationState(where.channelId, where.id) : undefined;
   const check = checkCallback(pending, cookieValue(req.request.headers.get('cookie'), BINDING_COOKIE), new Date());
-  if (!check.ok) return callbackPage(400, 'Sign-in refused', CALLBACK_REFUSAL_TEXT[check.reason]);
+  if (!check.ok) return callbackPage(400, 'Sign-in refused', CALLBACK_REFUSAL_TEXT[check.reason], where ? signInViewPath(where.channelId) : undefined);
   const { record } = check;
+  const back = signInViewPath(record.channelId);
   if (q.error) {
-    return callbackPage(400, 'Sign-in failed', `The identity provider answered ${q.error}${q.error_description ? `: ${q.error_description}` : ''}`);
+    return callbackPage(400, 'Sign-in failed', `The identity provider answered ${q.error}${q.error_description ? `: ${q.error_description}` : ''}`, back);
   }
-  if (!q.code) return callbackPage(400, 'Sign-in failed', 'The identity provider sent no authorization code. Start the sign-in again.');
+  if (!q.code) return callbackPage(400, 'Sign-in failed', 'The identity provider sent no authorization code. Start the sign-in again.', back);
   try {
     const channel = await channelRecord(record.channelId);
     const auth = delegatedAuth(channel);
     const tokens = await redeemCode(auth, await readClientSecret(auth, secrets()), { protocol: channel.connection.protocol, code: q.code, redirectUrl: record.redirectUrl, codeVerifier: record.codeVerifier });
     await saveRefreshToken(channel.id, tokens.refreshToken, secretStore(), { signIn: tokens.account ? { account: tokens.account } : {}, now: new Date() });
     req.context.log(`channel ${channel.id}: signed in${tokens.account ? ` as ${tokens.account}` : ''} (started by ${record.startedBy})`);
-    return callbackPage(200, 'Signed in', `Channel ${channel.id} is signed in${tokens.account ? ` as ${tokens.account}` : ''}. You can close this tab.`);
+    // Back to the page the admin started from, which reads the new state from the status route (nothing about the account travels in the URL).
+    return { status: 303, headers: { location: signInViewPath(channel.id), 'set-cookie': CLEAR_BINDING, 'referrer-policy': 'no-referrer' } };
   } catch (err) {
-    if (err instanceof MailChannelError || err instanceof HttpError || err instanceof NotFoundError) return callbackPage(400, 'Sign-in failed', err.message);
+    if (err instanceof MailChannelError || err instanceof HttpError || err instanceof NotFoundError) return callbackPage(400, 'Sign-in failed', err.message, back);
     throw err;
   }
 };
-
-/** What the admin page shows about a channel's sign-in (its banner): signed in as whom, or why it needs a new sign-in. */
-export const SignInStatus = z.object({
-  channelId: z.string(),
-  state: z.enum(['notSignedIn', 'signedIn', 'needsReauthorization']),
-  account: z.string().optional(),
-  signedInAt: z.string().optional(),
-  rotatedAt: z.string().optional(),
-  /** How many refresh tokens were stored so far (sign-ins and rotations). */
-  generation: z.number().int(),
-  error: z.object({ code: z.string(), message: z.string(), at: z.string() }).optional(),
-  startUrl: z.string(),
-});
-export type SignInStatus = z.infer<typeof SignInStatus>;
 
 export const signInStatusOperation: ApiOperation = async (req) => {
   const record = await channelRecord(req.param('id'));

@@ -3,17 +3,20 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { CosmosClient } from '@azure/cosmos';
 import { startTestStack, type TestStack } from '../support/stack';
 import { startGraphSimulator, type GraphSimulator } from '../../devhost/graph-simulator';
 import { simulatorChannelInput } from '../../devhost/graph-simulator/channel';
 import { answerConsent } from '../../devhost/graph-simulator/consent-client';
 import { api, rfc822, tickets } from '../support/mail-e2e';
+import { signInViewPath } from '../../shared/admin/sign-in-view';
 
 /**
  * Sign-in with the authorization-code flow through the real host: GET /api/oauth/{id}/start →
  * the simulator's consent page (posted as its Accept button does) → GET /api/oauth/callback
  * with the starting browser's cookie → the channel reads mail over Graph with the user's
- * delegated token. Then revocation: the next sync of that channel fails with
+ * delegated token; the callback sends the browser back to the channel's sign-in in the admin page. The callback's state is single use, expires, and
+ * is bound to its channel and to the starting browser: replayed, forged, aged or carried-over states are refused. Then revocation: the next sync of that channel fails with
  * AUTH_REAUTHORIZATION_REQUIRED, another channel goes on, and signing in again fixes it.
  */
 let stack: TestStack;
@@ -39,15 +42,16 @@ function delegatedInput(mailbox: string) {
 }
 
 /** start → consent → callback, as the admin's browser does it; returns the callback's status and page. */
-async function signIn(channelId: string, user: string, opts: { cookie?: 'own' | 'none' | 'foreign' } = {}): Promise<{ status: number; page: string; callbackUrl: URL; cookie: string }> {
+async function signIn(channelId: string, user: string, opts: { cookie?: 'own' | 'none' | 'foreign'; beforeCallback?: () => Promise<void> } = {}): Promise<{ status: number; page: string; location: string; setCookie: string; callbackUrl: URL; cookie: string }> {
   const start = await fetch(`${stack.baseUrl}/api/oauth/${encodeURIComponent(channelId)}/start`, { headers: { 'x-functions-key': stack.adminKey }, redirect: 'manual' });
   assert.equal(start.status, 302, await start.text());
   const cookie = (start.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
   assert.match(cookie, /^mc_oauth_binding=/);
   const callbackUrl = await answerConsent(sim, start.headers.get('location') ?? '', user);
   const sent = opts.cookie === 'none' ? undefined : opts.cookie === 'foreign' ? 'mc_oauth_binding=someone-elses-binding-value-0123456789abcdef' : cookie;
+  await opts.beforeCallback?.();
   const back = await fetch(callbackUrl, { headers: sent ? { cookie: sent } : {}, redirect: 'manual' });
-  return { status: back.status, page: await back.text(), callbackUrl, cookie };
+  return { status: back.status, page: await back.text(), location: back.headers.get('location') ?? '', setCookie: back.headers.get('set-cookie') ?? '', callbackUrl, cookie };
 }
 
 async function syncNow(channelId: string): Promise<void> {
@@ -67,9 +71,9 @@ test('sign in, read mail with the delegated token, lose the grant, see needs-rea
   const id = created.body.id;
 
   const first = await signIn(id, DESK);
-  assert.equal(first.status, 200, first.page);
-  assert.match(first.page, /Signed in/);
-  assert.match(first.page, /You can close this tab/);
+  assert.equal(first.status, 303, first.page);
+  assert.equal(first.location, signInViewPath(id), 'back to the channel\'s sign-in in the admin page');
+  assert.match(first.setCookie, /^mc_oauth_binding=;.*Max-Age=0/, 'the binding cookie is cleared');
   const signedIn = await api<{ state: string; account?: string; generation: number }>(stack, 'GET', `oauth/${id}/status`);
   assert.deepEqual([signedIn.body.state, signedIn.body.account, signedIn.body.generation], ['signedIn', DESK, 1]);
 
@@ -121,7 +125,7 @@ test('sign in, read mail with the delegated token, lose the grant, see needs-rea
   assert.equal(list.body.items.find((c) => c.id === otherId)?.needsReauthorization, undefined);
 
   const again = await signIn(id, DESK);
-  assert.equal(again.status, 200, again.page);
+  assert.equal(again.status, 303, again.page);
   const back = await api<{ state: string; account?: string; generation: number }>(stack, 'GET', `oauth/${id}/status`);
   assert.deepEqual([back.body.state, back.body.account], ['signedIn', DESK]);
   assert.equal((await api<{ needsReauthorization?: unknown }>(stack, 'GET', `channels/${id}`)).body.needsReauthorization, undefined);
@@ -154,4 +158,76 @@ test('the callback page has no script and a strict CSP; a provider error is show
   assert.match(page, /access_denied: AADSTS65004/);
   assert.doesNotMatch(page, /<script/i);
   assert.match(back.headers.get('content-security-policy') ?? '', /default-src 'none'/);
+});
+
+/** The pending sign-ins of a channel, as stored (syncState, kind oauthState). */
+async function pendingSignIns(channelId: string): Promise<{ id: string; expiresAt: string }[]> {
+  const cosmos = new CosmosClient({ endpoint: stack.env.COSMOS_ENDPOINT ?? '', key: stack.env.COSMOS_KEY, connectionPolicy: { enableEndpointDiscovery: false } });
+  try {
+    const c = cosmos.database(stack.env.COSMOS_DATABASE ?? 'mailchannel').container('syncState');
+    const { resources } = await c.items
+      .query<{ id: string; expiresAt: string }>({ query: "SELECT c.id, c.expiresAt FROM c WHERE c.channelId = @id AND c.kind = 'oauthState'", parameters: [{ name: '@id', value: channelId }] })
+      .fetchAll();
+    return resources;
+  } finally {
+    cosmos.dispose();
+  }
+}
+
+async function ageSignIns(channelId: string): Promise<void> {
+  const cosmos = new CosmosClient({ endpoint: stack.env.COSMOS_ENDPOINT ?? '', key: stack.env.COSMOS_KEY, connectionPolicy: { enableEndpointDiscovery: false } });
+  try {
+    const c = cosmos.database(stack.env.COSMOS_DATABASE ?? 'mailchannel').container('syncState');
+    for (const p of await pendingSignIns(channelId)) {
+      await c.item(p.id, channelId).patch([{ op: 'replace', path: '/expiresAt', value: new Date(Date.now() - 1000).toISOString() }]);
+    }
+  } finally {
+    cosmos.dispose();
+  }
+}
+
+const status = async (id: string) => (await api<{ state: string; generation: number }>(stack, 'GET', `oauth/${id}/status`)).body;
+
+test('an expired state is refused (the pending sign-in is 10 minutes old) and stores nothing', async () => {
+  const created = await api<{ id: string }>(stack, 'POST', 'channels', delegatedInput(OTHER));
+  const id = created.body.id;
+  // The admin took too long at the provider: the pending sign-in is past its expiry when the browser comes back.
+  const late = await signIn(id, OTHER, { beforeCallback: () => ageSignIns(id) });
+  assert.equal(late.status, 400, late.page);
+  assert.match(late.page, /took too long and expired/);
+  assert.ok(late.page.includes(`href="${signInViewPath(id)}"`), 'a link back to the channel\'s sign-in');
+  const after = await status(id);
+  assert.deepEqual([after.state, after.generation], ['notSignedIn', 0]);
+  assert.deepEqual(await pendingSignIns(id), [], 'the expired state was taken out too: it cannot be tried again');
+});
+
+test('forged states are refused: a made-up nonce, a real nonce moved to another channel, garbage; nothing is stored', async () => {
+  const victim = (await api<{ id: string }>(stack, 'POST', 'channels', delegatedInput(OTHER))).body.id;
+  const attacker = (await api<{ id: string }>(stack, 'POST', 'channels', delegatedInput(OTHER))).body.id;
+  // A real sign-in of the attacker's channel, up to the code; its state then re-pointed at the victim's channel.
+  const start = await fetch(`${stack.baseUrl}/api/oauth/${attacker}/start`, { headers: { 'x-functions-key': stack.adminKey }, redirect: 'manual' });
+  const cookie = (start.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+  const callbackUrl = await answerConsent(sim, start.headers.get('location') ?? '', OTHER);
+  const realState = callbackUrl.searchParams.get('state') ?? '';
+  const nonce = realState.split('.')[1] ?? '';
+  const forged = [
+    `${Buffer.from(victim).toString('base64url')}.${nonce}`,
+    `${Buffer.from(victim).toString('base64url')}.${Buffer.alloc(32, 7).toString('base64url')}`,
+    'not-a-state',
+    `${'A'.repeat(2000)}.x`,
+  ];
+  for (const state of forged) {
+    const url = new URL(callbackUrl);
+    url.searchParams.set('state', state);
+    const res = await fetch(url, { headers: { cookie }, redirect: 'manual' });
+    const page = await res.text();
+    assert.ok(res.status === 400, `${state.slice(0, 60)}: ${res.status} ${page}`);
+    assert.match(page, /not valid or was already used|malformed/);
+  }
+  assert.equal((await status(victim)).state, 'notSignedIn');
+  // The attacker's own state is still good afterwards: the forgeries did not consume it.
+  const own = await fetch(callbackUrl, { headers: { cookie }, redirect: 'manual' });
+  assert.equal(own.status, 303, await own.text());
+  assert.equal((await status(attacker)).state, 'signedIn');
+  assert.equal((await status(victim)).state, 'notSignedIn');
 });

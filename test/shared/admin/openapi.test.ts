@@ -94,3 +94,16 @@ test('the ticket routes: the reply takes text/html/cc/attachments and an Idempot
   assert.match(JSON.stringify(doc.components.schemas.TicketPatchResult), /notification/);
   assert.match(JSON.stringify(doc.components.schemas.TicketView), /"outbox"/);
 });
+
+test('the sign-in routes are in the document: start and status for admins (302 or JSON, the status schema), the callback public with its refusals as HTML pages', () => {
+  type Op = { security?: unknown[]; parameters?: { name: string; in: string }[]; responses: Record<string, { content?: Record<string, { schema?: { $ref?: string } }> }> };
+  const op = (key: keyof typeof adminRoutes) => doc.paths[`/api/${adminRoutes[key].route}`]?.[adminRoutes[key].method.toLowerCase()] as unknown as Op;
+  assert.ok(op('oauthStart').responses['302'] && op('oauthStart').responses['401'] && op('oauthStart').responses['403']);
+  assert.equal(op('oauthStart').responses['200']?.content?.['application/json']?.schema?.$ref, '#/components/schemas/SignInStart');
+  assert.equal(op('oauthStatus').responses['200']?.content?.['application/json']?.schema?.$ref, '#/components/schemas/SignInStatus');
+  const callback = op('oauthCallback');
+  assert.deepEqual(callback.security, []);
+  assert.ok(callback.responses['303']);
+  assert.ok(callback.responses['400']?.content?.['text/html'], 'a refused state answers a page, not JSON');
+  assert.deepEqual(callback.parameters?.filter((p) => p.in === 'query').map((p) => p.name), ['state', 'code', 'error', 'error_description']);
+});
