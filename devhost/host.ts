@@ -9,6 +9,7 @@ import { handleAdminInvoke } from './admin-invoke';
 import { httpFunction, HttpRouter, type HttpFunction } from './http/http-functions';
 import { keysFromSettings, type HostKeys } from './http/keys';
 import { startHttpServer } from './http/server';
+import { demoMountFromEnv } from './http/demo-mount';
 import { QueueListener } from './queue/listener';
 import { parseBinding, QueueTriggerSchema, resolveAppSettings, TimerTriggerSchema, triggerOf } from './registrations';
 import { blobServiceFor, queueServiceFor, type Env } from './storage';
@@ -148,6 +149,7 @@ export async function startHost(opts: HostOptions): Promise<RunningHost> {
     router: new HttpRouter(httpFns),
     invoker,
     log,
+    demo: demoMountFromEnv(env),
     admin: {
       keys,
       hostId,

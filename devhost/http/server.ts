@@ -3,14 +3,16 @@ import type { AddressInfo } from 'node:net';
 import type { HostLog } from '../host-log';
 import type { Invoker } from '../invoke';
 import { handleAdmin, type AdminContext } from './admin';
+import { isDemoPath, type DemoMount } from './demo-mount';
 import type { HttpRouter } from './http-functions';
 import { isAuthorized, presentedKey } from './keys';
 import { toRpcHttpRequest, writeRpcHttpResponse } from './rpc-http';
 
 /**
  * The host's HTTP front: `/{routePrefix}/...` to HTTP-triggered functions (route
- * precedence, methods, function keys → 401), `/admin/...` to the admin API, `/` to a
- * small home page, anything else 404. A function that throws gives 500 with no body.
+ * precedence, methods, function keys → 401), `/admin/...` to the admin API, `/demo/...` to
+ * the demo inboxes when `npm start` runs the demo (demo-mount.ts), `/` to a small home
+ * page, anything else 404. A function that throws gives 500 with no body.
  */
 export interface HttpServerOptions {
   host: string;
@@ -19,6 +21,8 @@ export interface HttpServerOptions {
   router: HttpRouter;
   invoker: Invoker;
   admin: AdminContext;
+  /** The demo inboxes on this origin, when the demo runs. */
+  demo?: DemoMount;
   log: HostLog;
 }
 
@@ -56,6 +60,7 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<RunningH
     const url = new URL(req.url ?? '/', `http://${req.headers.host ?? `${opts.host}:${opts.port}`}`);
     const body = await readBody(req);
     if (/^\/admin(\/|$)/i.test(url.pathname)) return handleAdmin(req, res, url, body, opts.admin);
+    if (opts.demo && isDemoPath(url.pathname)) return opts.demo.handle(req, res, url, body);
     if (url.pathname === '/' && opts.routePrefix !== '') {
       const page = 'Your Functions 4.0 app is up and running (devhost).';
       res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(page) });
