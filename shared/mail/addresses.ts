@@ -24,7 +24,7 @@ export function addresses(header: AddressObject | AddressObject[] | undefined): 
  * An address with blanks inside its angle brackets (`<power quadrant x@example.com>`) is
  * kept verbatim rather than cut to its last word, which could be somebody else.
  */
-export function senderOf(parsed: MailparserMail, headers: Record<string, string>, warnings: string[]): Address | undefined {
+export function senderOf(parsed: Pick<MailparserMail, 'headerLines' | 'from'>, headers: Record<string, string>, warnings: string[]): Address | undefined {
   // The raw lines: the decoded header text would already have cut a blank-containing address.
   const fromLines = parsed.headerLines.filter((l) => l.key === 'from').map((l) => unfold(l.line.slice(l.line.indexOf(':') + 1))).filter(Boolean);
   const first = addresses(parsed.from)[0];

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { simpleParser, type Attachment } from 'mailparser';
+import { simpleParser } from 'mailparser';
+import type { CollectedAttachment } from './parse-stream';
 import { detectExtension, detectMimeType } from 'nodemailer/lib/mime-funcs/mime-types';
 import { sniffContent, zipEntryNames } from './content-sniff';
 import { extensionsOf } from './file-name';
@@ -13,7 +14,10 @@ import { isUuencodeEncoding, uudecodePart } from './uudecode';
  */
 export interface AttachmentWithContent {
   info: AttachmentInfo;
-  content: Buffer;
+  /** Absent for a part of a large mail that was not kept (parse-stream.ts): it is streamed from the raw mail. */
+  content?: Buffer;
+  /** Its part number in the raw mail (undefined for a uuencoded block found in the text). */
+  part?: number;
 }
 
 export function sha256Hex(data: Buffer): string {
@@ -28,27 +32,29 @@ const tnefTypes = new Set(['application/ms-tnef', 'application/vnd.ms-tnef']);
  * `attachment-N.ext`; `html` is the mail's HTML, which decides whether a `cid` part is
  * shown inline.
  */
-export async function toAttachment(att: Attachment, index: number, html: string | undefined, warnings: string[]): Promise<AttachmentWithContent> {
+export async function toAttachment(att: CollectedAttachment, index: number, html: string | undefined, warnings: string[]): Promise<AttachmentWithContent> {
   const contentType = (att.contentType || 'application/octet-stream').toLowerCase();
-  let content = att.content;
+  let content = att.body.content;
 
   const cte = headerString(att.headers.get('content-transfer-encoding'));
-  if (isUuencodeEncoding(cte)) {
+  if (content && isUuencodeEncoding(cte)) {
     const decoded = uudecodePart(content);
     if (decoded) content = decoded;
     else warnings.push(`attachment ${index} says ${cte} but is not uuencoded; kept as sent`);
   }
 
+  // A part not kept is judged by its sample (first and last bytes) and known by the hash taken as it streamed past.
+  const bytes = content ?? att.body.sample;
   const cid = att.cid?.trim() || undefined;
   const info: AttachmentInfo = {
-    filename: cleanFilename(att.filename) ?? (await describedFilename(att, contentType, content)) ?? fallbackFilename(contentType, index),
+    filename: cleanFilename(att.filename) ?? (await describedFilename(att, contentType, bytes)) ?? fallbackFilename(contentType, index),
     contentType,
-    size: content.length,
+    size: content ? content.length : att.body.size,
     inline: !!cid && !!html && referencesCid(html, cid),
-    sha256: sha256Hex(content),
+    sha256: content ? sha256Hex(content) : att.body.sha256,
   };
   if (cid) info.cid = cid;
-  return { info: withContentFacts(info, att.filename, content), content };
+  return { info: withContentFacts(info, att.filename, bytes), ...(content ? { content } : { part: att.body.part }) };
 }
 
 /** Builds the attachment of a uuencoded block found in a text body. */
@@ -94,7 +100,7 @@ function archiveExtensions(names: string[]): { extensions: string[]; truncated: 
  * its subject (`Re: invoice.eml`), a part with a Content-Description by that
  * (`Delivery report.txt`), as mail clients show them.
  */
-async function describedFilename(att: Attachment, contentType: string, content: Buffer): Promise<string | undefined> {
+async function describedFilename(att: CollectedAttachment, contentType: string, content: Buffer): Promise<string | undefined> {
   let base: string | undefined;
   if (contentType === 'message/rfc822') base = await embeddedSubject(content);
   base ??= headerString(att.headers.get('content-description'))?.trim();

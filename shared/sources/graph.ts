@@ -1,3 +1,5 @@
+import { Readable } from 'node:stream';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { ResponseType, type Client } from '@microsoft/microsoft-graph-client';
 import type { ChannelRecord } from '../config/channel';
 import { PermanentError } from '../errors';
@@ -141,6 +143,24 @@ export class GraphMailSource implements MailSource {
       if (!res.ok) throw await graphErrorFromResponse(res);
       return Buffer.from(await res.arrayBuffer());
     });
+  }
+
+  async streamRaw<T>(ref: SourceRef, consume: (body: Readable) => Promise<T>): Promise<T> {
+    const id = this.graphRef(ref).messageId;
+    // Only the request is retried (429/503 before any byte arrived); a body that breaks off
+    // midway fails `consume`, and the queue retries the mail.
+    const res = await this.conn.call(`fetching message ${id}`, async (c) => {
+      const r = (await c.api(`${this.conn.userPath}/messages/${encodeURIComponent(id)}/$value`).responseType(ResponseType.RAW).get()) as Response;
+      if (!r.ok) throw await graphErrorFromResponse(r);
+      return r;
+    });
+    if (!res.body) return consume(Readable.from([]));
+    const body = Readable.fromWeb(res.body as WebReadableStream<Uint8Array>);
+    try {
+      return await consume(body);
+    } finally {
+      body.destroy();
+    }
   }
 
   async move(ref: SourceRef, targetFolder: string): Promise<SourceRef> {

@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import type { SourceRef } from '../queue/contracts';
 
 /**
@@ -39,6 +40,12 @@ export interface MailSource {
   listNew(folder: string, cursor: FolderCursor | undefined, options?: { since?: Date }): Promise<ListResult>;
   /** The raw RFC 822 bytes, without marking the mail read. */
   fetchRaw(ref: SourceRef): Promise<Buffer>;
+  /**
+   * The raw RFC 822 bytes as a stream, handed to `consume` (the mail stays unread): a large
+   * mail is never held whole. The stream is valid only until `consume` settles (an IMAP
+   * download holds the folder's lock meanwhile). Optional: the pipeline falls back to `fetchRaw`.
+   */
+  streamRaw?<T>(ref: SourceRef, consume: (body: Readable) => Promise<T>): Promise<T>;
   /**
    * Moves the mail; returns its ref in the target folder. Moving a mail that is already there is not an error.
    * Pass the mail's Message-ID when known (the ledger has it): an IMAP UID does not survive a move, so a

@@ -23,6 +23,7 @@ export function redactingSource(source: MailSource, secrets: () => Promise<reado
   return {
     listNew: guard(source.listNew.bind(source)),
     fetchRaw: guard(source.fetchRaw.bind(source)),
+    ...(source.streamRaw ? { streamRaw: guard(source.streamRaw.bind(source)) as MailSource['streamRaw'] } : {}),
     move: guard(source.move.bind(source)),
     ensureFolders: guard(source.ensureFolders.bind(source)),
     close: guard(source.close.bind(source)),

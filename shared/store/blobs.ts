@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
 import { DefaultAzureCredential } from '@azure/identity';
 import { settings } from '../config/settings';
@@ -44,6 +45,48 @@ async function putOnce(containerName: string, name: string, data: Buffer, conten
     const status = (err as { statusCode?: number }).statusCode;
     if (status !== 409 && status !== 412) throw err;
   }
+}
+
+/** Block size and blocks in flight of a streamed upload: what one upload holds in memory (8 MiB). */
+export const STREAM_BLOCK_BYTES = 4 * 1024 * 1024;
+const STREAM_BLOCKS_IN_FLIGHT = 2;
+
+/**
+ * Streams `body` into a blob unless one of that name exists already: the blocks are staged
+ * as they come (never the whole content in memory) and committed at the end, so a reader
+ * never sees half a blob. An existing blob (a redelivery) wins; `body` is drained then.
+ */
+async function streamOnce(containerName: string, name: string, body: Readable, contentType: string): Promise<void> {
+  const c = await blobContainer(containerName);
+  try {
+    await c.getBlockBlobClient(name).uploadStream(body, STREAM_BLOCK_BYTES, STREAM_BLOCKS_IN_FLIGHT, {
+      blobHTTPHeaders: { blobContentType: contentType },
+      conditions: { ifNoneMatch: '*' },
+    });
+  } catch (err) {
+    const status = (err as { statusCode?: number }).statusCode;
+    if (status !== 409 && status !== 412) throw err;
+  }
+}
+
+/** The raw MIME of a large mail, streamed to Blob under `name` (see rawBlobName). */
+export async function putRawMailStream(name: string, body: Readable): Promise<void> {
+  await streamOnce(BlobContainers.rawMail, name, body, 'message/rfc822');
+}
+
+/** Reads a stored raw mail as a stream (a large mail is parsed from here, never held whole). */
+export async function openRawMail(name: string): Promise<Readable> {
+  const c = await blobContainer(BlobContainers.rawMail);
+  const res = await c.getBlockBlobClient(name).download();
+  if (!res.readableStreamBody) throw new Error(`blob ${name} has no body`);
+  return res.readableStreamBody as Readable;
+}
+
+/** An attachment streamed to Blob under its (already known) sha256; returns the blob name. */
+export async function putAttachmentStream(sha256: string, body: Readable, contentType: string): Promise<string> {
+  const name = attachmentBlobName(sha256);
+  await streamOnce(BlobContainers.attachments, name, body, contentType || 'application/octet-stream');
+  return name;
 }
 
 export async function putRawMail(channelId: string, key: string, raw: Buffer): Promise<string> {
