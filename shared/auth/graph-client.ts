@@ -23,10 +23,12 @@ import { recordGraphThrottled } from '../telemetry';
  *   AuthenticationHandler (TokenCredentialAuthenticationProvider)
  *   → RetryHandler (429/503/504; honours Retry-After; bounded by the channel's retryCount)
  *   → TelemetryHandler (client-request-id)
- *   → the request gate (per-mailbox concurrency + per-attempt timeout)
+ *   → the request gate (per-mailbox pacing and concurrency, learning from 429s; per-attempt timeout)
  *   → HTTPMessageHandler (fetch).
- * The gate sits after the retry handler so a request waiting out a Retry-After does not hold
- * one of the mailbox's few concurrency slots.
+ * The gate sits after the retry handler so every attempt, retries included, is paced, and a
+ * request waiting out a Retry-After does not hold one of the mailbox's few concurrency slots.
+ * The retry handler still waits out each 429's Retry-After itself; the gate makes the rest of
+ * the mailbox's requests wait with it (sources/graph-pacing.ts).
  *
  * Graph's client only sends the token to Microsoft's Graph hosts and to `customHosts`, and
  * only over https; a local stand-in is therefore https too and listed in `customHosts`.
@@ -35,8 +37,18 @@ import { recordGraphThrottled } from '../telemetry';
 /** Microsoft's Graph hosts (global and national clouds): no `customHosts` needed. */
 const MICROSOFT_GRAPH_HOSTS = new Set(['graph.microsoft.com', 'graph.microsoft.us', 'dod-graph.microsoft.us', 'microsoftgraph.chinacloudapi.cn', 'graph.microsoft.de', 'canary.graph.microsoft.com']);
 
-/** Runs one HTTP attempt when a slot is free (see sources/graph-limiter.ts). */
-export type RequestGate = <T>(attempt: () => Promise<T>) => Promise<T>;
+/** What the gate learns from an attempt: its status and, for a 429, the Retry-After in ms. */
+export interface AttemptOutcome {
+  status?: number;
+  retryAfterMs?: number;
+}
+
+/**
+ * Runs one HTTP attempt when the mailbox's budget and a slot allow (see sources/graph-pacing.ts).
+ * It may refuse with an error carrying `retryAfterMs` (the mailbox is paused for longer than
+ * `maxWaitMs`): the attempt is then answered 429 here, without being sent.
+ */
+export type RequestGate = <T extends AttemptOutcome>(attempt: () => Promise<T>, maxWaitMs: number) => Promise<T>;
 
 export interface GraphEndpoint {
   host: string;
@@ -108,12 +120,25 @@ export function retryAfterSeconds(value: string | null | undefined, now = Date.n
   return Number.isNaN(at) ? undefined : Math.max(0, (at - now) / 1000);
 }
 
+/** A refusal by the gate: the mailbox is paused for `retryAfterMs` more. */
+function pausedFor(err: unknown): number | undefined {
+  if (!(err instanceof Error) || !('retryAfterMs' in err)) return undefined;
+  return typeof err.retryAfterMs === 'number' ? err.retryAfterMs : undefined;
+}
+
+/** The 429 a paused mailbox gets without a request being sent, as Graph would answer it. */
+function pausedResponse(retryAfterMs: number): Response {
+  const body = { error: { code: 'ApplicationThrottled', message: 'Graph asked to pause requests for this mailbox; not sent.' } };
+  return new Response(JSON.stringify(body), { status: 429, headers: { 'Content-Type': 'application/json', 'Retry-After': String(Math.ceil(retryAfterMs / 1000)) } });
+}
+
 /** Per-attempt timeout and the per-mailbox gate, as a Graph middleware. */
 class GateMiddleware implements Middleware {
   private next?: Middleware;
   constructor(
     private readonly gate: RequestGate,
     private readonly timeoutMs: number,
+    private readonly maxWaitMs: number,
   ) {}
   setNext(next: Middleware): void {
     this.next = next;
@@ -121,12 +146,22 @@ class GateMiddleware implements Middleware {
   async execute(context: Context): Promise<void> {
     const next = this.next;
     if (!next) throw new Error('GateMiddleware must not be last in the chain');
-    await this.gate(async () => {
-      context.options = { ...context.options, signal: AbortSignal.timeout(this.timeoutMs) };
-      await next.execute(context);
-      // every throttled attempt, retried or not: the alert on sustained throttling counts these
-      if (context.response?.status === 429) recordGraphThrottled();
-    });
+    try {
+      await this.gate(async (): Promise<AttemptOutcome> => {
+        context.options = { ...context.options, signal: AbortSignal.timeout(this.timeoutMs) };
+        await next.execute(context);
+        const status = context.response?.status;
+        if (status !== 429) return { status };
+        // every throttled attempt, retried or not: the alert on sustained throttling counts these
+        recordGraphThrottled();
+        const hint = retryAfterSeconds(context.response?.headers.get('retry-after'));
+        return { status, ...(hint !== undefined ? { retryAfterMs: hint * 1000 } : {}) };
+      }, this.maxWaitMs);
+    } catch (err) {
+      const paused = pausedFor(err);
+      if (paused === undefined) throw err;
+      context.response = pausedResponse(paused);
+    }
   }
 }
 
@@ -150,7 +185,7 @@ export function createGraphClient(opts: GraphClientOptions): Client {
     new AuthenticationHandler(authProvider),
     new RetryHandler(retryOptions),
     new TelemetryHandler(),
-    new GateMiddleware(opts.gate ?? passThrough, opts.timeoutMs),
+    new GateMiddleware(opts.gate ?? passThrough, opts.timeoutMs, opts.maxInProcessWaitMs),
     new HTTPMessageHandler(),
   ];
   const ca = caBundle(opts.trustedCaPem);

@@ -49,6 +49,18 @@ export const SettingsSchema = z.object({
   IMAP_IDLE_SECONDS: z.coerce.number().int().min(0).max(600).default(20),
 
   /**
+   * Graph's per app-and-mailbox request limit (Outlook: 10,000 per 600 s) that each instance
+   * paces its requests by (shared/sources/graph-pacing.ts). Change only to match a stand-in.
+   */
+  GRAPH_MAILBOX_REQUESTS_PER_WINDOW: z.coerce.number().int().min(1).default(10_000),
+  GRAPH_MAILBOX_WINDOW_SECONDS: z.coerce.number().positive().default(600),
+  /**
+   * Instances expected to send requests for one mailbox at the same time: each spends 1/n of
+   * the limit. With more, Graph's 429s pause each instance's requests for the mailbox.
+   */
+  GRAPH_PACING_INSTANCES: z.coerce.number().int().min(1).max(100).default(1),
+
+  /**
    * Mail connections (IMAP, SMTP, Graph, token endpoint) may reach private and loopback
    * addresses. Off by default (in Azure such an address is the app's own network); on for the
    * local stack and tests, whose Dovecot listens on loopback. Link-local and metadata

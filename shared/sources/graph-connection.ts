@@ -8,7 +8,8 @@ import { cachedManagedIdentityCredential, classifyManagedIdentityError, forgetMa
 import { cachedDelegatedCredential, forgetDelegatedCredential } from '../auth/delegated-credential';
 import { secretStore } from '../secrets';
 import { graphStatus, isMailboxOutOfScope, toChannelError } from './graph-errors';
-import { mailboxGate, mailboxKey } from './graph-limiter';
+import { mailboxKey } from './graph-limiter';
+import { pacedGate } from './graph-pacing';
 import { resolveConnectTarget, TARGET_REFUSED, targetPolicyFromEnv, type TargetPolicy } from '../net/connect-target';
 
 /**
@@ -71,7 +72,7 @@ export class GraphConnection {
       backoffMs: conn.settings.backoffMs,
       maxInProcessWaitMs: this.deps.maxInProcessWaitMs ?? 60_000,
       timeoutMs: conn.settings.timeoutMs,
-      gate: mailboxGate(mailboxKey(`${this.endpoint.host}:${this.endpoint.port}`, this.mailbox)),
+      gate: pacedGate(mailboxKey(`${this.endpoint.host}:${this.endpoint.port}`, this.mailbox)),
       defaultHeaders: { Prefer: IMMUTABLE_ID_PREFERENCE },
       ...(this.deps.trustedCaPem ? { trustedCaPem: this.deps.trustedCaPem } : {}),
       ...(this.deps.targetPolicy ? { targetPolicy: this.deps.targetPolicy } : {}),

@@ -12,6 +12,8 @@ import { classifyManagedIdentityError, createManagedIdentityCredential, managedI
 import { assertManagedIdentityHost } from '../../sources/graph-connection';
 import { graphStatus, isGraphError, isMailboxOutOfScope } from '../../sources/graph-errors';
 import { WELL_KNOWN_FOLDER_NAMES } from '../../sources/graph-folders';
+import { mailboxKey } from '../../sources/graph-limiter';
+import { pacedGate } from '../../sources/graph-pacing';
 import type { TargetPolicy } from '../../net/address-policy';
 import type { ResolveAll } from '../../net/connect-target';
 import { graphMailboxFailure, missingReadFolder, tokenFailure } from './advice';
@@ -146,6 +148,8 @@ export async function testGraphConnection(channel: ChannelRecord, deps: GraphTes
     backoffMs: 0,
     maxInProcessWaitMs: 0,
     timeoutMs,
+    // The test's requests count against the mailbox's Graph limit like the channel's own.
+    gate: pacedGate(mailboxKey(`${conn.host}:${conn.port}`, conn.username)),
     ...(deps.trustedCaPem ? { trustedCaPem: deps.trustedCaPem } : {}),
     targetPolicy: deps.targetPolicy,
   });
