@@ -1,0 +1,154 @@
+import type { Container } from '@azure/cosmos';
+import { z } from 'zod';
+import { ChannelRecord } from '../config/channel';
+import { container } from './cosmos';
+import { queryAll, readItem } from './cosmos-items';
+import { cosmosStatus } from './errors';
+
+/**
+ * The due-time index of the sync scheduler (pipeline/schedule-sync.ts): one small entry
+ * per published channel with the time its next sync is due, all in one partition of
+ * `syncState` of their own (a value no channel id takes: channel ids are UUIDs), so
+ * "which channels are due now" is one range query on an indexed field, ordered and paged,
+ * whose cost follows the number of channels due rather than the number of channels.
+ *
+ * Every write of a due time is ETag-guarded (claim), so two overlapping runs enqueue a
+ * due channel once. One partition takes about 10,000 RU/s of writes; one claim per
+ * channel-minute of ~10 RU leaves room for several times 10,000 mailboxes.
+ */
+export const SCHEDULE_PARTITION = '~sync-schedule';
+const CURSOR_ID = '~cursor';
+
+export const ScheduleEntry = z.object({
+  /** The channel's id (unique within the partition). */
+  id: z.string().min(1),
+  channelId: z.literal(SCHEDULE_PARTITION),
+  kind: z.literal('syncSchedule'),
+  forChannel: z.string().min(1),
+  /** Seconds between syncs (the channel's polling interval, longer when notifications bring its mail). */
+  intervalSeconds: z.number().int().positive(),
+  dueAt: z.iso.datetime(),
+  lastRequestedAt: z.iso.datetime().optional(),
+  updatedAt: z.iso.datetime(),
+});
+export type ScheduleEntry = z.infer<typeof ScheduleEntry>;
+
+/** Where the scheduler left off following channel changes. */
+export const ScheduleCursor = z.object({
+  /** The last full pass (every channel against every entry). */
+  fullAt: z.iso.datetime(),
+  updatedAt: z.iso.datetime(),
+});
+export type ScheduleCursor = z.infer<typeof ScheduleCursor>;
+
+/**
+ * The cursor as saved, with Cosmos' `_ts` of the save (epoch seconds): channels are
+ * followed by `_ts` too, so both sides of "changed since" come from one clock.
+ */
+export interface SavedCursor {
+  cursor: ScheduleCursor;
+  savedAtTs: number;
+}
+
+export interface StoredEntry {
+  entry: ScheduleEntry;
+  etag: string;
+}
+
+export interface SyncScheduleStore {
+  readCursor(): Promise<SavedCursor | undefined>;
+  saveCursor(cursor: ScheduleCursor): Promise<void>;
+  /** Every entry (the hourly full pass). */
+  listAll(): Promise<ScheduleEntry[]>;
+  /** The entries of these channels (point reads; those that exist). */
+  readMany(channelIds: readonly string[]): Promise<ScheduleEntry[]>;
+  /**
+   * Up to `limit` entries due at `now`, earliest first, leaving out `exclude` (entries this
+   * run could not claim or enqueue). A claimed entry is no longer due, so the caller
+   * asks again until a page comes back short.
+   */
+  duePage(now: Date, limit: number, exclude: readonly string[]): Promise<StoredEntry[]>;
+  /** Replaces the entry if unchanged since read; undefined when another run changed it. */
+  claim(current: StoredEntry, next: ScheduleEntry): Promise<StoredEntry | undefined>;
+  put(entry: ScheduleEntry): Promise<void>;
+  /** Removes the channel's entry (idempotent). */
+  remove(channelId: string): Promise<void>;
+}
+
+function toStored(resource: unknown): StoredEntry {
+  const etag = (resource as { _etag?: unknown })._etag;
+  if (typeof etag !== 'string') throw new Error('schedule entry without _etag');
+  return { entry: ScheduleEntry.parse(resource), etag };
+}
+
+export function cosmosSyncScheduleStore(getContainer: () => Promise<Container> = () => container('syncState')): SyncScheduleStore {
+  const partition = { name: '@p', value: SCHEDULE_PARTITION };
+  return {
+    async readCursor() {
+      const doc = await readItem(await getContainer(), CURSOR_ID, SCHEDULE_PARTITION);
+      const parsed = ScheduleCursor.safeParse(doc);
+      const ts = (doc as { _ts?: unknown } | undefined)?._ts;
+      return parsed.success && typeof ts === 'number' ? { cursor: parsed.data, savedAtTs: ts } : undefined;
+    },
+    async saveCursor(cursor) {
+      await (await getContainer()).items.upsert({ id: CURSOR_ID, channelId: SCHEDULE_PARTITION, kind: 'syncScheduleCursor', ...ScheduleCursor.parse(cursor) });
+    },
+    async listAll() {
+      const docs = await queryAll<unknown>(await getContainer(), "SELECT * FROM c WHERE c.channelId = @p AND c.kind = 'syncSchedule'", [partition]);
+      return docs.map((d) => ScheduleEntry.parse(d));
+    },
+    async readMany(channelIds) {
+      const c = await getContainer();
+      const docs = await Promise.all(channelIds.map((id) => readItem(c, id, SCHEDULE_PARTITION)));
+      return docs.flatMap((d) => (d ? [ScheduleEntry.parse(d)] : []));
+    },
+    async duePage(now, limit, exclude) {
+      const top = Math.max(1, Math.floor(limit));
+      const docs = await queryAll<unknown>(
+        await getContainer(),
+        `SELECT TOP ${top} * FROM c WHERE c.channelId = @p AND c.kind = 'syncSchedule' AND c.dueAt <= @now AND NOT ARRAY_CONTAINS(@exclude, c.id) ORDER BY c.dueAt`,
+        [partition, { name: '@now', value: now.toISOString() }, { name: '@exclude', value: [...exclude] }],
+      );
+      return docs.map(toStored);
+    },
+    async claim(current, next) {
+      try {
+        const { resource } = await (await getContainer())
+          .item(current.entry.id, SCHEDULE_PARTITION)
+          .replace(ScheduleEntry.parse(next), { accessCondition: { type: 'IfMatch', condition: current.etag } });
+        return toStored(resource);
+      } catch (err) {
+        const status = cosmosStatus(err);
+        if (status === 412 || status === 404) return undefined;
+        throw err;
+      }
+    },
+    async put(entry) {
+      await (await getContainer()).items.upsert(ScheduleEntry.parse(entry));
+    },
+    async remove(channelId) {
+      try {
+        await (await getContainer()).item(channelId, SCHEDULE_PARTITION).delete();
+      } catch (err) {
+        if (cosmosStatus(err) !== 404) throw err;
+      }
+    },
+  };
+}
+
+/**
+ * Channels written at or after `since` (Cosmos `_ts`, epoch seconds; indexed, so the
+ * query reads only those), or every channel.
+ */
+export async function channelsChangedSince(since: number | undefined): Promise<ChannelRecord[]> {
+  const c = await container('channels');
+  const docs =
+    since === undefined
+      ? await queryAll<unknown>(c, 'SELECT * FROM c')
+      : await queryAll<unknown>(c, 'SELECT * FROM c WHERE c._ts >= @since', [{ name: '@since', value: since }]);
+  // A document that is not a valid channel is not scheduled (the channel list reports it).
+  return docs.flatMap((d) => {
+    const r = ChannelRecord.safeParse(d);
+    return r.success ? [r.data] : [];
+  });
+}
