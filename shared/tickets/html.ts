@@ -1,6 +1,6 @@
 import sanitizeHtml from 'sanitize-html';
 import { withoutBidiFormatting } from '../mail/invisible-characters';
-import { bareMailto } from '../mail/sanitize-html';
+import { allowedStyles, bareMailto } from '../mail/sanitize-html';
 import { limitHtmlDepth } from '../mail/html-depth';
 
 /**
@@ -8,6 +8,8 @@ import { limitHtmlDepth } from '../mail/html-depth';
  * pipeline already cleaned is cleaned again here with a conservative allow-list, so no
  * stored HTML can carry script, event handlers, forms or remote frames. Idempotent on
  * HTML it already produced. Inline images may reference `cid:` parts or attachment URLs.
+ * Inline `style` is kept with the mail sanitizer's allow-list (properties that format, values
+ * that can neither load anything nor move or cover the page), so a mail keeps its colours.
  */
 const OPTIONS: sanitizeHtml.IOptions = {
   allowedTags: [...sanitizeHtml.defaults.allowedTags, 'img', 'span', 'font', 'center'],
@@ -19,8 +21,9 @@ const OPTIONS: sanitizeHtml.IOptions = {
     th: ['colspan', 'rowspan', 'align', 'valign'],
     table: ['border', 'cellpadding', 'cellspacing', 'width'],
     font: ['color'],
-    '*': ['dir', 'lang'],
+    '*': ['dir', 'lang', 'style'],
   },
+  allowedStyles: { '*': allowedStyles },
   allowedSchemes: ['http', 'https', 'mailto', 'tel', 'cid'],
   allowedSchemesByTag: { img: ['http', 'https', 'cid', 'data'] },
   allowProtocolRelative: false,

@@ -29,14 +29,19 @@ test('the page and its files are served with the CSP, nosniff, no referrer, no f
   assert.equal(pageAnswer('app.js', '/api/console/app.js', '"5"', files).status, 200);
 });
 
-test('the CSP allows only the page’s own script, styles and API, no frames of any origin, and forbids being framed', () => {
+test('the CSP allows only the page’s own script, style sheets and API, inline style attributes (the mail frame inherits it), no frames of any origin, and forbids being framed', () => {
   const d = Object.fromEntries(ADMIN_PAGE_CSP.split('; ').map((p) => [p.split(' ')[0], p.split(' ').slice(1).join(' ')]));
   assert.equal(d['default-src'], "'none'");
   assert.equal(d['script-src'], "'self'");
+  assert.equal(d['style-src'], "'self'");
+  assert.equal(d['style-src-attr'], "'unsafe-inline'", 'style attributes only');
+  assert.equal(d['style-src-elem'], undefined, 'style elements fall back to style-src: our own files');
   assert.equal(d['connect-src'], "'self'");
+  assert.equal(d['img-src'], "'self' data:");
   assert.equal(d['frame-src'], "'none'");
   assert.equal(d['frame-ancestors'], "'none'");
-  assert.doesNotMatch(ADMIN_PAGE_CSP, /unsafe-inline|unsafe-eval|https?:|\*/);
+  const { 'style-src-attr': _attr, ...rest } = d;
+  assert.doesNotMatch(Object.values(rest).join(' '), /unsafe-|https?:|\*/);
 });
 
 test('/api/console redirects to /api/console/; unknown names and paths are 404; an unbuilt page says how to build it', () => {
