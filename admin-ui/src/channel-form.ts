@@ -76,7 +76,8 @@ export const FIELDS: readonly FieldDef[] = [
   { path: 'ticketMapping.templateId', label: 'Template', tab: 'ticket', kind: 'select' },
   { path: 'ticketMapping.whitelist', label: 'Whitelist: templates whose tickets take mail replies (one per line)', tab: 'ticket', kind: 'list' },
   { path: 'ticketMapping.nonWhitelistedReply', label: 'A reply to a ticket of another template', tab: 'ticket', kind: 'select', options: ['reject', 'newTicket'] },
-  { path: 'ticketMapping.fields', label: 'Field mapping (JSON)', tab: 'ticket', kind: 'json', hint: '[{"field": "…", "source": {"kind": "mail", "property": "from"}}]; regex sources use RE2 syntax' },
+  // Edited as rows with a live preview (views/field-mapping.ts); the form keeps it as JSON text.
+  { path: 'ticketMapping.fields', label: 'Field mapping', tab: 'ticket', kind: 'json' },
 ];
 
 const SECRET_PATHS = FIELDS.filter((f) => f.kind === 'secret').map((f) => f.path);

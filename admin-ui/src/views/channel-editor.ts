@@ -6,6 +6,8 @@ import { href } from '../router';
 import { badge, button, errorBar, loading, messageBar, pageHeader, type View } from './common';
 import { connectionTestPanel } from './connection-test';
 import { publishControls } from './publish';
+import { fieldMappingEditor, type TemplateFieldInfo } from './field-mapping';
+import { impactPreviewPanel } from './impact-preview';
 
 /** Text fields that name a mailbox folder: after a connection test, they offer the mailbox's folders. */
 const FOLDER_PICKERS = new Set(['folders.success', 'folders.fail', 'folders.exclusion']);
@@ -13,7 +15,11 @@ const FOLDER_PICKERS = new Set(['folders.success', 'folders.fail', 'folders.excl
 interface TemplateSummary {
   id: string;
   name?: string;
+  fields?: TemplateFieldInfo[];
 }
+
+/** The form value holding the field mapping (as JSON), which the row editor edits. */
+const MAPPING_PATH = 'ticketMapping.fields';
 
 /**
  * The channel editor with the seed's tabs (Connection, Folder Mapping, Domain Settings,
@@ -21,6 +27,9 @@ interface TemplateSummary {
  * existing one); the API's 400 issues appear on the fields they name and the first tab with
  * an issue opens. Secrets show only as "set", with a Replace action. The template is locked
  * once the channel was published, with the reason. Leaving with unsaved changes asks first.
+ * The field mapping is edited in rows with a live preview (field-mapping.ts). Saving a
+ * channel that has run shows first which of its stored mails the change would decide
+ * differently (impact-preview.ts), to confirm or go back; "Preview impact" shows it alone.
  */
 export function channelEditorView(id: string | undefined, tab?: string): View {
   const element = h('section', { 'aria-labelledby': 'page-title' }, loading('Loading channel'));
@@ -89,6 +98,11 @@ function render(root: HTMLElement, state: { initial: FormValues; values: FormVal
   };
 
   const fieldHost = (f: FieldDef): HTMLElement => {
+    if (f.path === MAPPING_PATH) {
+      mappingEditor.refresh();
+      mappingEditor.setIssues(issues.filter((i) => fieldOfIssue(i.path)?.path === MAPPING_PATH));
+      return mappingEditor.element;
+    }
     const inputId = `field-${f.path.replace(/\./g, '-')}`;
     const msgId = uid('msg');
     const hintId = f.hint ? uid('hint') : undefined;
@@ -99,6 +113,7 @@ function render(root: HTMLElement, state: { initial: FormValues; values: FormVal
       const t = e.target as HTMLInputElement;
       state.values[f.path] = t.type === 'checkbox' ? t.checked : t.value;
       state.dirty = changed(state.initial, state.values);
+      mappingEditor.schedulePreview();
       if (f.kind === 'select' || f.kind === 'checkbox') {
         renderFields();
         (document.getElementById(inputId) as HTMLElement | null)?.focus();
@@ -137,10 +152,52 @@ function render(root: HTMLElement, state: { initial: FormValues; values: FormVal
       fieldIssues.length > 0 ? h('div', { class: 'field-error', id: msgId }, fieldIssues.map((i) => issueText(i)).join('; ')) : null);
   };
 
-  const save = async () => {
+  const mappingEditor = fieldMappingEditor({
+    channelId: view?.id,
+    json: String(state.values[MAPPING_PATH] ?? '[]'),
+    templateFields: () => templates.find((t) => t.id === state.values['ticketMapping.templateId'])?.fields ?? [],
+    onChange: (json) => {
+      state.values[MAPPING_PATH] = json;
+      state.dirty = changed(state.initial, state.values);
+    },
+    patch: () => inputFromForm(state.values),
+  });
+
+  const impactHost = h('div', { class: 'impact-host' });
+  const closeImpact = () => {
+    replace(impactHost);
+    (document.getElementById('save-channel') as HTMLElement | null)?.focus();
+  };
+  /** The impact preview of the form as it is; with `confirmSave`, Save's confirmation step. */
+  const showImpact = (confirmSave: boolean) => {
+    if (!view) return;
     const { body, issues: local } = inputFromForm(state.values);
     issues = local;
     if (local.length > 0) return showIssues('Fix the marked fields.');
+    replace(impactHost, impactPreviewPanel({
+      channelId: view.id,
+      patch: body,
+      ...(confirmSave ? { confirm: { label: 'Save this change', run: () => store() } } : {}),
+      onClose: closeImpact,
+      onIssues: (found, message) => {
+        issues = found;
+        replace(impactHost);
+        showIssues(message);
+      },
+    }));
+  };
+
+  const save = async () => {
+    // A channel that has run has stored mail the change may decide differently: show that first.
+    if (view && view.status !== 'draft') return showImpact(true);
+    await store();
+  };
+
+  const store = async () => {
+    const { body, issues: local } = inputFromForm(state.values);
+    issues = local;
+    if (local.length > 0) return showIssues('Fix the marked fields.');
+    replace(impactHost);
     replace(status, loading('Saving'));
     try {
       const res = view
@@ -214,9 +271,11 @@ function render(root: HTMLElement, state: { initial: FormValues; values: FormVal
       folderList,
       h('div', { class: 'form-actions' },
         h('fluent-button', { role: 'button', appearance: 'primary', type: 'submit', id: 'save-channel' }, view ? 'Save' : 'Create channel'),
+        view ? button('Preview impact', () => showImpact(false), { appearance: 'outline', id: 'preview-impact' }) : null,
         button('Test connection', () => void connectionTest.run(), { appearance: 'outline', id: 'test-connection' }),
         button('Cancel', () => (location.hash = view ? href('channels', view.id) : href('channels'))),
       ),
+      impactHost,
       status,
       connectionTest.element,
     ),

@@ -1,0 +1,226 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { ensureAdminUi } from '../../admin-ui/build';
+import { startTestStack, type TestStack } from '../support/stack';
+import { startDovecot, type Dovecot } from '../support/dovecot';
+import { api, eventually, ledger, publishChannel, rfc822 } from '../support/mail-e2e';
+import { launchBrowser, watchedPage, type Watched } from '../support/browser';
+
+/**
+ * The channel editor of a published channel with processed mail, in Debian's Chromium
+ * against the local host (Azurite, the Cosmos emulator, a real Dovecot mailbox): Save shows
+ * which stored mails the pending change would decide differently, Back leaves the channel as
+ * it was, Save + confirm stores it; the field mapping rows show, live, what a pattern
+ * captures from a sample mail, and a lookbehind pattern shows RE2's refusal at its row.
+ * axe-core checks each state; with UPDATE_SCREENSHOTS=1 they are saved to docs/screenshots/.
+ */
+let stack: TestStack;
+let dovecot: Dovecot;
+let browser: Browser;
+let deskId: string;
+const USERS = [{ user: 'editor1@example.com', password: 'editor1-secret' }, { user: 'editor2@example.com', password: 'editor2-secret' }];
+const SCREENSHOTS = process.env.UPDATE_SCREENSHOTS === '1' ? path.resolve(__dirname, '../../docs/screenshots') : undefined;
+const AXE_SOURCE = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+
+function imapChannel(u: { user: string; password: string }, name: string) {
+  return {
+    name,
+    connection: { protocol: 'imap', host: '127.0.0.1', port: dovecot.port, tls: 'starttls', username: u.user, auth: { type: 'password', password: u.password } },
+    folders: { read: ['INBOX'], success: 'Processed', fail: 'Failed' },
+    ticketMapping: { templateId: 'it-support' },
+  };
+}
+
+before(async () => {
+  const [, dc] = await Promise.all([ensureAdminUi(), startDovecot({ users: USERS })]);
+  dovecot = dc;
+  const caFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'admin-editor-')), 'ca.pem');
+  fs.writeFileSync(caFile, dovecot.caCertPem);
+  [stack, browser] = await Promise.all([startTestStack({ env: { NODE_EXTRA_CA_CERTS: caFile } }), launchBrowser()]);
+  // A published channel that has made tickets of two mails, from two sender domains.
+  const u = USERS[0]!;
+  deskId = await publishChannel(stack, imapChannel(u, 'Editor desk'));
+  await stack.settle(30_000);
+  await dovecot.append(u.user, 'INBOX', rfc822({ from: 'Alice Example <alice@example.org>', subject: 'Order 4711: toner for the printer', messageId: '<order-4711@example.org>' }));
+  await dovecot.append(u.user, 'INBOX', rfc822({ from: 'Bob Partner <bob@partner.test>', subject: 'VPN drops every hour', messageId: '<vpn-1@partner.test>' }));
+  assert.equal((await api(stack, 'POST', `channels/${deskId}/sync`)).status, 202);
+  await eventually(stack, async () => (await ledger(stack, deskId)).filter((m) => m.outcome === 'created').length === 2, 'both mails become tickets', 60_000);
+});
+
+after(async () => {
+  await browser?.close();
+  await stack?.stop();
+  await dovecot?.stop();
+});
+
+const pageUrl = () => `${stack.baseUrl}/api/console/`;
+
+async function signedIn(): Promise<Watched> {
+  const w = await watchedPage(browser);
+  await w.page.goto(pageUrl());
+  await w.page.getByLabel('Admin key').fill(stack.adminKey);
+  await w.page.getByLabel('Admin key').press('Enter');
+  await w.page.getByRole('heading', { name: 'Mail channels' }).waitFor();
+  return w;
+}
+
+async function axeViolations(page: Page): Promise<string[]> {
+  await page.evaluate(AXE_SOURCE);
+  const result = (await page.evaluate(`axe.run(document, { resultTypes: ['violations'] }).then((r) =>
+    r.violations.map((v) => ({ id: v.id, impact: v.impact, targets: v.nodes.map((n) => JSON.stringify(n.target)).slice(0, 3) })))`)) as { id: string; impact?: string; targets: string[] }[];
+  return result.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id} (${v.impact}): ${v.targets.join(', ')}`);
+}
+
+async function checkView(page: Page, name: string): Promise<void> {
+  await page.waitForFunction(() => !(globalThis as unknown as { document: { querySelector(s: string): unknown } }).document.querySelector('.loading'));
+  assert.deepEqual(await axeViolations(page), [], `axe on ${name}`);
+  if (SCREENSHOTS) {
+    fs.mkdirSync(SCREENSHOTS, { recursive: true });
+    await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
+  }
+}
+
+const expectedConsole = (line: string) => /^Failed to load resource: the server responded with a status of 4\d\d/.test(line);
+
+function assertClean(w: Watched): void {
+  assert.deepEqual(w.pageErrors, [], 'uncaught errors');
+  assert.deepEqual(w.consoleErrors.filter((l) => !expectedConsole(l)), [], 'console errors');
+  assert.deepEqual(w.cspViolations, [], 'CSP violations');
+  assert.deepEqual(w.foreignRequests, [], 'requests to other hosts');
+}
+
+async function channel(id: string) {
+  const res = await api<{ domains: { allowed: string[] }; ticketMapping: { fields: unknown[] } }>(stack, 'GET', `channels/${id}`);
+  assert.equal(res.status, 200);
+  return { etag: res.headers.get('etag'), body: res.body };
+}
+
+test('saving a published channel first shows which stored mails the change decides differently; Back keeps the channel, Save + confirm stores it', async () => {
+  const w = await signedIn();
+  const { page } = w;
+  const before = await channel(deskId);
+  await page.goto(`${pageUrl()}#/channels/${deskId}/tab/domains`);
+  await page.getByRole('heading', { name: 'Editor desk' }).waitFor();
+
+  // Unchanged: the preview alone says nothing would change.
+  await page.getByRole('button', { name: 'Preview impact' }).click();
+  const panel = page.locator('#impact-preview');
+  await panel.getByText('None of the last 2 mails would be decided differently.').waitFor();
+  await panel.getByRole('button', { name: 'Close' }).click();
+  await panel.waitFor({ state: 'detached' });
+
+  await page.getByLabel(/Allowed sender domains/).fill('example.org');
+  await page.getByRole('button', { name: 'Save', exact: true }).click();
+  await panel.getByRole('heading', { name: /Before saving/ }).waitFor();
+  await panel.locator('table').waitFor();
+  const report = (await panel.textContent()) ?? '';
+  assert.match(report, /1 of the last 2 mails would be decided differently/);
+  assert.match(report, /created → rejected: 1 mail/);
+  const rows = await panel.locator('table tbody tr').allTextContents();
+  assert.equal(rows.length, 1, rows.join('\n'));
+  assert.match(rows[0]!, /VPN drops every hour/);
+  assert.match(rows[0]!, /bob@partner\.test/);
+  assert.match(rows[0]!, /created/);
+  assert.match(rows[0]!, /rejected/);
+  assert.match(rows[0]!, /SENDER_DOMAIN_NOT_ALLOWED/);
+  assert.doesNotMatch(report, /Order 4711/, 'the mail from an allowed domain does not change');
+  await checkView(page, 'channel-editor-impact-preview');
+
+  await panel.getByRole('button', { name: 'Back to editing' }).click();
+  await panel.waitFor({ state: 'detached' });
+  const afterBack = await channel(deskId);
+  assert.equal(afterBack.etag, before.etag, 'Back stores nothing');
+  assert.deepEqual(afterBack.body.domains.allowed, []);
+  assert.equal(await page.getByLabel(/Allowed sender domains/).inputValue(), 'example.org', 'the edit is still in the form');
+
+  await page.getByRole('button', { name: 'Save', exact: true }).click();
+  await panel.getByRole('button', { name: 'Save this change' }).click();
+  await page.locator('.form-status').getByText('Saved.').waitFor();
+  const saved = await channel(deskId);
+  assert.notEqual(saved.etag, before.etag);
+  assert.deepEqual(saved.body.domains.allowed, ['example.org']);
+  assertClean(w);
+  await w.context.close();
+});
+
+test('a published channel with no stored mail yet says so in its impact preview', async () => {
+  const emptyId = await publishChannel(stack, imapChannel(USERS[1]!, 'Quiet desk'));
+  const w = await signedIn();
+  const { page } = w;
+  await page.goto(`${pageUrl()}#/channels/${emptyId}/tab/domains`);
+  await page.getByRole('heading', { name: 'Quiet desk' }).waitFor();
+  await page.getByLabel(/Allowed sender domains/).fill('example.org');
+  await page.getByRole('button', { name: 'Preview impact' }).click();
+  await page.locator('#impact-preview').getByText('This channel has no stored mail yet: there is nothing to compare the change with.').waitFor();
+  assertClean(w);
+  await w.context.close();
+});
+
+test('the JSON dry run takes a stored mail and an unsaved configuration patch, stores nothing, and names a refused pattern\'s row', async () => {
+  const before = await channel(deskId);
+  const key = (await ledger(stack, deskId)).find((m) => m.subject?.startsWith('Order 4711'))?.id;
+  assert.ok(key);
+  const fields = [{ field: 'affectedSystem', source: { kind: 'regex', on: 'subject', pattern: 'order (\\d+)', flags: 'i', group: 1 } }, { field: 'noSuchField', source: { kind: 'mail', property: 'from' } }];
+  const res = await api<{ outcome: string; ticket?: { fields: Record<string, unknown> }; fieldMapping: { field: string; status: string; value?: unknown }[] }>(stack, 'POST', `channels/${deskId}/dry-run`, { mail: { storedKey: key }, patch: { ticketMapping: { fields } } });
+  assert.equal(res.status, 200, JSON.stringify(res.body));
+  assert.equal(res.body.ticket?.fields.affectedSystem, '4711');
+  assert.deepEqual(res.body.fieldMapping.map((r) => [r.field, r.status, r.value]), [['affectedSystem', 'value', '4711'], ['noSuchField', 'notInTemplate', undefined]]);
+
+  const pasted = await api<{ fieldMapping: { value?: unknown }[] }>(stack, 'POST', `channels/${deskId}/dry-run`, { mail: { text: rfc822({ subject: 'Order 99 is late' }).toString('utf8') }, patch: { ticketMapping: { fields } } });
+  assert.equal(pasted.body.fieldMapping[0]?.value, '99');
+
+  const refused = await api<{ issues: { path: string; message: string }[] }>(stack, 'POST', `channels/${deskId}/dry-run`, { mail: { storedKey: key }, patch: { ticketMapping: { fields: [{ field: 'affectedSystem', source: { kind: 'regex', on: 'subject', pattern: '(?<=order )\\d+', group: 0 } }] } } });
+  assert.equal(refused.status, 400);
+  assert.equal(refused.body.issues[0]?.path, 'ticketMapping.fields.0.source.pattern');
+  assert.match(refused.body.issues[0]?.message ?? '', /lookbehind/);
+
+  assert.equal((await api(stack, 'POST', `channels/${deskId}/dry-run`, { mail: { storedKey: 'no-such-key' } })).status, 404);
+  const after = await channel(deskId);
+  assert.equal(after.etag, before.etag, 'nothing stored');
+  assert.deepEqual(after.body.ticketMapping.fields, []);
+});
+
+test('a field mapping row shows, live, what its pattern captures from a stored or pasted sample mail, and RE2\'s refusal of a lookbehind at the row', async () => {
+  const w = await signedIn();
+  const { page } = w;
+  await page.goto(`${pageUrl()}#/channels/${deskId}/tab/ticket`);
+  await page.getByRole('heading', { name: 'Editor desk' }).waitFor();
+  await page.getByRole('button', { name: 'Add row' }).click();
+  await page.locator('#fm-0-field').fill('affectedSystem');
+  await page.locator('#fm-0-pattern').fill('order (\\d+)');
+  // The channel's stored mails are offered as samples (subjects as text).
+  const option = page.locator('#fm-sample option', { hasText: 'Order 4711: toner for the printer' });
+  await option.waitFor({ state: 'attached' });
+  await page.locator('#fm-sample').selectOption({ value: (await option.getAttribute('value')) ?? '' });
+  const preview = page.locator('#fm-0-preview');
+  await preview.locator('.preview-value', { hasText: '4711' }).waitFor();
+  await page.locator('#fm-preview-status').getByText('would be').waitFor();
+  await checkView(page, 'channel-editor-field-mapping');
+
+  // A pasted mail: the preview follows the text.
+  await page.locator('#fm-sample-text').fill(rfc822({ from: 'alice@example.org', subject: 'Order 555 never arrived' }).toString('utf8'));
+  await preview.locator('.preview-value', { hasText: '555' }).waitFor();
+
+  // A lookbehind: the API's reason at the pattern of row 1.
+  await page.locator('#fm-0-pattern').fill('(?<=order )\\d+');
+  await page.locator('#fm-0-group').fill('0');
+  const error = page.locator('#fm-0-pattern-error');
+  await error.waitFor();
+  assert.match((await error.textContent()) ?? '', /lookbehind/);
+  assert.equal(await page.locator('#fm-0-pattern').getAttribute('aria-invalid'), 'true');
+  await checkView(page, 'channel-editor-field-mapping-error');
+
+  // Fixed again: the error goes, the value comes back; nothing was stored meanwhile.
+  await page.locator('#fm-0-pattern').fill('order (\\d+)');
+  await page.locator('#fm-0-group').fill('1');
+  await preview.locator('.preview-value', { hasText: '555' }).waitFor();
+  assert.equal(await error.count(), 0);
+  assert.deepEqual((await channel(deskId)).body.ticketMapping.fields, []);
+  page.once('dialog', (d) => void d.accept());
+  assertClean(w);
+  await w.context.close();
+});
