@@ -138,6 +138,10 @@ var cosmosContainers = [
     // -1: items expire by their own `ttl` (a counter lives a few hours)
     defaultTtl: -1
   }
+  {
+    name: 'channelStats'
+    partitionKey: '/channelId'
+  }
 ]
 // shared/queue/contracts.ts: allQueueNames (the poison queues too: recordFailure listens on them)
 var queueNames = [

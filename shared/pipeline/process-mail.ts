@@ -15,6 +15,7 @@ import { cosmosStatus } from '../store/errors';
 import type { FaultHook } from './fault-injection';
 import type { MemoryBudget } from './memory-budget';
 import { FUNCTION_TIMEOUT_MS } from '../function-timeout';
+import { tallyChanges, tallyOf, type CounterChange } from './stats-tally';
 
 /**
  * processMail: one mail from the `mail-inbound` queue to its outcome, exactly once.
@@ -64,6 +65,10 @@ export interface ProcessDeps extends ResolutionDeps, CarryOutDeps {
   memory?: MemoryBudget;
   /** Called once a mail's record is done (telemetry). */
   onDone?(record: LedgerRecord): void;
+  /** Moves the channel's stats counters for a record that was just closed (store/channel-stats.ts); none = not counted. */
+  countClosed?(channelId: string, changes: readonly CounterChange[]): Promise<void>;
+  /** Counts one more copy of a mail in the channel's stats. */
+  countDuplicate?(channelId: string, firstAttemptAt: string): Promise<void>;
 }
 
 export type ProcessResult =
@@ -377,24 +382,39 @@ export async function finishMove(entry: LedgerWithEtag, ref: SourceRef, deps: Pr
   const duplicates = await moveWaitingCopies(r, deps, openSource);
   const doneAt = deps.now();
   const startedAt = Date.parse(r.timings.receivedAt ?? r.timings.enqueuedAt ?? r.timings.firstAttemptAt);
-  const done = await replaceIfUnchanged(
-    deps,
-    {
-      ...r,
-      state: 'done',
-      source: newRef,
-      origin: r.origin ?? r.source,
-      claim: undefined,
-      lastError,
-      duplicates,
-      movedAt: r.targetFolder ? doneAt.toISOString() : undefined,
-      timings: { ...r.timings, doneAt: doneAt.toISOString(), latencyMs: Number.isNaN(startedAt) ? undefined : Math.max(0, doneAt.getTime() - startedAt) },
-    },
-    entry.etag,
-  );
+  const closed: LedgerRecord = {
+    ...r,
+    state: 'done',
+    source: newRef,
+    origin: r.origin ?? r.source,
+    claim: undefined,
+    lastError,
+    duplicates,
+    movedAt: r.targetFolder ? doneAt.toISOString() : undefined,
+    timings: { ...r.timings, doneAt: doneAt.toISOString(), latencyMs: Number.isNaN(startedAt) ? undefined : Math.max(0, doneAt.getTime() - startedAt) },
+  };
+  // the tally rides on the guarded write that closes the record: only the one delivery
+  // whose write wins counts, and a retry takes its earlier tally off again
+  const tally = tallyOf(closed);
+  const done = await replaceIfUnchanged(deps, { ...closed, tally }, entry.etag);
   if (done === STALE) return STALE;
+  await countBestEffort(deps, r.id, () => deps.countClosed?.(r.channelId, tallyChanges(r.tally, tally)));
   deps.onDone?.(done.record);
   return { status: 'done', key: r.id, outcome: r.outcome ?? 'failed', ticketId: r.ticketId, movedTo: r.targetFolder };
+}
+
+/**
+ * Counting follows the record's write; the mail is done whatever the counters do, so a
+ * failure there is logged, never thrown (a queue retry would find the record done and
+ * count nothing either). The count is at most once: lost only if this fails or the worker
+ * dies between the record's write and the counters'.
+ */
+async function countBestEffort(deps: Pick<ProcessDeps, 'log'>, key: string, count: () => Promise<void> | undefined): Promise<void> {
+  try {
+    await count();
+  } catch (err) {
+    deps.log('the stats counters could not be moved; the mail is done and is not counted', { key, error: String((err as Error).message ?? err) });
+  }
 }
 
 /** Copies recorded while the first was in flight follow it into its folder now. */
@@ -441,6 +461,7 @@ export async function followFirstCopy(entry: LedgerWithEtag, ref: SourceRef, cha
     const written = await replaceIfUnchanged(deps, { ...r, duplicates: [...r.duplicates, known] }, current.etag);
     if (written === STALE) return STALE;
     current = written;
+    await countBestEffort(deps, r.id, () => deps.countDuplicate?.(channel.id, r.timings.firstAttemptAt));
     deps.log(r.state === 'done' ? 'duplicate copy of an already processed mail' : 'another copy of this mail is in flight; this copy is recorded and follows it when it is done', { key: r.id, channelId: channel.id });
   }
   const r = current.record;

@@ -11,7 +11,7 @@ import { finishMove, follow, followFirstCopy, isOwnCopy, isStale, replaceIfUncha
  * whose outcome was decided (its ticket exists) is finished, not failed; a copy of a
  * mail is recorded on the first copy's record and follows it, never left untraced.
  */
-export type FailureDeps = Pick<ProcessDeps, 'loadChannel' | 'openSource' | 'readLedger' | 'createLedger' | 'replaceLedger' | 'now' | 'log' | 'onDone'>;
+export type FailureDeps = Pick<ProcessDeps, 'loadChannel' | 'openSource' | 'readLedger' | 'createLedger' | 'replaceLedger' | 'now' | 'log' | 'onDone' | 'countClosed' | 'countDuplicate'>;
 
 export type FailureResult = 'recorded' | 'finished' | 'already-done' | 'copy-recorded' | 'invalid-message' | 'channel-gone';
 

@@ -7,8 +7,8 @@ import { openMailSource } from '../sources/open-source';
 import { getRawMail, putAttachment, putRawMail } from '../store/blobs';
 import { listChannelRecords, readChannelRecord } from '../store/channel-repository';
 import { createLedger, findLedgerByPlace, readLedger, replaceLedger } from '../store/ledger';
+import { applyCounterChanges, countDuplicate } from '../store/channel-stats';
 import { claimFolderSync, completeFolderSync, readChannelState, updateChannelState } from '../store/sync-state';
-import { channelsChangedSince, cosmosSyncScheduleStore } from '../store/sync-schedule';
 import { createTicketDoc } from '../store/ticket-repository';
 import { getTemplate } from '../tickets/catalogue';
 import type { Attachment } from '../tickets/ticket';
@@ -178,6 +178,8 @@ export function processDeps(log: Log): ProcessDeps {
     log,
     fault: faultHook,
     memory: processMemoryBudget,
+    countClosed: applyCounterChanges,
+    countDuplicate,
     onDone: (r) => recordMailOutcome({ channelId: r.channelId, protocol: r.source.protocol, outcome: r.outcome ?? 'failed', reasonCode: r.reasonCode, latencyMs: r.timings.latencyMs }),
   };
 }
@@ -201,10 +203,10 @@ export function syncDeps(log: Log): SyncDeps {
 
 export function scheduleDeps(): ScheduleDeps {
   return {
-    store: cosmosSyncScheduleStore(),
-    channelsChangedSince,
+    listPublishedChannels: async () => (await listChannelRecords()).map((s) => s.record).filter((c) => c.status === 'published'),
+    lastRequestedAt: async (channelId) => (await readChannelState(channelId))?.lastRequestedAt,
+    markRequested: (channelId, at) => updateChannelState(channelId, { lastRequestedAt: at }),
     enqueueSync: (message) => sendQueueMessage(QueueNames.mailboxSync, MailboxSyncMessage, message),
-    pushEnabled: Boolean(settings().PUBLIC_BASE_URL),
     now: () => new Date(),
   };
 }

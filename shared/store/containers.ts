@@ -24,6 +24,8 @@ export const CosmosContainers = {
   outbox: { id: 'outbox', partitionKey: '/channelId' },
   /** Automatic answers per channel, sender and hour (the rate limit's memory); items expire by `ttl`; pk /channelId. */
   answerCounters: { id: 'answerCounters', partitionKey: '/channelId', defaultTtl: -1 },
+  /** Per channel and clock hour: finished mails by outcome, reasons, duplicates, a latency histogram (the stats answer reads these, not the ledger); pk /channelId. */
+  channelStats: { id: 'channelStats', partitionKey: '/channelId' },
 } as const;
 export type CosmosContainerName = keyof typeof CosmosContainers;
 

@@ -18,6 +18,21 @@ import { cosmosStatus } from './errors';
 export const Outcome = z.enum(['created', 'noted', 'ignored', 'rejected', 'failed', 'left']);
 export type Outcome = z.infer<typeof Outcome>;
 
+/**
+ * What a finished mail added to its channel's hourly counters (store/channel-stats.ts):
+ * kept on the record by the same guarded write that closes it, so a redelivery counts
+ * nothing again and a retry moves the count from its old outcome to its new one.
+ */
+export const Tally = z.object({
+  /** The clock hour (ISO) of the mail's first attempt: the counter document it is counted in. */
+  hour: z.string(),
+  outcome: Outcome,
+  reasonCode: z.string().optional(),
+  /** Index into the latency histogram's bounds (pipeline/stats-tally.ts `LATENCY_BOUNDS_MS`). */
+  latencyBucket: z.number().int().min(0).optional(),
+});
+export type Tally = z.infer<typeof Tally>;
+
 export const LedgerRecord = z.object({
   id: z.string(),
   channelId: z.string(),
@@ -79,6 +94,8 @@ export const LedgerRecord = z.object({
     latencyMs: z.number().optional(),
   }),
   retries: z.number().int().default(0),
+  /** What this mail counts as in the channel's stats since it was last closed (absent: never closed, or closed before counters). */
+  tally: Tally.optional(),
   updatedAt: z.string(),
 });
 export type LedgerRecord = z.infer<typeof LedgerRecord>;

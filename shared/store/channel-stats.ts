@@ -1,0 +1,122 @@
+import { z } from 'zod';
+import type { PatchOperation } from '@azure/cosmos';
+import { LATENCY_BUCKETS, hourOf, statsFromCounts, type CounterChange, type CountedStats, type InFlight } from '../pipeline/stats-tally';
+import { container } from './cosmos';
+import { cosmosStatus } from './errors';
+
+/**
+ * The channel's monitoring counters in Cosmos (container `channelStats`, pk /channelId):
+ * one document per channel and clock hour, moved only by Cosmos' atomic patch `incr`, so
+ * any number of workers count at once without reading or contending. `/stats` reads the
+ * hours of its window (one partition query: at most 24 items a day, however many mails)
+ * and the mail in flight (a query on the ledger's unfinished records only).
+ */
+export const HourCounters = z.object({
+  id: z.string(),
+  channelId: z.string(),
+  type: z.literal('hour'),
+  hour: z.string(),
+  finished: z.number().int(),
+  byOutcome: z.record(z.string(), z.number().int()),
+  reasons: z.record(z.string(), z.number().int()),
+  duplicates: z.number().int(),
+  latency: z.array(z.number().int()),
+});
+export type HourCounters = z.infer<typeof HourCounters>;
+
+const hourId = (hour: string) => `hour:${hour}`;
+/** JSON Pointer escaping (RFC 6901): a reason code may hold `/` or `~`. */
+const pointer = (path: readonly string[]) => `/${path.map((p) => p.replaceAll('~', '~0').replaceAll('/', '~1')).join('/')}`;
+
+function emptyHour(channelId: string, hour: string): HourCounters {
+  return { id: hourId(hour), channelId, type: 'hour', hour, finished: 0, byOutcome: {}, reasons: {}, duplicates: 0, latency: Array.from({ length: LATENCY_BUCKETS }, () => 0) };
+}
+
+/** The first document of an hour, with the change already in it. */
+function createdWith(channelId: string, change: CounterChange): HourCounters {
+  const doc = emptyHour(channelId, change.hour);
+  for (const { path, by } of change.deltas) {
+    const [head, key] = path;
+    if (head === 'finished') doc.finished += by;
+    else if (head === 'duplicates') doc.duplicates += by;
+    else if (head === 'byOutcome' && key !== undefined) doc.byOutcome[key] = (doc.byOutcome[key] ?? 0) + by;
+    else if (head === 'reasons' && key !== undefined) doc.reasons[key] = (doc.reasons[key] ?? 0) + by;
+    else if (head === 'latency' && key !== undefined) doc.latency[Number(key)] = (doc.latency[Number(key)] ?? 0) + by;
+  }
+  return doc;
+}
+
+/**
+ * Applies one hour's increments: a patch (one request); the hour's first count creates its
+ * document, and a creator that loses to another (409) patches the winner's.
+ */
+async function applyChange(channelId: string, change: CounterChange): Promise<void> {
+  const c = await container('channelStats');
+  const ops: PatchOperation[] = change.deltas.map((d) => ({ op: 'incr', path: pointer(d.path), value: d.by }));
+  for (let round = 0; round < 2; round++) {
+    try {
+      await c.item(hourId(change.hour), channelId).patch(ops);
+      return;
+    } catch (err) {
+      if (cosmosStatus(err) !== 404) throw err;
+    }
+    try {
+      await c.items.create(HourCounters.parse(createdWith(channelId, change)));
+      return;
+    } catch (err) {
+      if (cosmosStatus(err) !== 409) throw err;
+    }
+  }
+  throw new Error(`the stats counters of ${channelId} at ${change.hour} could be neither patched nor created`);
+}
+
+/** Applies the increments of one closed mail (pipeline/stats-tally.ts `tallyChanges`). */
+export async function applyCounterChanges(channelId: string, changes: readonly CounterChange[]): Promise<void> {
+  for (const change of changes) await applyChange(channelId, change);
+}
+
+/** Counts one more copy of a mail first attempted at `firstAttemptAt`. */
+export async function countDuplicate(channelId: string, firstAttemptAt: string): Promise<void> {
+  await applyChange(channelId, { hour: hourOf(firstAttemptAt), deltas: [{ path: ['duplicates'], by: 1 }] });
+}
+
+/** The hours' counters from `since` (its hour included) on; all of them without. */
+export async function readHourCounters(channelId: string, since?: string): Promise<HourCounters[]> {
+  const c = await container('channelStats');
+  const parameters = [{ name: '@channelId', value: channelId }, ...(since ? [{ name: '@hour', value: hourOf(since) }] : [])];
+  const { resources } = await c.items
+    .query({ query: `SELECT * FROM c WHERE c.channelId = @channelId AND c.type = 'hour'${since ? ' AND c.hour >= @hour' : ''}`, parameters })
+    .fetchAll();
+  return resources.map((r) => HourCounters.parse(r));
+}
+
+/** The unfinished mail of the channel: a query that reads only records not yet done. */
+export async function readInFlight(channelId: string, since?: string): Promise<InFlight> {
+  const c = await container('ledger');
+  const parameters = [{ name: '@channelId', value: channelId }, ...(since ? [{ name: '@since', value: since }] : [])];
+  const { resources } = await c.items
+    .query<{ state: string; firstAttemptAt?: string }>({
+      query:
+        "SELECT c.state, c.timings.firstAttemptAt AS firstAttemptAt FROM c WHERE c.channelId = @channelId AND (c.state = 'received' OR c.state = 'decided')" +
+        (since ? ' AND c.timings.firstAttemptAt >= @since' : ''),
+      parameters,
+    })
+    .fetchAll();
+  const out: InFlight = { received: 0, decided: 0 };
+  for (const r of resources) {
+    if (r.state === 'received') out.received++;
+    else out.decided++;
+    if (r.firstAttemptAt && (!out.since || r.firstAttemptAt < out.since)) out.since = r.firstAttemptAt;
+  }
+  return out;
+}
+
+/**
+ * The channel's stats from its counters: mails by outcome, reasons, duplicates, latency
+ * percentiles (histogram bucket bounds) of the mails first attempted at or after `since`
+ * (by clock hour), and the mail in flight now.
+ */
+export async function counterStats(channelId: string, window: { since?: string } = {}): Promise<CountedStats> {
+  const [hours, inFlight] = await Promise.all([readHourCounters(channelId, window.since), readInFlight(channelId, window.since)]);
+  return statsFromCounts(hours, inFlight);
+}
