@@ -15,6 +15,7 @@ import { button, errorBar, messageBar, type View } from './views/common';
 import { channelsListView } from './views/channels-list';
 import { channelEditorView } from './views/channel-editor';
 import { dryRunView } from './views/dry-run';
+import { signInView } from './views/sign-in';
 import { messageView, monitoringView } from './views/monitoring';
 import { ticketView, ticketsView } from './views/tickets';
 
@@ -36,6 +37,7 @@ function viewOf(route: Route): View {
     case 'newChannel': return channelEditorView(undefined);
     case 'channel': return channelEditorView(route.id, route.tab);
     case 'dryRun': return dryRunView(route.id);
+    case 'signIn': return signInView(route.id);
     case 'messages': return monitoringView(route.id);
     case 'message': return messageView(route.id, route.key);
     case 'tickets': return ticketsView();

@@ -7,6 +7,7 @@ export type Route =
   | { view: 'newChannel' }
   | { view: 'channel'; id: string; tab?: string }
   | { view: 'dryRun'; id: string }
+  | { view: 'signIn'; id: string }
   | { view: 'messages'; id: string }
   | { view: 'message'; id: string; key: string }
   | { view: 'tickets' }
@@ -23,6 +24,7 @@ export function parseRoute(hash: string): Route {
     if (parts.length === 2) return { view: 'channel', id: b };
     if (c === 'tab' && d && parts.length === 4) return { view: 'channel', id: b, tab: d };
     if (c === 'test' && parts.length === 3) return { view: 'dryRun', id: b };
+    if (c === 'sign-in' && parts.length === 3) return { view: 'signIn', id: b };
     if (c === 'messages' && parts.length === 3) return { view: 'messages', id: b };
     if (c === 'messages' && d && parts.length === 4) return { view: 'message', id: b, key: d };
   }

@@ -202,7 +202,8 @@ export class TokenService {
     }
     if (req.method === 'GET') {
       const hidden = ['client_id', 'redirect_uri', 'response_type', 'scope', 'state', 'code_challenge', 'code_challenge_method'].map((k) => [k, p(k)] as [string, string]);
-      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': "default-src 'none'; form-action 'self'", 'cache-control': 'no-store' });
+      // No form-action: browsers apply it to the redirects after the post too, and the Accept button's post ends at the app's redirect URL.
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': "default-src 'none'", 'cache-control': 'no-store' });
       res.end(consentPage({ action: `${this.origin()}/${encodeURIComponent(tenant)}/oauth2/v2.0/authorize`, hidden, loginHint: p('login_hint'), scopes: p('scope').split(' ').filter(Boolean), appId: clientId }));
       return;
     }

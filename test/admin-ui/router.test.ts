@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { href, parseRoute } from '../../admin-ui/src/router';
+import { signInViewPath } from '../../shared/admin/sign-in-view';
 
 test('hash routes name each view; ids are decoded, and anything else is "not found"', () => {
   assert.deepEqual(parseRoute(''), { view: 'channels' });
@@ -14,4 +15,9 @@ test('hash routes name each view; ids are decoded, and anything else is "not fou
   assert.deepEqual(parseRoute(href('tickets', 'it#1')), { view: 'ticket', id: 'it#1' });
   assert.deepEqual(parseRoute('#/tickets'), { view: 'tickets' });
   assert.equal(parseRoute('#/channels/c1/unknown').view, 'notFound');
+});
+
+test("the sign-in callback's redirect lands on the channel's sign-in view", () => {
+  assert.deepEqual(parseRoute('#/channels/c1/sign-in'), { view: 'signIn', id: 'c1' });
+  assert.deepEqual(parseRoute(new URL(signInViewPath('desk #1'), 'http://127.0.0.1').hash), { view: 'signIn', id: 'desk #1' });
 });

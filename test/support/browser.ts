@@ -24,8 +24,9 @@ export async function launchBrowser(): Promise<Browser> {
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
-export async function watchedPage(browser: Browser, opts: { viewport?: { width: number; height: number } } = {}): Promise<Watched> {
-  const context = await browser.newContext({ viewport: opts.viewport ?? { width: 1366, height: 900 } });
+export async function watchedPage(browser: Browser, opts: { viewport?: { width: number; height: number }; ignoreHTTPSErrors?: boolean } = {}): Promise<Watched> {
+  // ignoreHTTPSErrors: for a local https stand-in with a test CA (the Entra simulator's sign-in pages), never for the app.
+  const context = await browser.newContext({ viewport: opts.viewport ?? { width: 1366, height: 900 }, ...(opts.ignoreHTTPSErrors ? { ignoreHTTPSErrors: true } : {}) });
   const w: Omit<Watched, 'page'> = { context, pageErrors: [], consoleErrors: [], cspViolations: [], foreignRequests: [] };
   await context.route('**/*', async (route) => {
     const url = new URL(route.request().url());

@@ -4,6 +4,7 @@ import type { LedgerRecord, LedgerStats } from '../../../shared/store/ledger';
 import { h, replace } from '../dom';
 import { href } from '../router';
 import { badge, button, errorBar, link, loading, messageBar, pageHeader, table, when, type View } from './common';
+import { startSignIn } from './sign-in';
 
 /** What /channels/{id}/stats answers (shared/admin/mail-operations.ts). */
 type ChannelStats = LedgerStats & { sync: { lastRequestedAt?: string; lastSyncedAt?: string; lastError?: { message?: string; code?: string } } };
@@ -54,7 +55,7 @@ async function row(c: ChannelView, since: string) {
   return [
     link(c.name, href('channels', c.id)),
     `${c.connection.username} (${c.connection.protocol})`,
-    c.needsReauthorization ? h('span', null, badge(c.status), ' ', badge('needsReauthorization', 'needs re-authorization')) : badge(c.status),
+    h('span', null, badge(c.status), c.needsReauthorization ? [' ', badge('needsReauthorization', 'needs re-authorization')] : null, signInLink(c)),
     h('span', null, when(stats?.sync.lastSyncedAt), syncError ? h('span', { class: 'error-text' }, ` — ${syncError.message ?? syncError.code ?? 'error'}`) : null),
     ...OUTCOMES.map((o) => String(stats?.byOutcome[o] ?? 0)),
     newest ? link(`${newest.reasonCode ?? 'failed'}: ${newest.subject ?? '(no subject)'}`, href('channels', c.id, 'messages', newest.id)) : '—',
@@ -72,13 +73,14 @@ function reauthorizationBanner(items: ChannelView[]): HTMLElement | null {
     'warning',
     h('strong', null, `${stale.length} channel(s) need signing in again; they read no mail until then.`),
     ...stale.map((c) =>
-      h('div', { class: 'reauth' }, `${c.name}: ${c.needsReauthorization?.message ?? ''} `, button(`Sign in again to ${c.name}`, () => void signInAgain(c.id))),
+      h('div', { class: 'reauth' }, `${c.name}: ${c.needsReauthorization?.message ?? ''} `, button(`Sign in again to ${c.name}`, () => void startSignIn(c.id))),
     ),
   );
 }
 
-/** The provider's sign-in page, reached through the start route (which binds the sign-in to this browser). */
-async function signInAgain(channelId: string): Promise<void> {
-  const { authorizationUrl } = await get<{ authorizationUrl: string }>(`oauth/${encodeURIComponent(channelId)}/start`);
-  location.assign(authorizationUrl);
+/** Channels that sign in as a user (authorization-code flow) link their sign-in view: who it is signed in as, and the button. */
+function signInLink(c: ChannelView): HTMLElement | null {
+  const auth = c.connection.auth;
+  if (auth.type !== 'oauth' || auth.flow !== 'authorizationCode') return null;
+  return h('span', null, ' ', link('Sign-in', href('channels', c.id, 'sign-in')));
 }
