@@ -189,4 +189,17 @@ describe('Graph pacing: the instance pacer', () => {
     );
     assert.equal(peak, 4);
   });
+
+  it('forgets the budgets of mailboxes that have gone quiet, so an instance serving 10,000 mailboxes keeps only the busy ones', async () => {
+    const clock = new FakeClock();
+    const pacer = new GraphPacer(rate, clock);
+    const ok = async () => ({ status: 200 });
+    pacer.throttled('g|paused', 60_000);
+    await clock.run(Promise.all(Array.from({ length: 1023 }, (_, i) => pacer.run(`g|quiet${i}`, ok))));
+    clock.t = 1_000; // every quiet bucket is full again
+    await clock.run(pacer.run('g|new', ok));
+    assert.equal(pacer.snapshot('g|quiet0'), undefined);
+    assert.equal(pacer.snapshot('g|quiet1022'), undefined);
+    assert.equal(pacer.snapshot('g|paused')?.pausedUntil, 60_000, 'a paused mailbox is remembered');
+  });
 });
