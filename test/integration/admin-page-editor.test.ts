@@ -164,11 +164,14 @@ test('the JSON dry run takes a stored mail and an unsaved configuration patch, s
   const before = await channel(deskId);
   const key = (await ledger(stack, deskId)).find((m) => m.subject?.startsWith('Order 4711'))?.id;
   assert.ok(key);
-  const fields = [{ field: 'affectedSystem', source: { kind: 'regex', on: 'subject', pattern: 'order (\\d+)', flags: 'i', group: 1 } }, { field: 'noSuchField', source: { kind: 'mail', property: 'from' } }];
+  const fields = [
+    { field: 'affectedSystem', source: { kind: 'regex', on: 'subject', pattern: 'order (\\d+)', flags: 'i', group: 1 } },
+    { field: 'details', source: { kind: 'header', name: 'X-None' } },
+  ];
   const res = await api<{ outcome: string; ticket?: { fields: Record<string, unknown> }; fieldMapping: { field: string; status: string; value?: unknown }[] }>(stack, 'POST', `channels/${deskId}/dry-run`, { mail: { storedKey: key }, patch: { ticketMapping: { fields } } });
   assert.equal(res.status, 200, JSON.stringify(res.body));
   assert.equal(res.body.ticket?.fields.affectedSystem, '4711');
-  assert.deepEqual(res.body.fieldMapping.map((r) => [r.field, r.status, r.value]), [['affectedSystem', 'value', '4711'], ['noSuchField', 'notInTemplate', undefined]]);
+  assert.deepEqual(res.body.fieldMapping.map((r) => [r.field, r.status, r.value]), [['affectedSystem', 'value', '4711'], ['details', 'empty', undefined]]);
 
   const pasted = await api<{ fieldMapping: { value?: unknown }[] }>(stack, 'POST', `channels/${deskId}/dry-run`, { mail: { text: rfc822({ subject: 'Order 99 is late' }).toString('utf8') }, patch: { ticketMapping: { fields } } });
   assert.equal(pasted.body.fieldMapping[0]?.value, '99');
@@ -178,6 +181,9 @@ test('the JSON dry run takes a stored mail and an unsaved configuration patch, s
   assert.equal(refused.body.issues[0]?.path, 'ticketMapping.fields.0.source.pattern');
   assert.match(refused.body.issues[0]?.message ?? '', /lookbehind/);
 
+  const unknownField = await api<{ issues: { path: string }[] }>(stack, 'POST', `channels/${deskId}/dry-run`, { mail: { storedKey: key }, patch: { ticketMapping: { fields: [{ field: 'noSuchField', source: { kind: 'mail', property: 'from' } }] } } });
+  assert.equal(unknownField.status, 400);
+  assert.equal(unknownField.body.issues[0]?.path, 'ticketMapping.fields.0.field');
   assert.equal((await api(stack, 'POST', `channels/${deskId}/dry-run`, { mail: { storedKey: 'no-such-key' } })).status, 404);
   const after = await channel(deskId);
   assert.equal(after.etag, before.etag, 'nothing stored');
