@@ -5,7 +5,10 @@ import { MailboxSyncMessage, MailInboundMessage, QueueNames } from '../queue/con
 import { sendQueueMessage } from '../queue/send';
 import { openMailSource } from '../sources/open-source';
 import { getRawMail, putAttachment, putRawMail } from '../store/blobs';
-import { listChannelRecords, readChannelRecord } from '../store/channel-repository';
+import { listChannelRecords, readChannelCached, readChannelRecord } from '../store/channel-repository';
+import { onCosmosReset } from '../store/cosmos';
+import { ttlCache } from '../store/ttl-cache';
+import type { MappableTemplate } from '../tickets/field-mapping';
 import { createLedger, findLedgerByPlace, readLedger, replaceLedger } from '../store/ledger';
 import { applyCounterChanges, countDuplicate } from '../store/channel-stats';
 import { claimFolderSync, completeFolderSync, readChannelState, updateChannelState } from '../store/sync-state';
@@ -43,6 +46,17 @@ type Log = (message: string, props?: Record<string, unknown>) => void;
 const faultHook = faultHookFromEnv();
 
 const loadChannel = async (id: string) => (await readChannelRecord(id))?.record;
+/** The pipeline's channel: read at most once per CHANNEL_CACHE_TTL_MS per instance (channel-repository.ts says why that is safe). */
+const loadChannelCached = async (id: string) => (await readChannelCached(id))?.record;
+
+/**
+ * Templates come from the ticketing system and change rarely; a changed template takes
+ * effect on this instance's mail within this long. Not found is asked again every time.
+ */
+const TEMPLATE_CACHE_TTL_MS = 60_000;
+const templates = ttlCache<MappableTemplate>(TEMPLATE_CACHE_TTL_MS);
+onCosmosReset(() => templates.clear());
+const getTemplateCached = (id: string) => templates.get(id, () => getTemplate(id));
 
 /** At most this many queue sends at once (Azurite and Storage both take small bursts well). */
 const ENQUEUE_PARALLELISM = 16;
@@ -95,9 +109,9 @@ export function resolutionDeps(): ResolutionDeps {
 export function processDeps(log: Log): ProcessDeps {
   const outgoing = dispatchDeps();
   return {
-    loadChannel,
+    loadChannel: loadChannelCached,
     openSource: openMailSource,
-    getTemplate,
+    getTemplate: getTemplateCached,
     parse: parseMailWithContent,
     classify: (mail, channel) => classifyMail(mail, classifyOptions(channel)),
     ...resolutionDeps(),

@@ -1,7 +1,8 @@
 import { ChannelRecord } from '../config/channel';
-import { container } from './cosmos';
+import { container, onCosmosReset } from './cosmos';
 import { NotFoundError, PreconditionFailedError, ConflictError, cosmosStatus } from './errors';
 import { readItem, queryAll } from './cosmos-items';
+import { ttlCache } from './ttl-cache';
 
 /**
  * Channel records in container `channels` (pk /id), with optimistic concurrency:
@@ -26,6 +27,24 @@ export async function readChannelRecord(id: string): Promise<StoredChannel | und
   return resource ? toStored(resource) : undefined;
 }
 
+/**
+ * How long the pipeline trusts a channel it read in this instance (admin reads stay fresh).
+ * Why stale for this long is safe: a channel paused or deleted in another instance may
+ * process mail for up to this long (one more mail at most per message in flight, each
+ * still exactly once, as before the change); a changed configuration (folders, rules,
+ * answers) takes effect within it; a change made through this instance's API (publish,
+ * pause, edit, delete) takes effect at once (the writes below forget the cached record).
+ */
+export const CHANNEL_CACHE_TTL_MS = 30_000;
+const cachedChannels = ttlCache<StoredChannel>(CHANNEL_CACHE_TTL_MS);
+
+/** The channel as this instance last read it within `CHANNEL_CACHE_TTL_MS`, with its ETag; a channel not found is never kept. */
+export function readChannelCached(id: string): Promise<StoredChannel | undefined> {
+  return cachedChannels.get(id, () => readChannelRecord(id));
+}
+
+onCosmosReset(() => cachedChannels.clear());
+
 export async function listChannelRecords(): Promise<StoredChannel[]> {
   const c = await container('channels');
   const docs = await queryAll<unknown>(c, 'SELECT * FROM c ORDER BY c.createdAt ASC');
@@ -37,6 +56,7 @@ export async function createChannelRecord(record: ChannelRecord): Promise<Stored
   const c = await container('channels');
   try {
     const { resource } = await c.items.create(ChannelRecord.parse(record));
+    cachedChannels.forget(record.id);
     return toStored(resource);
   } catch (err) {
     if (cosmosStatus(err) === 409) throw new ConflictError(`channel "${record.id}" already exists`);
@@ -54,6 +74,9 @@ export async function replaceChannelRecord(record: ChannelRecord, etag: string):
     return toStored(resource);
   } catch (err) {
     throw mapWriteError(err, record.id);
+  } finally {
+    // after the write (a read in flight during it may have cached the old record)
+    cachedChannels.forget(record.id);
   }
 }
 
@@ -64,6 +87,8 @@ export async function deleteChannelRecord(id: string, etag?: string): Promise<vo
     await c.item(id, id).delete(etag ? { accessCondition: { type: 'IfMatch', condition: etag } } : undefined);
   } catch (err) {
     throw mapWriteError(err, id);
+  } finally {
+    cachedChannels.forget(id);
   }
 }
 

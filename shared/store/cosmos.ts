@@ -52,8 +52,15 @@ export async function container(name: CosmosContainerName): Promise<Container> {
   return cosmosDatabase().container(CosmosContainers[name].id);
 }
 
+/** What caches of Cosmos reads in this process (e.g. the pipeline's channels) must drop when it points at another database. */
+const onReset = new Set<() => void>();
+export function onCosmosReset(fn: () => void): void {
+  onReset.add(fn);
+}
+
 /** For tests that point the process at another emulator. */
 export function resetCosmosClient(): void {
+  for (const fn of onReset) fn();
   client?.dispose();
   client = undefined;
   database = undefined;

@@ -1,7 +1,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { useEmulatorEnv, type EmulatorEnv } from './emulator-env';
-import { createChannelRecord, readChannelRecord, replaceChannelRecord, deleteChannelRecord, listChannelRecords } from '../../../shared/store/channel-repository';
+import { createChannelRecord, readChannelRecord, readChannelCached, replaceChannelRecord, deleteChannelRecord, listChannelRecords } from '../../../shared/store/channel-repository';
 import { PreconditionFailedError, ConflictError, NotFoundError } from '../../../shared/store/errors';
 import { ChannelRecord } from '../../../shared/config/channel';
 
@@ -44,4 +44,16 @@ test('creating an existing id is a conflict; replacing a missing one is not foun
   await createChannelRecord(record('c3'));
   await assert.rejects(createChannelRecord(record('c3')), ConflictError);
   await assert.rejects(replaceChannelRecord(record('nope'), '"x"'), (e: unknown) => e instanceof NotFoundError || e instanceof PreconditionFailedError);
+});
+
+test('the pipeline\'s cached channel: a write through this instance is seen at once, a deleted or unknown channel is never kept', async () => {
+  assert.equal(await readChannelCached('c-cached'), undefined);
+  const created = await createChannelRecord(record('c-cached'));
+  assert.equal((await readChannelCached('c-cached'))?.etag, created.etag, 'a miss was not kept: the channel created since is found');
+  const replaced = await replaceChannelRecord({ ...created.record, name: 'paused meanwhile' }, created.etag);
+  const cached = await readChannelCached('c-cached');
+  assert.equal(cached?.record.name, 'paused meanwhile');
+  assert.equal(cached?.etag, replaced.etag);
+  await deleteChannelRecord('c-cached', replaced.etag);
+  assert.equal(await readChannelCached('c-cached'), undefined);
 });
