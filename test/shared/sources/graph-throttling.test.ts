@@ -88,6 +88,21 @@ describe('Graph source under throttling and failures', () => {
     assert.equal(valueRequests(id).length, 1);
   });
 
+  it("a 429 pauses the whole mailbox: the next request, while the pause is longer than the source may wait, is refused without being sent and names the pause's rest", async () => {
+    const first = await sim.deliver(mb, 'inbox', testMail({ subject: 'first' }));
+    const second = await sim.deliver(mb, 'inbox', testMail({ subject: 'second' }));
+    sim.injectFaults(1, { status: 429, retryAfterSeconds: 120, endpoint: 'messages.value' });
+    const source = open({}, { maxInProcessWaitMs: 5_000 });
+    await assert.rejects(source.fetchRaw({ protocol: 'graph', folder: 'inbox', messageId: first }), TransientError);
+    await assert.rejects(source.fetchRaw({ protocol: 'graph', folder: 'inbox', messageId: second }), (err: unknown) => {
+      assert.ok(err instanceof TransientError);
+      assert.equal(err.code, 'GRAPH_THROTTLED');
+      assert.ok(err.retryAfterMs !== undefined && err.retryAfterMs > 60_000 && err.retryAfterMs <= 120_000, `retryAfterMs ${err.retryAfterMs}`);
+      return true;
+    });
+    assert.equal(valueRequests(second).length, 0, 'not sent to Graph');
+  });
+
   it('20 parallel fetches never put more than 4 requests at once on the mailbox, and none is throttled', async () => {
     const ids: string[] = [];
     for (let i = 0; i < 20; i++) ids.push(await sim.deliver(mb, 'inbox', testMail({ subject: `parallel ${i}` })));
