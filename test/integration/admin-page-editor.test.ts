@@ -205,6 +205,19 @@ test('a field mapping row shows, live, what its pattern captures from a stored o
   const preview = page.locator('#fm-0-preview');
   await preview.locator('.preview-value', { hasText: '4711' }).waitFor();
   await page.locator('#fm-preview-status').getByText('would be').waitFor();
+
+  // Typing is debounced: a pattern typed key by key sends one dry run (or two after a pause), not one per key.
+  let dryRuns = 0;
+  const countDryRuns = (r: { url(): string; method(): string }) => { if (r.method() === 'POST' && r.url().includes('/dry-run')) dryRuns++; };
+  page.on('request', countDryRuns);
+  const typed = 'order #?(\\d+)';
+  await page.locator('#fm-0-pattern').fill('');
+  await page.locator('#fm-0-pattern').pressSequentially(typed, { delay: 20 });
+  await page.waitForTimeout(800); // past the debounce, so a late request would be counted
+  await page.locator('#fm-preview-status').getByText('would be').waitFor();
+  await preview.locator('.preview-value', { hasText: '4711' }).waitFor();
+  page.off('request', countDryRuns);
+  assert.ok(dryRuns >= 1 && dryRuns <= 2, `${dryRuns} dry runs for ${typed.length + 1} edits`);
   await checkView(page, 'channel-editor-field-mapping');
 
   // A pasted mail: the preview follows the text.
