@@ -18,6 +18,7 @@ import { dryRunView } from './views/dry-run';
 import { signInView } from './views/sign-in';
 import { messageView, monitoringView } from './views/monitoring';
 import { ticketView, ticketsView } from './views/tickets';
+import { demoInboxView, demoMessageView, revealDemoNav } from './views/demo-inbox';
 
 /**
  * The admin page: a shell (header, navigation, main region) and hash-routed views over the
@@ -40,6 +41,8 @@ function viewOf(route: Route): View {
     case 'signIn': return signInView(route.id);
     case 'messages': return monitoringView(route.id);
     case 'message': return messageView(route.id, route.key);
+    case 'demo': return demoInboxView(route.address);
+    case 'demoMessage': return demoMessageView(route.address, route.id);
     case 'tickets': return ticketsView();
     case 'ticket': return ticketView(route.id);
     case 'notFound': return { element: h('section', null, h('h1', { id: 'page-title', tabindex: '-1' }, 'Not found'), messageBar('warning', `There is no page "${route.path}".`)) };
@@ -57,7 +60,7 @@ function show(): void {
   replace(main, current.element);
   for (const a of nav.querySelectorAll('a')) {
     const section = a.getAttribute('data-section');
-    const active = (section === 'tickets') === (route.view === 'tickets' || route.view === 'ticket');
+    const active = section === (route.view === 'tickets' || route.view === 'ticket' ? 'tickets' : route.view === 'demo' || route.view === 'demoMessage' ? 'demo' : 'channels');
     if (active) a.setAttribute('aria-current', 'page');
     else a.removeAttribute('aria-current');
   }
@@ -101,6 +104,7 @@ function start(): void {
       if (current?.canLeave && !current.canLeave()) e.preventDefault();
     });
   }
+  void revealDemoNav(document.getElementById('nav-demo'));
   replace(document.getElementById('session') as HTMLElement, adminKey.get() ? button('Forget key', () => { adminKey.clear(); location.reload(); }, { appearance: 'subtle', id: 'sign-out' }) : null);
   show();
 }

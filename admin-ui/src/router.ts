@@ -10,6 +10,8 @@ export type Route =
   | { view: 'signIn'; id: string }
   | { view: 'messages'; id: string }
   | { view: 'message'; id: string; key: string }
+  | { view: 'demo'; address?: string }
+  | { view: 'demoMessage'; address: string; id: string }
   | { view: 'tickets' }
   | { view: 'ticket'; id: string }
   | { view: 'notFound'; path: string };
@@ -28,6 +30,7 @@ export function parseRoute(hash: string): Route {
     if (c === 'messages' && parts.length === 3) return { view: 'messages', id: b };
     if (c === 'messages' && d && parts.length === 4) return { view: 'message', id: b, key: d };
   }
+  if (a === 'demo' && parts.length <= 3) return c ? { view: 'demoMessage', address: b ?? '', id: c } : { view: 'demo', address: b };
   if (a === 'tickets' && parts.length === 1) return { view: 'tickets' };
   if (a === 'tickets' && b && parts.length === 2) return { view: 'ticket', id: b };
   return { view: 'notFound', path };

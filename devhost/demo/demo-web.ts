@@ -1,6 +1,7 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { GraphSimulator, SimulatedMessage } from '../graph-simulator';
+import type { GraphSimulator } from '../graph-simulator';
+import type { DemoMessage, DemoMessageDetail } from './demo-message';
 import { parseMail } from '../../shared/mail/parse';
 import { sendTestMail, TestMailSpec } from './send-test';
 
@@ -33,10 +34,7 @@ export interface DemoWeb {
   stop(): Promise<void>;
 }
 
-export type DemoMessage = Omit<SimulatedMessage, 'immutableId' | 'restId' | 'folderId'> & { folder: string };
-
-/** One message with its body: the text, and the HTML as the pipeline sanitizes it (the admin page shows it in its sandboxed mail frame). */
-export type DemoMessageDetail = DemoMessage & { text: string; html?: string };
+export type { DemoMessage, DemoMessageDetail };
 
 const MAX_BODY = 200_000;
 

@@ -6,8 +6,40 @@ import { badge, button, errorBar, facts, link, loading, messageBar, pageHeader, 
 import { stageTrail } from './decision';
 import { downloadButton } from './tickets';
 import type { ChannelView } from '../../../shared/config/channel';
+import type { OutcomeSeries } from '../../../shared/admin/stats-series';
+import { outcomeChart } from './outcome-chart';
 
 const OUTCOMES = ['', 'created', 'noted', 'ignored', 'rejected', 'failed', 'left'] as const;
+
+/** The chart's periods: how far back, in buckets of how many minutes (at most a few dozen bars). */
+const PERIODS = [
+  { value: '24h', label: 'last 24 hours, per hour', hours: 24, bucketMinutes: 60 },
+  { value: '1h', label: 'last hour, per 5 minutes', hours: 1, bucketMinutes: 5 },
+  { value: '7d', label: 'last 7 days, per 6 hours', hours: 24 * 7, bucketMinutes: 360 },
+] as const;
+
+/** Mails per outcome over time (GET stats?since=&bucketMinutes=), for a chosen period. */
+function outcomeChartSection(id: string): { element: HTMLElement; load: () => Promise<void> } {
+  const period = h('select', { id: 'chart-period' }, ...PERIODS.map((p) => h('option', { value: p.value }, p.label)));
+  const body = h('div', { id: 'outcome-chart', 'aria-live': 'polite' }, loading('Loading the chart'));
+  const load = async () => {
+    const p = PERIODS.find((x) => x.value === period.value) ?? PERIODS[0];
+    const since = new Date(Date.now() - p.hours * 3600_000).toISOString();
+    try {
+      const stats = await get<{ series?: OutcomeSeries }>(`channels/${encodeURIComponent(id)}/stats?since=${encodeURIComponent(since)}&bucketMinutes=${p.bucketMinutes}`);
+      const label = (iso: string) => new Date(iso).toLocaleString(undefined, p.hours > 24 ? { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' } : { hour: '2-digit', minute: '2-digit' });
+      replace(body, stats.series ? outcomeChart(stats.series, label) : messageBar('warning', 'This API answers no time series.'));
+    } catch (err) {
+      replace(body, errorBar(err));
+    }
+  };
+  period.addEventListener('change', () => void load());
+  const element = h('section', { 'aria-labelledby': 'chart-title', class: 'chart-section' },
+    h('h2', { id: 'chart-title' }, 'Mails per outcome over time'),
+    h('div', { class: 'filters' }, h('div', { class: 'field' }, h('label', { for: 'chart-period', class: 'label' }, 'Period'), period)),
+    body);
+  return { element, load };
+}
 
 /**
  * Monitoring: the channel's ledger (each mail's fate, reason, ticket, timings), filtered by
@@ -47,14 +79,22 @@ export function monitoringView(id: string): View {
   };
   const title = h('p', { class: 'lead' });
   void get<ChannelView>(`channels/${encodeURIComponent(id)}`).then((c) => replace(title, `Channel "${c.name}"`)).catch(() => undefined);
+  const chart = outcomeChartSection(id);
   outcome.addEventListener('change', () => void load());
   search.addEventListener('input', show);
   void load();
+  void chart.load();
+  const refresh = () => {
+    void load();
+    void chart.load();
+  };
   const element = h(
     'section',
     { 'aria-labelledby': 'page-title' },
-    pageHeader('Monitoring', button('Refresh', () => void load(), { appearance: 'outline', id: 'refresh-ledger' }), button('Back to the channel', () => (location.hash = href('channels', id)), { appearance: 'subtle' })),
+    pageHeader('Monitoring', button('Refresh', refresh, { appearance: 'outline', id: 'refresh-ledger' }), button('Back to the channel', () => (location.hash = href('channels', id)), { appearance: 'subtle' })),
     title,
+    chart.element,
+    h('h2', null, 'Ledger'),
     h('div', { class: 'filters' },
       h('div', { class: 'field' }, h('label', { for: 'outcome-filter', class: 'label' }, 'Outcome'), outcome),
       h('div', { class: 'field' }, h('label', { for: 'ledger-search', class: 'label' }, 'Search sender or subject'), search)),
