@@ -204,6 +204,31 @@ export function inputFromForm(values: FormValues): { body: Partial<ChannelInput>
 }
 
 /**
+ * The form as a JSON merge patch of the stored channel: what inputFromForm sends, plus `null`
+ * for each value the channel has and the form no longer gives (an emptied optional field, a
+ * section whose host was cleared, the fields of another auth type) — at the outermost key the
+ * body lacks, so a cleared SMTP host removes the whole SMTP section. Save (PATCH) and the
+ * previews (impact, live field mapping) send the same patch, so they judge what Save stores.
+ * Settings the form does not show (threading, answers) are left as they are. Secrets are never
+ * nulled: absent keeps the stored one.
+ */
+export function mergePatchFromForm(body: Record<string, unknown>, view: ChannelView): Record<string, unknown> {
+  const patch = structuredClone(body);
+  for (const f of FIELDS) {
+    if (f.kind === 'secret' || at(view, f.path) === undefined) continue;
+    const keys = f.path.split('.');
+    for (let i = 1; i <= keys.length; i++) {
+      const prefix = keys.slice(0, i).join('.');
+      if (at(body, prefix) === undefined) {
+        if (at(patch, prefix) === undefined) setAt(patch, prefix, null);
+        break;
+      }
+    }
+  }
+  return patch;
+}
+
+/**
  * An API issue as the form shows it on its field: "Required." for a missing value, the API's
  * words otherwise, and for a one-per-line field the line it is about (`domains.allowed.1` →
  * line 2).

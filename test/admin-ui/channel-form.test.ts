@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ChannelInput, ChannelView } from '../../shared/config/channel';
-import { FIELDS, TABS, changed, fieldOfIssue, formFromView, inputFromForm, issueText, NEW_CHANNEL_DEFAULTS, secretsSet, tabOfIssue } from '../../admin-ui/src/channel-form';
+import { FIELDS, TABS, changed, fieldOfIssue, formFromView, inputFromForm, issueText, mergePatchFromForm, NEW_CHANNEL_DEFAULTS, secretsSet, tabOfIssue } from '../../admin-ui/src/channel-form';
+import { applyMergePatch } from '../../shared/admin/merge-patch';
 
 const view = ChannelView.parse({
   id: 'c1',
@@ -84,4 +85,34 @@ test('unsaved changes: any value that differs counts, nothing else', () => {
   assert.equal(changed(a, { ...a }), false);
   assert.equal(changed(a, { ...a, name: 'Other' }), true);
   assert.equal(changed(a, { ...a, 'domains.excludeAutoReplies': !a['domains.excludeAutoReplies'] }), true);
+});
+
+test('the form as a merge patch: an untouched form nulls nothing; cleared values, a cleared SMTP host and another auth type\'s fields are removed; secrets are never nulled', () => {
+  const rich = ChannelView.parse({
+    ...view,
+    description: 'Front desk',
+    connection: { ...view.connection, smtp: { host: 'smtp.example.com', port: 587, tls: 'starttls' } },
+    folders: { ...view.folders, exclusion: 'Private' },
+  });
+  const untouched = mergePatchFromForm(inputFromForm(formFromView(rich)).body, rich);
+  assert.doesNotMatch(JSON.stringify(untouched), /null/);
+
+  const values = { ...formFromView(rich), description: '', 'connection.smtp.host': '', 'folders.exclusion': ' ' };
+  const patch = mergePatchFromForm(inputFromForm(values).body, rich) as { description: unknown; connection: { smtp: unknown; auth: Record<string, unknown> }; folders: { exclusion: unknown } };
+  assert.equal(patch.description, null);
+  assert.equal(patch.connection.smtp, null, 'the whole section, not its host alone');
+  assert.equal(patch.folders.exclusion, null);
+  assert.equal('password' in patch.connection.auth, false, 'a secret absent from the form is kept, not nulled');
+  const { id: _i, status: _s, etag: _e, createdAt: _c, createdBy: _cb, updatedAt: _u, updatedBy: _ub, publishedAt: _p, ...editable } = rich;
+  const result = ChannelInput.parse(applyMergePatch({ ...editable, connection: { ...editable.connection, auth: { type: 'password', password: 'kept' } } }, patch));
+  assert.equal(result.description, undefined);
+  assert.equal(result.connection.smtp, undefined);
+  assert.equal(result.folders.exclusion, undefined);
+
+  // Another auth type: the OAuth fields the channel had are removed.
+  const oauth = ChannelView.parse({ ...view, connection: { ...view.connection, auth: { type: 'oauth', flow: 'clientCredentials', tenantId: 't1', clientId: 'c1', clientSecret: { isSet: true } } } });
+  const switched = mergePatchFromForm(inputFromForm({ ...formFromView(oauth), 'connection.auth.type': 'password', 'connection.auth.password': 'pw' }).body, oauth) as { connection: { auth: Record<string, unknown> } };
+  assert.equal(switched.connection.auth.tenantId, null);
+  assert.equal(switched.connection.auth.clientId, null);
+  assert.equal('clientSecret' in switched.connection.auth, false);
 });

@@ -100,6 +100,8 @@ async function channel(id: string) {
 }
 
 test('saving a published channel first shows which stored mails the change decides differently; Back keeps the channel, Save + confirm stores it', async () => {
+  // A setting the form does not show: Save must leave it as it is.
+  assert.equal((await api(stack, 'PATCH', `channels/${deskId}`, { threading: { untrustedReply: 'reject' } })).status, 200);
   const w = await signedIn();
   const { page } = w;
   const before = await channel(deskId);
@@ -143,6 +145,7 @@ test('saving a published channel first shows which stored mails the change decid
   const saved = await channel(deskId);
   assert.notEqual(saved.etag, before.etag);
   assert.deepEqual(saved.body.domains.allowed, ['example.org']);
+  assert.equal((saved.body as unknown as { threading: { untrustedReply: string } }).threading.untrustedReply, 'reject', 'a setting the form does not show is kept');
   assertClean(w);
   await w.context.close();
 });

@@ -1,6 +1,6 @@
 import { ApiError, call, get, type ApiIssue } from '../api';
 import type { ChannelView } from '../../../shared/config/channel';
-import { FIELDS, TABS, changed, fieldOfIssue, issueText, formFromView, inputFromForm, secretsSet, tabOfIssue, type FieldDef, type FormValues, type TabId } from '../channel-form';
+import { FIELDS, TABS, changed, fieldOfIssue, issueText, formFromView, inputFromForm, mergePatchFromForm, secretsSet, tabOfIssue, type FieldDef, type FormValues, type TabId } from '../channel-form';
 import { h, replace, uid } from '../dom';
 import { href } from '../router';
 import { badge, button, errorBar, loading, messageBar, pageHeader, type View } from './common';
@@ -23,8 +23,9 @@ const MAPPING_PATH = 'ticketMapping.fields';
 
 /**
  * The channel editor with the seed's tabs (Connection, Folder Mapping, Domain Settings,
- * Ticket Mapping). Saves the whole channel (POST for a new one, PUT with If-Match for an
- * existing one); the API's 400 issues appear on the fields they name and the first tab with
+ * Ticket Mapping). Saves with POST for a new channel, and for an existing one with a merge
+ * patch under If-Match (what the form shows, cleared values removed; settings the form does
+ * not show, such as threading and answers, stay as they are); the API's 400 issues appear on the fields they name and the first tab with
  * an issue opens. Secrets show only as "set", with a Replace action. The template is locked
  * once the channel was published, with the reason. Leaving with unsaved changes asks first.
  * The field mapping is edited in rows with a live preview (field-mapping.ts). Saving a
@@ -160,8 +161,14 @@ function render(root: HTMLElement, state: { initial: FormValues; values: FormVal
       state.values[MAPPING_PATH] = json;
       state.dirty = changed(state.initial, state.values);
     },
-    patch: () => inputFromForm(state.values),
+    patch: () => formPatch(),
   });
+
+  /** The form as the merge patch Save sends (the previews judge exactly what Save would store). */
+  const formPatch = () => {
+    const { body, issues: local } = inputFromForm(state.values);
+    return { body: view ? mergePatchFromForm(body, view) : body, issues: local };
+  };
 
   const impactHost = h('div', { class: 'impact-host' });
   const closeImpact = () => {
@@ -171,7 +178,7 @@ function render(root: HTMLElement, state: { initial: FormValues; values: FormVal
   /** The impact preview of the form as it is; with `confirmSave`, Save's confirmation step. */
   const showImpact = (confirmSave: boolean) => {
     if (!view) return;
-    const { body, issues: local } = inputFromForm(state.values);
+    const { body, issues: local } = formPatch();
     issues = local;
     if (local.length > 0) return showIssues('Fix the marked fields.');
     replace(impactHost, impactPreviewPanel({
@@ -194,14 +201,15 @@ function render(root: HTMLElement, state: { initial: FormValues; values: FormVal
   };
 
   const store = async () => {
-    const { body, issues: local } = inputFromForm(state.values);
+    const { body, issues: local } = formPatch();
     issues = local;
     if (local.length > 0) return showIssues('Fix the marked fields.');
     replace(impactHost);
     replace(status, loading('Saving'));
     try {
+      // An existing channel is saved as a merge patch: settings the form does not show (threading, answers) stay as they are.
       const res = view
-        ? await call<ChannelView>('PUT', `channels/${encodeURIComponent(view.id)}`, { json: body, ifMatch: view.etag })
+        ? await call<ChannelView>('PATCH', `channels/${encodeURIComponent(view.id)}`, { json: body, contentType: 'application/merge-patch+json', ifMatch: view.etag })
         : await call<ChannelView>('POST', 'channels', { json: body });
       state.dirty = false;
       issues = [];
