@@ -12,6 +12,7 @@ import type { MappableTemplate } from '../tickets/field-mapping';
 import { createLedger, findLedgerByPlace, readLedger, replaceLedger } from '../store/ledger';
 import { applyCounterChanges, countDuplicate } from '../store/channel-stats';
 import { claimFolderSync, completeFolderSync, readChannelState, updateChannelState } from '../store/sync-state';
+import { channelsChangedSince, cosmosSyncScheduleStore } from '../store/sync-schedule';
 import { createTicketDoc } from '../store/ticket-repository';
 import { getTemplate } from '../tickets/catalogue';
 import type { Attachment } from '../tickets/ticket';
@@ -217,10 +218,10 @@ export function syncDeps(log: Log): SyncDeps {
 
 export function scheduleDeps(): ScheduleDeps {
   return {
-    listPublishedChannels: async () => (await listChannelRecords()).map((s) => s.record).filter((c) => c.status === 'published'),
-    lastRequestedAt: async (channelId) => (await readChannelState(channelId))?.lastRequestedAt,
-    markRequested: (channelId, at) => updateChannelState(channelId, { lastRequestedAt: at }),
+    store: cosmosSyncScheduleStore(),
+    channelsChangedSince,
     enqueueSync: (message) => sendQueueMessage(QueueNames.mailboxSync, MailboxSyncMessage, message),
+    pushEnabled: Boolean(settings().PUBLIC_BASE_URL),
     now: () => new Date(),
   };
 }
