@@ -12,6 +12,8 @@ import { startWorker } from './worker-client';
  * about a minute and a half), with 20 ms per request. The real syncMailbox lists them onto
  * Azurite's queue; a host-like consumer keeps 16 processMail calls in flight. The ceiling
  * these limits allow for K Graph calls per mail is min(window rate / K, 4 / (K × latency)).
+ * The worker paces its Graph requests by the same scaled limit (GRAPH_MAILBOX_* settings,
+ * shared/sources/graph-pacing.ts), as it paces by Outlook's own in Azure.
  */
 const MAILS = 2000;
 const PARALLEL = 16;
@@ -23,7 +25,8 @@ export const backlog: Benchmark = {
   title: `4. Backlog drain: ${MAILS.toLocaleString('en-US')} mails in one Graph mailbox under Outlook's limits (scaled window), ${PARALLEL} in parallel`,
   async run({ print, earlier }) {
     const world = await startWorld({ throttle: THROTTLE, latencyMs: LATENCY_MS });
-    const worker = await startWorker(world.workerEnv);
+    // The pipeline paces its Graph requests by the limit it is told: the simulator's scaled one.
+    const worker = await startWorker({ ...world.workerEnv, GRAPH_MAILBOX_REQUESTS_PER_WINDOW: String(THROTTLE.requestsPerWindow), GRAPH_MAILBOX_WINDOW_SECONDS: String(THROTTLE.windowMs / 1000) });
     const mailbox = 'backlog@contoso.example';
     const channelId = 'bench-backlog';
     try {
@@ -38,7 +41,7 @@ export const backlog: Benchmark = {
 
       world.sim.resetCounters();
       const sync = await worker.call({ op: 'syncToQueue', channelId }, 5 * 60_000);
-      const drain = await worker.call({ op: 'drainQueue', expected: sync.listed, parallel: PARALLEL }, 8 * 60_000);
+      const drain = await worker.call({ op: 'drainQueue', expected: sync.listed, parallel: PARALLEL }, 15 * 60_000); // a shared, busy machine drains at a fraction of the ceiling
       const graph = graphCounts(world.sim, mailbox);
       const stats = world.sim.stats();
       const check = await worker.call({ op: 'verify', channelId });
@@ -63,8 +66,9 @@ export const backlog: Benchmark = {
         `ceiling: K = ${fixed(k, 2)} Graph calls per mail (${fromRequests !== undefined ? 'measured in benchmark 2' : 'measured in this run'}; this run: ${fixed(measuredK, 2)}) → ` +
           `min(${fixed(windowRate, 0)}/K = ${fixed(ceilingByWindow)}, ${THROTTLE.maxConcurrent}/(K × ${LATENCY_MS / 1000} s) = ${fixed(ceilingByConcurrency)}) = ${fixed(ceiling)} mails/s → ratio achieved/ceiling ${fixed(ratio(achieved, ceiling), 2)}`,
       );
+      const throttledShare = ratio(graph.throttled429, graph.mailboxRequests);
       print(
-        `Graph: ${graph.mailboxRequests} mailbox requests (${listCounts(graph.byEndpoint)}), 429s received ${graph.throttled429}, ` +
+        `Graph: ${graph.mailboxRequests} mailbox requests (${listCounts(graph.byEndpoint)}), 429s received ${graph.throttled429} (${fixed(100 * throttledShare, 1)}% of requests), ` +
           `most open at once ${stats.maxConcurrency[mailbox] ?? 0}; token service: ${graph.tokenRequests} token requests, ${graph.discovery} discovery`,
       );
       print(
@@ -89,6 +93,8 @@ export const backlog: Benchmark = {
         ceilingByWindow,
         ceilingByConcurrency,
         ratio: ratio(achieved, ceiling),
+        /** 429s ÷ mailbox requests (goal ≤ 0.01). */
+        throttledShare,
         graph: { mailboxRequests: graph.mailboxRequests, byEndpoint: graph.byEndpoint, throttled429: graph.throttled429, maxConcurrency: stats.maxConcurrency[mailbox] ?? 0, tokenRequests: graph.tokenRequests },
         statuses: drain.statuses,
         failedAttempts: drain.failedAttempts,
