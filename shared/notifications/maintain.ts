@@ -2,7 +2,8 @@ import type { ChannelRecord } from '../config/channel';
 import { MailChannelError, PermanentError, isTransient } from '../errors';
 import type { GraphSubscription, SubscriptionRequest } from '../sources/graph-subscriptions';
 import { hashClientState, newClientState } from './client-state';
-import { SUBSCRIPTION_LIFETIME_MS, backoffMs, planSubscriptions, subscriptionTarget, type SubscriptionAction } from './plan';
+import { changeWindow } from '../store/channel-changes';
+import { SUBSCRIPTION_LIFETIME_MS, backoffMs, paceActions, planSubscriptions, renewAt, subscriptionTarget, type SubscriptionAction } from './plan';
 import { subscriptionRecordId, type StoredSubscription, type SubscriptionRecord } from './subscription-record';
 import { indexRepairs } from './subscription-index';
 import type { SubscriptionStore } from './subscription-store';
@@ -28,7 +29,9 @@ export interface GraphSubscriptionClient {
 export interface MaintainDeps {
   /** `PUBLIC_BASE_URL`; without it nothing is done (Graph could not reach us). */
   publicBaseUrl: string | undefined;
-  listChannels(): Promise<ChannelRecord[]>;
+  /** Channels written at or after `since` (Cosmos `_ts`, epoch seconds); undefined: every channel. */
+  channelsChangedSince(since: number | undefined): Promise<ChannelRecord[]>;
+  readChannel(id: string): Promise<ChannelRecord | undefined>;
   store: SubscriptionStore;
   /** Graph subscription calls with this channel's credentials. */
   graphFor(channel: ChannelRecord): GraphSubscriptionClient;
@@ -45,6 +48,12 @@ export interface MaintainReport {
   deleted: number;
   /** Left to a concurrent run that held the record. */
   contended: number;
+  /** Actions left to the next runs (pacing, MAX_GRAPH_ACTIONS_PER_RUN). */
+  deferred: number;
+  /** Whether this was the full pass, and what it read: channels and subscription records. */
+  full: boolean;
+  channelsRead: number;
+  recordsRead: number;
   failed: { channelId: string; folder: string; action: SubscriptionAction['kind']; code: string; message: string }[];
 }
 
@@ -65,13 +74,14 @@ function settled(record: SubscriptionRecord): SubscriptionRecord {
 }
 
 export async function maintainSubscriptions(deps: MaintainDeps): Promise<MaintainReport> {
-  const report: MaintainReport = { established: 0, renewed: 0, deleted: 0, contended: 0, failed: [] };
+  const report: MaintainReport = { established: 0, renewed: 0, deleted: 0, contended: 0, deferred: 0, full: false, channelsRead: 0, recordsRead: 0, failed: [] };
   if (!deps.publicBaseUrl) return { ...report, skipped: 'PUBLIC_BASE_URL is not set: no change notifications; mailboxes are polled' };
   const urls = notificationUrls(deps.publicBaseUrl);
-  const [channels, records, index] = await Promise.all([deps.listChannels(), deps.store.listAll(), deps.store.listIndex()]);
-  await repairIndex(deps, indexRepairs(records, index, deps.now()));
-  const actions = planSubscriptions({ channels, records, notificationUrl: urls.notificationUrl, now: deps.now() });
-
+  const { channels, records, full } = await readWhatMatters(deps);
+  Object.assign(report, { full, channelsRead: channels.length, recordsRead: records.length });
+  const planned = planSubscriptions({ channels, records, notificationUrl: urls.notificationUrl, now: deps.now() });
+  const { run: actions, deferred } = paceActions(planned);
+  report.deferred = deferred;
   const clients = new Map<string, GraphSubscriptionClient>();
   const graphFor = (channel: ChannelRecord) => {
     let c = clients.get(channel.id);
@@ -94,6 +104,48 @@ export async function maintainSubscriptions(deps: MaintainDeps): Promise<Maintai
   };
   await Promise.all(Array.from({ length: Math.min(PARALLELISM, actions.length) }, runNext));
   return report;
+}
+
+/**
+ * What this run looks at. Most runs: the records with something to do (listDue) and the
+ * channels written since the last run, plus the channels of those records and the
+ * records of those channels — so the plan sees each involved channel whole, and the
+ * run's reads follow what changed, not how many mailboxes there are. Once an hour (and
+ * on the first run) the full pass reads everything: it finds deleted channels, repairs
+ * the subscription index and stamps `renewAt` on records from before it existed.
+ */
+async function readWhatMatters(deps: MaintainDeps): Promise<{ channels: ChannelRecord[]; records: StoredSubscription[]; full: boolean }> {
+  const now = deps.now();
+  const saved = await deps.store.readCursor();
+  const { since, full } = changeWindow(saved, now);
+  let channels: ChannelRecord[];
+  let records: StoredSubscription[];
+  if (full) {
+    const [all, stored, index] = await Promise.all([deps.channelsChangedSince(undefined), deps.store.listAll(), deps.store.listIndex()]);
+    await repairIndex(deps, indexRepairs(stored, index, now));
+    channels = all;
+    records = await stampRenewAt(deps, stored);
+  } else {
+    const [changed, due] = await Promise.all([deps.channelsChangedSince(since), deps.store.listDue(now)]);
+    const known = new Set(changed.map((c) => c.id));
+    const others = [...new Set(due.map((d) => d.record.channelId))].filter((id) => !known.has(id));
+    const loaded = await Promise.all(others.map((id) => deps.readChannel(id)));
+    channels = [...changed, ...loaded.filter((c): c is ChannelRecord => c !== undefined)];
+    records = await deps.store.listForChannels([...known, ...others]);
+  }
+  await deps.store.saveCursor({ fullAt: full ? now.toISOString() : (saved?.cursor.fullAt ?? now.toISOString()), updatedAt: now.toISOString() });
+  return { channels, records, full };
+}
+
+/** Records saved before `renewAt` existed get it, so that listDue finds them at their time (best effort, once). */
+async function stampRenewAt(deps: MaintainDeps, records: StoredSubscription[]): Promise<StoredSubscription[]> {
+  return Promise.all(
+    records.map(async (s) => {
+      const at = renewAt(s.record);
+      if (s.record.renewAt || !at || s.record.state !== 'active') return s;
+      return (await deps.store.replace({ ...s.record, renewAt: at }, s.etag).catch(() => undefined)) ?? s;
+    }),
+  );
 }
 
 /** Best effort: a failed index write is tried again by the next run; notifications meanwhile wait for the sweep. */
@@ -165,6 +217,7 @@ class SubscriptionWorker {
         subscriptionId: sub.id,
         clientStateSha256: hashClientState(clientState),
         expiresAt: iso(Date.parse(sub.expirationDateTime)),
+        renewAt: renewAt({ channelId: channel.id, id: claim.record.id, expiresAt: iso(Date.parse(sub.expirationDateTime)) }),
         notificationUrl: this.urls.notificationUrl,
         target,
         updatedAt: iso(this.deps.now()),
@@ -202,7 +255,7 @@ class SubscriptionWorker {
     }
     const expiresAt = iso(Date.parse(sub.expirationDateTime));
     // A concurrent change (412) is fine: Graph has the new expiry; the next run reads it again.
-    await this.deps.store.replace({ ...settled(current.record), expiresAt, updatedAt: iso(this.deps.now()) }, current.etag);
+    await this.deps.store.replace({ ...settled(current.record), expiresAt, renewAt: renewAt({ ...current.record, expiresAt }), updatedAt: iso(this.deps.now()) }, current.etag);
     this.deps.log('Graph subscription renewed', { channelId: channel.id, folder: current.record.folder, subscriptionId: sub.id, expiresAt, why });
     return 'renewed';
   }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { ChannelRecord } from '../config/channel';
 import { foldersToRead } from '../pipeline/sync-mailbox';
 import { subscriptionRecordId, type StoredSubscription, type SubscriptionRecord } from './subscription-record';
@@ -8,8 +9,24 @@ import { subscriptionRecordId, type StoredSubscription, type SubscriptionRecord 
  * delete. Pure, so every rule is tested without Graph or Cosmos.
  */
 
-/** Renew when less than this is left: a day of slack for a failing run to be retried many times. */
-export const RENEW_WITHIN_MS = 24 * 3_600_000;
+const HOUR_MS = 3_600_000;
+/**
+ * Renewal window: a subscription is renewed between RENEW_LEAD_MAX_MS and
+ * RENEW_LEAD_MIN_MS before it expires, at a point in that window fixed by a hash of its
+ * channel and folder (renewAt). Subscriptions made together — a new deployment, a
+ * changed PUBLIC_BASE_URL — are so renewed spread over a day instead of at one timer
+ * tick, and stay spread. The 12 h left at the latest are slack for a failing run to be
+ * retried many times and for a paced backlog to drain.
+ */
+export const RENEW_LEAD_MIN_MS = 12 * HOUR_MS;
+export const RENEW_LEAD_MAX_MS = 36 * HOUR_MS;
+/**
+ * Graph calls (create, renew, delete) per maintenance run, most urgent first; the rest
+ * wait for the next run. 20,000 subscriptions renewed every ~46 h need ~7 a minute on
+ * average; the cap is many times that, so a backlog (after an outage, a new deployment)
+ * drains within hours while one run never bursts thousands of calls at Graph.
+ */
+export const MAX_GRAPH_ACTIONS_PER_RUN = 100;
 /** A `creating` claim older than this belongs to a run that died: take it over. */
 export const CLAIM_TTL_MS = 5 * 60_000;
 /**
@@ -92,8 +109,37 @@ export function decideWanted(
   const left = Date.parse(r.expiresAt) - now.getTime();
   if (!(left > 0)) return { kind: 'establish', why: 'the subscription expired' };
   if (r.requested?.action === 'renew') return { kind: 'renew', why: `Graph reported ${r.requested.reason}` };
-  if (left < RENEW_WITHIN_MS) return { kind: 'renew', why: 'expires within a day' };
+  const due = renewAt(r);
+  if (due && Date.parse(due) <= now.getTime()) return { kind: 'renew', why: 'its renewal time has come' };
   return undefined;
+}
+
+/** Where in the renewal window this subscription is renewed: a fraction in [0, 1) from its channel and record id. */
+export function renewalSpread(channelId: string, recordId: string): number {
+  return createHash('sha256').update(`${channelId}\u0000${recordId}`).digest().readUInt32BE(0) / 2 ** 32;
+}
+
+/** When the record's subscription is to be renewed (undefined without an expiry). */
+export function renewAt(r: Pick<SubscriptionRecord, 'channelId' | 'id' | 'expiresAt'>): string | undefined {
+  if (!r.expiresAt) return undefined;
+  const lead = RENEW_LEAD_MAX_MS - renewalSpread(r.channelId, r.id) * (RENEW_LEAD_MAX_MS - RENEW_LEAD_MIN_MS);
+  return new Date(Date.parse(r.expiresAt) - lead).toISOString();
+}
+
+/**
+ * The actions one run carries out, at most `max`, most urgent first: a folder without a
+ * working subscription (establish), then renewals by expiry, then deletions (an unwanted
+ * subscription only costs stray notifications until it expires). The rest are left to
+ * the next runs, which find them again.
+ */
+export function paceActions(actions: readonly SubscriptionAction[], max = MAX_GRAPH_ACTIONS_PER_RUN): { run: SubscriptionAction[]; deferred: number } {
+  const urgency = (a: SubscriptionAction): number => {
+    if (a.kind === 'establish') return 0;
+    if (a.kind === 'renew') return 1 + (Date.parse(a.current.record.expiresAt ?? '') || 0) / 1e15;
+    return 3;
+  };
+  const sorted = [...actions].sort((x, y) => urgency(x) - urgency(y));
+  return { run: sorted.slice(0, max), deferred: Math.max(0, sorted.length - max) };
 }
 
 function unwantedReason(channel: ChannelRecord | undefined): string {

@@ -4,7 +4,8 @@ import { MailboxSyncMessage, QueueNames } from '../queue/contracts';
 import { sendQueueMessage } from '../queue/send';
 import { secretStore } from '../secrets';
 import { createGraphSubscriptions } from '../sources/graph-subscriptions';
-import { listChannelRecords } from '../store/channel-repository';
+import { readChannelRecord } from '../store/channel-repository';
+import { channelsChangedSince } from '../store/channel-changes';
 import { maintainSubscriptions, type MaintainDeps, type MaintainReport } from './maintain';
 import type { ReceiveDeps } from './receive';
 import { recordSubscriptionFailure } from '../telemetry';
@@ -35,7 +36,8 @@ export function receiveDeps(context: InvocationContext): ReceiveDeps {
 export function maintainDeps(log: Log): MaintainDeps {
   return {
     publicBaseUrl: settings().PUBLIC_BASE_URL,
-    listChannels: async () => (await listChannelRecords()).map((s) => s.record),
+    channelsChangedSince,
+    readChannel: async (id) => (await readChannelRecord(id))?.record,
     store: cosmosSubscriptionStore(),
     graphFor: (channel) => createGraphSubscriptions(channel, { getSecret: (ref) => secretStore().get(ref) }),
     now: () => new Date(),
@@ -54,8 +56,8 @@ export async function runSubscriptionMaintenance(context: InvocationContext): Pr
     saidSkipped = true;
     return report;
   }
-  const { established, renewed, deleted, contended, failed } = report;
-  if (established || renewed || deleted || contended) log('Graph subscriptions maintained', { established, renewed, deleted, contended });
+  const { established, renewed, deleted, contended, deferred, full, channelsRead, recordsRead, failed } = report;
+  if (established || renewed || deleted || contended || deferred) log('Graph subscriptions maintained', { established, renewed, deleted, contended, deferred, full, channelsRead, recordsRead });
   for (const f of failed) {
     context.error(`Graph subscription ${f.action} failed for channel ${f.channelId}, folder "${f.folder}": ${f.code} ${f.message}`);
     recordSubscriptionFailure({ channelId: f.channelId, action: f.action, code: f.code });

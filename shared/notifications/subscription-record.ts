@@ -41,6 +41,11 @@ export const SubscriptionRecord = z.object({
   /** SHA-256 of the clientState secret (see client-state.ts); never the secret itself. */
   clientStateSha256: z.string().min(1).optional(),
   expiresAt: z.iso.datetime({ offset: true }).optional(),
+  /**
+   * When to renew (plan.ts renewAt), stored so the maintenance run finds the records with
+   * something to do by an indexed range query instead of reading every record.
+   */
+  renewAt: z.iso.datetime().optional(),
   /** The URL Graph notifies; a change of PUBLIC_BASE_URL makes a new subscription. */
   notificationUrl: z.string().optional(),
   /** Graph host and mailbox it watches (`host:port/mailbox`); a change makes a new subscription. */

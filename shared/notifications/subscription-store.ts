@@ -1,4 +1,6 @@
 import type { Container } from '@azure/cosmos';
+import { z } from 'zod';
+import type { SavedChangeCursor } from '../store/channel-changes';
 import { container } from '../store/cosmos';
 import { queryAll, readItem } from '../store/cosmos-items';
 import { cosmosStatus } from '../store/errors';
@@ -18,6 +20,16 @@ import {
 export interface SubscriptionStore {
   /** Every subscription record of every channel (the maintenance run's view). */
   listAll(): Promise<StoredSubscription[]>;
+  /**
+   * The records with something to do now: renewal time reached (or not stamped yet), an
+   * action requested by a lifecycle event, or not active (creating, failed). An indexed
+   * query: its cost follows the records returned, not the records stored.
+   */
+  listDue(now: Date): Promise<StoredSubscription[]>;
+  /** Every record of these channels. */
+  listForChannels(channelIds: readonly string[]): Promise<StoredSubscription[]>;
+  readCursor(): Promise<SavedChangeCursor<MaintenanceCursor> | undefined>;
+  saveCursor(cursor: MaintenanceCursor): Promise<void>;
   /** The record that holds Graph subscription `subscriptionId`, if any (by point reads). */
   findBySubscriptionId(subscriptionId: string): Promise<StoredSubscription | undefined>;
   /** Makes the record findable by its subscription id (idempotent). */
@@ -35,6 +47,11 @@ export interface SubscriptionStore {
   remove(record: SubscriptionRecord, etag: string): Promise<boolean>;
 }
 
+/** Where the maintenance run left off following channel changes (a document in the index partition). */
+export const MaintenanceCursor = z.object({ fullAt: z.iso.datetime(), updatedAt: z.iso.datetime() });
+export type MaintenanceCursor = z.infer<typeof MaintenanceCursor>;
+const CURSOR_ID = '~maintenance-cursor';
+
 function toStored(resource: unknown): StoredSubscription {
   const etag = (resource as { _etag?: unknown })._etag;
   if (typeof etag !== 'string') throw new Error('subscription record without _etag');
@@ -48,6 +65,30 @@ export function cosmosSubscriptionStore(getContainer: () => Promise<Container> =
     async listAll() {
       const docs = await queryAll<unknown>(await getContainer(), "SELECT * FROM c WHERE c.kind = 'subscription'");
       return docs.map(toStored);
+    },
+    async listDue(now) {
+      const docs = await queryAll<unknown>(
+        await getContainer(),
+        "SELECT * FROM c WHERE c.kind = 'subscription' AND (NOT IS_DEFINED(c.renewAt) OR c.renewAt <= @now OR IS_DEFINED(c.requested) OR c.state != 'active')",
+        [{ name: '@now', value: now.toISOString() }],
+      );
+      return docs.map(toStored);
+    },
+    async listForChannels(channelIds) {
+      if (channelIds.length === 0) return [];
+      const docs = await queryAll<unknown>(await getContainer(), "SELECT * FROM c WHERE c.kind = 'subscription' AND ARRAY_CONTAINS(@ids, c.channelId)", [
+        { name: '@ids', value: [...channelIds] },
+      ]);
+      return docs.map(toStored);
+    },
+    async readCursor() {
+      const doc = await readItem(await getContainer(), CURSOR_ID, SUBSCRIPTION_INDEX_PARTITION);
+      const parsed = MaintenanceCursor.safeParse(doc);
+      const ts = (doc as { _ts?: unknown } | undefined)?._ts;
+      return parsed.success && typeof ts === 'number' ? { cursor: parsed.data, savedAtTs: ts } : undefined;
+    },
+    async saveCursor(cursor) {
+      await (await getContainer()).items.upsert({ id: CURSOR_ID, channelId: SUBSCRIPTION_INDEX_PARTITION, kind: 'subscriptionCursor', ...MaintenanceCursor.parse(cursor) });
     },
     async findBySubscriptionId(subscriptionId) {
       const c = await getContainer();

@@ -1,6 +1,7 @@
 import type { ChannelRecord } from '../config/channel';
 import type { MailboxSyncMessage } from '../queue/contracts';
-import { SCHEDULE_PARTITION, type SavedCursor, type ScheduleEntry, type StoredEntry, type SyncScheduleStore } from '../store/sync-schedule';
+import { changeWindow } from '../store/channel-changes';
+import { SCHEDULE_PARTITION, type ScheduleEntry, type StoredEntry, type SyncScheduleStore } from '../store/sync-schedule';
 
 /**
  * scheduleSync (timer, every minute): one `mailbox-sync` job per published channel whose
@@ -37,13 +38,6 @@ export const SLACK_MS = 5_000;
  * for lost notifications and a failed subscription, not the way mail is found.
  */
 export const PUSH_SAFETY_INTERVAL_SECONDS = 15 * 60;
-/** How often the full pass (every channel against every entry) runs. */
-export const FULL_PASS_EVERY_MS = 60 * 60_000;
-/**
- * How far back of the previous run's cursor save (Cosmos' clock) each run re-reads
- * changed channels: a channel written while that run was reading is still seen.
- */
-export const CHANGE_OVERLAP_SECONDS = 60;
 /** Due entries read per page, and jobs enqueued at once. */
 export const PAGE_SIZE = 500;
 export const PARALLELISM = 16;
@@ -99,12 +93,6 @@ export function planScheduleChanges(
 
 function scheduleEntryKeys(channelId: string): Pick<ScheduleEntry, 'id' | 'channelId' | 'kind' | 'forChannel'> {
   return { id: channelId, channelId: SCHEDULE_PARTITION, kind: 'syncSchedule', forChannel: channelId };
-}
-
-/** Whether this run also does the full pass, and from which `_ts` to read changed channels. */
-export function changeWindow(saved: SavedCursor | undefined, now: Date, overlapSeconds = CHANGE_OVERLAP_SECONDS): { since: number | undefined; full: boolean } {
-  const full = !saved || now.getTime() - Date.parse(saved.cursor.fullAt) >= FULL_PASS_EVERY_MS;
-  return { since: full || !saved ? undefined : saved.savedAtTs - overlapSeconds, full };
 }
 
 export interface ScheduleReport {

@@ -1,9 +1,9 @@
 import type { Container } from '@azure/cosmos';
 import { z } from 'zod';
-import { ChannelRecord } from '../config/channel';
 import { container } from './cosmos';
 import { queryAll, readItem } from './cosmos-items';
 import { cosmosStatus } from './errors';
+import type { SavedChangeCursor } from './channel-changes';
 
 /**
  * The due-time index of the sync scheduler (pipeline/schedule-sync.ts): one small entry
@@ -41,14 +41,7 @@ export const ScheduleCursor = z.object({
 });
 export type ScheduleCursor = z.infer<typeof ScheduleCursor>;
 
-/**
- * The cursor as saved, with Cosmos' `_ts` of the save (epoch seconds): channels are
- * followed by `_ts` too, so both sides of "changed since" come from one clock.
- */
-export interface SavedCursor {
-  cursor: ScheduleCursor;
-  savedAtTs: number;
-}
+export type SavedCursor = SavedChangeCursor<ScheduleCursor>;
 
 export interface StoredEntry {
   entry: ScheduleEntry;
@@ -134,21 +127,4 @@ export function cosmosSyncScheduleStore(getContainer: () => Promise<Container> =
       }
     },
   };
-}
-
-/**
- * Channels written at or after `since` (Cosmos `_ts`, epoch seconds; indexed, so the
- * query reads only those), or every channel.
- */
-export async function channelsChangedSince(since: number | undefined): Promise<ChannelRecord[]> {
-  const c = await container('channels');
-  const docs =
-    since === undefined
-      ? await queryAll<unknown>(c, 'SELECT * FROM c')
-      : await queryAll<unknown>(c, 'SELECT * FROM c WHERE c._ts >= @since', [{ name: '@since', value: since }]);
-  // A document that is not a valid channel is not scheduled (the channel list reports it).
-  return docs.flatMap((d) => {
-    const r = ChannelRecord.safeParse(d);
-    return r.success ? [r.data] : [];
-  });
 }

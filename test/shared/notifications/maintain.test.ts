@@ -5,10 +5,12 @@ import { ChannelRecord } from '../../../shared/config/channel';
 import { PermanentError, TransientError } from '../../../shared/errors';
 import { clientStateMatches } from '../../../shared/notifications/client-state';
 import { maintainSubscriptions, type GraphSubscriptionClient, type MaintainDeps } from '../../../shared/notifications/maintain';
+import { RENEW_LEAD_MAX_MS, RENEW_LEAD_MIN_MS, renewAt } from '../../../shared/notifications/plan';
 import { requestSubscriptionAction } from '../../../shared/notifications/request-action';
 import { subscriptionIndexId, subscriptionRecordId, SUBSCRIPTION_INDEX_PARTITION } from '../../../shared/notifications/subscription-record';
 import { cosmosSubscriptionStore, type SubscriptionStore } from '../../../shared/notifications/subscription-store';
 import type { GraphSubscription, SubscriptionRequest } from '../../../shared/sources/graph-subscriptions';
+import { FULL_PASS_EVERY_MS } from '../../../shared/store/channel-changes';
 import { useEmulatorEnv, type EmulatorEnv } from '../store/emulator-env';
 
 /**
@@ -87,7 +89,17 @@ describe('keeping Graph subscriptions alive (Cosmos emulator)', () => {
   });
 
   function deps(graph: FakeGraph, channels: ChannelRecord[], now = () => new Date(), over: Partial<MaintainDeps> = {}): MaintainDeps {
-    return { publicBaseUrl: BASE, listChannels: async () => channels, store, graphFor: () => graph, now, log: () => undefined, ...over };
+    // The channels live in the test, not in Cosmos: to the run they are always "just changed".
+    return {
+      publicBaseUrl: BASE,
+      channelsChangedSince: async () => channels,
+      readChannel: async (id) => channels.find((c) => c.id === id),
+      store,
+      graphFor: () => graph,
+      now,
+      log: () => undefined,
+      ...over,
+    };
   }
   const recordOf = async (channelId: string, folder = 'Inbox') => (await store.read(channelId, subscriptionRecordId(folder)))?.record;
 
@@ -146,24 +158,29 @@ describe('keeping Graph subscriptions alive (Cosmos emulator)', () => {
     assert.deepEqual([ok?.state, ok?.failures, ok?.lastError, ok?.retryAt], ['active', 0, undefined, undefined]);
   });
 
-  it('a subscription is renewed a day before it expires; earlier it is left alone', async () => {
+  it('a subscription is renewed at its renewal time, stored on the record; earlier it is left alone', async () => {
     const graph = new FakeGraph();
     const ch = channel('renewal');
     const t0 = new Date();
     await maintainSubscriptions(deps(graph, [ch], () => t0));
     const created = await recordOf('renewal');
     const expires = Date.parse(created?.expiresAt ?? '');
+    assert.ok(created);
+    assert.equal(created.renewAt, renewAt(created), 'the renewal time is stored, for listDue');
+    const due = Date.parse(created.renewAt ?? '');
+    assert.ok(due >= expires - RENEW_LEAD_MAX_MS && due <= expires - RENEW_LEAD_MIN_MS);
 
-    await maintainSubscriptions(deps(graph, [ch], () => new Date(expires - 25 * HOUR)));
+    await maintainSubscriptions(deps(graph, [ch], () => new Date(due - 60_000)));
     assert.equal(graph.count('renew'), 0);
 
-    const late = new Date(expires - 23 * HOUR);
+    const late = new Date(due);
     const report = await maintainSubscriptions(deps(graph, [ch], () => late));
     assert.equal(report.renewed, 1);
     assert.deepEqual(graph.calls.filter((c) => c.op === 'renew').map((c) => c.id), [created?.subscriptionId]);
     const renewed = await recordOf('renewal');
     assert.ok(Date.parse(renewed?.expiresAt ?? '') > expires, 'the new expiry is stored');
     assert.equal(renewed?.subscriptionId, created?.subscriptionId);
+    assert.ok(Date.parse(renewed?.renewAt ?? '') > due, 'and its next renewal time');
   });
 
   it('reauthorizationRequired: the next run renews at once; subscriptionRemoved: it subscribes anew and drops the old one', async () => {
@@ -213,18 +230,26 @@ describe('keeping Graph subscriptions alive (Cosmos emulator)', () => {
     assert.notEqual((await recordOf('forgotten'))?.subscriptionId, before?.subscriptionId);
   });
 
-  it('pausing a channel deletes its subscription at Graph; a deleted channel\'s record is dropped without a Graph call', async () => {
+  it('pausing a channel deletes its subscription at Graph at the next run; a deleted channel\'s record is dropped by the next full pass, without a Graph call', async () => {
     const graph = new FakeGraph();
     const ch = channel('pausing');
     const gone = channel('deleting');
-    await maintainSubscriptions(deps(graph, [ch, gone]));
+    // Later than any other test's clock, so this test's runs decide when the full pass is.
+    const t0 = new Date(Date.now() + 30 * 24 * HOUR);
+    await maintainSubscriptions(deps(graph, [ch, gone], () => t0));
     const subId = (await recordOf('pausing'))?.subscriptionId;
     const callsBefore = graph.calls.length;
 
-    const report = await maintainSubscriptions(deps(graph, [{ ...ch, status: 'paused' }]));
-    assert.equal(report.deleted, 2);
-    assert.deepEqual(graph.calls.slice(callsBefore).map((c) => [c.op, c.id]), [['delete', subId]]);
+    const report = await maintainSubscriptions(deps(graph, [{ ...ch, status: 'paused' }], () => new Date(t0.getTime() + 60_000)));
+    assert.equal(report.full, false);
+    assert.equal(report.deleted, 1, 'the paused channel changed: seen at once');
     assert.equal(await recordOf('pausing'), undefined);
+    assert.ok(await recordOf('deleting'), 'a deletion leaves no trace to follow: kept until the full pass');
+
+    const full = await maintainSubscriptions(deps(graph, [], () => new Date(t0.getTime() + FULL_PASS_EVERY_MS + 60_000)));
+    assert.equal(full.full, true);
+    assert.ok(full.deleted >= 1);
+    assert.deepEqual(graph.calls.slice(callsBefore).map((c) => [c.op, c.id]), [['delete', subId]]);
     assert.equal(await recordOf('deleting'), undefined);
   });
 
@@ -261,10 +286,10 @@ describe('keeping Graph subscriptions alive (Cosmos emulator)', () => {
     assert.equal((await store.findBySubscriptionId(second))?.record.subscriptionId, second);
     assert.equal((await store.listIndex()).some((e) => e.subscriptionId === first), false, 'the replaced one left the index');
 
-    // a record from before the index (or whose entry write failed) is indexed by the next run
+    // a record from before the index (or whose entry write failed) is indexed by the next full pass
     await store.unindex(second);
     assert.equal(await store.findBySubscriptionId(second), undefined);
-    await maintainSubscriptions(deps(graph, [ch], soon));
+    await maintainSubscriptions(deps(graph, [ch], () => new Date(soon().getTime() + FULL_PASS_EVERY_MS)));
     assert.equal((await store.findBySubscriptionId(second))?.record.subscriptionId, second);
     assert.equal(subscriptionIndexId(second).includes('/'), false);
     assert.ok((await store.listIndex()).every((e) => e.channelId === SUBSCRIPTION_INDEX_PARTITION));

@@ -1,7 +1,10 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ChannelRecord } from '../../../shared/config/channel';
-import { CLAIM_TTL_MS, RENEW_WITHIN_MS, backoffMs, decideWanted, planSubscriptions, subscriptionTarget } from '../../../shared/notifications/plan';
+import {
+  CLAIM_TTL_MS, MAX_GRAPH_ACTIONS_PER_RUN, RENEW_LEAD_MAX_MS, RENEW_LEAD_MIN_MS, SUBSCRIPTION_LIFETIME_MS, backoffMs, decideWanted, paceActions, planSubscriptions, renewAt,
+  subscriptionTarget, type SubscriptionAction,
+} from '../../../shared/notifications/plan';
 import { subscriptionRecordId, type StoredSubscription, type SubscriptionRecord } from '../../../shared/notifications/subscription-record';
 
 const NOW = new Date('2026-03-01T12:00:00.000Z');
@@ -55,12 +58,16 @@ const want = { target: subscriptionTarget(channel()) ?? '', notificationUrl: URL
 const at = (ms: number) => new Date(NOW.getTime() + ms).toISOString();
 
 describe('when a subscription is renewed, recreated or left alone', () => {
-  it('a live subscription with more than a day left is left alone', () => {
-    assert.equal(decideWanted(stored({ expiresAt: at(RENEW_WITHIN_MS + 60_000) }), want, NOW), undefined);
+  it('a live subscription with more than 36 hours left is left alone', () => {
+    assert.equal(decideWanted(stored({ expiresAt: at(RENEW_LEAD_MAX_MS + 60_000) }), want, NOW), undefined);
   });
 
-  it('one that expires within a day is renewed', () => {
-    assert.deepEqual(decideWanted(stored({ expiresAt: at(RENEW_WITHIN_MS - 60_000) }), want, NOW)?.kind, 'renew');
+  it('one with less than 12 hours left is renewed, and in between from its own renewal time on', () => {
+    assert.deepEqual(decideWanted(stored({ expiresAt: at(RENEW_LEAD_MIN_MS - 60_000) }), want, NOW)?.kind, 'renew');
+    const s = stored({ expiresAt: at(30 * HOUR) });
+    const due = Date.parse(renewAt(s.record) ?? '');
+    assert.equal(decideWanted(s, want, new Date(due - 1000)), undefined);
+    assert.equal(decideWanted(s, want, new Date(due))?.kind, 'renew');
   });
 
   it('reauthorizationRequired renews at once, however far the expiry', () => {
@@ -134,5 +141,60 @@ describe('which folders of which channels are subscribed', () => {
   it('a record being created is not deleted under its run', () => {
     const actions = planSubscriptions({ channels: [], records: [stored({ state: 'creating', claimedAt: NOW.toISOString() })], notificationUrl: URL_NOTIFY, now: NOW });
     assert.deepEqual(actions, []);
+  });
+});
+
+describe('renewals spread over the renewal window and paced', () => {
+  // 10,000 mailboxes with two read folders each, all subscribed in the same minute (a new deployment).
+  const MAILBOXES = 10_000;
+  const expiresAt = at(SUBSCRIPTION_LIFETIME_MS);
+  const records = Array.from({ length: MAILBOXES }, (_, i) => ['Inbox', 'Support'].map((folder) => stored({ channelId: `ch-${i}`, folder, expiresAt }).record)).flat();
+
+  it('20,000 subscriptions made together are renewed over 24 hours, at most a few times the mean in any minute, all with 12 hours to spare', () => {
+    const perMinute = new Map<number, number>();
+    for (const r of records) {
+      const minute = Math.floor(Date.parse(renewAt(r) ?? '') / 60_000);
+      perMinute.set(minute, (perMinute.get(minute) ?? 0) + 1);
+    }
+    const minutes = [...perMinute.keys()];
+    const first = Math.min(...minutes);
+    const last = Math.max(...minutes);
+    const windowMinutes = (RENEW_LEAD_MAX_MS - RENEW_LEAD_MIN_MS) / 60_000;
+    const mean = records.length / windowMinutes;
+    assert.ok(last - first >= windowMinutes - 5, 'the whole window is used');
+    assert.ok(first * 60_000 >= Date.parse(expiresAt) - RENEW_LEAD_MAX_MS, 'not before 36 hours ahead');
+    assert.ok((last + 1) * 60_000 <= Date.parse(expiresAt) - RENEW_LEAD_MIN_MS, '12 hours to spare');
+    assert.ok(Math.max(...perMinute.values()) <= 3 * mean, `busiest minute ${Math.max(...perMinute.values())} vs mean ${mean.toFixed(1)}`);
+    assert.ok(Math.max(...perMinute.values()) <= MAX_GRAPH_ACTIONS_PER_RUN, 'every minute fits one run');
+  });
+
+  it('a renewed subscription keeps its place in the window: its next renewal is one period later, so the spread stays', () => {
+    const r = records[0];
+    assert.ok(r);
+    const firstRenewal = Date.parse(renewAt(r) ?? '');
+    const next = renewAt({ ...r, expiresAt: new Date(firstRenewal + SUBSCRIPTION_LIFETIME_MS).toISOString() });
+    const lead = Date.parse(r.expiresAt ?? '') - firstRenewal;
+    assert.equal(Date.parse(next ?? '') - firstRenewal, SUBSCRIPTION_LIFETIME_MS - lead, 'the same lead before the new expiry');
+  });
+
+  it('a run carries out at most MAX_GRAPH_ACTIONS_PER_RUN actions: missing subscriptions first, then renewals by expiry, deletions last', () => {
+    const ch = channel();
+    const renewals: SubscriptionAction[] = records.slice(0, 150).map((r, i) => ({
+      kind: 'renew',
+      channel: ch,
+      current: { etag: 'e', record: { ...r, subscriptionId: `s-${i}`, expiresAt: at((200 - i) * 60_000) } as SubscriptionRecord & { subscriptionId: string } },
+      why: 'test',
+    }));
+    const deletions: SubscriptionAction[] = [{ kind: 'delete', current: stored(), why: 'test' }];
+    const establish: SubscriptionAction[] = [{ kind: 'establish', channel: ch, folder: 'Inbox', why: 'test' }];
+    const { run, deferred } = paceActions([...deletions, ...renewals, ...establish]);
+    assert.equal(run.length, MAX_GRAPH_ACTIONS_PER_RUN);
+    assert.equal(deferred, 152 - MAX_GRAPH_ACTIONS_PER_RUN);
+    assert.equal(run[0]?.kind, 'establish');
+    const expiries = run.slice(1).map((a) => (a.kind === 'renew' ? Date.parse(a.current.record.expiresAt ?? '') : NaN));
+    assert.deepEqual(expiries, [...expiries].sort((x, y) => x - y), 'soonest expiry first');
+    assert.equal(Math.min(...expiries), Date.parse(at(51 * 60_000)), 'the 99 soonest of 150');
+    assert.ok(!run.some((a) => a.kind === 'delete'));
+    assert.deepEqual(paceActions(establish), { run: establish, deferred: 0 });
   });
 });

@@ -4,10 +4,11 @@ import { randomUUID } from 'node:crypto';
 import type { ChannelRecord } from '../../../shared/config/channel';
 import type { MailboxSyncMessage } from '../../../shared/queue/contracts';
 import {
-  CHANGE_OVERLAP_SECONDS, FULL_PASS_EVERY_MS, PAGE_SIZE, PUSH_SAFETY_INTERVAL_SECONDS, SLACK_MS, changeWindow, planScheduleChanges, scheduleSync, syncIntervalSeconds, type ScheduleDeps,
+  PAGE_SIZE, PUSH_SAFETY_INTERVAL_SECONDS, SLACK_MS, planScheduleChanges, scheduleSync, syncIntervalSeconds, type ScheduleDeps,
 } from '../../../shared/pipeline/schedule-sync';
 import { createChannelRecord, readChannelRecord, replaceChannelRecord } from '../../../shared/store/channel-repository';
-import { SCHEDULE_PARTITION, channelsChangedSince, cosmosSyncScheduleStore, type ScheduleEntry } from '../../../shared/store/sync-schedule';
+import { SCHEDULE_PARTITION, cosmosSyncScheduleStore, type ScheduleEntry } from '../../../shared/store/sync-schedule';
+import { CHANGE_OVERLAP_SECONDS, FULL_PASS_EVERY_MS, changeWindow, channelsChangedSince } from '../../../shared/store/channel-changes';
 import { channelRecord } from '../../support/fixtures';
 import { useEmulatorEnv, type EmulatorEnv } from '../store/emulator-env';
 
@@ -84,6 +85,7 @@ describe('the schedule entries follow the channels (pure)', () => {
     const saved = { cursor: { fullAt: T0.toISOString(), updatedAt: T0.toISOString() }, savedAtTs: 1_000_000 };
     assert.deepEqual(changeWindow(saved, at(FULL_PASS_EVERY_MS - 1)), { since: 1_000_000 - CHANGE_OVERLAP_SECONDS, full: false });
     assert.deepEqual(changeWindow(saved, at(FULL_PASS_EVERY_MS)), { since: undefined, full: true });
+    assert.deepEqual(changeWindow(saved, at(-1000)), { since: undefined, full: true }, 'a full pass in the future (a clock went back) is not trusted');
   });
 });
 
