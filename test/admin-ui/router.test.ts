@@ -21,3 +21,10 @@ test("the sign-in callback's redirect lands on the channel's sign-in view", () =
   assert.deepEqual(parseRoute('#/channels/c1/sign-in'), { view: 'signIn', id: 'c1' });
   assert.deepEqual(parseRoute(new URL(signInViewPath('desk #1'), 'http://127.0.0.1').hash), { view: 'signIn', id: 'desk #1' });
 });
+
+test('the demo inbox routes name a recipient and one of its mails (ids decoded)', () => {
+  assert.deepEqual(parseRoute('#/demo'), { view: 'demo', address: undefined });
+  assert.deepEqual(parseRoute(href('demo', 'erin@example.org')), { view: 'demo', address: 'erin@example.org' });
+  assert.deepEqual(parseRoute(href('demo', 'erin@example.org', 'AAMk/id=')), { view: 'demoMessage', address: 'erin@example.org', id: 'AAMk/id=' });
+  assert.equal(parseRoute('#/demo/a/b/c').view, 'notFound');
+});

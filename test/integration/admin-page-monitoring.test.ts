@@ -104,7 +104,7 @@ test("a mail sent to the demo SMTP intake shows in monitoring's ledger and chart
   assert.deepEqual((await table.locator('tbody tr').allInnerTexts()).map((r) => r.split('\t').slice(1)), [['1', '1']]);
   // Chart.js drew on the canvas (pixels other than transparent), and the other periods answer too.
   assert.ok(await page.locator('figure.outcome-chart canvas').evaluate((c) => (c as unknown as { width: number }).width > 0));
-  await checkView(page, 'monitoring');
+  await checkView(page, 'monitoring-chart');
   await page.getByLabel('Period', { exact: true }).selectOption('1h');
   await page.locator('figure.outcome-chart figcaption', { hasText: '1 created' }).waitFor();
   await page.getByLabel('Period', { exact: true }).selectOption('7d');
@@ -128,7 +128,7 @@ test("a mail sent to the demo SMTP intake shows in monitoring's ledger and chart
   } else {
     assert.match(await page.locator('pre.mail-text').innerText(), /\S/);
   }
-  await checkView(page, 'demo-message');
+  await checkView(page, 'demo-inbox-message');
   assertClean(w);
   await w.context.close();
 });
@@ -158,4 +158,21 @@ test('the demo inboxes on the host origin need the admin key', async () => {
   const ok = await fetch(`${start.hostUrl}/demo/mailboxes`, { headers: { 'x-functions-key': start.adminKey } });
   assert.equal(ok.status, 200);
   assert.ok(((await ok.json()) as { items: string[] }).items.includes('helpdesk@demo.test'));
+});
+
+test("the stats series counts per outcome in clock-aligned buckets, and a window of too many buckets is the API's 400 on bucketMinutes", async () => {
+  const stats = async (q: string) => fetch(`${start.hostUrl}/api/channels/${encodeURIComponent(channelId)}/stats?${q}`, { headers: { 'x-functions-key': start.adminKey } });
+  const since = new Date(Date.now() - 3 * 3600_000).toISOString();
+  const ok = await stats(`since=${encodeURIComponent(since)}&bucketMinutes=60`);
+  assert.equal(ok.status, 200);
+  const body = (await ok.json()) as { byOutcome: Record<string, number>; series: { bucketMinutes: number; buckets: { start: string; counts: Record<string, number> }[] } };
+  assert.equal(body.series.bucketMinutes, 60);
+  assert.ok(body.series.buckets.length >= 4 && body.series.buckets.length <= 5);
+  assert.ok(body.series.buckets.every((b) => b.start.endsWith(':00:00.000Z')));
+  const created = body.series.buckets.reduce((n, b) => n + (b.counts.created ?? 0), 0);
+  assert.equal(created, body.byOutcome.created, 'the series counts what the totals count');
+  assert.equal(((await (await stats('')).json()) as { series?: unknown }).series, undefined, 'no series unless asked');
+  const tooMany = await stats(`since=${encodeURIComponent(new Date(Date.now() - 10 * 86400_000).toISOString())}&bucketMinutes=1`);
+  assert.equal(tooMany.status, 400);
+  assert.deepEqual(((await tooMany.json()) as { issues: { path: string }[] }).issues.map((i) => i.path), ['bucketMinutes']);
 });
