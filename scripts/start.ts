@@ -12,7 +12,7 @@ import { readHostJson } from '../devhost/host-json';
 import { appSettings, ensureLocalSettings } from '../devhost/local-settings';
 import { freePort, isPortFree, preferPort } from '../devhost/ports';
 import { demoFiles, startDemo, type Demo } from '../devhost/demo';
-import { adminClient, ensureDemoChannel, type DemoChannelResult } from '../devhost/demo/demo-channel';
+import { adminClient, ensureDemoChannel, hostFunctionRunner, subscribeNow, type DemoChannelResult } from '../devhost/demo/demo-channel';
 import { ensureAdminUi } from '../admin-ui/build';
 import { allQueueNames } from '../shared/queue/contracts';
 import { BlobContainers, CosmosContainers } from '../shared/store/containers';
@@ -117,10 +117,10 @@ const DEMO_SIMULATOR_PORT = 7443;
 const DEFAULT_DEMO_SMTP_PORT = 2525;
 const DEMO_WEB_PORT = 7080;
 
-function demoLines(demo: Demo, channel: DemoChannelResult, baseUrl: string): string[] {
+function demoLines(demo: Demo, channel: DemoChannelResult, baseUrl: string, subscribed: boolean): string[] {
   const state = channel.kind === 'deleted-by-user'
     ? `channel ${channel.channelId} was deleted; npm start -- --fresh makes a new one`
-    : `channel ${channel.channelId} (${channel.status}${channel.kind === 'created' ? ', just created' : channel.kind === 'upgraded' ? ', updated: replies to its tickets now become notes' : ''})`;
+    : `channel ${channel.channelId} (${channel.status}${channel.kind === 'created' ? ', just created' : channel.kind === 'upgraded' ? ', updated: replies to its tickets now become notes' : ''}${subscribed ? ', subscribed to new mail' : ''})`;
   const portFlag = demo.smtp.port === DEFAULT_DEMO_SMTP_PORT ? '' : ` --port ${demo.smtp.port}`;
   return [
     `  demo mailbox     ${demo.address}   ${state}`,
@@ -256,6 +256,12 @@ async function main(): Promise<void> {
     };
     watch(host);
     const demoChannel = demo ? await ensureDemoChannel(adminClient(ready.baseUrl, env.ADMIN_API_KEY ?? ''), demo.sim, demo.address, demo.markerFile) : undefined;
+    const demoSubscribed = demo && demoChannel && demoChannel.kind !== 'deleted-by-user' && demoChannel.status === 'published'
+      ? await subscribeNow(demo.sim, demo.address, hostFunctionRunner(ready.baseUrl, env.DEVHOST_MASTER_KEY ?? '', 'renewSubscriptions')).catch((err: unknown) => {
+        say(`could not subscribe the demo mailbox now (${err instanceof Error ? err.message : String(err)}); the subscription timer does it within a minute`);
+        return false;
+      })
+      : false;
 
     say([
       'the local stack is up:',
@@ -265,7 +271,7 @@ async function main(): Promise<void> {
       `  Azurite          queues ${azurite.connectionString.match(/QueueEndpoint=([^;]+)/)?.[1] ?? ''}  blobs ${azurite.connectionString.match(/BlobEndpoint=([^;]+)/)?.[1] ?? ''}`,
       `  Cosmos emulator  ${cosmos.endpoint}  database ${database}`,
       `  data             ${path.relative(process.cwd(), dataDir) || dataDir}/  (npm start -- --fresh wipes it)`,
-      ...(demo && demoChannel ? demoLines(demo, demoChannel, ready.baseUrl) : [`  demo mailbox     off (--no-demo)${fs.existsSync(demoFilesHere.channelMarker) ? '; the demo channel made earlier stays published and its syncs fail while the demo is off: pause it, or start without --no-demo' : ''}`]),
+      ...(demo && demoChannel ? demoLines(demo, demoChannel, ready.baseUrl, demoSubscribed) : [`  demo mailbox     off (--no-demo)${fs.existsSync(demoFilesHere.channelMarker) ? '; the demo channel made earlier stays published and its syncs fail while the demo is off: pause it, or start without --no-demo' : ''}`]),
       'Ctrl-C stops everything.',
     ].join('\n'));
   } catch (err) {

@@ -15,6 +15,7 @@ import { simulatorConnection } from '../graph-simulator/channel';
  * up to date once, over the same API (see `upgradePatch`), so a user's later edits stay.
  */
 export type SimulatorEndpoint = Pick<GraphSimulator, 'host' | 'port' | 'app' | 'tokenEndpoint'>;
+export type SubscriptionView = Pick<GraphSimulator, 'subscriptions'>;
 
 /** The demo's ticket template: its tickets take replies by mail, so the whole conversation can be seen. */
 export const DEMO_TEMPLATE_ID = 'it-support';
@@ -127,4 +128,35 @@ export async function ensureDemoChannel(call: AdminCall, sim: SimulatorEndpoint,
 function writeMarker(file: string, marker: z.infer<typeof Marker>): void {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   fs.writeFileSync(file, JSON.stringify(marker, null, 2));
+}
+
+/**
+ * The demo mailbox's change-notification subscription, made now rather than on the next
+ * minute's tick of the subscription timer: without it, a mail a newcomer sends right after
+ * start waits for the next poll. `runTimer` runs the app's own timer function (the host's
+ * admin API, as an operator would); true once the simulator holds a subscription for the
+ * mailbox (false after `timeoutMs`: the timer makes it on its next tick).
+ */
+export async function subscribeNow(sim: SubscriptionView, mailbox: string, runTimer: () => Promise<void>, timeoutMs = 20_000): Promise<boolean> {
+  const subscribed = () => sim.subscriptions().some((sub) => sub.mailbox.toLowerCase() === mailbox.toLowerCase());
+  if (subscribed()) return true;
+  await runTimer();
+  const deadline = Date.now() + timeoutMs;
+  while (!subscribed()) {
+    if (Date.now() > deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return true;
+}
+
+/** Runs a timer or queue function through the local host's admin API (`POST /admin/functions/{name}`, master key). */
+export function hostFunctionRunner(baseUrl: string, masterKey: string, name: string): () => Promise<void> {
+  return async () => {
+    const res = await fetch(`${baseUrl}/admin/functions/${encodeURIComponent(name)}`, {
+      method: 'POST',
+      headers: { 'x-functions-key': masterKey, 'content-type': 'application/json' },
+      body: '{}',
+    });
+    if (res.status !== 202) throw new Error(`run ${name}: HTTP ${res.status} ${(await res.text()).slice(0, 300)}`);
+  };
 }

@@ -87,6 +87,8 @@ test('a demo channel made before replies were whitelisted is brought up to date 
   // What an older npm start left behind: a published demo channel without a whitelist, and a marker without a revision.
   const first = await start(dir);
   const { channelId } = demoInfo(first);
+  // Subscribed before start says it is up: a mail sent at once is announced to the host, not left for the next poll.
+  assert.match(first.out(), /channel \S+ \(published, just created, subscribed to new mail\)/);
   const made = await admin<ChannelRead>(first, 'GET', `channels/${channelId}`);
   assert.deepEqual(made.body.ticketMapping.whitelist, ['it-support'], 'made now, it is whitelisted from the start');
   const older = await admin<ChannelRead>(first, 'PATCH', `channels/${channelId}`, { ticketMapping: { whitelist: [] } });
@@ -100,7 +102,7 @@ test('a demo channel made before replies were whitelisted is brought up to date 
   const r = await start(dir);
   const demo = demoInfo(r);
   assert.equal(demo.channelId, channelId);
-  assert.match(r.out(), /channel \S+ \(published, updated: replies to its tickets now become notes\)/);
+  assert.match(r.out(), /channel \S+ \(published, updated: replies to its tickets now become notes, subscribed to new mail\)/);
   assert.deepEqual((await admin<ChannelRead>(r, 'GET', `channels/${channelId}`)).body.ticketMapping.whitelist, ['it-support']);
   assert.equal((JSON.parse(fs.readFileSync(markerFile, 'utf8')) as { revision?: number }).revision, DEMO_CHANNEL_REVISION, 'upgraded once');
 

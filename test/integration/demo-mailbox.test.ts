@@ -81,7 +81,7 @@ test("npm start runs a demo mailbox: a mail sent over SMTP to helpdesk@demo.test
   const dir = path.join(tmp, 'demo');
   const first = await start(dir);
   const demo = demoInfo(first);
-  assert.match(first.out(), /channel \S+ \(published, just created\)/);
+  assert.match(first.out(), /channel \S+ \(published, just created, subscribed to new mail\)/);
 
   const channel = await admin<{ status: string; connection: { protocol: string; username: string }; domains: { allowed: string[] } }>(first, `channels/${demo.channelId}`);
   assert.deepEqual([channel.status, channel.connection.protocol, channel.connection.username, channel.domains.allowed], ['published', 'graph', 'helpdesk@demo.test', []]);
