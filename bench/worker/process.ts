@@ -63,6 +63,7 @@ function timed(deps: ProcessDeps, times: DepTimes): ProcessDeps {
       listNew: source.listNew.bind(source),
       ensureFolders: source.ensureFolders.bind(source),
       fetchRaw: timedFn('source.fetchRaw', source.fetchRaw, source, times),
+      ...(source.streamRaw ? { streamRaw: source.streamRaw.bind(source) } : {}),
       move: timedFn('source.move', source.move, source, times),
       close: source.close.bind(source),
     } satisfies Awaited<ReturnType<ProcessDeps['openSource']>>;

@@ -76,19 +76,19 @@ export type OpenRaw = (range?: { count: number }) => Promise<Readable>;
  * beyond STREAMED_HOLD_BYTES are hashed on the way and listed in `attachmentsInRaw`.
  */
 export async function parseStoredMail(rawBlob: string, open: OpenRaw, raw: { sha256: string; size: number }): Promise<ParsedMailWithContent> {
-  const head = await readAll(await open({ count: STREAMED_HEAD_BYTES }));
-  const headerStart = locateHeaders(head);
-  const input = await open();
-  const parsed = await collectOrThrow(headerStart > 0 ? skipBytes(input, headerStart) : input, { holdBytes: STREAMED_HOLD_BYTES, holdZipBytes: STREAMED_HOLD_ZIP_BYTES });
-  const out = await finish(parsed, { headerStart, rawSha256: raw.sha256, rawSize: raw.size, body: async () => head.subarray(headerStart) });
-  return { ...out, attachmentsInRaw: { rawBlob, parts: out.parts } };
+  const { head, headerStart, input } = await openFromHeaders(open);
+  const parsed = await collectOrThrow(input, { holdBytes: STREAMED_HOLD_BYTES, holdZipBytes: STREAMED_HOLD_ZIP_BYTES });
+  const { parts, ...out } = await finish(parsed, { headerStart, rawSha256: raw.sha256, rawSize: raw.size, body: async () => head.subarray(headerStart) });
+  return parts.size ? { ...out, attachmentsInRaw: { rawBlob, parts } } : out;
 }
 
 /**
- * Streams the wanted attachment parts of a stored raw mail (by part number) to `put`, as a
- * second parse of the raw mail passes them; the other parts are skipped over.
+ * Streams the wanted attachment parts of a stored raw mail (by part number, as
+ * `parseStoredMail` numbered them) to `put`, as a second parse of the raw mail passes
+ * them; the other parts are skipped over.
  */
-export async function streamAttachmentParts(input: Readable, wanted: ReadonlySet<number>, put: (part: number, content: Readable) => Promise<void>): Promise<void> {
+export async function streamAttachmentParts(open: OpenRaw, wanted: ReadonlySet<number>, put: (part: number, content: Readable) => Promise<void>): Promise<void> {
+  const { input } = await openFromHeaders(open);
   await collectOrThrow(input, {
     holdBytes: 0,
     holdZipBytes: 0,
@@ -99,6 +99,14 @@ export async function streamAttachmentParts(input: Readable, wanted: ReadonlySet
       await put(part, pass);
     },
   });
+}
+
+/** The stored raw mail from its header block on (text above it skipped, as `parseMailWithContent` does). */
+async function openFromHeaders(open: OpenRaw): Promise<{ head: Buffer; headerStart: number; input: Readable }> {
+  const head = await readAll(await open({ count: STREAMED_HEAD_BYTES }));
+  const headerStart = locateHeaders(head);
+  const input = await open();
+  return { head, headerStart, input: headerStart > 0 ? skipBytes(input, headerStart) : input };
 }
 
 async function collectOrThrow(input: Readable, options: CollectOptions): Promise<CollectedMail> {

@@ -1,4 +1,5 @@
 import { ZodError } from 'zod';
+import { storeAttachmentsFromRaw, type LargeMailDeps } from './large-mail';
 import { composeAutoResponse } from '../answers/auto-response';
 import { channelIdentity, channelOwnAddresses } from '../answers/channel-identity';
 import { ticketLinkOf } from '../answers/ticket-link';
@@ -24,6 +25,8 @@ import { autoResponseOutboxId } from './resolve-mail';
  */
 export interface CarryOutDeps {
   putAttachment(sha256: string, content: Buffer, contentType: string): Promise<string>;
+  /** Large mail (large-mail.ts): attachments not kept in memory are streamed from the stored raw mail; none = every mail in memory. */
+  largeMail?: LargeMailDeps;
   createTicket(input: { id: string; channelId: string; ledgerKey: string; messageId?: string; rawBlob?: string; number?: number; plan: TicketPlan; attachmentBlobs: Map<string, string> }): Promise<{ ticketId: string; created: boolean }>;
   addNote(input: { id: string; channelId: string; ledgerKey: string; messageId?: string; rawBlob?: string; plan: NotePlan; attachmentBlobs: Map<string, string>; at: string }): Promise<{ noteId: string; created: boolean }>;
   /** The ticket's number (thread-index.ts `ticketNumberFor`): the same on every ask. */
@@ -79,10 +82,15 @@ export async function carryOut(decision: Decision, record: LedgerRecord, channel
 
 async function storeAttachments(list: readonly AttachmentVerdict[], parsed: ParsedWithContent, deps: CarryOutDeps): Promise<Map<string, string>> {
   const blobs = new Map<string, string>();
+  const inRaw: AttachmentVerdict[] = [];
   for (const a of list) {
     if (a.blocked) continue;
     const content = parsed.attachmentContents.get(a.sha256);
     if (content) blobs.set(a.sha256, await deps.putAttachment(a.sha256, content, a.contentType));
+    else if (parsed.attachmentsInRaw?.parts.has(a.sha256)) inRaw.push(a);
+  }
+  if (inRaw.length && parsed.attachmentsInRaw && deps.largeMail) {
+    for (const [sha256, name] of await storeAttachmentsFromRaw(parsed.attachmentsInRaw, inRaw, deps.largeMail)) blobs.set(sha256, name);
   }
   return blobs;
 }

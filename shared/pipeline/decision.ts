@@ -22,6 +22,8 @@ export const ReasonCode = z.enum([
   'TEMPLATE_MISSING',
   'TICKET_REJECTED',
   'MIME_UNPARSEABLE',
+  /** Larger than the size limit (large-mail.ts): recorded from its header block, neither stored nor parsed. */
+  'MAIL_TOO_LARGE',
   'POISON',
   'CHANNEL_NOT_PUBLISHED',
   // replies (threading/reply-route.ts)

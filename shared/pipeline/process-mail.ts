@@ -10,6 +10,7 @@ import { decide, outcomeOf, targetFolder, type Decision } from './decide';
 import { carryOut, type CarriedOut, type CarryOutDeps } from './carry-out';
 import { resolveMail, type ResolutionDeps } from './resolve-mail';
 import { ledgerKey } from './ledger-key';
+import { headerFactsOf, parseStored, STREAMED_MAIL_HELD_BYTES, takeIn, tooLargeError, type Intake } from './large-mail';
 import { rawBlobName } from '../store/blobs';
 import { cosmosStatus } from '../store/errors';
 import type { FaultHook } from './fault-injection';
@@ -43,6 +44,8 @@ import { tallyChanges, tallyOf, type CounterChange } from './stats-tally';
 export interface ParsedWithContent {
   mail: ParsedMail;
   attachmentContents: Map<string, Buffer>;
+  /** A large mail's attachments left in its stored raw mail (parse.ts), streamed from there when stored. */
+  attachmentsInRaw?: { rawBlob: string; parts: Map<string, number> };
 }
 
 /** Every I/O the pipeline does, so tests and the dry run can see exactly what happens. */
@@ -150,6 +153,8 @@ interface Attempt {
   /** Whether this attempt counted itself on the record already. */
   counted: boolean;
   content?: { parsed?: ParsedWithContent; parseError?: PermanentError };
+  /** Counts bytes this attempt holds against the memory budget until it ends. */
+  hold: (bytes: number) => Promise<void>;
 }
 
 const claimFor = (a: Pick<Attempt, 'me' | 'deps'>) => ({ by: a.me, until: new Date(a.deps.now().getTime() + CLAIM_MS).toISOString() });
@@ -168,8 +173,11 @@ export async function processMail(msg: MailInboundMessage, deps: ProcessDeps, de
   // Raw bytes, however obtained (fetched or from Blob), are counted against the process's
   // memory budget until this mail is done (see memory-budget.ts).
   const leases: (() => void)[] = [];
+  const holdBytes = async (bytes: number): Promise<void> => {
+    if (deps.memory) leases.push(await deps.memory.acquire(bytes));
+  };
   const hold = async (raw: Buffer): Promise<Buffer> => {
-    if (deps.memory) leases.push(await deps.memory.acquire(raw.length));
+    await holdBytes(raw.length);
     return raw;
   };
   const gated: ProcessDeps = { ...deps, getRawMail: async (name) => hold(await deps.getRawMail(name)) };
@@ -177,7 +185,7 @@ export async function processMail(msg: MailInboundMessage, deps: ProcessDeps, de
   const openSource = async () => (source ??= withHeldFetch(await deps.openSource(channel), hold));
   const me = delivery.id || randomUUID();
   try {
-    return await run({ msg, channel, deps: gated, openSource, me, counted: false });
+    return await run({ msg, channel, deps: gated, openSource, me, counted: false, hold: holdBytes });
   } catch (err) {
     await noteError(msg, channel.id, err, deps, me);
     throw err;
@@ -192,6 +200,8 @@ function withHeldFetch(s: MailSource, hold: (raw: Buffer) => Promise<Buffer>): M
   return {
     listNew: (folder, cursor, options) => s.listNew(folder, cursor, options),
     fetchRaw: async (ref) => hold(await s.fetchRaw(ref)),
+    // counted by the pipeline (`intake`): a streamed mail holds a bounded part of itself
+    ...(s.streamRaw ? { streamRaw: s.streamRaw.bind(s) } : {}),
     move: (ref, target, options) => s.move(ref, target, options),
     ensureFolders: (folders) => s.ensureFolders(folders),
     close: () => s.close(),
@@ -201,7 +211,7 @@ function withHeldFetch(s: MailSource, hold: (raw: Buffer) => Promise<Buffer>): M
 async function run(a: Attempt): Promise<ProcessResult> {
   const { msg, channel, deps } = a;
   // A retry from the admin API reprocesses the stored raw MIME from scratch.
-  if (msg.retryOfLedgerKey) return retry(msg, msg.retryOfLedgerKey, channel, deps, a.openSource);
+  if (msg.retryOfLedgerKey) return retry(msg, msg.retryOfLedgerKey, channel, deps, a.openSource, a.hold);
 
   // The listing usually knows the Message-ID: resume from the ledger without fetching
   // again. That matters after a crash between the move and its record: the mail is no
@@ -211,9 +221,9 @@ async function run(a: Attempt): Promise<ProcessResult> {
     if (known) return follow(known, deps, (e) => advance(e, a));
   }
 
-  let raw: Buffer;
+  let taken: Intake;
   try {
-    raw = await (await a.openSource()).fetchRaw(msg.source);
+    taken = await intake(a, msg.source, rawBlobName(channel.id, ledgerKey(channel.id, msg.internetMessageId ? { messageId: msg.internetMessageId } : { sourceKey: sourceKeyOf(msg.source) })));
   } catch (err) {
     if (err instanceof PermanentError && SOURCE_GONE_CODES.has(err.code)) {
       // Without a Message-ID the record could not be looked up before fetching: an earlier
@@ -225,11 +235,11 @@ async function run(a: Attempt): Promise<ProcessResult> {
     }
     throw err;
   }
-  a.content = await parseSafely(raw, deps);
-  const parsed = a.content.parsed;
-  const rawSha256 = parsed?.mail.rawSha256 ?? createHash('sha256').update(raw).digest('hex');
-  const key = ledgerKey(channel.id, { messageId: parsed?.mail.messageId, rawSha256 });
-  const rawBlob = await deps.putRawMail(channel.id, key, raw);
+  const { content, facts, rawSha256, rawSize } = await contentOfIntake(taken, deps);
+  a.content = content;
+  // a mail too large to read has no raw hash: its place identifies it when it has no Message-ID either
+  const key = ledgerKey(channel.id, { messageId: facts?.messageId, rawSha256, sourceKey: sourceKeyOf(msg.source) });
+  const rawBlob = taken.kind === 'buffered' ? await deps.putRawMail(channel.id, key, taken.raw) : taken.kind === 'stored' ? taken.rawBlob : undefined;
 
   // the listing's Message-ID usually is the parsed one: that record was read above already
   const readAbove = msg.internetMessageId !== undefined && key === ledgerKey(channel.id, { messageId: msg.internetMessageId });
@@ -241,12 +251,12 @@ async function run(a: Attempt): Promise<ProcessResult> {
     id: key,
     channelId: channel.id,
     state: 'received',
-    messageId: parsed?.mail.messageId,
+    messageId: facts?.messageId,
     rawSha256,
     rawBlob,
-    rawSize: raw.length,
-    subject: parsed?.mail.subject,
-    from: parsed?.mail.from?.address,
+    rawSize,
+    subject: facts?.subject,
+    from: facts?.from?.address,
     ...(msg.conversationId ? { conversationId: msg.conversationId } : {}),
     source: msg.source,
     origin: msg.source,
@@ -298,10 +308,44 @@ async function advance(entry: LedgerWithEtag, a: Attempt): Promise<Step> {
 
 /** The mail's parsed content for deciding: from the stored raw (no fetch), else from the mailbox. */
 async function contentOf(r: LedgerRecord, a: Attempt): Promise<{ parsed?: ParsedWithContent; parseError?: PermanentError }> {
-  if (r.rawBlob) return parseSafely(await a.deps.getRawMail(r.rawBlob), a.deps);
-  const raw = await (await a.openSource()).fetchRaw(a.msg.source);
-  await a.deps.putRawMail(r.channelId, r.id, raw);
-  return parseSafely(raw, a.deps);
+  if (r.rawBlob) return storedContent(r, r.rawBlob, a.deps, a.hold);
+  const taken = await intake(a, a.msg.source, rawBlobName(r.channelId, r.id));
+  if (taken.kind === 'buffered') await a.deps.putRawMail(r.channelId, r.id, taken.raw);
+  return (await contentOfIntake(taken, a.deps)).content;
+}
+
+/** The stored raw mail parsed: a large one as a stream from Blob, else in memory. */
+async function storedContent(r: Pick<LedgerRecord, 'rawSize' | 'rawSha256'>, rawBlob: string, deps: ProcessDeps, hold: (bytes: number) => Promise<void>): Promise<{ parsed?: ParsedWithContent; parseError?: PermanentError }> {
+  const large = deps.largeMail;
+  if (large && r.rawSize !== undefined && r.rawSha256 && r.rawSize > large.streamAboveBytes) {
+    await hold(STREAMED_MAIL_HELD_BYTES);
+    return parseSafely(() => parseStored({ rawBlob, rawSha256: r.rawSha256!, rawSize: r.rawSize! }, large));
+  }
+  return parseSafely(await deps.getRawMail(rawBlob), deps);
+}
+
+/** Reads the mail from its source: streamed into Blob when large (large-mail.ts), else whole; counted against the memory budget. */
+async function intake(a: Attempt, ref: SourceRef, rawBlob: string): Promise<Intake> {
+  const source = await a.openSource();
+  const large = a.deps.largeMail;
+  if (!large) return { kind: 'buffered', raw: await source.fetchRaw(ref) };
+  const taken = await takeIn(source, ref, rawBlob, large);
+  await a.hold(taken.kind === 'buffered' ? taken.raw.length : STREAMED_MAIL_HELD_BYTES);
+  return taken;
+}
+
+/** The parsed content of what the intake read, and the facts the ledger record keeps. */
+async function contentOfIntake(
+  taken: Intake,
+  deps: ProcessDeps,
+): Promise<{ content: { parsed?: ParsedWithContent; parseError?: PermanentError }; facts?: ParsedMail; rawSha256?: string; rawSize: number }> {
+  if (taken.kind === 'too-large') {
+    const facts = await headerFactsOf(taken.head);
+    return { content: { parseError: tooLargeError(taken.readBytes, deps.largeMail?.maxMailBytes ?? taken.readBytes) }, facts, rawSize: taken.readBytes };
+  }
+  const content = taken.kind === 'buffered' ? await parseSafely(taken.raw, deps) : await parseSafely(() => parseStored(taken, deps.largeMail!));
+  const rawSha256 = taken.kind === 'stored' ? taken.rawSha256 : (content.parsed?.mail.rawSha256 ?? createHash('sha256').update(taken.raw).digest('hex'));
+  return { content, facts: content.parsed?.mail, rawSha256, rawSize: taken.kind === 'stored' ? taken.rawSize : taken.raw.length };
 }
 
 /** Runs the stages, writes the ticket (idempotent id), stores the outcome: `received → decided`. */
@@ -318,7 +362,8 @@ async function decideAndStore(
   let carried: CarriedOut | undefined;
   if (!parsed) {
     const reason = parseError?.message ?? 'the mail could not be parsed';
-    decision = { action: 'reject', code: 'MIME_UNPARSEABLE', reason, stages: [{ stage: 'parse', result: { verdict: 'reject', code: 'MIME_UNPARSEABLE', reason } }] };
+    const code = parseError?.code === 'MAIL_TOO_LARGE' ? 'MAIL_TOO_LARGE' : 'MIME_UNPARSEABLE'; // large-mail.ts
+    decision = { action: 'reject', code, reason, stages: [{ stage: 'parse', result: { verdict: 'reject', code, reason } }] };
   } else {
     const r = entry.record;
     const classification = deps.classify(parsed.mail, channel);
@@ -496,26 +541,32 @@ async function noteError(msg: MailInboundMessage, channelId: string, err: unknow
 }
 
 /** Parse failures are permanent: a parser that chokes on these bytes will choke again. */
-async function parseSafely(raw: Buffer, deps: ProcessDeps): Promise<{ parsed?: ParsedWithContent; parseError?: PermanentError }> {
+async function parseSafely(raw: Buffer | (() => Promise<ParsedWithContent>), deps?: ProcessDeps): Promise<{ parsed?: ParsedWithContent; parseError?: PermanentError }> {
   try {
-    return { parsed: await deps.parse(raw) };
+    return { parsed: await (Buffer.isBuffer(raw) ? deps!.parse(raw) : raw()) };
   } catch (err) {
+    // reading the stored raw mail failed (not the parse): the queue retries
+    if (!Buffer.isBuffer(raw) && !(err instanceof PermanentError)) throw err;
     return { parseError: err instanceof PermanentError ? err : new PermanentError('MIME_UNPARSEABLE', `the mail could not be parsed: ${(err as Error).message}`) };
   }
 }
 
 /** Reprocesses a recorded mail from its stored raw MIME (admin retry). */
-async function retry(msg: MailInboundMessage, key: string, channel: ChannelRecord, deps: ProcessDeps, openSource: () => Promise<MailSource>): Promise<ProcessResult> {
+async function retry(
+  msg: MailInboundMessage,
+  key: string,
+  channel: ChannelRecord,
+  deps: ProcessDeps,
+  openSource: () => Promise<MailSource>,
+  hold: (bytes: number) => Promise<void>,
+): Promise<ProcessResult> {
   const entry = await deps.readLedger(channel.id, key);
   if (!entry) throw new PermanentError('LEDGER_NOT_FOUND', `no ledger record ${key} in channel ${channel.id}`);
   // A mail that never got fetched (e.g. poisoned by a network failure) is fetched now, from where it is.
-  let raw: Buffer;
-  if (entry.record.rawBlob) raw = await deps.getRawMail(entry.record.rawBlob);
-  else {
-    raw = await (await openSource()).fetchRaw(entry.record.source);
-    await deps.putRawMail(channel.id, key, raw);
-  }
-  const { parsed, parseError } = await parseSafely(raw, deps);
+  let content: { parsed?: ParsedWithContent; parseError?: PermanentError };
+  if (entry.record.rawBlob) content = await storedContent(entry.record, entry.record.rawBlob, deps, hold);
+  else content = await contentOf(entry.record, { msg: { ...msg, source: entry.record.source }, channel, deps, openSource, me: '', counted: false, hold });
+  const { parsed, parseError } = content;
   let current = entry;
   if (current.record.state !== 'received') {
     current = await deps.replaceLedger(

@@ -4,7 +4,8 @@ import { parseMailWithContent } from '../mail/parse';
 import { MailboxSyncMessage, MailInboundMessage, QueueNames } from '../queue/contracts';
 import { sendQueueMessage } from '../queue/send';
 import { openMailSource } from '../sources/open-source';
-import { getRawMail, putAttachment, putRawMail } from '../store/blobs';
+import { getRawMail, openRawMail, putAttachment, putAttachmentStream, putRawMail, putRawMailStream } from '../store/blobs';
+import { largeMailLimitsFromEnv } from './large-mail';
 import { listChannelRecords, readChannelCached, readChannelRecord } from '../store/channel-repository';
 import { onCosmosReset } from '../store/cosmos';
 import { ttlCache } from '../store/ttl-cache';
@@ -186,6 +187,7 @@ export function processDeps(log: Log): ProcessDeps {
     putRawMail,
     getRawMail,
     putAttachment,
+    largeMail: { ...largeMailLimitsFromEnv(), putRawStream: putRawMailStream, openRaw: openRawMail, putAttachmentStream },
     readLedger,
     createLedger,
     replaceLedger,

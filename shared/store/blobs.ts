@@ -74,10 +74,10 @@ export async function putRawMailStream(name: string, body: Readable): Promise<vo
   await streamOnce(BlobContainers.rawMail, name, body, 'message/rfc822');
 }
 
-/** Reads a stored raw mail as a stream (a large mail is parsed from here, never held whole). */
-export async function openRawMail(name: string): Promise<Readable> {
+/** Reads a stored raw mail (or its first `count` bytes) as a stream: a large mail is parsed from here, never held whole. */
+export async function openRawMail(name: string, range?: { count: number }): Promise<Readable> {
   const c = await blobContainer(BlobContainers.rawMail);
-  const res = await c.getBlockBlobClient(name).download();
+  const res = await c.getBlockBlobClient(name).download(0, range?.count);
   if (!res.readableStreamBody) throw new Error(`blob ${name} has no body`);
   return res.readableStreamBody as Readable;
 }
