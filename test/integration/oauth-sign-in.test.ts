@@ -231,3 +231,38 @@ test('forged states are refused: a made-up nonce, a real nonce moved to another 
   assert.equal((await status(attacker)).state, 'signedIn');
   assert.equal((await status(victim)).state, 'notSignedIn');
 });
+
+type TestResult = { ok: boolean; stages: { stage: string; status: string; failure?: { code: string; message: string; whatToDo: string }; details: { mechanism?: string; user?: string } }[] };
+const authStage = (r: TestResult) => r.stages.find((s) => s.stage === 'authentication');
+
+test('the connection test of a signed-in channel uses its sign-in: "sign in" before, a pass as the signed-in user, "sign in again" after the grant is revoked', async () => {
+  const created = await api<{ id: string }>(stack, 'POST', 'channels', delegatedInput(OTHER));
+  const id = created.body.id;
+  const before = (await api<TestResult>(stack, 'POST', `channels/${id}/test-connection`)).body;
+  assert.deepEqual(before.stages.map((s) => [s.stage, s.status]), [['dns', 'pass'], ['tcp', 'pass'], ['tls', 'pass'], ['authentication', 'fail'], ['mailbox', 'skipped'], ['folders', 'skipped'], ['send', 'skipped']]);
+  assert.equal(authStage(before)?.failure?.code, 'SIGN_IN_MISSING');
+  assert.match(authStage(before)?.failure?.whatToDo ?? '', new RegExp(`^sign in: .*/api/oauth/${id}/start`));
+  assert.equal((await status(id)).state, 'notSignedIn', 'testing did not mark the channel');
+
+  assert.equal((await signIn(id, OTHER)).status, 303);
+  const redemptions = sim.refreshTokenRedemptions;
+  const signedIn = (await api<TestResult>(stack, 'POST', `channels/${id}/test-connection`)).body;
+  assert.equal(signedIn.ok, true, JSON.stringify(signedIn, null, 1));
+  assert.equal(authStage(signedIn)?.details.user, OTHER);
+  assert.match(authStage(signedIn)?.details.mechanism ?? '', /authorization code/);
+  assert.equal(sim.refreshTokenRedemptions, redemptions + 1, 'the stored refresh token was redeemed once');
+  assert.equal((await status(id)).generation, 2, 'and its rotation stored, as a sync stores it');
+
+  sim.revokeUserGrants(OTHER);
+  const revoked = (await api<TestResult>(stack, 'POST', `channels/${id}/test-connection`)).body;
+  assert.equal(authStage(revoked)?.status, 'fail');
+  assert.equal(authStage(revoked)?.failure?.code, 'SIGN_IN_REVOKED');
+  assert.match(authStage(revoked)?.failure?.message ?? '', /AADSTS50173/);
+  assert.match(authStage(revoked)?.failure?.whatToDo ?? '', /^sign in again: /);
+  assert.equal((await status(id)).state, 'needsReauthorization', 'the refusal is recorded as a sync records it');
+
+  // An unsaved configuration cannot have a sign-in: the test says to save and sign in (its client secret is all it needs in the body).
+  const unsaved = (await api<TestResult>(stack, 'POST', 'channels/test-connection', delegatedInput(OTHER))).body;
+  assert.equal(authStage(unsaved)?.failure?.code, 'SIGN_IN_MISSING', JSON.stringify(unsaved));
+  assert.match(authStage(unsaved)?.failure?.whatToDo ?? '', /^save the channel, then sign in/);
+});

@@ -19,6 +19,7 @@ import type { ResolveAll } from '../../net/connect-target';
 import { graphMailboxFailure, missingReadFolder, tokenFailure } from './advice';
 import { closeQuietly, MAX_STEP_MS, probeDns, probeTcp, probeTls, type NetProbeDeps, type OpenSocket } from './probe-net';
 import { configuredFolders, MAX_LISTED_FOLDERS, withNotes } from './folders';
+import { delegatedToken, type DelegatedAccess } from './sign-in-check';
 import { fail, pass, shapeResult, StageRecorder, type ConnectionTestResult, type StageDetails, type StageId, type StageOutcome } from './result';
 
 /**
@@ -41,6 +42,8 @@ export interface GraphTestDeps extends SecretLookup {
   resolve?: ResolveAll;
   openSocket?: OpenSocket;
   now?: () => number;
+  /** A stored channel's sign-in (authorization-code flow); absent for an unsaved configuration, which has none. */
+  delegated?: DelegatedAccess;
   /** Every access token the test obtains (for redaction by the caller). */
   onToken?: (token: string) => void;
 }
@@ -194,6 +197,13 @@ async function obtainToken(channel: ChannelRecord, deps: GraphTestDeps, timeoutM
       const e = err instanceof MailChannelError ? err : classifyManagedIdentityError(err, auth);
       return { failure: fail({ code: e.code, message: e.message, whatToDo: e.code === 'GRAPH_CONFIG' ? 'set connection.host to graph.microsoft.com (or a national cloud\'s Graph host)' : "check the Function App's identity and, for a user-assigned one, managedIdentityClientId" }, details) };
     }
+  }
+  if (auth.type === 'oauth' && auth.flow === 'authorizationCode') {
+    const r = await delegatedToken(deps.delegated, auth, scope);
+    const mechanism = "OAuth authorization code (delegated: the signed-in user's token)";
+    if ('failure' in r) return { failure: fail(r.failure, { mechanism }) };
+    // The sign-in's access token is used once, for this test; its lifetime does not matter here.
+    return { token: { token: r.token, expiresOnTimestamp: Date.now() + 60_000 }, details: { mechanism, ...(r.account ? { user: r.account } : {}) } };
   }
   const details: StageDetails = { mechanism: 'OAuth client credentials (app-only)', user: auth.type === 'oauth' ? `app ${auth.clientId} in tenant ${auth.tenantId}` : undefined };
   try {

@@ -10,6 +10,7 @@ import { imapAuthFailure, missingReadFolder, notTheProtocol, startTlsUnavailable
 import { configuredFolders, MAX_LISTED_FOLDERS, withNotes } from './folders';
 import { closeQuietly, LineReader, MAX_STEP_MS, probeDns, probeTcp, probeTls, resolvedAs, serverWords, type NetProbeDeps, type OpenSocket, type TlsInfo } from './probe-net';
 import { fail, pass, shapeResult, StageRecorder, type ConnectionTestResult, type StageDetails, type StageId, type StageOutcome } from './result';
+import { SignInStageError } from './sign-in-check';
 import { testSmtpSend } from './smtp-test';
 import type { ResolveAll } from '../../net/connect-target';
 
@@ -178,6 +179,7 @@ async function signIn(conn: ImapConnection, deps: ImapDeps & { targetPolicy: Tar
   try {
     options = await imapClientOptions(conn, deps);
   } catch (err) {
+    if (err instanceof SignInStageError) return { outcome: fail(err.failure, details) };
     const e = err instanceof MailChannelError ? err : toImapError(err, where);
     if (e.code === 'IMAP_TOKEN' || e.code.startsWith('AUTH_')) return { outcome: fail(tokenFailure(`${where}: no access token for XOAUTH2`, e.message, e.retryable), details) };
     return { outcome: fail({ code: e.code, message: e.message, whatToDo: 'set the missing credential (send it again in the channel), or fix connection.auth' }, details) };

@@ -9,6 +9,11 @@ import { NotFoundError } from '../../store/errors';
 import { dropSecretStatusObjects } from '../channel-secrets';
 import { redactResult } from './result';
 import { runConnectionTest, unsavedChannel } from './run';
+import type { DelegatedAccess } from './sign-in-check';
+import { DelegatedTokenCredential } from '../../auth/delegated-credential';
+import type { ChannelRecord } from '../../config/channel';
+import type { SecretStore } from '../../secrets/secret-store';
+import { readSignIn } from '../../store/channel-sign-in';
 
 /**
  * The admin routes of the connection test. Both answer 200 with the staged result whether
@@ -21,7 +26,8 @@ export const testStoredConnectionOperation: ApiOperation = async (req) => {
   const stored = await readChannelRecord(id);
   if (!stored) throw new NotFoundError('channel', id);
   const store = secretStore();
-  const result = await runConnectionTest(stored.record, { getSecret: (ref) => store.get(ref), targetPolicy: targetPolicyFromEnv() });
+  const targetPolicy = targetPolicyFromEnv();
+  const result = await runConnectionTest(stored.record, { getSecret: (ref) => store.get(ref), targetPolicy, delegated: delegatedAccess(stored.record, store, targetPolicy) });
   return { body: result };
 };
 
@@ -39,3 +45,16 @@ export const testUnsavedConnectionOperation: ApiOperation = async (req) => {
   const result = await runConnectionTest(unsaved.channel, { getSecret: async (ref) => unsaved.values.get(ref), targetPolicy: targetPolicyFromEnv() });
   return { body: redactResult(result, [...req.secrets(), ...unsaved.values.values()]) };
 };
+
+/**
+ * The stored channel's sign-in, redeemed as the mail sources redeem it (DelegatedTokenCredential: the rotated refresh
+ * token is saved, a refusal marks the channel) but without the process's token cache: a cached access token would
+ * pass the test after the grant was revoked, and the test is asked whether the sign-in holds now.
+ */
+function delegatedAccess(channel: ChannelRecord, store: SecretStore, targetPolicy: ReturnType<typeof targetPolicyFromEnv>): DelegatedAccess {
+  return {
+    channelId: channel.id,
+    readSignIn: async () => (await readSignIn(channel.id))?.record,
+    accessToken: async (auth, scope) => (await new DelegatedTokenCredential(channel.id, auth, { secrets: store, targetPolicy }).getToken(scope)).token,
+  };
+}

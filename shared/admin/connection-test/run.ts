@@ -9,6 +9,7 @@ import { placeAt, secretSlots } from '../channel-secrets';
 import { testGraphConnection } from './graph-test';
 import { testImapConnection } from './imap-test';
 import { redactResult, type ConnectionTestResult } from './result';
+import { delegatedToken, SignInStageError, type DelegatedAccess } from './sign-in-check';
 import type { OpenSocket } from './probe-net';
 
 /**
@@ -24,6 +25,8 @@ export interface ConnectionTestDeps {
   resolve?: ResolveAll;
   openSocket?: OpenSocket;
   now?: () => number;
+  /** A stored channel's sign-in, for the authorization-code flow (tokens as the sources get them); absent for an unsaved configuration. */
+  delegated?: DelegatedAccess;
 }
 
 export async function runConnectionTest(channel: ChannelRecord, deps: ConnectionTestDeps): Promise<ConnectionTestResult> {
@@ -46,6 +49,7 @@ export async function runConnectionTest(channel: ChannelRecord, deps: Connection
       getSecret,
       ...(deps.trustedCaPem ? { trustedCaPem: deps.trustedCaPem } : {}),
       onToken: (t) => seen.push(t),
+      ...(deps.delegated ? { delegated: deps.delegated } : {}),
     });
   } else {
     const username = channel.connection.username;
@@ -54,7 +58,14 @@ export async function runConnectionTest(channel: ChannelRecord, deps: Connection
       ...common,
       getSecret: (ref: SecretRef) => getSecret(ref.ref),
       getAccessToken: async (auth, scope) => {
-        const token = await getAccessToken(auth, { getSecret }, scope, { targetPolicy: deps.targetPolicy, ...(deps.trustedCaPem ? { trustedCaPem: deps.trustedCaPem } : {}) });
+        let token: string;
+        if (auth.flow === 'authorizationCode') {
+          const r = await delegatedToken(deps.delegated, auth, scope);
+          if ('failure' in r) throw new SignInStageError(r.failure);
+          token = r.token;
+        } else {
+          token = await getAccessToken(auth, { getSecret }, scope, { targetPolicy: deps.targetPolicy, ...(deps.trustedCaPem ? { trustedCaPem: deps.trustedCaPem } : {}) });
+        }
         seen.push(token, xoauth2(username, token));
         return token;
       },
@@ -73,7 +84,8 @@ export function requiredSecretPaths(input: ChannelInput): string[] {
   for (const [at, auth] of auths) {
     if (!auth) continue;
     if (auth.type === 'password') paths.push(`${at}.password`);
-    if (auth.type === 'oauth') paths.push(`${at}.${auth.flow === 'authorizationCode' ? 'refreshToken' : 'clientSecret'}`);
+    // Both flows are a confidential client; the authorization-code flow's refresh token is the sign-in's, not the configuration's.
+    if (auth.type === 'oauth') paths.push(`${at}.clientSecret`);
   }
   return paths;
 }

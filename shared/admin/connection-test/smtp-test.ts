@@ -8,6 +8,7 @@ import { notTheProtocol, smtpAuthFailure, startTlsUnavailable, tokenFailure } fr
 import { closeQuietly, LineReader, MAX_STEP_MS, probeDns, probeTcp, probeTls, resolvedAs, serverWords, type NetProbeDeps, type TlsInfo } from './probe-net';
 import type { StageDetails, StageFailure, StageOutcome } from './result';
 import type { ImapTestDeps } from './imap-test';
+import { SignInStageError } from './sign-in-check';
 
 /**
  * The send stage of an IMAP channel: its SMTP server resolved and checked, connected, TLS
@@ -197,6 +198,7 @@ async function smtpSignIn(
   try {
     options = await transportOptions(smtp, user, auth, timeoutMs, deps, where, []);
   } catch (err) {
+    if (err instanceof SignInStageError) return { failure: err.failure };
     const e = err instanceof MailChannelError ? err : toSmtpError(err, where);
     if (e.code === 'SMTP_TOKEN' || e.code.startsWith('AUTH_')) return { failure: tokenFailure(`${where}: no access token for XOAUTH2`, e.message, e.retryable) };
     return { failure: { code: e.code, message: e.message, whatToDo: 'set the missing credential (send it again in the channel), or fix connection.smtp' } };

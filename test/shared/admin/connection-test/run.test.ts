@@ -22,7 +22,7 @@ test('an unsaved configuration becomes a record whose secrets live only in memor
   assert.ok(!JSON.stringify(r.channel).includes('-pw'), 'the record holds references, not values');
 });
 
-test('every secret the configuration needs must be in the body: password, client secret (client credentials), refresh token (authorization code)', () => {
+test('every secret the configuration needs must be in the body: password, client secret (either OAuth flow; the authorization-code flow\'s refresh token is the sign-in\'s)', () => {
   const noPassword = ChannelInput.parse({ ...base, connection: { ...base.connection, auth: { type: 'password' } } });
   const r = unsavedChannel(noPassword);
   assert.ok('issues' in r);
@@ -30,7 +30,7 @@ test('every secret the configuration needs must be in the body: password, client
 
   const oauth = (flow: string, extra: object) => ChannelInput.parse({ ...base, connection: { ...base.connection, auth: { type: 'oauth', flow, tenantId: 't', clientId: 'c', ...extra } } });
   assert.deepEqual(requiredSecretPaths(oauth('clientCredentials', {})), ['connection.auth.clientSecret']);
-  assert.deepEqual(requiredSecretPaths(oauth('authorizationCode', {})), ['connection.auth.refreshToken']);
+  assert.deepEqual(requiredSecretPaths(oauth('authorizationCode', {})), ['connection.auth.clientSecret']);
   assert.ok('channel' in unsavedChannel(oauth('clientCredentials', { clientSecret: 'cs' })));
   const graphMi = ChannelInput.parse({ ...base, connection: { protocol: 'graph', username: 'desk@example.com', auth: { type: 'managedIdentity' } } });
   assert.deepEqual(requiredSecretPaths(graphMi), []);
