@@ -126,7 +126,7 @@ function demoLines(demo: Demo, channel: DemoChannelResult, baseUrl: string, subs
     `  demo mailbox     ${demo.address}   ${state}`,
     `  admin page       ${baseUrl}/api/console/   (sign in with the key above)`,
     `  send a test mail npx mail-channel send-test${portFlag}   (or any SMTP client: 127.0.0.1:${demo.smtp.port}, no TLS, no login, to any address @demo.test)`,
-    `  demo inboxes     ${demo.web.url}/demo/mailboxes/{address}/messages   (the channel's answers land in the sender's inbox)`,
+    `  demo inboxes     ${demo.web.url}/demo/mailboxes/{address}/messages   (the channel's answers land in the sender's inbox; in the admin page: ${baseUrl}/api/console/#/demo)`,
     `  tickets          curl -H "x-functions-key: <admin API key>" ${baseUrl}/api/tickets`,
     `  Microsoft Graph  ${demo.sim.graphBaseUrl}   (simulator; token endpoint ${demo.sim.tokenEndpoint(demo.sim.app.tenantId)})`,
   ];
@@ -220,7 +220,7 @@ async function main(): Promise<void> {
         log: say,
       });
       env.NODE_EXTRA_CA_CERTS = demo.caFile;
-      // Where the admin page finds the demo inboxes (GET /demo, see devhost/demo/demo-web.ts).
+      // The host serves the demo inboxes on its own origin under /demo, with the admin key (devhost/http/demo-mount.ts): the admin page's CSP allows no other origin.
       env.DEMO_WEB_URL = demo.web.url;
       // Change notifications from the simulator to this host, so a demo mail is a ticket in
       // seconds (polling would take up to a minute). A PUBLIC_BASE_URL of your own wins.
