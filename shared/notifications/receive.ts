@@ -19,9 +19,10 @@ import type { RequestedAction, StoredSubscription } from './subscription-record'
  * Syncs are deduplicated per channel and folder within the batch.
  *
  * The URL is anonymous, so what one request can cost is bounded: each distinct
- * subscription id is looked up once (a point read, see subscription-store.ts), and at most
- * `MAX_SUBSCRIPTIONS_PER_BATCH` distinct ids per request; notifications naming further ids
- * are dropped and counted. Nothing is lost for good: a notification is only a hint, and
+ * subscription id this instance does not know yet is looked up once (one point read for
+ * an unknown id, see subscription-store.ts), at most `MAX_SUBSCRIPTIONS_PER_BATCH` per
+ * request; notifications naming further ids are dropped and counted. Ids found before
+ * are answered from memory (subscription-cache.ts) and never dropped. Nothing is lost for good: a notification is only a hint, and
  * the delta sweep of every folder is the source of truth.
  */
 
@@ -32,6 +33,8 @@ import type { RequestedAction, StoredSubscription } from './subscription-record'
  */
 export const MAX_SUBSCRIPTIONS_PER_BATCH = 50;
 export interface ReceiveDeps {
+  /** A subscription this instance found lately (subscription-cache.ts): no read, and not counted against the bound. */
+  knownSubscription?(subscriptionId: string): StoredSubscription | undefined;
   findSubscription(subscriptionId: string): Promise<StoredSubscription | undefined>;
   enqueueSync(message: MailboxSyncMessage): Promise<void>;
   /** Marks the record so the next maintenance run renews or recreates it. */
@@ -55,13 +58,21 @@ export async function receiveNotifications(batch: ParsedBatch, deps: ReceiveDeps
   if (batch.overflow) deps.log(`Graph notifications beyond ${MAX_NOTIFICATIONS_PER_BATCH} per request dropped; the delta sweep finds their mail`, { dropped: batch.overflow });
   for (const s of batch.skipped) report.ignored.push({ index: s.index, reason: `malformed notification (${s.problems.join('; ')})` });
 
-  // The first MAX_SUBSCRIPTIONS_PER_BATCH distinct ids, each looked up once, all at once.
+  // Known ids cost nothing; of the others, the first MAX_SUBSCRIPTIONS_PER_BATCH are looked
+  // up, each once, all at once — so made-up ids crowd out only ids this instance has not seen.
   const ids = [...new Set(batch.notifications.map((n) => n.notification.subscriptionId))];
-  const looked = ids.slice(0, MAX_SUBSCRIPTIONS_PER_BATCH);
-  const found = new Map(await Promise.all(looked.map(async (id) => [id, await deps.findSubscription(id)] as const)));
-  if (ids.length > looked.length) {
+  const found = new Map<string, StoredSubscription | undefined>();
+  const unknown: string[] = [];
+  for (const id of ids) {
+    const known = deps.knownSubscription?.(id);
+    if (known) found.set(id, known);
+    else unknown.push(id);
+  }
+  const looked = unknown.slice(0, MAX_SUBSCRIPTIONS_PER_BATCH);
+  for (const [id, stored] of await Promise.all(looked.map(async (id) => [id, await deps.findSubscription(id)] as const))) found.set(id, stored);
+  if (unknown.length > looked.length) {
     report.dropped += batch.notifications.filter((n) => !found.has(n.notification.subscriptionId)).length;
-    deps.log(`Graph notifications for ${ids.length - looked.length} more subscription(s) than ${MAX_SUBSCRIPTIONS_PER_BATCH} per request dropped; the delta sweep finds their mail`, {
+    deps.log(`Graph notifications for ${unknown.length - looked.length} more unknown subscription(s) than ${MAX_SUBSCRIPTIONS_PER_BATCH} per request dropped; the delta sweep finds their mail`, {
       dropped: report.dropped,
       distinctSubscriptions: ids.length,
     });

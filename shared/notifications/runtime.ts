@@ -10,6 +10,7 @@ import { maintainSubscriptions, type MaintainDeps, type MaintainReport } from '.
 import type { ReceiveDeps } from './receive';
 import { recordSubscriptionFailure } from '../telemetry';
 import { requestSubscriptionAction } from './request-action';
+import { subscriptionCache } from './subscription-cache';
 import { cosmosSubscriptionStore } from './subscription-store';
 
 /**
@@ -20,10 +21,18 @@ type Log = (message: string, props?: Record<string, unknown>) => void;
 
 const contextLog = (context: InvocationContext): Log => (m, p) => (p ? context.log(m, p) : context.log(m));
 
+/** Per instance: subscriptions found by earlier notifications. */
+const known = subscriptionCache();
+
 export function receiveDeps(context: InvocationContext): ReceiveDeps {
   const store = cosmosSubscriptionStore();
   return {
-    findSubscription: (id) => store.findBySubscriptionId(id),
+    knownSubscription: (id) => known.get(id),
+    findSubscription: async (id) => {
+      const found = await store.findBySubscriptionId(id);
+      if (found) known.set(found);
+      return found;
+    },
     enqueueSync: (m) => sendQueueMessage(QueueNames.mailboxSync, MailboxSyncMessage, m),
     requestAction: async (current, requested) => {
       await requestSubscriptionAction(store, current, requested);

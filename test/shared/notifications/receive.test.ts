@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { hashClientState } from '../../../shared/notifications/client-state';
 import { NotificationBatch, parseNotifications } from '../../../shared/notifications/notification-batch';
 import { MAX_SUBSCRIPTIONS_PER_BATCH, receiveNotifications, type ReceiveDeps } from '../../../shared/notifications/receive';
+import { subscriptionCache } from '../../../shared/notifications/subscription-cache';
 import { subscriptionRecordId, type RequestedAction, type StoredSubscription } from '../../../shared/notifications/subscription-record';
 import type { MailboxSyncMessage } from '../../../shared/queue/contracts';
 
@@ -138,6 +139,20 @@ describe('acting on Graph notifications', () => {
     const same = fakeDeps();
     await receiveNotifications(batch(...Array.from({ length: 1000 }, () => change('made-up', 'guess'))), same.deps);
     assert.equal(same.lookups(), 1, 'one id, one lookup');
+  });
+
+  it('made-up ids ahead of a subscription this instance knows do not crowd it out: it is accepted without a read, and each made-up id costs one lookup up to the bound', async () => {
+    const f = fakeDeps();
+    const cache = subscriptionCache();
+    const a = RECORDS[0];
+    assert.ok(a);
+    cache.set(a);
+    const flood = Array.from({ length: 999 }, (_, i) => change(`made-up-${i}`, 'guess'));
+    const report = await receiveNotifications(batch(...flood, change('sub-a', SECRET_A)), { ...f.deps, knownSubscription: (id) => cache.get(id) });
+    assert.deepEqual(f.enqueued.map((m) => m.channelId), ['ch-1'], 'the genuine notification counts');
+    assert.equal(f.lookups(), MAX_SUBSCRIPTIONS_PER_BATCH, 'the known id took no lookup');
+    assert.equal(report.accepted, 1);
+    assert.equal(report.dropped, 999 - MAX_SUBSCRIPTIONS_PER_BATCH);
   });
 
   it('items beyond 1,000 per request are dropped and counted, not refused', async () => {
