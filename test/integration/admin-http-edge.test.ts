@@ -161,3 +161,29 @@ test('parallel dry runs beyond the memory budget are refused with 503 and Retry-
     assert.equal(r.json.error, 'busy');
   }
 });
+
+test('the sign-in routes: start and status answer 401 without identity and 403 without the role; the callback is public but admits only a live state', async () => {
+  const id = await draftChannel();
+  const reader = { 'x-ms-client-principal': Buffer.from(JSON.stringify({ auth_typ: 'aad', claims: [{ typ: 'preferred_username', val: 'rex@example.com' }, { typ: 'roles', val: 'MailChannel.Reader' }], name_typ: 'preferred_username', role_typ: 'roles' })).toString('base64') };
+  for (const p of [`oauth/${id}/start`, `oauth/${id}/status`]) {
+    const anonymous = await call(p);
+    assert.equal(anonymous.status, 401, `${p}: ${anonymous.text}`);
+    assert.equal(anonymous.json.error, 'unauthorized');
+    const notAdmin = await call(p, { headers: reader });
+    assert.equal(notAdmin.status, 403, `${p}: ${notAdmin.text}`);
+    assert.equal(notAdmin.json.error, 'forbidden');
+    // The admin's browser session: the route runs, and refuses a channel that does not sign in as a user.
+    const admin = await call(p, { headers: { 'x-ms-client-principal': adminPrincipal() } });
+    assert.equal(admin.status, 409, `${p}: ${admin.text}`);
+    assert.equal(admin.json.error, 'not_authorization_code');
+  }
+  // No identity needed to reach the callback (the provider's redirect carries none), but without a live state it redeems nothing.
+  const forged = `${Buffer.from(id).toString('base64url')}.${Buffer.alloc(32, 1).toString('base64url')}`;
+  for (const query of ['', `?state=${forged}&code=stolen-code`, '?state=x&code=y', `?state=${'a'.repeat(5000)}`]) {
+    const r = await call(`oauth/callback${query}`);
+    assert.equal(r.status, 400, `${query.slice(0, 60)}: ${r.text}`);
+    assert.match(r.headers.get('content-type') ?? '', /^text\/html/);
+    assert.match(r.headers.get('content-security-policy') ?? '', /default-src 'none'/);
+    assert.match(r.text, /Sign-in (refused|failed)/);
+  }
+});
