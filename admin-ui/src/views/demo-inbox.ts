@@ -65,13 +65,18 @@ function sendForm(onSent: (from: string) => void): HTMLElement {
 /** #/demo[/{address}]: a recipient's demo inbox (every folder), newest first, and the test-mail form. */
 export function demoInboxView(address?: string): View {
   const body = h('div', null, loading('Looking for the demo mailbox'));
-  const list = h('div', { id: 'demo-messages', 'aria-live': 'polite' });
+  const list = h('div', { id: 'demo-messages' });
   let shown = address?.toLowerCase();
   let polls = 0;
+  let lastSeen = '';
   const loadList = async (): Promise<void> => {
     if (!shown) return;
     try {
       const { items } = await get<{ items: DemoMessage[] }>(demoPath('mailboxes', shown, 'messages'));
+      // Unchanged since the last look: keep the table (and the keyboard focus in it).
+      const seen = `${shown}\n${items.map((m) => m.id).join('\n')}`;
+      if (seen === lastSeen && list.firstChild) return;
+      lastSeen = seen;
       replace(list, items.length === 0 ? h('p', null, 'No mail in this inbox yet.') : table(`Mails of ${shown}`, ['Received', 'From', 'Subject', 'Folder'], items.map((m) => [
         when(m.receivedDateTime),
         m.from ?? '—',
@@ -80,6 +85,7 @@ export function demoInboxView(address?: string): View {
       ])));
     } catch (err) {
       // A recipient's mailbox exists once its first mail arrived.
+      lastSeen = '';
       replace(list, err instanceof ApiError && err.status === 404 ? h('p', null, 'No mail in this inbox yet.') : errorBar(err));
     }
   };

@@ -21,7 +21,7 @@ const PERIODS = [
 /** Mails per outcome over time (GET stats?since=&bucketMinutes=), for a chosen period. */
 function outcomeChartSection(id: string): { element: HTMLElement; load: () => Promise<void> } {
   const period = h('select', { id: 'chart-period' }, ...PERIODS.map((p) => h('option', { value: p.value }, p.label)));
-  const body = h('div', { id: 'outcome-chart', 'aria-live': 'polite' }, loading('Loading the chart'));
+  const body = h('div', { id: 'outcome-chart' }, loading('Loading the chart'));
   const load = async () => {
     const p = PERIODS.find((x) => x.value === period.value) ?? PERIODS[0];
     const since = new Date(Date.now() - p.hours * 3600_000).toISOString();
