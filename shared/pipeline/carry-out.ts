@@ -97,7 +97,10 @@ async function storeAttachments(list: readonly AttachmentVerdict[], parsed: Pars
 
 async function carryOutTicket(decision: Extract<Decision, { action: 'createTicket' }>, record: LedgerRecord, channel: ChannelRecord, parsed: ParsedWithContent, deps: CarryOutDeps): Promise<CarriedOut> {
   const id = ticketIdFor(record.id);
-  const number = await deps.ticketNumber(id, channel.id);
+  // The number is what mails about the ticket show (its subject token): handed out when one
+  // is to go, else on the first agent reply (admin/ticket-mail.ts) — a channel that does
+  // not acknowledge spends no counter, entries or reads on it (4 Cosmos operations).
+  const number = decision.answers.some((a) => a.send) ? await deps.ticketNumber(id, channel.id) : undefined;
   const attachmentBlobs = await storeAttachments(decision.ticket.attachments, parsed, deps);
   const res = await deps.createTicket({
     id,
@@ -111,7 +114,8 @@ async function carryOutTicket(decision: Extract<Decision, { action: 'createTicke
   });
   deps.log(res.created ? 'ticket created' : 'ticket already existed (redelivery)', { ticketId: res.ticketId, key: record.id });
   await recordThread(record, channel, parsed, res.ticketId, deps);
-  const answers = await sendAnswers(decision.answers, { id: res.ticketId, number, title: decision.ticket.title }, record, channel, parsed, deps);
+  // without a number no answer is to go (sendAnswers reads it only for one that goes)
+  const answers = await sendAnswers(decision.answers, { id: res.ticketId, number: number ?? 0, title: decision.ticket.title }, record, channel, parsed, deps);
   return { decision, ticketId: res.ticketId, answers };
 }
 

@@ -213,22 +213,20 @@ async function run(a: Attempt): Promise<ProcessResult> {
   // A retry from the admin API reprocesses the stored raw MIME from scratch.
   if (msg.retryOfLedgerKey) return retry(msg, msg.retryOfLedgerKey, channel, deps, a.openSource, a.hold);
 
-  // The listing usually knows the Message-ID: resume from the ledger without fetching
-  // again. That matters after a crash between the move and its record: the mail is no
-  // longer at the listed ref, but the ledger knows what is left to do.
-  if (msg.internetMessageId) {
-    const known = await deps.readLedger(channel.id, ledgerKey(channel.id, { messageId: msg.internetMessageId }));
-    if (known) return follow(known, deps, (e) => advance(e, a));
-  }
-
+  // No ledger read before the fetch: nearly every message is a new mail (the read would be
+  // a 404), and the create below says when the record exists (409: then read it). A mail
+  // that left its place since (a crash between its move and its record) is looked up when
+  // the fetch finds it gone.
   let taken: Intake;
   try {
     taken = await intake(a, msg.source, rawBlobName(channel.id, ledgerKey(channel.id, msg.internetMessageId ? { messageId: msg.internetMessageId } : { sourceKey: sourceKeyOf(msg.source) })));
   } catch (err) {
     if (err instanceof PermanentError && SOURCE_GONE_CODES.has(err.code)) {
-      // Without a Message-ID the record could not be looked up before fetching: an earlier
-      // attempt may have moved this very mail (or copy) and died before closing its record.
-      const mine = msg.internetMessageId ? undefined : await deps.findLedgerByPlace(channel.id, msg.source);
+      // An earlier attempt may have moved this very mail (or copy) and died before closing
+      // its record: the listing's Message-ID names the record; without one, its place does.
+      const mine = msg.internetMessageId
+        ? await deps.readLedger(channel.id, ledgerKey(channel.id, { messageId: msg.internetMessageId }))
+        : await deps.findLedgerByPlace(channel.id, msg.source);
       if (mine) return follow(mine, deps, (e) => advance(e, a));
       deps.log('the mail is no longer where it was listed; nothing to do', { channelId: channel.id, code: err.code, source: msg.source });
       return { status: 'source-gone', code: err.code };
@@ -241,9 +239,10 @@ async function run(a: Attempt): Promise<ProcessResult> {
   const key = ledgerKey(channel.id, { messageId: facts?.messageId, rawSha256, sourceKey: sourceKeyOf(msg.source) });
   const rawBlob = taken.kind === 'buffered' ? await deps.putRawMail(channel.id, key, taken.raw) : taken.kind === 'stored' ? taken.rawBlob : undefined;
 
-  // the listing's Message-ID usually is the parsed one: that record was read above already
-  const readAbove = msg.internetMessageId !== undefined && key === ledgerKey(channel.id, { messageId: msg.internetMessageId });
-  const existing = readAbove ? undefined : await deps.readLedger(channel.id, key);
+  // Created without reading first when the listing named the Message-ID (nearly always): a
+  // 409 says the record exists (a redelivery, a rival message, a copy in another place),
+  // and then it is read. A listing without one (rare) reads first, as it always did.
+  const existing = msg.internetMessageId === undefined ? await deps.readLedger(channel.id, key) : undefined;
   if (existing) return follow(existing, deps, (e) => advance(e, a));
 
   const now = deps.now().toISOString();

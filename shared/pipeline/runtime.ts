@@ -17,10 +17,10 @@ import { cosmosSyncScheduleStore } from '../store/sync-schedule';
 import { channelsChangedSince } from '../store/channel-changes';
 import { createTicketDoc } from '../store/ticket-repository';
 import { getTemplate } from '../tickets/catalogue';
-import type { Attachment } from '../tickets/ticket';
+import type { Attachment, Ticket } from '../tickets/ticket';
 import type { AttachmentVerdict } from './attachment-policy';
 import { addNote as addTicketNote, updateTicket } from '../tickets/tickets';
-import { readTicketDoc } from '../store/ticket-repository';
+import { readTicketDocWithEtag } from '../store/ticket-repository';
 import { lookupConversation, lookupMessageIds, lookupTicketNumber, recordConversation, recordMessageId, ticketNumberFor } from '../store/thread-index';
 import { resolveThread } from '../threading/resolve-thread';
 import { threadTokenKeys } from '../threading/runtime';
@@ -89,6 +89,27 @@ function cachedChannelList() {
   return channelList.list;
 }
 
+/**
+ * The ticket a reply's thread resolution read, with its ETag, kept a few seconds so the
+ * note's ticket update moments later in the same attempt starts from it: a reply reads its
+ * ticket once, not three times. Taken once; one changed meanwhile loses its replace (412)
+ * and is read afresh, so nothing stale is ever written.
+ */
+const RESOLVED_TICKET_MS = 10_000;
+const resolvedTickets = new Map<string, { at: number; read: { ticket: Ticket; etag: string } }>();
+async function readTicketForResolution(id: string): Promise<Ticket | undefined> {
+  const read = await readTicketDocWithEtag(id);
+  if (!read) return undefined;
+  if (resolvedTickets.size >= 1_000) for (const [k, e] of resolvedTickets) if (Date.now() - e.at >= RESOLVED_TICKET_MS) resolvedTickets.delete(k);
+  if (resolvedTickets.size < 1_000) resolvedTickets.set(id, { at: Date.now(), read });
+  return read.ticket;
+}
+function takeResolvedTicket(id: string): { ticket: Ticket; etag: string } | undefined {
+  const entry = resolvedTickets.get(id);
+  resolvedTickets.delete(id);
+  return entry && Date.now() - entry.at < RESOLVED_TICKET_MS ? entry.read : undefined;
+}
+
 /** The reads of the resolution step (resolve-mail.ts): the real run and the admin dry run share them. */
 export function resolutionDeps(): ResolutionDeps {
   return {
@@ -98,7 +119,7 @@ export function resolutionDeps(): ResolutionDeps {
         ticketByNumber: lookupTicketNumber,
         messageIds: lookupMessageIds,
         conversation: lookupConversation,
-        ticket: readTicketDoc,
+        ticket: readTicketForResolution,
       }),
     ownMailBounce: (channelId, mail, contents) => findOwnMailBounced(channelId, mail, contents, lookupMessageIds),
     answerContext: async ({ channel, sender, imported, ownAnswerId }) => {
@@ -136,6 +157,7 @@ export function processDeps(log: Log): ProcessDeps {
     reserveAnswer,
     publicBaseUrl: settings().PUBLIC_BASE_URL,
     addNote: async ({ id, channelId, ledgerKey, messageId, rawBlob, plan, attachmentBlobs, at }) => {
+      const read = takeResolvedTicket(plan.ticketId);
       const { note, created } = await addTicketNote(plan.ticketId, {
         id,
         author: { email: plan.author.address, ...(plan.author.name ? { name: plan.author.name } : {}) },
@@ -145,7 +167,7 @@ export function processDeps(log: Log): ProcessDeps {
         source: { channelId, ledgerKey, ...(messageId ? { messageId } : {}), ...(rawBlob ? { rawBlob } : {}) },
         direction: 'inbound',
         createdAt: at,
-      });
+      }, { ticketExists: read !== undefined });
       // the author joins the ticket's participants; a reopening reply reopens it — once: a
       // redelivery finds both done, and a ticket closed again since is not reopened by an old reply
       const author = normalizeAddress(plan.author.address);
@@ -159,7 +181,7 @@ export function processDeps(log: Log): ProcessDeps {
           ...(reopen ? { status: 'open' as const, closedAt: undefined } : {}),
           updatedAt: new Date().toISOString(),
         };
-      });
+      }, read ? { read } : {});
       return { noteId: note.id, created };
     },
     createTicket: async ({ id, channelId, ledgerKey, messageId, rawBlob, number, plan, attachmentBlobs }) => {

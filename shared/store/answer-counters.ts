@@ -17,7 +17,9 @@ import { cosmosStatus } from './errors';
  * by its own acknowledgement).
  */
 export async function recentAnswers(channelId: string, sender: string, now: Date, except?: string): Promise<RecentAnswers> {
-  const { records } = await readCounters(channelId, sender, now);
+  const read = await readCounters(channelId, sender, now);
+  keepRead(channelId, sender, read);
+  const { records } = read;
   const skip = except ? normalizeMessageId(except) : undefined;
   const without = skip
     ? records.map((r) => (r && r.answers.some((a) => a.messageId === skip) ? { ...r, count: r.count - 1, answers: r.answers.filter((a) => a.messageId !== skip) } : r))
@@ -38,6 +40,28 @@ async function readCounters(channelId: string, sender: string, at: Date) {
   };
 }
 
+type CounterRead = Awaited<ReturnType<typeof readCounters>>;
+
+/**
+ * The counters the decision read (recentAnswers), kept a few seconds so the reservation
+ * moments later in the same attempt starts from them instead of reading both again. Taken
+ * once; counters changed meanwhile lose the guarded write (412/409) and are read afresh, so
+ * the limit holds exactly as before.
+ */
+const READ_KEPT_MS = 10_000;
+const keptReads = new Map<string, { at: number; read: CounterRead }>();
+const readKey = (channelId: string, sender: string, currentId: string) => `${channelId}\n${sender}\n${currentId}`;
+function keepRead(channelId: string, sender: string, read: CounterRead): void {
+  if (keptReads.size >= 1_000) for (const [k, e] of keptReads) if (Date.now() - e.at >= READ_KEPT_MS) keptReads.delete(k);
+  if (keptReads.size < 1_000) keptReads.set(readKey(channelId, sender, read.currentId), { at: Date.now(), read });
+}
+function takeRead(channelId: string, sender: string, at: Date): CounterRead | undefined {
+  const key = readKey(channelId, sender, counterIds(channelId, sender, at).current);
+  const kept = keptReads.get(key);
+  keptReads.delete(key);
+  return kept && Date.now() - kept.at < READ_KEPT_MS ? kept.read : undefined;
+}
+
 /** Rounds against other writers of the same counter: each round one writer wins, and a full hour stops the rest without a write. */
 const MAX_ROUNDS = 40;
 const jitter = () => new Promise<void>((resolve) => setTimeout(resolve, 5 + Math.floor(Math.random() * 45)));
@@ -52,8 +76,10 @@ const jitter = () => new Promise<void>((resolve) => setTimeout(resolve, 5 + Math
  */
 export async function reserveAnswer(channelId: string, sender: string, at: Date, messageId: string, limit: number): Promise<boolean> {
   const own = normalizeMessageId(messageId);
+  let kept = takeRead(channelId, sender, at);
   for (let round = 0; round < MAX_ROUNDS; round++) {
-    const { container: c, currentId, etag, records } = await readCounters(channelId, sender, at);
+    const { container: c, currentId, etag, records } = kept ?? (await readCounters(channelId, sender, at));
+    kept = undefined;
     const [record, before] = records;
     if (record?.answers.some((a) => a.messageId === own) || before?.answers.some((a) => a.messageId === own)) return true;
     if (answersInLastHour(records, at).count >= limit) return false;

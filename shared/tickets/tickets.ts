@@ -45,11 +45,12 @@ export async function createTicket(input: TicketInput): Promise<{ ticket: Ticket
 }
 
 /** Adds the note unless one with `input.id` exists on that ticket. `NotFoundError` when the ticket does not exist. */
-export async function addNote(ticketId: string, input: NoteInput): Promise<{ note: Note; created: boolean }> {
+/** `ticketExists`: the caller read the ticket a moment ago (a reply's thread resolution), so it is not read again. */
+export async function addNote(ticketId: string, input: NoteInput, opts: { ticketExists?: boolean } = {}): Promise<{ note: Note; created: boolean }> {
   const parsed = NoteInput.safeParse(input);
   if (!parsed.success) throw invalid('NOTE_INVALID', 'note', parsed.error.issues);
   const n = parsed.data;
-  if (!(await readTicketDoc(ticketId))) throw new NotFoundError('ticket', ticketId);
+  if (!opts.ticketExists && !(await readTicketDoc(ticketId))) throw new NotFoundError('ticket', ticketId);
   const note: Note = fitToItemLimit<Note>(
     {
       ...n,
@@ -75,9 +76,12 @@ const MAX_UPDATE_ROUNDS = 8;
  * one, or undefined when there is nothing to change (which makes a repeated update — a
  * redelivered mail — a no-op). `NotFoundError` when the ticket does not exist.
  */
-export async function updateTicket(id: string, change: (ticket: Ticket) => Ticket | undefined): Promise<Ticket> {
+export async function updateTicket(id: string, change: (ticket: Ticket) => Ticket | undefined, opts: { read?: { ticket: Ticket; etag: string } } = {}): Promise<Ticket> {
+  // `read`: the ticket as the caller read it with its ETag, so the first round reads nothing (a stale one loses with 412 and is read afresh)
+  let known = opts.read;
   for (let round = 0; round < MAX_UPDATE_ROUNDS; round++) {
-    const current = await readTicketDocWithEtag(id);
+    const current = known ?? (await readTicketDocWithEtag(id));
+    known = undefined;
     if (!current) throw new NotFoundError('ticket', id);
     const next = change(current.ticket);
     if (!next) return current.ticket;

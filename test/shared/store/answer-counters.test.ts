@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { useEmulatorEnv, type EmulatorEnv } from './emulator-env';
 import { recentAnswers, reserveAnswer } from '../../../shared/store/answer-counters';
+import { container } from '../../../shared/store/cosmos';
+import { nextCount } from '../../../shared/answers/answer-counter';
 
 let env: EmulatorEnv;
 before(async () => {
@@ -42,4 +44,14 @@ test('24 mails of one sender answered at once get exactly the limit of 5 reserva
   assert.equal(await reserveAnswer('ch-burst', 'robot@customer.example', at, `<mc.burst${winner}@contoso.example>`, 5), true, 'a redelivered mail keeps its reservation');
   assert.equal(await reserveAnswer('ch-burst', 'robot@customer.example', at, '<mc.late@contoso.example>', 5), false);
   assert.equal((await recentAnswers('ch-burst', 'robot@customer.example', new Date('2026-12-06T14:31:00Z'))).count, 5);
+});
+
+test('the reservation starts from the counters the decision read; counted meanwhile by another instance, it reads again and the limit holds', async () => {
+  const at = new Date('2026-12-06T12:10:00Z');
+  assert.equal((await recentAnswers('ch-kept', 'kim@customer.example', at)).count, 0);
+  // another instance answers Kim between this mail's decision and its reservation
+  const c = await container('answerCounters');
+  await c.items.create(nextCount(undefined, { channelId: 'ch-kept', sender: 'kim@customer.example', at, messageId: '<mc.other@contoso.example>' }));
+  assert.equal(await reserveAnswer('ch-kept', 'kim@customer.example', at, '<mc.mine@contoso.example>', 1), false, 'the hour is full: the stale read lost its create (409) and was read again');
+  assert.equal((await recentAnswers('ch-kept', 'kim@customer.example', at)).count, 1);
 });

@@ -5,6 +5,8 @@ import {
   createTicket, addNote, updateTicket, getTicket, listTickets, getTemplate, listTemplates, listOffers, ensureSilentOffer, type TicketInput,
 } from '../../../shared/tickets';
 import { NotFoundError } from '../../../shared/store/errors';
+import { readTicketDocWithEtag } from '../../../shared/store/ticket-repository';
+import type { Ticket } from '../../../shared/tickets/ticket';
 import { PermanentError } from '../../../shared/errors';
 
 let env: EmulatorEnv;
@@ -114,4 +116,22 @@ test('updateTicket changes a ticket under its ETag: concurrent changes all land,
   const same = await updateTicket('t-upd', () => undefined);
   assert.deepEqual(same.participants, after?.participants);
   await assert.rejects(updateTicket('t-missing', (t) => t), NotFoundError);
+});
+
+test('updateTicket from a ticket the caller read: the first round reads nothing; read before a change by someone else, it loses with 412 and is applied to the fresh ticket', async () => {
+  await createTicket(input('t-read'));
+  const read = await readTicketDocWithEtag('t-read');
+  assert.ok(read);
+  const seen: string[][] = [];
+  const addParticipant = (p: string) => (t: Ticket) => {
+    seen.push([...t.participants]);
+    return { ...t, participants: [...t.participants, p] };
+  };
+  await updateTicket('t-read', addParticipant('a@x.example'), { read });
+  assert.deepEqual(seen, [[]], 'one round, from the ticket as read');
+  // `read` is stale now: the change runs on it, loses, and runs again on the stored ticket
+  seen.length = 0;
+  const after = await updateTicket('t-read', addParticipant('b@x.example'), { read });
+  assert.deepEqual(seen, [[], ['a@x.example']]);
+  assert.deepEqual(after.participants, ['a@x.example', 'b@x.example']);
 });
