@@ -219,9 +219,12 @@ export function fieldMappingEditor(opts: FieldMappingEditorOptions): FieldMappin
     h('div', { class: 'form-actions' }, button('Add row', () => { rows.push(emptyRow()); changed(); renderRows(); (document.getElementById(`fm-${rows.length - 1}-field`) as HTMLElement | null)?.focus(); }, { appearance: 'outline', id: 'fm-add-row' })),
     h('section', { class: 'mapping-preview', 'aria-labelledby': 'fm-preview-title' },
       h('h3', { id: 'fm-preview-title' }, 'Live preview on a sample mail'),
-      h('div', { class: 'field' }, h('label', { for: 'fm-sample', class: 'label' }, 'Sample mail'), sample),
-      h('div', { class: 'field' }, h('label', { for: 'fm-sample-file', class: 'label' }, 'Upload an .eml file'), file),
-      h('div', { class: 'field' }, h('label', { for: 'fm-sample-text', class: 'label' }, 'or paste the raw mail'), text),
+      // A new channel has no dry run yet: only the hint says so.
+      opts.channelId ? [
+        h('div', { class: 'field' }, h('label', { for: 'fm-sample', class: 'label' }, 'Sample mail'), sample),
+        h('div', { class: 'field' }, h('label', { for: 'fm-sample-file', class: 'label' }, 'Upload an .eml file'), file),
+        h('div', { class: 'field' }, h('label', { for: 'fm-sample-text', class: 'label' }, 'or paste the raw mail'), text),
+      ] : null,
       status,
     ),
   );
