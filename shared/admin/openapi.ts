@@ -140,7 +140,7 @@ const spec: Record<AdminRouteKey, OperationSpec> = {
     errors: [...auth, 400, 404],
     query: [
       { name: 'since', description: 'count only the mails first attempted at or after this ISO date-time (e.g. the last 24 h); absent = all', schema: { type: 'string', format: 'date-time' } },
-      { name: 'bucketMinutes', description: `also answer \`series\`: the mails per outcome (\`inFlight\`: not decided yet) in consecutive buckets of this many minutes, aligned to the clock, from \`since\` (or the earliest mail) to now; at most ${MAX_BUCKETS} buckets (more → 400)`, schema: { type: 'integer', minimum: 1, maximum: 1440 } },
+      { name: 'bucketMinutes', description: `also answer \`series\`: the finished mails per outcome, by the time of their first attempt, in consecutive buckets of this many minutes aligned to the clock, from \`since\` (or the earliest mail) to now; at most ${MAX_BUCKETS} buckets (more → 400). Whole hours come from the hourly counters the totals use; shorter buckets read the ledger`, schema: { type: 'integer', minimum: 1, maximum: 1440 } },
     ],
   },
   getTicketAttachment: { ok: { status: 200 }, errors: [...auth, 404, 410] },

@@ -45,6 +45,17 @@ export class SeriesTooLongError extends Error {
   }
 }
 
+/**
+ * The points of hourly counters (store/channel-stats.ts: one document per clock hour with
+ * its finished mails by outcome): one point per hour and outcome, carrying the count. Any
+ * bucket of whole hours is then as exact as the ledger, from at most 24 documents a day.
+ */
+export function hourCounterPoints(hours: Iterable<{ hour: string; byOutcome: Record<string, number> }>): OutcomePoint[] {
+  const points: OutcomePoint[] = [];
+  for (const h of hours) for (const [outcome, count] of Object.entries(h.byOutcome)) if (count > 0) points.push({ at: h.hour, outcome, count });
+  return points;
+}
+
 /** Buckets of `bucketMinutes`, aligned to multiples of it since the epoch (so hours start on the hour), covering [from, to]. */
 export function outcomeSeries(points: Iterable<OutcomePoint>, window: SeriesWindow): OutcomeSeries {
   const size = window.bucketMinutes * 60_000;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { IN_FLIGHT, MAX_BUCKETS, OutcomeSeries, outcomeSeries, SeriesTooLongError, type OutcomePoint } from '../../../shared/admin/stats-series';
+import { hourCounterPoints, IN_FLIGHT, MAX_BUCKETS, OutcomeSeries, outcomeSeries, SeriesTooLongError, type OutcomePoint } from '../../../shared/admin/stats-series';
 
 const to = new Date('2026-12-06T15:20:00.000Z');
 
@@ -69,4 +69,20 @@ test('200,000 mails are bucketed in one pass: each point is read once, whatever 
   const s = outcomeSeries(points(), { bucketMinutes: 5, from, to });
   assert.equal(reads, n);
   assert.equal(s.buckets.reduce((sum, b) => sum + Object.values(b.counts).reduce((a, c) => a + c, 0), 0), n);
+});
+
+test('hourly counters feed the same buckets: hours sum into 6-hour buckets, exactly as their mails would', () => {
+  const hours = [
+    { hour: '2026-12-06T05:00:00.000Z', byOutcome: { created: 2 } },
+    { hour: '2026-12-06T06:00:00.000Z', byOutcome: { created: 1, failed: 1, ignored: 0 } },
+    { hour: '2026-12-06T11:00:00.000Z', byOutcome: { noted: 4 } },
+    { hour: '2026-12-06T12:00:00.000Z', byOutcome: { created: 3 } },
+  ];
+  assert.deepEqual(hourCounterPoints(hours).map((p) => [p.at?.slice(11, 13), p.outcome, p.count]), [['05', 'created', 2], ['06', 'created', 1], ['06', 'failed', 1], ['11', 'noted', 4], ['12', 'created', 3]]);
+  const s = outcomeSeries(hourCounterPoints(hours), { bucketMinutes: 360, from: new Date('2026-12-06T05:30:00.000Z'), to });
+  assert.deepEqual(s.buckets, [
+    { start: '2026-12-06T00:00:00.000Z', counts: { created: 2 } },
+    { start: '2026-12-06T06:00:00.000Z', counts: { created: 1, failed: 1, noted: 4 } },
+    { start: '2026-12-06T12:00:00.000Z', counts: { created: 3 } },
+  ]);
 });
