@@ -139,6 +139,12 @@ test('saving a published channel first shows which stored mails the change decid
   assert.deepEqual(afterBack.body.domains.allowed, []);
   assert.equal(await page.getByLabel(/Allowed sender domains/).inputValue(), 'example.org', 'the edit is still in the form');
 
+  // An edit while the preview is shown takes it away: "Save this change" never saves what was not previewed.
+  await page.getByRole('button', { name: 'Save', exact: true }).click();
+  await panel.getByRole('button', { name: 'Save this change' }).waitFor();
+  await page.getByLabel(/Allowed sender domains/).fill('example.org ');
+  await panel.waitFor({ state: 'detached' });
+
   await page.getByRole('button', { name: 'Save', exact: true }).click();
   await panel.getByRole('button', { name: 'Save this change' }).click();
   await page.locator('.form-status').getByText('Saved.').waitFor();

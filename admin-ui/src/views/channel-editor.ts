@@ -114,6 +114,7 @@ function render(root: HTMLElement, state: { initial: FormValues; values: FormVal
       const t = e.target as HTMLInputElement;
       state.values[f.path] = t.type === 'checkbox' ? t.checked : t.value;
       state.dirty = changed(state.initial, state.values);
+      staleImpact();
       mappingEditor.schedulePreview();
       if (f.kind === 'select' || f.kind === 'checkbox') {
         renderFields();
@@ -160,6 +161,7 @@ function render(root: HTMLElement, state: { initial: FormValues; values: FormVal
     onChange: (json) => {
       state.values[MAPPING_PATH] = json;
       state.dirty = changed(state.initial, state.values);
+      staleImpact();
     },
     patch: () => formPatch(),
   });
@@ -171,6 +173,8 @@ function render(root: HTMLElement, state: { initial: FormValues; values: FormVal
   };
 
   const impactHost = h('div', { class: 'impact-host' });
+  // A preview shown is of the form as it was: an edit takes it away, so "Save this change" never saves what was not previewed.
+  const staleImpact = () => impactHost.replaceChildren();
   const closeImpact = () => {
     replace(impactHost);
     (document.getElementById('save-channel') as HTMLElement | null)?.focus();
