@@ -139,7 +139,7 @@ const spec: Record<AdminRouteKey, OperationSpec> = {
     ok: { status: 200 },
     errors: [...auth, 400, 404],
     query: [
-      { name: 'since', description: 'count only the mails first attempted at or after this ISO date-time (e.g. the last 24 h); absent = all', schema: { type: 'string', format: 'date-time' } },
+      { name: 'since', description: 'count only the mails first attempted at or after this ISO date-time (e.g. the last 24 h), from the start of its clock hour (the counters are hourly); absent = all', schema: { type: 'string', format: 'date-time' } },
       { name: 'bucketMinutes', description: `also answer \`series\`: the finished mails per outcome, by the time of their first attempt, in consecutive buckets of this many minutes aligned to the clock, from \`since\` (or the earliest mail) to now; at most ${MAX_BUCKETS} buckets (more → 400). Whole hours come from the hourly counters the totals use; shorter buckets read the ledger`, schema: { type: 'integer', minimum: 1, maximum: 1440 } },
     ],
   },
