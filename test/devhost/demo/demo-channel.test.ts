@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ChannelInput } from '../../../shared/config/channel';
-import { DEMO_CHANNEL_REVISION, demoChannelInput, repointPatch, upgradePatch, type SimulatorEndpoint } from '../../../devhost/demo/demo-channel';
+import { DEMO_CHANNEL_REVISION, demoChannelInput, repointPatch, subscribeNow, upgradePatch, type SimulatorEndpoint, type SubscriptionView } from '../../../devhost/demo/demo-channel';
 
 /** The demo channel as an admin would write it (the admin API round trip is in test/integration/demo-mailbox.test.ts). */
 const sim: SimulatorEndpoint = {
@@ -42,4 +42,25 @@ test('a stored demo channel is re-pointed only when the simulator moved, its sec
   assert.equal(repointPatch(stored, sim), undefined);
   const moved: SimulatorEndpoint = { ...sim, port: 40001, tokenEndpoint: (t) => `https://127.0.0.1:40001/${t}/oauth2/v2.0/token` };
   assert.deepEqual(repointPatch(stored, moved), { connection: { host: '127.0.0.1', port: 40001, auth: { tokenEndpoint: 'https://127.0.0.1:40001/tenant-1/oauth2/v2.0/token', clientSecret: 'secret-1' } } });
+});
+
+/** The simulator's subscription list as subscribeNow reads it: only the mailbox matters here. */
+function subscriptionsOf(mailboxes: string[]): SubscriptionView {
+  return { subscriptions: () => mailboxes.map((mailbox) => ({ mailbox })) as unknown as ReturnType<SubscriptionView['subscriptions']> };
+}
+
+test('the demo mailbox is subscribed at start by one run of the subscription timer; a mailbox already subscribed (restored) runs nothing', async () => {
+  const held: string[] = [];
+  let runs = 0;
+  assert.equal(await subscribeNow(subscriptionsOf(held), 'helpdesk@demo.test', async () => {
+    runs++;
+    setTimeout(() => held.push('Helpdesk@demo.test'), 50);
+  }), true);
+  assert.equal(runs, 1);
+  assert.equal(await subscribeNow(subscriptionsOf(held), 'helpdesk@demo.test', async () => void runs++), true);
+  assert.equal(runs, 1, 'not run again');
+});
+
+test('when the timer makes no subscription for the mailbox (another mailbox only), subscribeNow says false after its wait', async () => {
+  assert.equal(await subscribeNow(subscriptionsOf(['other@demo.test']), 'helpdesk@demo.test', async () => undefined, 200), false);
 });
