@@ -10,6 +10,7 @@ import { idlePolling } from './idle-polling';
 import { peakRss } from './peak-rss';
 import { pushLatency } from './push-latency';
 import { requests } from './requests';
+import { scale } from './scale';
 import { throughput } from './throughput';
 
 /**
@@ -17,7 +18,7 @@ import { throughput } from './throughput';
  * Prints human-readable lines, then a JSON summary, which is also written to
  * `.local/bench-latest.json`. Performance is measured here, never asserted in tests.
  */
-const BENCHMARKS: readonly Benchmark[] = [throughput, requests, peakRss, backlog, coldStart, pushLatency, idlePolling];
+const BENCHMARKS: readonly Benchmark[] = [throughput, requests, peakRss, backlog, coldStart, pushLatency, idlePolling, scale];
 
 const root = path.resolve(__dirname, '..');
 const OUTPUT = path.join(root, '.local', 'bench-latest.json');

@@ -37,6 +37,8 @@ export interface MaintainDeps {
   graphFor(channel: ChannelRecord): GraphSubscriptionClient;
   now(): Date;
   log(message: string, props?: Record<string, unknown>): void;
+  /** Default CHANGE_OVERLAP_SECONDS (store/channel-changes.ts); a bench that cannot wait a minute lowers it. */
+  changeOverlapSeconds?: number;
 }
 
 export type Outcome = 'established' | 'renewed' | 'deleted' | 'contended';
@@ -117,7 +119,7 @@ export async function maintainSubscriptions(deps: MaintainDeps): Promise<Maintai
 async function readWhatMatters(deps: MaintainDeps): Promise<{ channels: ChannelRecord[]; records: StoredSubscription[]; full: boolean }> {
   const now = deps.now();
   const saved = await deps.store.readCursor();
-  const { since, full } = changeWindow(saved, now);
+  const { since, full } = changeWindow(saved, now, deps.changeOverlapSeconds);
   let channels: ChannelRecord[];
   let records: StoredSubscription[];
   if (full) {
