@@ -56,7 +56,8 @@ export const SettingsSchema = z.object({
   GRAPH_MAILBOX_WINDOW_SECONDS: z.coerce.number().positive().default(600),
   /**
    * Instances expected to send requests for one mailbox at the same time: each spends 1/n of
-   * the limit. With more, Graph's 429s pause each instance's requests for the mailbox.
+   * the limit and of the 4 concurrent requests. With more, Graph's 429s pause each instance's
+   * requests for the mailbox.
    */
   GRAPH_PACING_INSTANCES: z.coerce.number().int().min(1).max(100).default(1),
 

@@ -18,9 +18,9 @@ import { GRAPH_MAILBOX_CONCURRENCY, withMailboxSlot } from './graph-limiter';
  * emptied so that they do not burst when the pause ends.
  *
  * Across instances the budget is per instance, bounded two ways: `GRAPH_PACING_INSTANCES`
- * divides the limit by the number of instances expected to send to one mailbox at the same
- * time, and when more do, Graph's 429s pause each of them (at most a few 429s per
- * instance per window, instead of one per request).
+ * divides the limit and the 4 concurrent requests by the number of instances expected to
+ * send to one mailbox at the same time, and when more do, Graph's 429s pause each of them
+ * (a few 429s per instance per pause, instead of one per request).
  */
 
 /** The share of the documented limit the budget spends; the rest absorbs clock differences. */
@@ -44,6 +44,11 @@ export function pacingRate(limit: { requestsPerWindow: number; windowMs: number;
   const allowance = (PACING_SHARE * limit.requestsPerWindow) / limit.instances;
   const burst = Math.max(1, Math.min(Math.floor(allowance / 2), Math.max(GRAPH_MAILBOX_CONCURRENCY, Math.floor(BURST_SHARE * allowance))));
   return { burst, perMs: (allowance - burst) / limit.windowMs };
+}
+
+/** Each instance's share of the mailbox's 4 concurrent requests (at least one). */
+export function pacingConcurrency(instances: number): number {
+  return Math.max(1, Math.floor(GRAPH_MAILBOX_CONCURRENCY / instances));
 }
 
 export function pacingRateFromSettings(s: PacingSettings): PacingRate {
@@ -205,7 +210,10 @@ let processPacer: GraphPacer | undefined;
 
 /** The instance's pacer, sized from the app settings on first use. */
 export function graphPacer(env: NodeJS.ProcessEnv = process.env): GraphPacer {
-  processPacer ??= new GraphPacer(pacingRateFromSettings(PacingSettingsSchema.parse(env)));
+  if (!processPacer) {
+    const s = PacingSettingsSchema.parse(env);
+    processPacer = new GraphPacer(pacingRateFromSettings(s), realClock, pacingConcurrency(s.GRAPH_PACING_INSTANCES));
+  }
   return processPacer;
 }
 

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { freshBudget, GraphPacer, MailboxPaused, pacingRate, pacingRateFromSettings, PacingSettingsSchema, pause, PACING_SHARE, reserve, type Budget, type PacerClock, type PacingRate } from '../../../shared/sources/graph-pacing';
+import { freshBudget, GraphPacer, MailboxPaused, pacingConcurrency, pacingRate, pacingRateFromSettings, PacingSettingsSchema, pause, PACING_SHARE, reserve, type Budget, type PacerClock, type PacingRate } from '../../../shared/sources/graph-pacing';
 
 /**
  * The per-mailbox Graph budget, on a fake clock: times here are the clock's, computed by the
@@ -64,10 +64,11 @@ describe('Graph pacing: the per-mailbox budget', () => {
     assert.deepEqual(pacingRateFromSettings(PacingSettingsSchema.parse({})), rate, 'the app settings default to the documented limit');
   });
 
-  it('divides the limit by the instances expected to send to one mailbox at once', () => {
+  it('divides the limit and the 4 concurrent requests by the instances expected to send to one mailbox at once (at least one each)', () => {
     const one = pacingRate(OUTLOOK);
     const four = pacingRate({ ...OUTLOOK, instances: 4 });
     assert.equal(four.burst + four.perMs * OUTLOOK.windowMs, (one.burst + one.perMs * OUTLOOK.windowMs) / 4);
+    assert.deepEqual([1, 2, 3, 4, 40].map(pacingConcurrency), [4, 2, 1, 1, 1]);
   });
 
   it('30,000 requests asked for at once are spread: no 10-minute window holds more than 98% of the limit, and each window is used to within 1% of that', () => {
