@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { sniffedTypeLabel } from '../mail/content-sniff';
 import { extensionsOf } from '../mail/file-name';
 import type { AttachmentInfo } from '../mail/parsed-mail';
@@ -61,9 +62,20 @@ const BLOCKED_CONTENT_TYPES = [
   'application/onenote', 'application/msonenote', 'application/x-ms-application',
 ];
 
+/**
+ * `MAX_ATTACHMENT_MIB` (optional app setting): the largest attachment stored, 25 MiB unless
+ * set (e.g. higher where 150 MB mails carry big files: large mail streams, large-mail.ts);
+ * a value that is not a whole number from 1 to 4096 is ignored.
+ */
+const AttachmentEnv = z.object({ MAX_ATTACHMENT_MIB: z.coerce.number().int().min(1).max(4096).catch(25).default(25) });
+
+export function maxAttachmentBytesFromEnv(env: NodeJS.ProcessEnv = process.env): number {
+  return AttachmentEnv.parse(env).MAX_ATTACHMENT_MIB * 1024 * 1024;
+}
+
 export const AttachmentPolicy = {
   /** Largest single attachment stored (bytes). */
-  maxBytes: 25 * 1024 * 1024,
+  maxBytes: maxAttachmentBytesFromEnv(),
   blockedExtensions: new Set([...OUTLOOK_LEVEL1, ...EXCHANGE_COMMON_ATTACHMENT_FILTER, ...ACTIVE_CONTENT]) as ReadonlySet<string>,
   blockedContentTypes: new Set(BLOCKED_CONTENT_TYPES) as ReadonlySet<string>,
 };
