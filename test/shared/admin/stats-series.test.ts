@@ -72,7 +72,7 @@ test('200,000 mails are bucketed in one pass: each point is read once, whatever 
 });
 
 test('hourly counters feed the same buckets: hours sum into 6-hour buckets, exactly as their mails would', () => {
-  const hours = [
+  const hours: { hour: string; byOutcome: Record<string, number> }[] = [
     { hour: '2026-12-06T05:00:00.000Z', byOutcome: { created: 2 } },
     { hour: '2026-12-06T06:00:00.000Z', byOutcome: { created: 1, failed: 1, ignored: 0 } },
     { hour: '2026-12-06T11:00:00.000Z', byOutcome: { noted: 4 } },
