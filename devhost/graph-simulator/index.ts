@@ -147,6 +147,10 @@ export interface GraphSimulator {
   injectFaults(count: number, fault: InjectedFault): void;
   /** Issued access tokens stop working (Graph answers 401). */
   revokeTokens(): void;
+  /** `https://127.0.0.1:PORT/{tenant}/oauth2/v2.0/introspect`: RFC 7662, for a local IMAP server that checks XOAUTH2 tokens (Dovecot's oauth2 passdb). */
+  introspectionEndpoint(tenant: string): string;
+  /** Introspection requests answered so far. */
+  readonly introspections: number;
   /** `https://127.0.0.1:PORT/{tenant}/oauth2/v2.0/authorize` (the consent page). */
   authorizeEndpoint(tenant: string): string;
   /** An admin revoked the user's sign-in sessions: each of the user's refresh tokens answers invalid_grant (AADSTS50173). Returns how many. */
@@ -778,6 +782,10 @@ export async function startGraphSimulator(opts: GraphSimulatorOptions = {}): Pro
     injectFaults: (count, fault) => throttle.inject(count, fault),
     revokeTokens: () => tokens.revokeAll(),
     authorizeEndpoint: (tenant) => `${origin}/${encodeURIComponent(tenant)}/oauth2/v2.0/authorize`,
+    introspectionEndpoint: (tenant) => `${origin}/${encodeURIComponent(tenant)}/oauth2/v2.0/introspect`,
+    get introspections() {
+      return tokens.introspections;
+    },
     revokeUserGrants: (user) => tokens.grants.revokeUser(user),
     expireRefreshTokens: () => tokens.grants.expireRefreshTokens(),
     get refreshTokenRedemptions() {

@@ -33,6 +33,8 @@ export class TokenService {
   readonly issued = new Map<string, IssuedToken>();
   private readonly signingKey = randomBytes(32);
   tokenRequests = 0;
+  /** Introspection requests answered (Dovecot's oauth2 passdb asks once per XOAUTH2 login). */
+  introspections = 0;
   /** Refresh-token lifetime (ms) for tokens issued from now on; tests shorten it to see expiry. */
   refreshTokenLifetimeMs = 90 * 24 * 3600_000;
   readonly grants = new AuthorizationCodeGrants(() => this.refreshTokenLifetimeMs);
@@ -53,6 +55,12 @@ export class TokenService {
     const authorize = /^\/([^/]+)\/oauth2\/v2\.0\/authorize$/.exec(path);
     if (authorize && (req.method === 'GET' || req.method === 'POST')) {
       await this.authorize(req, res, decodeURIComponent(authorize[1] ?? ''));
+      return true;
+    }
+    const introspect = /^\/([^/]+)\/oauth2\/v2\.0\/introspect$/.exec(path);
+    if (introspect && req.method === 'POST') {
+      this.introspections++;
+      await this.introspect(req, res);
       return true;
     }
     const token = /^\/([^/]+)\/oauth2\/v2\.0\/token$/.exec(path);
@@ -97,6 +105,8 @@ export class TokenService {
       request_uri_parameter_supported: false,
       userinfo_endpoint: `${this.origin()}/oidc/userinfo`,
       authorization_endpoint: `${base}/oauth2/v2.0/authorize`,
+      // Not Entra's: the simulator's RFC 7662 endpoint, for a local IMAP server (introspect()).
+      introspection_endpoint: `${base}/oauth2/v2.0/introspect`,
       device_authorization_endpoint: `${base}/oauth2/v2.0/devicecode`,
       http_logout_supported: true,
       frontchannel_logout_supported: true,
@@ -244,6 +254,21 @@ export class TokenService {
       id_token: idToken,
       client_info: b64({ uid: oid, utid: grant.tenant }),
     });
+  }
+
+  /**
+   * RFC 7662 token introspection, for a local IMAP server standing in for Exchange Online (Dovecot's
+   * oauth2 passdb): a live delegated token for Outlook's IMAP/SMTP resource is active and names its
+   * user; anything else (unknown, expired, revoked, app-only, another resource) is inactive. Entra has
+   * no such endpoint: Exchange validates its tokens itself; this is how a test IMAP server can.
+   */
+  private async introspect(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const token = new URLSearchParams((await readBody(req, 64 * 1024)).toString('utf8')).get('token') ?? '';
+    const issued = this.issued.get(token);
+    const live = issued !== undefined && issued.expiresAt > Date.now() && issued.user !== undefined && issued.audience.startsWith('https://outlook.');
+    sendJson(res, requestIds(req), 200, live
+      ? { active: true, username: issued.user, sub: issued.user, client_id: issued.appId, aud: issued.audience, exp: Math.floor(issued.expiresAt / 1000), token_type: 'Bearer' }
+      : { active: false });
   }
 
   /** A JWT-shaped access token for an app (or a managed identity's service principal), remembered for the Graph endpoints. */

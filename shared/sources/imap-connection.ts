@@ -25,6 +25,8 @@ export interface ImapDeps {
   getSecret(ref: SecretRef): Promise<string | undefined>;
   /** An OAuth access token for `scope` (shared/auth); needed for channels with `auth.type = oauth`. */
   getAccessToken?(auth: OAuthAuth, scope: string): Promise<string>;
+  /** The server refused the access token at login: forget the cached one, so the next getAccessToken redeems the grant anew. */
+  rejectedAccessToken?(auth: OAuthAuth): void;
   tlsOptions?: ExtraTlsOptions;
   /** Which addresses the host may resolve to; default: the app setting MAIL_ALLOW_PRIVATE_HOSTS. */
   targetPolicy?: TargetPolicy;
@@ -101,8 +103,22 @@ async function credentials(conn: ImapConnection, deps: ImapDeps): Promise<NonNul
 /**
  * Connects and logs in. On any failure the socket is closed before the typed error
  * is thrown, so a failed attempt never leaves a connection behind.
+ *
+ * An OAuth token the server refuses may have been revoked before its expiry (the user's grant
+ * withdrawn, sessions revoked): the login is tried once more with a token redeemed anew, and a
+ * grant that is gone ends there, with the channel marked needsReauthorization (delegated-credential.ts).
  */
 export async function openImapClient(conn: ImapConnection, deps: ImapDeps): Promise<ImapFlow> {
+  try {
+    return await connectAndLogIn(conn, deps);
+  } catch (err) {
+    if (conn.auth.type !== 'oauth' || !deps.rejectedAccessToken || !(err instanceof MailChannelError) || err.code !== 'IMAP_AUTH') throw err;
+    deps.rejectedAccessToken(conn.auth);
+    return connectAndLogIn(conn, deps);
+  }
+}
+
+async function connectAndLogIn(conn: ImapConnection, deps: ImapDeps): Promise<ImapFlow> {
   const client = new ImapFlow(await imapClientOptions(conn, deps));
   // imapflow emits 'error' for socket failures; unhandled, that would crash the worker.
   client.on('error', () => undefined);

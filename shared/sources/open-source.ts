@@ -1,7 +1,7 @@
 import type { ChannelRecord } from '../config/channel';
 import { recordSecretRefs } from '../admin/channel-secrets';
 import { xoauth2 } from '../auth/credential';
-import { channelAccessToken } from '../auth/channel-token';
+import { channelAccessToken, forgetChannelAccessToken } from '../auth/channel-token';
 import { secretStore } from '../secrets';
 import { createGraphMailSource } from './graph';
 import { createImapMailSource } from './imap';
@@ -34,6 +34,7 @@ export async function openMailSource(channel: ChannelRecord): Promise<MailSource
         tokens.add(xoauth2(username, token));
         return token;
       },
+      rejectedAccessToken: (auth) => forgetChannelAccessToken(channel.id, auth),
       log: (message, props) => console.warn(message, JSON.stringify(props)),
     }, processImapPool()),
     secrets,

@@ -43,6 +43,12 @@ export interface StartDovecotOptions {
    * beyond this are refused, as a provider's per-mailbox connection limit does.
    */
   maxUserIpConnections?: number;
+  /**
+   * XOAUTH2 tokens are checked at this RFC 7662 endpoint instead of the helper's own (e.g. the
+   * Entra simulator's `introspectionEndpoint`, so the tokens an app got from the simulator log
+   * in); `caPem` is trusted for it when it is https.
+   */
+  introspection?: { url: string; caPem?: string };
 }
 
 export interface AppendedMail {
@@ -125,7 +131,8 @@ export async function startDovecot(opts: StartDovecotOptions = {}): Promise<Dove
       path.join(dir, 'oauth2.conf.ext'),
       [
         'introspection_mode = post',
-        `introspection_url = http://127.0.0.1:${introspection.port}/introspect`,
+        `introspection_url = ${opts.introspection?.url ?? `http://127.0.0.1:${introspection.port}/introspect`}`,
+        ...(opts.introspection?.caPem ? [`tls_ca_cert_file = ${writeFile(path.join(dir, 'introspection-ca.pem'), opts.introspection.caPem)}`] : []),
         'username_attribute = username',
         'active_attribute = active',
         'active_value = true',
@@ -504,3 +511,8 @@ function groupName(gid: number): string | undefined {
   return line?.split(':')[0];
 }
 
+
+function writeFile(file: string, content: string): string {
+  fs.writeFileSync(file, content);
+  return file;
+}
