@@ -1,7 +1,7 @@
 import { MailOutboundMessage, QueueNames } from '../queue/contracts';
 import { sendQueueMessage } from '../queue/send';
 import { getAttachment } from '../store/blobs';
-import { readChannelRecord } from '../store/channel-repository';
+import { readChannelCached } from '../store/channel-repository';
 import { createOutbox, listStaleOutbox, readOutbox, replaceOutbox } from '../store/outbox';
 import type { SweepDeps } from './sweep';
 import { lookupMessageIds, recordMessageId } from '../store/thread-index';
@@ -17,7 +17,8 @@ const fault = sendFaultHookFromEnv();
 
 export function sendJobDeps(log: Log): SendJobDeps {
   return {
-    loadChannel: async (id) => (await readChannelRecord(id))?.record,
+    // cached per instance as the pipeline's (channel-repository.ts CHANNEL_CACHE_TTL_MS says why that is safe)
+    loadChannel: async (id) => (await readChannelCached(id))?.record,
     readOutbox,
     replaceOutbox,
     openSender: (channel) => openMailSender(channel),
