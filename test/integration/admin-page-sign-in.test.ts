@@ -24,6 +24,7 @@ let sim: GraphSimulator;
 let browser: Browser;
 const DESK = 'desk@contoso.example';
 const AXE_SOURCE = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+const SCREENSHOTS = process.env.UPDATE_SCREENSHOTS === '1' ? path.resolve(__dirname, '../../docs/screenshots') : undefined;
 
 before(async () => {
   const [, simulator] = await Promise.all([ensureAdminUi(), startGraphSimulator({ mailboxes: [DESK] })]);
@@ -69,6 +70,13 @@ async function backOnSignInView(page: Page, channelId: string): Promise<void> {
   await page.getByText(`Signed in as ${DESK}`).waitFor();
 }
 
+/** With UPDATE_SCREENSHOTS=1, saves the view to docs/screenshots/ (as the admin page's test does). */
+async function screenshot(page: Page, name: string): Promise<void> {
+  if (!SCREENSHOTS) return;
+  fs.mkdirSync(SCREENSHOTS, { recursive: true });
+  await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
+}
+
 /** What must never happen on the admin page; the simulator's own pages may log their favicon 404. */
 function assertClean(w: Watched): void {
   assert.deepEqual(w.pageErrors, [], 'uncaught errors');
@@ -103,6 +111,7 @@ test('an admin signs a Graph channel in through consent in the browser, it reads
   await consent(page);
   await backOnSignInView(page, id);
   assert.deepEqual(await axeViolations(page), [], 'axe on the page the provider returns to');
+  await screenshot(page, 'sign-in-signed-in');
   assert.equal((await api<{ state: string; account?: string }>(stack, 'GET', `oauth/${id}/status`)).body.account, DESK);
 
   // Signed in: the channel reads the mailbox with the user's delegated token.
@@ -125,6 +134,7 @@ test('an admin signs a Graph channel in through consent in the browser, it reads
   await page.goto(`${stack.baseUrl}/api/console/#/channels`);
   await page.getByText('1 channel(s) need signing in again').waitFor();
   await page.getByText(/AADSTS50173/).first().waitFor();
+  await screenshot(page, 'channels-needs-reauthorization');
   await page.getByRole('button', { name: 'Sign in again to Desk (signed in as the user)' }).click();
   await consent(page);
   await backOnSignInView(page, id);
