@@ -131,6 +131,11 @@ test('saving a published channel first shows which stored mails the change decid
   assert.match(rows[0]!, /SENDER_DOMAIN_NOT_ALLOWED/);
   assert.doesNotMatch(report, /Order 4711/, 'the mail from an allowed domain does not change');
   await checkView(page, 'channel-editor-impact-preview');
+  // How far back is the admin's choice: the preview runs again over the last 10.
+  const again = page.waitForRequest((r) => r.method() === 'POST' && r.url().includes('/impact-preview?limit=10'));
+  await page.locator('#impact-limit').selectOption('10');
+  await again;
+  await panel.getByText('1 of the last 2 mails would be decided differently.').waitFor();
 
   await panel.getByRole('button', { name: 'Back to editing' }).click();
   await panel.waitFor({ state: 'detached' });

@@ -8,10 +8,13 @@ import { badge, button, errorBar, loading, messageBar, table, when } from './com
  * The impact preview of a pending change: the channel's last N stored mails re-decided with
  * the edited configuration (POST /channels/{id}/impact-preview, nothing stored), the mails
  * whose outcome or reason would change, before → after, and a summary by from → to. Shown
- * by Save on a channel that has run (confirm or go back), and by "Preview impact" alone.
+ * by Save on a channel that has run (confirm or go back), and by "Preview impact" alone; how
+ * far back (10, 50 or 200 mails) is the admin's choice.
  * Subjects and senders are mail content: text only.
  */
 export const IMPACT_LIMIT = 50;
+/** How far back the admin may look (the API takes up to 200; each mail is decided twice). */
+const LIMITS = [10, 50, 200] as const;
 
 export interface ImpactPanelOptions {
   channelId: string;
@@ -25,14 +28,24 @@ export interface ImpactPanelOptions {
 
 export function impactPreviewPanel(opts: ImpactPanelOptions): HTMLElement {
   const heading = h('h2', { id: 'impact-title', tabindex: '-1' }, opts.confirm ? 'Before saving: the impact of this change' : 'Impact of this change');
-  const body = h('div', { 'aria-live': 'polite' }, loading(`Re-running the last ${IMPACT_LIMIT} stored mails`));
+  const body = h('div', { 'aria-live': 'polite' });
   const actions = h('div', { class: 'form-actions' });
-  const panel = h('section', { class: 'impact-preview', id: 'impact-preview', 'aria-labelledby': 'impact-title' }, heading, body, actions);
+  const limit = h('select', { id: 'impact-limit', onchange: () => void run() }, ...LIMITS.map((n) => h('option', { value: String(n) }, `the last ${n} mails`)));
+  limit.value = String(IMPACT_LIMIT);
+  const panel = h('section', { class: 'impact-preview', id: 'impact-preview', 'aria-labelledby': 'impact-title' },
+    heading,
+    h('div', { class: 'field' }, h('label', { for: 'impact-limit', class: 'label' }, 'Compare with'), limit),
+    body,
+    actions);
   const back = button(opts.confirm ? 'Back to editing' : 'Close', () => opts.onClose(), { appearance: opts.confirm ? 'outline' : 'primary', id: 'impact-back' });
-  replace(actions, back);
-  void (async () => {
+  let sequence = 0;
+  const run = async () => {
+    const mine = ++sequence;
+    replace(actions, back);
+    replace(body, loading(`Re-running the last ${limit.value} stored mails`));
     try {
-      const res = await call<ImpactPreview>('POST', `channels/${encodeURIComponent(opts.channelId)}/impact-preview?limit=${IMPACT_LIMIT}`, { json: opts.patch });
+      const res = await call<ImpactPreview>('POST', `channels/${encodeURIComponent(opts.channelId)}/impact-preview?limit=${encodeURIComponent(limit.value)}`, { json: opts.patch });
+      if (mine !== sequence) return;
       replace(body, report(res.data));
       if (opts.confirm) {
         const confirm = opts.confirm;
@@ -43,6 +56,7 @@ export function impactPreviewPanel(opts: ImpactPanelOptions): HTMLElement {
         replace(actions, save, back);
       }
     } catch (err) {
+      if (mine !== sequence) return;
       if (err instanceof ApiError && err.issues.length > 0) {
         opts.onIssues(err.issues, err.message);
         replace(body, messageBar('error', 'The edited configuration is not valid: fix the marked fields first.'));
@@ -50,7 +64,8 @@ export function impactPreviewPanel(opts: ImpactPanelOptions): HTMLElement {
       }
       replace(body, errorBar(err));
     }
-  })();
+  };
+  void run();
   queueMicrotask(() => heading.focus());
   return panel;
 }
