@@ -17,6 +17,8 @@ export interface CountingProxy {
   counts(): Record<string, number>;
   /** TCP connections clients opened to the proxy since the last reset (a client that reuses connections opens few). */
   connections(): number;
+  /** Items the answers carried (Cosmos' `x-ms-item-count` header of query pages) since the last reset: what a query read, not how many requests it took. */
+  items(): number;
   reset(): void;
   stop(): Promise<void>;
 }
@@ -24,6 +26,7 @@ export interface CountingProxy {
 export async function startCountingProxy(targetPort: number, classify: Classify): Promise<CountingProxy> {
   let counts: Record<string, number> = {};
   let connections = 0;
+  let items = 0;
   const bump = (key: string) => {
     counts[key] = (counts[key] ?? 0) + 1;
   };
@@ -35,6 +38,7 @@ export async function startCountingProxy(targetPort: number, classify: Classify)
       { host: '127.0.0.1', port: targetPort, method: req.method, path: req.url, headers: req.headers, agent },
       (up) => {
         if ((up.statusCode ?? 0) >= 300) bump(`${cls} ${up.statusCode}`);
+        items += Number(up.headers['x-ms-item-count'] ?? 0) || 0;
         res.writeHead(up.statusCode ?? 502, up.headers);
         up.pipe(res);
       },
@@ -57,9 +61,11 @@ export async function startCountingProxy(targetPort: number, classify: Classify)
     port,
     counts: () => ({ ...counts }),
     connections: () => connections,
+    items: () => items,
     reset: () => {
       counts = {};
       connections = 0;
+      items = 0;
     },
     stop: () =>
       new Promise<void>((resolve) => {
