@@ -9,8 +9,8 @@ import { GRAPH_MAILBOX_CONCURRENCY, withMailboxSlot } from './graph-limiter';
  * at once (https://learn.microsoft.com/en-us/graph/throttling-limits#outlook-service-limits);
  * over either it answers 429 with `Retry-After`.
  *
- * Per mailbox and instance there is a token bucket: `burst` requests may go at once, then one
- * every 1/rate. Sized so that any window of the limit's length holds at most
+ * Per mailbox and instance there is a token bucket: `burst` (4) requests may go at once, then
+ * one every 1/rate. Sized so that any window of the limit's length holds at most
  * burst + rate × window = SHARE × limit / instances: a backlog drains at the limit's pace
  * with a margin for the clocks of Graph and of this instance not agreeing on where a window
  * starts. A 429 teaches the budget: the mailbox's requests in this instance all wait until
@@ -25,8 +25,6 @@ import { GRAPH_MAILBOX_CONCURRENCY, withMailboxSlot } from './graph-limiter';
 
 /** The share of the documented limit the budget spends; the rest absorbs clock differences. */
 export const PACING_SHARE = 0.98;
-/** The burst, as a share of the window's requests (at least the concurrency). */
-const BURST_SHARE = 0.01;
 
 /** The app settings this module reads (read alone: the rest of the settings need not be valid here). */
 export const PacingSettingsSchema = SettingsSchema.pick({ GRAPH_MAILBOX_REQUESTS_PER_WINDOW: true, GRAPH_MAILBOX_WINDOW_SECONDS: true, GRAPH_PACING_INSTANCES: true });
@@ -42,7 +40,9 @@ export interface PacingRate {
 /** The bucket for a limit of `requestsPerWindow` per `windowMs`, shared by `instances`. */
 export function pacingRate(limit: { requestsPerWindow: number; windowMs: number; instances: number }): PacingRate {
   const allowance = (PACING_SHARE * limit.requestsPerWindow) / limit.instances;
-  const burst = Math.max(1, Math.min(Math.floor(allowance / 2), Math.max(GRAPH_MAILBOX_CONCURRENCY, Math.floor(BURST_SHARE * allowance))));
+  // A burst of one request per slot: a quiet mailbox's few requests go at once, and every
+  // token held back for bursts would be taken from the steady rate a backlog drains at.
+  const burst = Math.max(1, Math.min(Math.floor(allowance / 2), GRAPH_MAILBOX_CONCURRENCY));
   return { burst, perMs: (allowance - burst) / limit.windowMs };
 }
 

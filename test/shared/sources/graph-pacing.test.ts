@@ -57,9 +57,9 @@ class FakeClock implements PacerClock {
 }
 
 describe('Graph pacing: the per-mailbox budget', () => {
-  it("is sized from Outlook's documented limit: a burst, then an even rate, 98% of 10,000 per 10 minutes in all", () => {
+  it("is sized from Outlook's documented limit: a burst of one request per slot, then an even rate, 98% of 10,000 per 10 minutes in all", () => {
     const rate = pacingRate(OUTLOOK);
-    assert.equal(rate.burst, 98);
+    assert.equal(rate.burst, 4);
     assert.equal(rate.burst + rate.perMs * OUTLOOK.windowMs, PACING_SHARE * 10_000);
     assert.deepEqual(pacingRateFromSettings(PacingSettingsSchema.parse({})), rate, 'the app settings default to the documented limit');
   });
