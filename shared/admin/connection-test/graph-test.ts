@@ -172,7 +172,8 @@ export async function testGraphConnection(channel: ChannelRecord, deps: GraphTes
   await rec.run('folders', () => graphFolders(client, userPath, page, channel));
   if (rec.stopped) return result();
 
-  await rec.run('send', async () => sendPermission(token!.token));
+  const signedInUser = conn.auth.type === 'oauth' && conn.auth.flow === 'authorizationCode';
+  await rec.run('send', async () => sendPermission(token!.token, signedInUser ? 'delegated' : 'application'));
   return result();
 }
 
@@ -391,10 +392,15 @@ export function tokenPermissions(accessToken: string): string[] | undefined {
   }
 }
 
-/** The send stage of a Graph channel, from the token alone (nothing is sent). */
-export function sendPermission(accessToken: string): StageOutcome {
-  const notVerified =
-    "whether Exchange's scope for the app (an application access policy or RBAC for Applications) lets it send as this mailbox: only a real send shows that, and the test sends nothing";
+/**
+ * The send stage of a Graph channel, from the token alone (nothing is sent). `delegated`: the token is a signed-in
+ * user's (authorization-code flow), whose Mail.Send is a delegated permission the user consented to.
+ */
+export function sendPermission(accessToken: string, kind: 'application' | 'delegated' = 'application'): StageOutcome {
+  const delegated = kind === 'delegated';
+  const notVerified = delegated
+    ? 'whether the signed-in user may send as this mailbox (their own, or Send As / Send on Behalf for a shared one): only a real send shows that, and the test sends nothing'
+    : "whether Exchange's scope for the app (an application access policy or RBAC for Applications) lets it send as this mailbox: only a real send shows that, and the test sends nothing";
   const permissions = tokenPermissions(accessToken);
   if (permissions === undefined) {
     return { status: 'skipped', details: { skippedBecause: 'the access token does not state its permissions in a readable form', notVerified } };
@@ -405,10 +411,15 @@ export function sendPermission(accessToken: string): StageOutcome {
       {
         code: 'GRAPH_NO_MAIL_SEND',
         message: `the access token grants ${permissions.length ? permissions.join(', ') : 'no permission'}, not Mail.Send`,
-        whatToDo: 'add the Microsoft Graph application permission Mail.Send to the app registration and grant admin consent; without it no auto-response or reply can be sent',
+        whatToDo: delegated
+          ? 'add the Microsoft Graph delegated permission Mail.Send to the app registration, then sign the channel in again (the user consents to it); without it no auto-response or reply can be sent'
+          : 'add the Microsoft Graph application permission Mail.Send to the app registration and grant admin consent; without it no auto-response or reply can be sent',
       },
       { capabilities: permissions },
     );
   }
-  return pass({ capabilities: permissions, verified: 'the access token carries Mail.Send (the application permission is granted, with admin consent)', notVerified });
+  const verified = delegated
+    ? 'the access token carries Mail.Send (the signed-in user consented to the delegated permission)'
+    : 'the access token carries Mail.Send (the application permission is granted, with admin consent)';
+  return pass({ capabilities: permissions, verified, notVerified });
 }

@@ -171,3 +171,14 @@ test('the send stage of a Graph channel reads the token: no Mail.Send fails with
   assert.equal(sendPermission(jwt({ scp: 'Mail.Send offline_access' })).status, 'pass');
   assert.equal(sendPermission('opaque-token').status, 'skipped');
 });
+
+test("the send stage of a signed-in user's token speaks of the delegated permission and of signing in again, not of admin consent", () => {
+  const without = sendPermission(jwt({ scp: 'Mail.ReadWrite offline_access' }), 'delegated');
+  assert.ok(without.status === 'fail');
+  assert.equal(without.failure.code, 'GRAPH_NO_MAIL_SEND');
+  assert.match(without.failure.whatToDo, /delegated permission Mail\.Send .*sign the channel in again/);
+  const granted = sendPermission(jwt({ scp: 'Mail.ReadWrite Mail.Send' }), 'delegated');
+  assert.ok(granted.status === 'pass');
+  assert.match(granted.details.verified ?? '', /signed-in user consented/);
+  assert.match(granted.details.notVerified ?? '', /Send As/);
+});
