@@ -1,11 +1,13 @@
 import { z } from 'zod';
 
 /**
- * A per-process budget of raw mail bytes being processed at once. Parsing holds a mail
- * and its decoded parts in memory (bench/: about 7× the raw size at peak), and the
- * Functions host hands an instance up to 24 messages at a time: 24 large mails would
- * exhaust a Flex Consumption instance. Large mails therefore wait for room; a mail larger
- * than the whole budget runs alone. Small mails are not slowed by it in practice.
+ * A per-process budget of the mail bytes held at once. A mail up to STREAM_MAIL_ABOVE_MIB
+ * (4 MiB) is held and parsed in memory (several times its size at peak) and counts its
+ * size; a larger one streams through (large-mail.ts) and counts the bounded working set it
+ * holds (STREAMED_MAIL_HELD_BYTES, 48 MiB), whatever its size. The Functions host hands an
+ * instance up to 24 messages at a time: the budget keeps 24 large mails from exhausting a
+ * Flex Consumption instance. Mails wait for room; one larger than the whole budget runs
+ * alone. Small mails are not slowed by it in practice.
  *
  * Work that must not wait (an HTTP request, e.g. the admin's dry run) asks with
  * `tryAcquire` instead and is told "no room" at once when the budget is full.
@@ -64,7 +66,7 @@ export class MemoryBudget {
   }
 }
 
-/** 96 MiB of raw mail in flight ≈ 700 MB peak: within a 2 GB instance with room for the runtime. */
+/** 96 MiB held: two streamed mails at once, or many small ones; within a 2 GB instance with room for the runtime. */
 export const DEFAULT_MEMORY_BUDGET_MIB = 96;
 
 /**
