@@ -54,7 +54,16 @@ export async function toAttachment(att: CollectedAttachment, index: number, html
     sha256: content ? sha256Hex(content) : att.body.sha256,
   };
   if (cid) info.cid = cid;
-  return { info: withContentFacts(info, att.filename, bytes), ...(content ? { content } : { part: att.body.part }) };
+  const facts = withContentFacts(info, att.filename, bytes);
+  // A ZIP streamed past without being kept (larger than a large mail's parse holds) has
+  // its names in a central directory at the end that the sample may not reach: mark it
+  // unread, so the policy refuses what it could not look inside rather than passing it.
+  if (!content && !facts.archive && isZipStart(bytes)) facts.archive = { extensions: [], truncated: false, unread: true };
+  return { info: facts, ...(content ? { content } : { part: att.body.part }) };
+}
+
+function isZipStart(bytes: Buffer): boolean {
+  return bytes.length >= 4 && bytes.readUInt32LE(0) === 0x04034b50;
 }
 
 /** Builds the attachment of a uuencoded block found in a text body. */

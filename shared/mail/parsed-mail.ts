@@ -24,7 +24,7 @@ export const AttachmentInfo = z.object({
    * For a ZIP: the extensions of the files inside (as `extensionsOf` reads their names),
    * at most `MAX_ARCHIVE_EXTENSIONS` distinct ones; `truncated` when there were more kinds.
    */
-  archive: z.object({ extensions: z.array(z.string()), truncated: z.boolean() }).optional(),
+  archive: z.object({ extensions: z.array(z.string()), truncated: z.boolean(), unread: z.boolean().optional() }).optional(),
 });
 export type AttachmentInfo = z.infer<typeof AttachmentInfo>;
 

@@ -104,6 +104,7 @@ export function judgeAttachment(a: AttachmentInfo, policy = AttachmentPolicy): A
   if (a.sniffed) return { ...a, blocked: `the content is ${sniffedTypeLabel[a.sniffed]}, which is blocked` };
   const inside = a.archive?.extensions.find((e) => policy.blockedExtensions.has(e));
   if (inside !== undefined) return { ...a, blocked: `the archive holds a .${inside} file, which is blocked` };
+  if (a.archive?.unread) return { ...a, blocked: 'the archive is too large to look inside' };
   if (a.archive?.truncated) return { ...a, blocked: 'the archive holds too many kinds of files to check' };
   const type = mediaType(a.contentType);
   if (policy.blockedContentTypes.has(type)) return { ...a, blocked: `content type ${type} is blocked` };
