@@ -15,6 +15,7 @@ import { listLedger, Outcome, readLedger } from '../store/ledger';
 import { readHourCounters, readInFlight } from '../store/channel-stats';
 import { statsFromCounts } from '../pipeline/stats-tally';
 import { readChannelState } from '../store/sync-state';
+import { cosmosSyncScheduleStore } from '../store/sync-schedule';
 import { ledgerOutcomePoints } from '../store/ledger-series';
 import { hourCounterPoints, outcomeSeries, SeriesTooLongError, type OutcomeSeries } from './stats-series';
 
@@ -160,11 +161,13 @@ export const channelStatsOperation: ApiOperation = async (req) => {
   const since = q.since ? new Date(q.since).toISOString() : undefined;
   // A series of whole hours is made from the same hourly counters; only shorter buckets read the ledger (its finished mails).
   const fromLedger = q.bucketMinutes !== undefined && q.bucketMinutes % 60 !== 0;
-  const [hours, inFlight, sync, ledgerPoints] = await Promise.all([
+  const [hours, inFlight, sync, schedule, ledgerPoints] = await Promise.all([
     // the channel's hourly counters and its mail in flight (counterStats' two reads, made here so the series reuses the hours): a constant number of reads however long the ledger is
     readHourCounters(channel.id, since),
     readInFlight(channel.id, since),
     readChannelState(channel.id),
+    // when the scheduler last asked for a sync is kept on the channel's due-time entry
+    cosmosSyncScheduleStore().readMany([channel.id]),
     fromLedger ? ledgerOutcomePoints(channel.id, since) : undefined,
   ]);
   const stats = statsFromCounts(hours, inFlight);
@@ -177,5 +180,5 @@ export const channelStatsOperation: ApiOperation = async (req) => {
       throw err;
     }
   }
-  return { body: { channelId: channel.id, status: channel.status, sync: { lastRequestedAt: sync?.lastRequestedAt, lastSyncedAt: sync?.lastSyncedAt, lastError: sync?.lastError }, ...stats, ...(series ? { series } : {}) } };
+  return { body: { channelId: channel.id, status: channel.status, sync: { lastRequestedAt: schedule[0]?.lastRequestedAt ?? sync?.lastRequestedAt, lastSyncedAt: sync?.lastSyncedAt, lastError: sync?.lastError }, ...stats, ...(series ? { series } : {}) } };
 };
