@@ -1,6 +1,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -244,6 +245,52 @@ test('"Test connection" shows each stage: a wrong stored password fails at authe
   await checkView(page, 'connection-test-passed');
   assertClean(w);
   await w.context.close();
+});
+
+test('"Test connection" fails at the stage that is wrong: a closed port at TCP, a certificate the app does not trust at TLS (with its subject and issuer)', async () => {
+  const u = USERS[0]!;
+  // A port nothing listens on: taken from a server that is closed again at once.
+  const closedPort = await new Promise<number>((resolve) => {
+    const probe = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as net.AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+  // A second Dovecot: its self-signed certificate is not among the app's trusted CAs.
+  const stranger = await startDovecot({ users: [u] });
+  try {
+    const wrongPort = await api<{ id: string }>(stack, 'POST', 'channels', { ...imapChannel(u, 'Wrong port'), connection: { ...imapChannel(u, '').connection, port: closedPort } });
+    const untrusted = await api<{ id: string }>(stack, 'POST', 'channels', { ...imapChannel(u, 'Untrusted certificate'), connection: { ...imapChannel(u, '').connection, port: stranger.port } });
+    assert.deepEqual([wrongPort.status, untrusted.status], [201, 201]);
+    const w = await signedIn();
+    const { page } = w;
+    const result = page.locator('#connection-test-result');
+
+    await page.goto(`${pageUrl()}#/channels/${wrongPort.body.id}`);
+    await page.getByRole('heading', { name: 'Wrong port' }).waitFor();
+    await page.getByRole('button', { name: 'Test connection' }).click();
+    await result.getByRole('heading', { name: /Connection test: failed at TCP/ }).waitFor({ timeout: 60_000 });
+    const tcpText = (await result.textContent()) ?? '';
+    assert.match(tcpText, new RegExp(`port ${closedPort}`));
+    assert.match(tcpText, /What to do:/);
+    await checkView(page, 'connection-test-failed-tcp');
+
+    await page.goto(`${pageUrl()}#/channels/${untrusted.body.id}`);
+    await page.getByRole('heading', { name: 'Untrusted certificate' }).waitFor();
+    await page.getByRole('button', { name: 'Test connection' }).click();
+    await result.getByRole('heading', { name: /Connection test: failed at TLS/ }).waitFor({ timeout: 60_000 });
+    const tlsText = (await result.textContent()) ?? '';
+    assert.match(tlsText, /not trusted/);
+    assert.match(tlsText, /CN=127\.0\.0\.1/, 'the certificate is named by its subject and issuer');
+    assert.match(tlsText, /What to do:/);
+    assert.doesNotMatch(tlsText, new RegExp(u.password), 'no secret in the answer');
+    assert.equal(stranger.log().split('\n').filter((l) => l.includes('Login:')).length, 0, 'no credential went to the untrusted server');
+    await checkView(page, 'connection-test-failed-tls');
+    assertClean(w);
+    await w.context.close();
+  } finally {
+    await stranger.stop();
+  }
 });
 
 test('a sample mail uploaded in "Test with sample email" shows each stage’s decision and the ticket it would make', async () => {
