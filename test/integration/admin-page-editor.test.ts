@@ -3,12 +3,13 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { ensureAdminUi } from '../../admin-ui/build';
 import { startTestStack, type TestStack } from '../support/stack';
 import { startDovecot, type Dovecot } from '../support/dovecot';
 import { api, eventually, ledger, publishChannel, rfc822 } from '../support/mail-e2e';
-import { launchBrowser, watchedPage, type Watched } from '../support/browser';
+import { launchBrowser } from '../support/browser';
+import { assertClean, checkView, signedInPage } from '../support/admin-page';
 
 /**
  * The channel editor of a published channel with processed mail, in Debian's Chromium
@@ -23,9 +24,6 @@ let dovecot: Dovecot;
 let browser: Browser;
 let deskId: string;
 const USERS = [{ user: 'editor1@example.com', password: 'editor1-secret' }, { user: 'editor2@example.com', password: 'editor2-secret' }];
-const SCREENSHOTS = process.env.UPDATE_SCREENSHOTS === '1' ? path.resolve(__dirname, '../../docs/screenshots') : undefined;
-const AXE_SOURCE = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
-
 function imapChannel(u: { user: string; password: string }, name: string) {
   return {
     name,
@@ -59,39 +57,7 @@ after(async () => {
 
 const pageUrl = () => `${stack.baseUrl}/api/console/`;
 
-async function signedIn(): Promise<Watched> {
-  const w = await watchedPage(browser);
-  await w.page.goto(pageUrl());
-  await w.page.getByLabel('Admin key').fill(stack.adminKey);
-  await w.page.getByLabel('Admin key').press('Enter');
-  await w.page.getByRole('heading', { name: 'Mail channels' }).waitFor();
-  return w;
-}
-
-async function axeViolations(page: Page): Promise<string[]> {
-  await page.evaluate(AXE_SOURCE);
-  const result = (await page.evaluate(`axe.run(document, { resultTypes: ['violations'] }).then((r) =>
-    r.violations.map((v) => ({ id: v.id, impact: v.impact, targets: v.nodes.map((n) => JSON.stringify(n.target)).slice(0, 3) })))`)) as { id: string; impact?: string; targets: string[] }[];
-  return result.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id} (${v.impact}): ${v.targets.join(', ')}`);
-}
-
-async function checkView(page: Page, name: string): Promise<void> {
-  await page.waitForFunction(() => !(globalThis as unknown as { document: { querySelector(s: string): unknown } }).document.querySelector('.loading'));
-  assert.deepEqual(await axeViolations(page), [], `axe on ${name}`);
-  if (SCREENSHOTS) {
-    fs.mkdirSync(SCREENSHOTS, { recursive: true });
-    await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
-  }
-}
-
-const expectedConsole = (line: string) => /^Failed to load resource: the server responded with a status of 4\d\d/.test(line);
-
-function assertClean(w: Watched): void {
-  assert.deepEqual(w.pageErrors, [], 'uncaught errors');
-  assert.deepEqual(w.consoleErrors.filter((l) => !expectedConsole(l)), [], 'console errors');
-  assert.deepEqual(w.cspViolations, [], 'CSP violations');
-  assert.deepEqual(w.foreignRequests, [], 'requests to other hosts');
-}
+const signedIn = () => signedInPage(browser, pageUrl(), stack.adminKey);
 
 async function channel(id: string) {
   const res = await api<{ domains: { allowed: string[] }; ticketMapping: { fields: unknown[] } }>(stack, 'GET', `channels/${id}`);

@@ -7,7 +7,8 @@ import type { Browser, Page } from 'playwright-core';
 import { ensureAdminUi } from '../../admin-ui/build';
 import { sendTestMail } from '../../devhost/demo/send-test';
 import { interrupt, startNpmStart, type RunningStart } from '../support/npm-start';
-import { launchBrowser, watchedPage, type Watched } from '../support/browser';
+import { launchBrowser } from '../support/browser';
+import { assertClean, checkView, signedInPage } from '../support/admin-page';
 
 /**
  * Monitoring's chart and the demo inbox in Debian's Chromium, against `npm start` with its
@@ -22,8 +23,6 @@ let browser: Browser;
 let channelId: string;
 let smtpPort: number;
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'admin-page-monitoring-'));
-const SCREENSHOTS = process.env.UPDATE_SCREENSHOTS === '1' ? path.resolve(__dirname, '../../docs/screenshots') : undefined;
-const AXE_SOURCE = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 
 before(async () => {
   await ensureAdminUi();
@@ -38,40 +37,7 @@ after(async () => {
   fs.rmSync(tmp, { recursive: true, force: true });
 });
 
-async function signedIn(): Promise<Watched> {
-  const w = await watchedPage(browser);
-  await w.page.goto(`${start.hostUrl}/api/console/`);
-  await w.page.getByLabel('Admin key').fill(start.adminKey);
-  await w.page.getByLabel('Admin key').press('Enter');
-  await w.page.getByRole('heading', { name: 'Mail channels' }).waitFor();
-  return w;
-}
-
-/** axe-core in the page (evaluated over DevTools, so the page's CSP stays as it is): serious or critical violations. */
-async function axeViolations(page: Page): Promise<string[]> {
-  await page.evaluate(AXE_SOURCE);
-  const result = (await page.evaluate(`axe.run(document, { resultTypes: ['violations'] }).then((r) =>
-    r.violations.map((v) => ({ id: v.id, impact: v.impact, targets: v.nodes.map((n) => JSON.stringify(n.target)).slice(0, 3) })))`)) as { id: string; impact?: string; targets: string[] }[];
-  return result.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id} (${v.impact}): ${v.targets.join(', ')}`);
-}
-
-async function checkView(page: Page, name: string): Promise<void> {
-  await page.waitForFunction(() => !(globalThis as unknown as { document: { querySelector(s: string): unknown } }).document.querySelector('.loading'));
-  assert.deepEqual(await axeViolations(page), [], `axe on ${name}`);
-  if (SCREENSHOTS) {
-    fs.mkdirSync(SCREENSHOTS, { recursive: true });
-    await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
-  }
-}
-
-const expectedConsole = (line: string) => /^Failed to load resource: the server responded with a status of 4\d\d/.test(line);
-
-function assertClean(w: Watched): void {
-  assert.deepEqual(w.pageErrors, [], 'uncaught errors');
-  assert.deepEqual(w.consoleErrors.filter((l) => !expectedConsole(l)), [], 'console errors');
-  assert.deepEqual(w.cspViolations, [], 'CSP violations');
-  assert.deepEqual(w.foreignRequests, [], 'requests to other hosts');
-}
+const signedIn = () => signedInPage(browser, `${start.hostUrl}/api/console/`, start.adminKey);
 
 /** Clicks `refresh` until `check` holds (the host works in the background). */
 async function until(page: Page, refresh: string, check: () => Promise<boolean>, what: string, timeoutMs = 90_000): Promise<void> {

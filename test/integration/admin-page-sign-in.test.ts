@@ -9,7 +9,8 @@ import { startGraphSimulator, type GraphSimulator } from '../../devhost/graph-si
 import { simulatorChannelInput } from '../../devhost/graph-simulator/channel';
 import { startTestStack, type TestStack } from '../support/stack';
 import { api, rfc822, tickets } from '../support/mail-e2e';
-import { launchBrowser, watchedPage, type Watched } from '../support/browser';
+import { launchBrowser, watchedPage } from '../support/browser';
+import { assertClean, axeViolations, screenshot } from '../support/admin-page';
 
 /**
  * Sign-in with the authorization-code flow, as an admin does it in Chromium: the channel's
@@ -23,8 +24,6 @@ let stack: TestStack;
 let sim: GraphSimulator;
 let browser: Browser;
 const DESK = 'desk@contoso.example';
-const AXE_SOURCE = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
-const SCREENSHOTS = process.env.UPDATE_SCREENSHOTS === '1' ? path.resolve(__dirname, '../../docs/screenshots') : undefined;
 
 before(async () => {
   const [, simulator] = await Promise.all([ensureAdminUi(), startGraphSimulator({ mailboxes: [DESK] })]);
@@ -39,13 +38,6 @@ after(async () => {
   await stack?.stop();
   await sim?.stop();
 });
-
-async function axeViolations(page: Page): Promise<string[]> {
-  await page.evaluate(AXE_SOURCE);
-  const result = (await page.evaluate(`axe.run(document, { resultTypes: ['violations'] }).then((r) =>
-    r.violations.map((v) => ({ id: v.id, impact: v.impact, targets: v.nodes.map((n) => JSON.stringify(n.target)).slice(0, 3) })))`)) as { id: string; impact?: string; targets: string[] }[];
-  return result.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id} (${v.impact}): ${v.targets.join(', ')}`);
-}
 
 async function syncNow(channelId: string): Promise<void> {
   const res = await api(stack, 'POST', `channels/${channelId}/sync`);
@@ -68,21 +60,6 @@ async function backOnSignInView(page: Page, channelId: string): Promise<void> {
     throw new Error(`not back on the sign-in view: at ${page.url()}: ${(await page.textContent('body').catch(() => ''))?.slice(0, 500)}`, { cause: err });
   });
   await page.getByText(`Signed in as ${DESK}`).waitFor();
-}
-
-/** With UPDATE_SCREENSHOTS=1, saves the view to docs/screenshots/ (as the admin page's test does). */
-async function screenshot(page: Page, name: string): Promise<void> {
-  if (!SCREENSHOTS) return;
-  fs.mkdirSync(SCREENSHOTS, { recursive: true });
-  await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
-}
-
-/** What must never happen on the admin page; the simulator's own pages may log their favicon 404. */
-function assertClean(w: Watched): void {
-  assert.deepEqual(w.pageErrors, [], 'uncaught errors');
-  assert.deepEqual(w.consoleErrors.filter((l) => !/^Failed to load resource: the server responded with a status of 4\d\d/.test(l)), [], 'console errors');
-  assert.deepEqual(w.cspViolations, [], 'CSP violations');
-  assert.deepEqual(w.foreignRequests, [], 'requests to other hosts');
 }
 
 test('an admin signs a Graph channel in through consent in the browser, it reads mail; after the grant is revoked the banner leads to "Sign in again" and the mail sent meanwhile becomes a ticket', async () => {

@@ -4,14 +4,15 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { ensureAdminUi } from '../../admin-ui/build';
 import { mailFrameDocument } from '../../admin-ui/src/mail-frame';
 import { ADMIN_PAGE_CSP } from '../../shared/admin-page/headers';
 import { startTestStack, type TestStack } from '../support/stack';
 import { startDovecot, type Dovecot } from '../support/dovecot';
 import { api, eventually, ledger, publishChannel, tickets } from '../support/mail-e2e';
-import { launchBrowser, watchedPage, type Watched } from '../support/browser';
+import { launchBrowser, watchedPage } from '../support/browser';
+import { assertClean, checkView, expectedConsole, signedInPage } from '../support/admin-page';
 
 /**
  * The admin page in Debian's Chromium against the local host (Azurite, the Cosmos emulator,
@@ -25,8 +26,6 @@ let stack: TestStack;
 let dovecot: Dovecot;
 let browser: Browser;
 const USERS = [{ user: 'page1@example.com', password: 'page1-secret' }, { user: 'page2@example.com', password: 'page2-secret' }];
-const SCREENSHOTS = process.env.UPDATE_SCREENSHOTS === '1' ? path.resolve(__dirname, '../../docs/screenshots') : undefined;
-const AXE_SOURCE = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 
 before(async () => {
   const [, dc] = await Promise.all([ensureAdminUi(), startDovecot({ users: USERS })]);
@@ -56,46 +55,7 @@ function imapChannel(u: { user: string; password: string }, name: string) {
 
 const pageUrl = () => `${stack.baseUrl}/api/console/`;
 
-/** A watched page, signed in with the admin key through the sign-in form. */
-async function signedIn(): Promise<Watched> {
-  const w = await watchedPage(browser);
-  await w.page.goto(pageUrl());
-  await w.page.getByLabel('Admin key').fill(stack.adminKey);
-  await w.page.getByLabel('Admin key').press('Enter');
-  await w.page.getByRole('heading', { name: 'Mail channels' }).waitFor();
-  return w;
-}
-
-/** axe-core in the page (evaluated over DevTools, so the page's CSP stays as it is): serious or critical violations. */
-async function axeViolations(page: Page): Promise<string[]> {
-  await page.evaluate(AXE_SOURCE);
-  // A string, not a function: this file is compiled without the DOM library.
-  const result = (await page.evaluate(`axe.run(document, { resultTypes: ['violations'] }).then((r) =>
-    r.violations.map((v) => ({ id: v.id, impact: v.impact, targets: v.nodes.map((n) => JSON.stringify(n.target)).slice(0, 3) })))`)) as { id: string; impact?: string; targets: string[] }[];
-  return result.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id} (${v.impact}): ${v.targets.join(', ')}`);
-}
-
-/** Checks a view with axe and, when asked to, saves its screenshot. */
-async function checkView(page: Page, name: string): Promise<void> {
-  // Views show a spinner (class "loading") until their API calls are answered.
-  // A function, not a string: a string would be eval'd in the page, which its CSP forbids.
-  await page.waitForFunction(() => !(globalThis as unknown as { document: { querySelector(s: string): unknown } }).document.querySelector('.loading'));
-  assert.deepEqual(await axeViolations(page), [], `axe on ${name}`);
-  if (SCREENSHOTS) {
-    fs.mkdirSync(SCREENSHOTS, { recursive: true });
-    await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
-  }
-}
-
-/** Browser log lines that are the page working as meant: the API's own 4xx answers the page shows. */
-const expectedConsole = (line: string) => /^Failed to load resource: the server responded with a status of 4\d\d/.test(line);
-
-function assertClean(w: Watched): void {
-  assert.deepEqual(w.pageErrors, [], 'uncaught errors');
-  assert.deepEqual(w.consoleErrors.filter((l) => !expectedConsole(l)), [], 'console errors');
-  assert.deepEqual(w.cspViolations, [], 'CSP violations');
-  assert.deepEqual(w.foreignRequests, [], 'requests to other hosts');
-}
+const signedIn = () => signedInPage(browser, pageUrl(), stack.adminKey);
 
 test('the page is served with a CSP that allows no inline script, nosniff, no referrer, no framing, and revalidates by ETag', async () => {
   const page = await fetch(pageUrl());

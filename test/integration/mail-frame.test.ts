@@ -9,7 +9,8 @@ import { ADMIN_PAGE_CSP } from '../../shared/admin-page/headers';
 import { resetSettingsCache } from '../../shared/config/settings';
 import { resetCosmosClient } from '../../shared/store/cosmos';
 import { createTicket } from '../../shared/tickets/tickets';
-import { launchBrowser, watchedPage, type Watched } from '../support/browser';
+import { launchBrowser, type Watched } from '../support/browser';
+import { signedInPage } from '../support/admin-page';
 import { startTestStack, type TestStack } from '../support/stack';
 
 /**
@@ -49,14 +50,7 @@ after(async () => {
 
 const pageUrl = () => `${stack.baseUrl}/api/console/`;
 
-async function signedIn(): Promise<Watched> {
-  const w = await watchedPage(browser);
-  await w.page.goto(pageUrl());
-  await w.page.getByLabel('Admin key').fill(stack.adminKey);
-  await w.page.getByLabel('Admin key').press('Enter');
-  await w.page.getByRole('heading', { name: 'Mail channels' }).waitFor();
-  return w;
-}
+const signedIn = () => signedInPage(browser, pageUrl(), stack.adminKey);
 
 /** This file is compiled without the DOM library: the browser's getComputedStyle, typed here. */
 type InBrowser = { getComputedStyle(el: unknown): { color: string } };
