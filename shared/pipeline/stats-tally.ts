@@ -1,4 +1,4 @@
-import type { LedgerRecord, Tally } from '../store/ledger';
+import type { LedgerRecord, LedgerStats, Tally } from '../store/ledger';
 
 /**
  * The channel's monitoring counters, as pure arithmetic: what a finished mail counts as
@@ -100,17 +100,8 @@ export interface InFlight {
   since?: string;
 }
 
-/** The stats answer (the same shape the ledger scan gave: store/ledger.ts `LedgerStats`). */
-export interface CountedStats {
-  total: number;
-  byOutcome: Record<string, number>;
-  inFlight: number;
-  inFlightByState: { received: number; decided: number };
-  inFlightSince?: string;
-  duplicates: number;
-  latencyMs: { p50?: number; p95?: number; max?: number };
-  reasons: { code: string; count: number }[];
-}
+/** The stats answer: the shape the ledger scan (store/ledger.ts `ledgerStats`, the exact recount) gives too. */
+export type CountedStats = LedgerStats;
 
 /** Upper bound of the bucket holding the p-th share of the histogram (the overflow bucket answers its lower bound). */
 function percentileOf(histogram: readonly number[], p: number): number | undefined {
