@@ -213,17 +213,24 @@ async function replies(world: World, worker: Worker, print: (line: string) => vo
   };
 }
 
+/** The pacing budget for this bench, and what Outlook's real limit allows one mailbox (2 Graph calls per mail, 98 % of 10,000 per 600 s). */
+const PACING_LIFTED = { requestsPerWindow: 10_000_000, realMailsPerSecond: ((10_000 * 0.98) / 600 / 2).toFixed(1) };
+
 export const throughput: Benchmark = {
   name: 'throughput',
   title: `1. Pipeline throughput: ${MAILS} mails, concurrency ${CONCURRENCIES.join(' and ')}, and ${REPLIES} replies → notes, concurrency ${REPLY_CONCURRENCY}, against the baseline`,
   async run({ print }) {
     const world = await startWorld();
-    const worker = await startWorker(world.workerEnv);
+    // The pipeline's own speed: the simulator here does not throttle, so the Graph pacing
+    // budget is lifted (Outlook's real 10,000 requests per 10 minutes allow one mailbox about
+    // 8.3 new mails/s at 2 requests each — with it on, every run measured that ceiling).
+    const worker = await startWorker({ ...world.workerEnv, GRAPH_MAILBOX_REQUESTS_PER_WINDOW: String(PACING_LIFTED.requestsPerWindow) });
     try {
       const sample = await sampleMails(10, { to: 'x@contoso.example', tag: 'mix' });
       print(
         `mix of every 10 mails: ${MAIL_KINDS.map((k) => `${sample.filter((m) => m.kind === k).length} ${k}`).join(', ')}; ` +
-          `Graph simulator without latency; ${ROUNDS} rounds, baseline and pipeline taking turns`,
+          `Graph simulator without latency or throttling, Graph pacing lifted to ${PACING_LIFTED.requestsPerWindow.toLocaleString('en-US')} requests per 10 min ` +
+          `(with Outlook's 10,000 a mailbox takes at most ${PACING_LIFTED.realMailsPerSecond} new mails/s); ${ROUNDS} rounds, baseline and pipeline taking turns`,
       );
       const runs: Record<string, unknown>[] = [];
       for (const concurrency of CONCURRENCIES) runs.push(await atConcurrency(world, worker, concurrency, print));
