@@ -5,6 +5,7 @@ import { simpleParser } from 'mailparser';
 import { container } from '../../shared/store/cosmos';
 import { sampleMails } from '../mails';
 import type { Reply } from '../protocol';
+import { inParallel } from '../../shared/in-parallel';
 
 /**
  * The baseline: the work no mail-to-ticket pipeline can avoid for the same mails, on the
@@ -42,38 +43,31 @@ function ledgerSized(id: string, subject: string, from: string, messageId: strin
 export async function runBaseline(count: number, concurrency: number, tag: string, to: string, raws?: Buffer[]): Promise<Reply<'baseline'>> {
   const mails = raws ? raws.map((raw) => ({ raw })) : await sampleMails(count, { to, tag });
   const [ledger, tickets] = await Promise.all([container('ledger'), container('tickets')]);
-  let next = 0;
   const started = performance.now();
   const cpu = process.cpuUsage();
-  await Promise.all(
-    Array.from({ length: Math.min(concurrency, mails.length) }, async () => {
-      for (let i = next++; i < mails.length; i = next++) {
-        const mail = mails[i];
-        if (!mail) continue;
-        const parsed = await simpleParser(mail.raw);
-        const id = randomUUID();
-        const from = parsed.from?.value[0]?.address ?? '';
-        await ledger.items.upsert(ledgerSized(id, parsed.subject ?? '', from, parsed.messageId ?? ''));
-        await tickets.items.upsert({
-          id: `t-${id}`,
-          ticketId: `t-${id}`,
-          type: 'ticket',
-          templateId: 'it-support',
-          channelId: BASELINE_CHANNEL,
-          title: parsed.subject ?? '',
-          description: { text: parsed.text ?? '', ...(typeof parsed.html === 'string' ? { html: parsed.html } : {}) },
-          requester: { email: from },
-          watchers: [],
-          fields: {},
-          priority: 'normal',
-          status: 'new',
-          attachments: parsed.attachments.map((a) => ({ filename: a.filename ?? '', contentType: a.contentType, size: a.size, blobName: `sha256/${id}` })),
-          source: { channelId: BASELINE_CHANNEL, ledgerKey: id, messageId: parsed.messageId ?? '' },
-          createdAt: new Date().toISOString(),
-        });
-      }
-    }),
-  );
+  await inParallel(mails, concurrency, async (mail) => {
+    const parsed = await simpleParser(mail.raw);
+    const id = randomUUID();
+    const from = parsed.from?.value[0]?.address ?? '';
+    await ledger.items.upsert(ledgerSized(id, parsed.subject ?? '', from, parsed.messageId ?? ''));
+    await tickets.items.upsert({
+      id: `t-${id}`,
+      ticketId: `t-${id}`,
+      type: 'ticket',
+      templateId: 'it-support',
+      channelId: BASELINE_CHANNEL,
+      title: parsed.subject ?? '',
+      description: { text: parsed.text ?? '', ...(typeof parsed.html === 'string' ? { html: parsed.html } : {}) },
+      requester: { email: from },
+      watchers: [],
+      fields: {},
+      priority: 'normal',
+      status: 'new',
+      attachments: parsed.attachments.map((a) => ({ filename: a.filename ?? '', contentType: a.contentType, size: a.size, blobName: `sha256/${id}` })),
+      source: { channelId: BASELINE_CHANNEL, ledgerKey: id, messageId: parsed.messageId ?? '' },
+      createdAt: new Date().toISOString(),
+    });
+  });
   const elapsedMs = performance.now() - started;
   const used = process.cpuUsage(cpu);
   return { mails: mails.length, elapsedMs, cpuMs: (used.user + used.system) / 1000, bytes: mails.reduce((n, m) => n + m.raw.length, 0) };

@@ -4,6 +4,7 @@ import { processDeps, syncDeps } from '../../shared/pipeline/runtime';
 import { syncMailbox } from '../../shared/pipeline/sync-mailbox';
 import type { MailInboundMessage } from '../../shared/queue/contracts';
 import type { ProcessReport } from '../protocol';
+import { inParallel } from '../../shared/in-parallel';
 
 /**
  * The pipeline as the Functions host runs it, minus the queue: the real syncMailbox lists
@@ -33,6 +34,22 @@ const errorText = (err: unknown): string => {
   const e = err as { code?: unknown; message?: unknown };
   return `${String(e.code ?? 'ERROR')}: ${String(e.message ?? err)}`.slice(0, 300);
 };
+
+/**
+ * One piece of work tried again (as the queue redelivers a message) until it succeeds or has
+ * failed `retries` more times; the first 5 errors are kept in `errors`. Its outcome key, or
+ * undefined when it failed for good.
+ */
+export async function withRetries(retries: number, errors: string[], attempt: () => Promise<string>): Promise<string | undefined> {
+  for (let n = 0; ; n++) {
+    try {
+      return await attempt();
+    } catch (err) {
+      if (errors.length < 5) errors.push(errorText(err));
+      if (n >= retries) return undefined;
+    }
+  }
+}
 
 type DepTimes = Record<string, { calls: number; ms: number }>;
 
@@ -79,29 +96,13 @@ export async function processListed(channelId: string, concurrency: number, coun
   const statuses: Record<string, number> = {};
   const errors: string[] = [];
   let failed = 0;
-  let next = 0;
   const started = performance.now();
   const cpu = process.cpuUsage();
-  await Promise.all(
-    Array.from({ length: Math.min(concurrency, batch.length) }, async () => {
-      for (let i = next++; i < batch.length; i = next++) {
-        const msg = batch[i];
-        if (!msg) continue;
-        for (let attempt = 0; ; attempt++) {
-          try {
-            const key = statusKey(await processMail(msg, deps));
-            statuses[key] = (statuses[key] ?? 0) + 1;
-            break;
-          } catch (err) {
-            if (errors.length < 5) errors.push(errorText(err));
-            if (attempt < retries) continue;
-            failed++;
-            break;
-          }
-        }
-      }
-    }),
-  );
+  await inParallel(batch, concurrency, async (msg) => {
+    const key = await withRetries(retries, errors, async () => statusKey(await processMail(msg, deps)));
+    if (key === undefined) failed++;
+    else statuses[key] = (statuses[key] ?? 0) + 1;
+  });
   const elapsedMs = performance.now() - started;
   const used = process.cpuUsage(cpu);
   return { mails: batch.length, elapsedMs, cpuMs: (used.user + used.system) / 1000, statuses, failed, errors, ...(timeDeps ? { depMs: times } : {}) };

@@ -4,7 +4,8 @@ import { sendOutbound } from '../../shared/outbound/send-job';
 import { container } from '../../shared/store/cosmos';
 import { queryAll } from '../../shared/store/cosmos-items';
 import type { SendReport } from '../protocol';
-import { errorText } from './process';
+import { inParallel } from '../../shared/in-parallel';
+import { withRetries } from './process';
 
 /**
  * The send side of the outbox, as the `mail-outbound` queue trigger runs it
@@ -29,28 +30,12 @@ export async function sendOutboxed(channelId: string, outboxIds: readonly string
   const outcomes: Record<string, number> = {};
   const errors: string[] = [];
   let failed = 0;
-  let next = 0;
   const started = performance.now();
-  await Promise.all(
-    Array.from({ length: Math.min(concurrency, outboxIds.length) }, async () => {
-      for (let i = next++; i < outboxIds.length; i = next++) {
-        const outboxId = outboxIds[i];
-        if (!outboxId) continue;
-        const message = { channelId, outboxId, enqueuedAt: new Date().toISOString() };
-        for (let attempt = 0; ; attempt++) {
-          try {
-            const r = await sendOutbound(message, deps, { id: `bench-${outboxId}` });
-            outcomes[r.outcome] = (outcomes[r.outcome] ?? 0) + 1;
-            break;
-          } catch (err) {
-            if (errors.length < 5) errors.push(errorText(err));
-            if (attempt < retries) continue;
-            failed++;
-            break;
-          }
-        }
-      }
-    }),
-  );
+  await inParallel(outboxIds, concurrency, async (outboxId) => {
+    const message = { channelId, outboxId, enqueuedAt: new Date().toISOString() };
+    const outcome = await withRetries(retries, errors, async () => (await sendOutbound(message, deps, { id: `bench-${outboxId}` })).outcome);
+    if (outcome === undefined) failed++;
+    else outcomes[outcome] = (outcomes[outcome] ?? 0) + 1;
+  });
   return { mails: outboxIds.length, elapsedMs: performance.now() - started, outcomes, failed, errors };
 }

@@ -8,6 +8,7 @@ import { subscriptionRecordId, type StoredSubscription, type SubscriptionRecord 
 import { indexRepairs } from './subscription-index';
 import type { SubscriptionStore } from './subscription-store';
 import { notificationUrls, type NotificationUrls } from './urls';
+import { inParallel } from '../in-parallel';
 
 /**
  * The renewSubscriptions run: carry out the plan (plan.ts) against Graph and the store.
@@ -92,19 +93,15 @@ export async function maintainSubscriptions(deps: MaintainDeps): Promise<Maintai
   };
   const worker = new SubscriptionWorker(deps, urls, graphFor);
 
-  let next = 0;
-  const runNext = async (): Promise<void> => {
-    for (let a = actions[next++]; a; a = actions[next++]) {
-      try {
-        report[await worker.run(a)]++;
-      } catch (err) {
-        const folder = a.kind === 'establish' ? a.folder : a.current.record.folder;
-        const channelId = a.kind === 'delete' ? a.current.record.channelId : a.channel.id;
-        report.failed.push({ channelId, folder, action: a.kind, ...errorOf(err) });
-      }
+  await inParallel(actions, PARALLELISM, async (a) => {
+    try {
+      report[await worker.run(a)]++;
+    } catch (err) {
+      const folder = a.kind === 'establish' ? a.folder : a.current.record.folder;
+      const channelId = a.kind === 'delete' ? a.current.record.channelId : a.channel.id;
+      report.failed.push({ channelId, folder, action: a.kind, ...errorOf(err) });
     }
-  };
-  await Promise.all(Array.from({ length: Math.min(PARALLELISM, actions.length) }, runNext));
+  });
   return report;
 }
 

@@ -2,6 +2,7 @@ import type { ChannelRecord } from '../config/channel';
 import type { MailboxSyncMessage } from '../queue/contracts';
 import { changeWindow } from '../store/channel-changes';
 import { SCHEDULE_PARTITION, type ScheduleEntry, type StoredEntry, type SyncScheduleStore } from '../store/sync-schedule';
+import { inParallel } from '../in-parallel';
 
 /**
  * scheduleSync (timer, every minute): one `mailbox-sync` job per published channel whose
@@ -167,12 +168,4 @@ async function followChannels(deps: ScheduleDeps, now: Date, report: ScheduleRep
   await inParallel(changes.remove, PARALLELISM, (id) => deps.store.remove(id));
   await deps.store.saveCursor({ fullAt: full ? now.toISOString() : (cursor?.cursor.fullAt ?? now.toISOString()), updatedAt: now.toISOString() });
   Object.assign(report, { channelsRead: channels.length, full, put: changes.put.length, removed: changes.remove.length });
-}
-
-async function inParallel<T>(items: readonly T[], width: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const lane = async () => {
-    while (next < items.length) await fn(items[next++] as T);
-  };
-  await Promise.all(Array.from({ length: Math.min(width, items.length) }, lane));
 }
