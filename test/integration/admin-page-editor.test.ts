@@ -6,7 +6,7 @@ import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { ensureAdminUi } from '../../admin-ui/build';
 import { startTestStack, type TestStack } from '../support/stack';
-import { startDovecot, type Dovecot } from '../support/dovecot';
+import { type Dovecot, dovecotChannelInput, startDovecot } from '../support/dovecot';
 import { api, eventually, ledger, publishChannel, rfc822 } from '../support/mail-e2e';
 import { launchBrowser } from '../support/browser';
 import { assertClean, checkView, signedInPage } from '../support/admin-page';
@@ -24,14 +24,7 @@ let dovecot: Dovecot;
 let browser: Browser;
 let deskId: string;
 const USERS = [{ user: 'editor1@example.com', password: 'editor1-secret' }, { user: 'editor2@example.com', password: 'editor2-secret' }];
-function imapChannel(u: { user: string; password: string }, name: string) {
-  return {
-    name,
-    connection: { protocol: 'imap', host: '127.0.0.1', port: dovecot.port, tls: 'starttls', username: u.user, auth: { type: 'password', password: u.password } },
-    folders: { read: ['INBOX'], success: 'Processed', fail: 'Failed' },
-    ticketMapping: { templateId: 'it-support' },
-  };
-}
+const imapChannel = (u: { user: string; password: string }, name: string) => dovecotChannelInput(dovecot, u, name);
 
 before(async () => {
   const [, dc] = await Promise.all([ensureAdminUi(), startDovecot({ users: USERS })]);

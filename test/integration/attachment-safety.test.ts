@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startTestStack, type TestStack } from '../support/stack';
-import { startDovecot, type Dovecot } from '../support/dovecot';
+import { type Dovecot, dovecotChannelInput, startDovecot } from '../support/dovecot';
 import { api, eventually, publishChannel, tickets } from '../support/mail-e2e';
 
 /**
@@ -66,13 +66,7 @@ interface TicketAttachment {
 }
 
 test('a program behind a trailing dot, a disk image and an HTML page sent as .txt are listed as blocked and answer 410; stored files download as sandboxed attachments', async () => {
-  const channelId = await publishChannel(stack, {
-    name: 'Attachment safety desk',
-    connection: { protocol: 'imap', host: '127.0.0.1', port: dovecot.port, tls: 'starttls', username: USER.user, auth: { type: 'password', password: USER.password } },
-    folders: { read: ['INBOX'], success: 'Processed', fail: 'Failed' },
-    domains: { allowed: ['example.org'] },
-    ticketMapping: { templateId: 'it-support' },
-  });
+  const channelId = await publishChannel(stack, dovecotChannelInput(dovecot, USER, 'Attachment safety desk', { domains: { allowed: ['example.org'] } }));
   await stack.settle(30_000);
 
   const pdf = Buffer.from('%PDF-1.4\n%audit report\n');

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { CosmosClient } from '@azure/cosmos';
 import { CosmosContainers } from '../../shared/store/containers';
 import { startTestStack, type TestStack } from '../support/stack';
-import { startDovecot, type Dovecot } from '../support/dovecot';
+import { type Dovecot, dovecotChannelInput, startDovecot } from '../support/dovecot';
 import { api, ledger, publishChannel, rfc822, tickets } from '../support/mail-e2e';
 
 /**
@@ -38,13 +38,7 @@ after(async () => {
 });
 
 function channelInput(user: { user: string; password: string }, fields: unknown[] = []) {
-  return {
-    name: `Hostile mail ${user.user}`,
-    connection: { protocol: 'imap', host: '127.0.0.1', port: dovecot.port, tls: 'starttls', username: user.user, auth: { type: 'password', password: user.password } },
-    folders: { read: ['INBOX'], success: 'Processed', fail: 'Failed' },
-    domains: { allowed: ['example.org'] },
-    ticketMapping: { templateId: 'it-support', fields },
-  };
+  return dovecotChannelInput(dovecot, user, `Hostile mail ${user.user}`, { domains: { allowed: ['example.org'] }, ticketMapping: { templateId: 'it-support', fields } });
 }
 
 /** Asks for a sync, checks the host answers its health check while the mail is worked on, then waits until it is quiet. */

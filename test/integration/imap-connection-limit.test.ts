@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startTestStack, type TestStack } from '../support/stack';
-import { startDovecot, type Dovecot } from '../support/dovecot';
+import { type Dovecot, dovecotChannelInput, startDovecot } from '../support/dovecot';
 import { api, ledger, publishChannel, rfc822, tickets } from '../support/mail-e2e';
 
 /**
@@ -37,13 +37,7 @@ const logins = () => dovecot.log().split('\n').filter((l) => l.includes('Login:'
 const refusals = () => dovecot.log().split('\n').filter((l) => l.includes('Maximum number of connections')).length;
 
 test(`${MAILS} mails in flight on a server allowing ${LIMIT} connections per user all become tickets on their first attempt`, async (t) => {
-  const channelId = await publishChannel(stack, {
-    name: 'Busy desk',
-    connection: { protocol: 'imap', host: '127.0.0.1', port: dovecot.port, tls: 'starttls', username: USER.user, auth: { type: 'password', password: USER.password } },
-    folders: { read: ['INBOX'], success: 'Processed', fail: 'Failed' },
-    domains: { allowed: ['example.org'] },
-    ticketMapping: { templateId: 'it-support' },
-  });
+  const channelId = await publishChannel(stack, dovecotChannelInput(dovecot, USER, 'Busy desk', { domains: { allowed: ['example.org'] } }));
   await stack.settle(30_000);
   for (let i = 0; i < MAILS; i++) await dovecot.append(USER.user, 'INBOX', rfc822({ subject: `Request ${i + 1}` }));
 

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startTestStack, type TestStack } from '../support/stack';
-import { startDovecot, type Dovecot } from '../support/dovecot';
+import { type Dovecot, dovecotChannelInput, startDovecot } from '../support/dovecot';
 import { largeAttachmentMail } from '../support/large-mail';
 import { LARGE_ATTACHMENT_BYTES as ATTACHMENT_BYTES, LARGE_MAIL_HOST_ENV, storedAttachmentOf, syncAndSettle } from '../support/large-mail-e2e';
 import { ledger, publishChannel } from '../support/mail-e2e';
@@ -34,13 +34,7 @@ after(async () => {
 test('a 60 MB mail in an IMAP mailbox becomes a ticket whose stored attachment has the SHA-256 of the original', async () => {
   const mail = largeAttachmentMail({ bytes: ATTACHMENT_BYTES, seed: 60, subject: 'Disk image of the failing laptop (IMAP)', messageId: '<big-imap-60@client.example.org>' });
   assert.ok(mail.raw.length > 60_000_000, `the mail is ${mail.raw.length} bytes`);
-  const channelId = await publishChannel(stack, {
-    name: 'IMAP large mail',
-    connection: { protocol: 'imap', host: '127.0.0.1', port: dovecot.port, tls: 'starttls', username: IMAP_USER.user, auth: { type: 'password', password: IMAP_USER.password } },
-    folders: { read: ['INBOX'], success: 'Processed', fail: 'Failed' },
-    domains: { allowed: ['example.org'] },
-    ticketMapping: { templateId: 'it-support' },
-  });
+  const channelId = await publishChannel(stack, dovecotChannelInput(dovecot, IMAP_USER, 'IMAP large mail', { domains: { allowed: ['example.org'] } }));
   await stack.settle(30_000);
   await dovecot.append(IMAP_USER.user, 'INBOX', mail.raw);
   await syncAndSettle(stack, channelId);

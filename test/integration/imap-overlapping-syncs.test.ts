@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startTestStack, type TestStack } from '../support/stack';
-import { startDovecot, type Dovecot } from '../support/dovecot';
+import { type Dovecot, dovecotChannelInput, startDovecot } from '../support/dovecot';
 import { api, eventually, ledger, publishChannel, rfc822, tickets } from '../support/mail-e2e';
 import type { LedgerStats } from '../../shared/store/ledger';
 
@@ -39,13 +39,7 @@ after(async () => {
 });
 
 function channelInput(user: { user: string; password: string }) {
-  return {
-    name: `Overlap desk ${user.user}`,
-    connection: { protocol: 'imap', host: '127.0.0.1', port: dovecot.port, tls: 'starttls', username: user.user, auth: { type: 'password', password: user.password } },
-    folders: { read: ['INBOX'], success: 'Processed', fail: 'Failed' },
-    domains: { allowed: ['example.org'] },
-    ticketMapping: { templateId: 'it-support' },
-  };
+  return dovecotChannelInput(dovecot, user, `Overlap desk ${user.user}`, { domains: { allowed: ['example.org'] } });
 }
 
 /** What `/stats` answers: the ledger's stats, as JSON. */

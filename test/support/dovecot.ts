@@ -516,3 +516,18 @@ function writeFile(file: string, content: string): string {
   fs.writeFileSync(file, content);
   return file;
 }
+
+/**
+ * A channel on a user's Dovecot mailbox, as the tests create it: password login over
+ * STARTTLS, INBOX read, Processed / Failed, the `it-support` template; `more` adds or
+ * replaces top-level sections (domains, a ticket mapping with fields, …).
+ */
+export function dovecotChannelInput(dovecot: Pick<Dovecot, 'port'>, user: { user: string; password: string }, name: string, more: Record<string, unknown> = {}) {
+  return {
+    name,
+    connection: { protocol: 'imap', host: '127.0.0.1', port: dovecot.port, tls: 'starttls', username: user.user, auth: { type: 'password', password: user.password } },
+    folders: { read: ['INBOX'], success: 'Processed', fail: 'Failed' },
+    ticketMapping: { templateId: 'it-support' },
+    ...more,
+  };
+}
