@@ -6,13 +6,12 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { ensureAdminUi } from '../../admin-ui/build';
-import { mailFrameDocument } from '../../admin-ui/src/mail-frame';
 import { ADMIN_PAGE_CSP } from '../../shared/admin-page/headers';
 import { startTestStack, type TestStack } from '../support/stack';
-import { startDovecot, type Dovecot } from '../support/dovecot';
+import { type Dovecot, dovecotChannelInput, startDovecot } from '../support/dovecot';
 import { api, eventually, ledger, publishChannel, tickets } from '../support/mail-e2e';
 import { launchBrowser, watchedPage } from '../support/browser';
-import { assertClean, checkView, expectedConsole, signedInPage } from '../support/admin-page';
+import { appendProbeFrame, assertClean, checkView, expectedConsole, signedInPage } from '../support/admin-page';
 
 /**
  * The admin page in Debian's Chromium against the local host (Azurite, the Cosmos emulator,
@@ -44,14 +43,7 @@ after(async () => {
   await dovecot?.stop();
 });
 
-function imapChannel(u: { user: string; password: string }, name: string) {
-  return {
-    name,
-    connection: { protocol: 'imap', host: '127.0.0.1', port: dovecot.port, tls: 'starttls', username: u.user, auth: { type: 'password', password: u.password } },
-    folders: { read: ['INBOX'], success: 'Processed', fail: 'Failed' },
-    ticketMapping: { templateId: 'it-support' },
-  };
-}
+const imapChannel = (u: { user: string; password: string }, name: string) => dovecotChannelInput(dovecot, u, name);
 
 const pageUrl = () => `${stack.baseUrl}/api/console/`;
 
@@ -382,14 +374,7 @@ test('the mail frame itself runs no script and loads nothing, even for HTML the 
     '<meta http-equiv="refresh" content="0;url=http://evil.example/refresh">',
     '<p id="visible">Hello from the mail</p>',
   ].join('');
-  // The frame as the views build it (views/mail-html.ts): sandbox without allow-scripts, our srcdoc.
-  await page.evaluate(`(() => {
-    const f = document.createElement('iframe');
-    f.setAttribute('sandbox', '');
-    f.setAttribute('title', 'probe');
-    f.srcdoc = ${JSON.stringify(mailFrameDocument(raw))};
-    document.body.append(f);
-  })()`);
+  await appendProbeFrame(page, raw);
   const frame = page.frameLocator('iframe[title="probe"]');
   await frame.locator('#visible').waitFor();
   await frame.locator('#go').click({ timeout: 5000 }).catch(() => undefined);

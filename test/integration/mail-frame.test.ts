@@ -4,13 +4,12 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Browser } from 'playwright-core';
 import { ensureAdminUi } from '../../admin-ui/build';
-import { mailFrameDocument } from '../../admin-ui/src/mail-frame';
 import { ADMIN_PAGE_CSP } from '../../shared/admin-page/headers';
 import { resetSettingsCache } from '../../shared/config/settings';
 import { resetCosmosClient } from '../../shared/store/cosmos';
 import { createTicket } from '../../shared/tickets/tickets';
 import { launchBrowser, type Watched } from '../support/browser';
-import { signedInPage } from '../support/admin-page';
+import { appendProbeFrame, signedInPage } from '../support/admin-page';
 import { startTestStack, type TestStack } from '../support/stack';
 
 /**
@@ -114,14 +113,7 @@ test('the frame’s own guarantees hold with styles allowed, for HTML no sanitiz
     `<link rel="stylesheet" href="${bait}/sheet.css"><style>@import url(${bait}/import.css); #red { color: rgb(0, 0, 255) !important }</style>`,
     `<form action="${bait}/form"><button id="go">go</button></form>`,
   ].join('');
-  // The frame as the views build it (views/mail-html.ts): sandbox without allow-scripts, our srcdoc.
-  await w.page.evaluate(`(() => {
-    const f = document.createElement('iframe');
-    f.setAttribute('sandbox', '');
-    f.setAttribute('title', 'probe');
-    f.srcdoc = ${JSON.stringify(mailFrameDocument(raw))};
-    document.body.append(f);
-  })()`);
+  await appendProbeFrame(w.page, raw);
   const frame = 'iframe[title="probe"]';
   await w.page.frameLocator(frame).locator('#red').waitFor();
   await w.page.frameLocator(frame).locator('#go').click({ timeout: 5000 }).catch(() => undefined);

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
+import { mailFrameDocument } from '../../admin-ui/src/mail-frame';
 import { watchedPage, type Watched } from './browser';
 
 /**
@@ -56,4 +57,18 @@ export function assertClean(w: Watched): void {
   assert.deepEqual(w.consoleErrors.filter((l) => !expectedConsole(l)), [], 'console errors');
   assert.deepEqual(w.cspViolations, [], 'CSP violations');
   assert.deepEqual(w.foreignRequests, [], 'requests to other hosts');
+}
+
+/**
+ * Appends a frame titled "probe" holding `rawHtml` as the views build it (views/mail-html.ts:
+ * sandbox without allow-scripts, our srcdoc), for HTML no server sanitizer has seen.
+ */
+export async function appendProbeFrame(page: Page, rawHtml: string): Promise<void> {
+  await page.evaluate(`(() => {
+    const f = document.createElement('iframe');
+    f.setAttribute('sandbox', '');
+    f.setAttribute('title', 'probe');
+    f.srcdoc = ${JSON.stringify(mailFrameDocument(rawHtml))};
+    document.body.append(f);
+  })()`);
 }
