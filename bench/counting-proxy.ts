@@ -80,7 +80,7 @@ const header = (req: http.IncomingMessage, name: string) => String(req.headers[n
 
 /**
  * Cosmos DB REST requests by kind and container: `read ledger`, `replace ledger`,
- * `create tickets`, `query tickets`, `metadata` (account, database, collection and
+ * `create tickets`, `batch threadIndex` (a transactional batch), `query tickets`, `metadata` (account, database, collection and
  * partition-key-range reads the SDK makes to route requests), `setup` (creating databases
  * and containers).
  */
@@ -93,6 +93,8 @@ export function classifyCosmos(req: http.IncomingMessage): string {
     const coll = parts[3] ?? '?';
     if (parts.length === 5 && method === 'POST') {
       if (header(req, 'x-ms-documentdb-isquery') === 'true' || String(req.headers['content-type'] ?? '').includes('query+json')) return `query ${coll}`;
+      // a transactional batch is one request (and one operation to the service) whatever it holds
+      if (header(req, 'x-ms-cosmos-is-batch-request') === 'true') return `batch ${coll}`;
       return header(req, 'x-ms-documentdb-is-upsert') === 'true' ? `upsert ${coll}` : `create ${coll}`;
     }
     if (parts.length === 6) {

@@ -22,7 +22,7 @@ import { startWorker, type Worker } from './worker-client';
  * difference) and what the send job costs to send it (counted for the first send of the
  * process, cold, and for the next, warm).
  */
-const WRITE_KINDS = ['create', 'replace', 'upsert', 'delete', 'patch'];
+const WRITE_KINDS = ['create', 'replace', 'upsert', 'delete', 'patch', 'batch'];
 
 /** The baseline: what a plain new-ticket mail cannot do without. */
 const MINIMUM = { graph: 2, cosmos: 2, blobWrites: 1 } as const;

@@ -162,7 +162,7 @@ async function measure(mailboxes: number, sim: GraphSimulator): Promise<MinuteFi
     return {
       mailboxes,
       subscriptions: records.length,
-      cosmosRequests: sumCounts(counts, ['read', 'query', 'replace', 'upsert', 'create', 'delete', 'patch']),
+      cosmosRequests: sumCounts(counts, ['read', 'query', 'replace', 'upsert', 'create', 'delete', 'patch', 'batch']),
       cosmosByKind,
       itemsRead: scheduled.dueRead + scheduled.channelsRead + maintained.channelsRead + maintained.recordsRead + reads,
       queueMessages,

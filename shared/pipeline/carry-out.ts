@@ -29,12 +29,16 @@ export interface CarryOutDeps {
   largeMail?: LargeMailDeps;
   createTicket(input: { id: string; channelId: string; ledgerKey: string; messageId?: string; rawBlob?: string; number?: number; plan: TicketPlan; attachmentBlobs: Map<string, string> }): Promise<{ ticketId: string; created: boolean }>;
   addNote(input: { id: string; channelId: string; ledgerKey: string; messageId?: string; rawBlob?: string; plan: NotePlan; attachmentBlobs: Map<string, string>; at: string }): Promise<{ noteId: string; created: boolean }>;
-  /** The ticket's number (thread-index.ts `ticketNumberFor`): the same on every ask. */
-  ticketNumber(ticketId: string, channelId: string): Promise<number>;
-  /** The mail's Message-ID → its ticket, in the thread index (create-once). */
-  recordReceived(channelId: string, messageId: string, ticketId: string): Promise<void>;
-  /** The mail's Graph conversation → its ticket, in the thread index (create-once: the first ticket of a conversation keeps it). */
-  recordConversation(channelId: string, conversationId: string, ticketId: string): Promise<void>;
+  /**
+   * The ticket's number (thread-index.ts `ticketNumberFor`): the same on every ask.
+   * `unclaimed`: no number can have been asked for it yet (saves a read; still safe if wrong).
+   */
+  ticketNumber(ticketId: string, channelId: string, options?: { unclaimed?: boolean }): Promise<number>;
+  /**
+   * The mail's Message-ID and (Graph) conversation → its ticket, in the thread index
+   * (create-once each: the first ticket of a conversation keeps it); one request for both.
+   */
+  recordThread(channelId: string, mail: { messageId?: string | undefined; conversationId?: string | undefined }, ticketId: string): Promise<void>;
   tokenKeys(): Promise<Buffer[]>;
   /** Thread-index entries, outbox records and queue messages of the mails to send (outbound/dispatch.ts). */
   dispatch(records: readonly OutboxRecord[]): Promise<void>;
@@ -100,7 +104,8 @@ async function carryOutTicket(decision: Extract<Decision, { action: 'createTicke
   // The number is what mails about the ticket show (its subject token): handed out when one
   // is to go, else on the first agent reply (admin/ticket-mail.ts) — a channel that does
   // not acknowledge spends no counter, entries or reads on it (4 Cosmos operations).
-  const number = decision.answers.some((a) => a.send) ? await deps.ticketNumber(id, channel.id) : undefined;
+  // the ticket's id is the mail's, so on the mail's first attempt nobody can have asked for its number
+  const number = decision.answers.some((a) => a.send) ? await deps.ticketNumber(id, channel.id, { unclaimed: record.attempts <= 1 && record.retries === 0 }) : undefined;
   const attachmentBlobs = await storeAttachments(decision.ticket.attachments, parsed, deps);
   const res = await deps.createTicket({
     id,
@@ -142,8 +147,7 @@ async function carryOutNote(decision: Extract<Decision, { action: 'addNote' }>, 
 
 /** Where the mail went, for the replies to it: its Message-ID and (Graph) its conversation. */
 async function recordThread(record: LedgerRecord, channel: ChannelRecord, parsed: ParsedWithContent, ticketId: string, deps: CarryOutDeps): Promise<void> {
-  if (parsed.mail.messageId) await deps.recordReceived(channel.id, parsed.mail.messageId, ticketId);
-  if (record.conversationId) await deps.recordConversation(channel.id, record.conversationId, ticketId);
+  if (parsed.mail.messageId || record.conversationId) await deps.recordThread(channel.id, { messageId: parsed.mail.messageId, conversationId: record.conversationId }, ticketId);
 }
 
 /** The acknowledgement the decision asked for, composed, signed, marked and handed to the outbox; or why not. */

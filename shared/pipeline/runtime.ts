@@ -21,7 +21,7 @@ import type { Attachment, Ticket } from '../tickets/ticket';
 import type { AttachmentVerdict } from './attachment-policy';
 import { addNote as addTicketNote, updateTicket } from '../tickets/tickets';
 import { readTicketDocWithEtag } from '../store/ticket-repository';
-import { lookupConversation, lookupMessageIds, lookupTicketNumber, recordConversation, recordMessageId, ticketNumberFor } from '../store/thread-index';
+import { lookupConversation, lookupMessageIds, lookupTicketNumber, recordReceivedMail, ticketNumberFor } from '../store/thread-index';
 import { resolveThread } from '../threading/resolve-thread';
 import { threadTokenKeys } from '../threading/runtime';
 import { normalizeAddress } from '../threading/thread-context';
@@ -143,13 +143,8 @@ export function processDeps(log: Log): ProcessDeps {
       const result = await recordOwnMailBounce(found, { markOutboxBounced, updateTicket, now: () => new Date() });
       log('bounce of our own mail recorded', { outboxId: found.outboxId, ticketId: found.ticketId, ...result });
     },
-    ticketNumber: (ticketId, channelId) => ticketNumberFor(ticketId, channelId),
-    recordReceived: async (channelId, messageId, ticketId) => {
-      await recordMessageId(channelId, messageId, ticketId, 'received');
-    },
-    recordConversation: async (channelId, conversationId, ticketId) => {
-      await recordConversation(channelId, conversationId, ticketId);
-    },
+    ticketNumber: (ticketId, channelId, options) => ticketNumberFor(ticketId, channelId, new Date(), options),
+    recordThread: (channelId, mail, ticketId) => recordReceivedMail(channelId, mail, ticketId),
     tokenKeys: () => threadTokenKeys(),
     dispatch: async (records) => {
       await dispatchOutgoing(records, outgoing);

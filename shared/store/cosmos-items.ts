@@ -1,4 +1,4 @@
-import type { Container, ItemDefinition, SqlParameter } from '@azure/cosmos';
+import type { Container, ItemDefinition, OperationResponse, SqlParameter } from '@azure/cosmos';
 import { cosmosStatus } from './errors';
 
 /**
@@ -36,6 +36,39 @@ export async function createOrReadExisting(
   // Created and deleted between our two calls: extremely unlikely, and safe to retry.
   if (!existing) throw new Error(`${doc.id} reported as existing but cannot be read`);
   return { resource: existing, created: false };
+}
+
+/**
+ * createOrReadExisting for several documents of one partition, in one request when none
+ * exists yet: a transactional batch of creates (the common case: 1 request instead of one
+ * per document). When any of them exists already (409), each is created or read back on its
+ * own, so the result is the same as createOrReadExisting's for each. Real Cosmos applies a
+ * batch all or nothing; the local emulator does not (LOCAL-STACK.md), and its partial
+ * creates are then simply read back as existing — callers order `docs` so that a partial
+ * batch leaves nothing another reader could misread.
+ */
+export async function createEachOnce(
+  c: Container,
+  docs: readonly (ItemDefinition & { id: string })[],
+  partitionKey: string,
+): Promise<{ resource: ItemDefinition & { _etag?: string }; created: boolean }[]> {
+  if (docs.length <= 1) return Promise.all(docs.map((d) => createOrReadExisting(c, d, partitionKey)));
+  let results: OperationResponse[];
+  try {
+    results = (await c.items.batch(docs.map((resourceBody) => ({ operationType: 'Create' as const, resourceBody })), partitionKey)).result ?? [];
+  } catch (err) {
+    if (cosmosStatus(err) !== 409) throw err;
+    results = [];
+  }
+  if (results.length === docs.length && results.every((r) => r.statusCode === 201 && r.resourceBody)) {
+    return results.map((r) => ({ resource: r.resourceBody as ItemDefinition & { _etag?: string }, created: true }));
+  }
+  const failed = results.find((r) => r.statusCode >= 400 && r.statusCode !== 409 && r.statusCode !== 424);
+  // throttling or an outage answered inside the batch: the caller's retry policy decides, as for a single create
+  if (failed) throw Object.assign(new Error(`a batch create in partition ${partitionKey} failed with ${failed.statusCode}`), { code: failed.statusCode, statusCode: failed.statusCode });
+  const out = [];
+  for (const d of docs) out.push(await createOrReadExisting(c, d, partitionKey));
+  return out;
 }
 
 /** Runs a parameterised query to the end. */

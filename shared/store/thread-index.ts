@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { normalizeMessageId } from '../pipeline/ledger-key';
 import { container } from './cosmos';
-import { createOrReadExisting, readItem } from './cosmos-items';
+import { createEachOnce, createOrReadExisting, readItem } from './cosmos-items';
 import { cosmosStatus } from './errors';
 
 /**
@@ -126,6 +126,21 @@ export async function lookupMessageIds(channelId: string, messageIds: readonly s
   });
 }
 
+/**
+ * Where a received mail went, for the replies to it: its Message-ID (kind `received`) and,
+ * from Graph, its conversation → the ticket, create-once each. Both entries live in the
+ * channel's partition, so a new conversation costs one request (a batch), not two.
+ */
+export async function recordReceivedMail(channelId: string, mail: { messageId?: string | undefined; conversationId?: string | undefined }, ticketId: string, at: Date = new Date()): Promise<void> {
+  const stamp = at.toISOString();
+  const key = mail.messageId ? normalizeMessageId(mail.messageId) : '';
+  const docs = [
+    ...(key ? [ThreadEntry.parse({ id: messageIdEntryId(key), channelId, type: 'messageId', key, ticketId, kind: 'received', at: stamp })] : []),
+    ...(mail.conversationId ? [ThreadEntry.parse({ id: conversationEntryId(mail.conversationId), channelId, type: 'conversationId', key: mail.conversationId, ticketId, at: stamp })] : []),
+  ];
+  if (docs.length) await createEachOnce(await container('threadIndex'), docs, channelId);
+}
+
 /** Records that a Graph conversation belongs to a ticket of the channel. */
 export async function recordConversation(channelId: string, conversationId: string, ticketId: string, at: Date = new Date()): Promise<Recorded<ConversationEntry>> {
   if (!conversationId) throw new Error('an empty conversationId cannot be recorded');
@@ -152,25 +167,34 @@ export async function lookupConversation(channelId: string, conversationId: stri
  * one number to two tickets: the counter moves by Cosmos' atomic
  * increment (a patch, so concurrent writers never contend), the number→ticket entry is
  * written before the ticket claims its number, and the claim is create-once. Point reads
- * and writes only: 1 read when the ticket has its number, else 1 read and 3 writes
- * (the counter's first use adds a create).
+ * and writes only: 1 read when the ticket has its number, else 1 read (none when
+ * `unclaimed`), the counter's patch and one batch of 2 creates (the counter's first use adds a create).
  */
-export async function ticketNumberFor(ticketId: string, ticketChannelId: string | undefined, at: Date = new Date()): Promise<number> {
+export async function ticketNumberFor(ticketId: string, ticketChannelId: string | undefined, at: Date = new Date(), options: { unclaimed?: boolean } = {}): Promise<number> {
   const c = await container('threadIndex');
-  const claimed = await readItem(c, numberOfTicketEntryId(ticketId), NUMBERS_PARTITION);
-  if (claimed) {
-    const entry = ThreadEntry.parse(claimed);
-    if (entry.type === 'numberOfTicket' && entry.key === ticketId) return entry.ticketNumber;
+  // `unclaimed`: the caller knows no number can have been asked for this ticket yet (its
+  // mail's first attempt), so the read would be a 404; should it be wrong, the create-once
+  // claim below still returns the first number (the new one is a gap)
+  if (!options.unclaimed) {
+    const claimed = await readItem(c, numberOfTicketEntryId(ticketId), NUMBERS_PARTITION);
+    if (claimed) {
+      const entry = ThreadEntry.parse(claimed);
+      if (entry.type === 'numberOfTicket' && entry.key === ticketId) return entry.ticketNumber;
+    }
   }
   const n = await nextNumber();
   const stamp = at.toISOString();
-  await createOrReadExisting(c, ThreadEntry.parse({ id: numberEntryId(n), channelId: NUMBERS_PARTITION, type: 'ticketNumber', key: String(n), ticketId, ticketChannelId, at: stamp }), NUMBERS_PARTITION);
-  const { resource } = await createOrReadExisting(
+  // one batch: the number→ticket entry first (on the emulator, whose batch is not atomic, a
+  // claim that already exists then leaves at most a spare number naming the same ticket)
+  const [, claim] = await createEachOnce(
     c,
-    ThreadEntry.parse({ id: numberOfTicketEntryId(ticketId), channelId: NUMBERS_PARTITION, type: 'numberOfTicket', key: ticketId, ticketNumber: n, at: stamp }),
+    [
+      ThreadEntry.parse({ id: numberEntryId(n), channelId: NUMBERS_PARTITION, type: 'ticketNumber', key: String(n), ticketId, ticketChannelId, at: stamp }),
+      ThreadEntry.parse({ id: numberOfTicketEntryId(ticketId), channelId: NUMBERS_PARTITION, type: 'numberOfTicket', key: ticketId, ticketNumber: n, at: stamp }),
+    ],
     NUMBERS_PARTITION,
   );
-  const entry = ThreadEntry.parse(resource);
+  const entry = ThreadEntry.parse(claim!.resource);
   if (entry.type !== 'numberOfTicket') throw new Error(`thread index entry of ticket ${ticketId} is a ${entry.type}`);
   return entry.ticketNumber;
 }

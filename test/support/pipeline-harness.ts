@@ -120,8 +120,7 @@ export function pipelineHarness(opts: { channelId?: string; random?: () => numbe
       findLedgerByPlace: gated(base.findLedgerByPlace),
       createTicket: gated(base.createTicket),
       addNote: gated(base.addNote),
-      recordReceived: gated(base.recordReceived),
-      recordConversation: gated(base.recordConversation),
+      recordThread: gated(base.recordThread),
       recordOwnMailBounce: gated(base.recordOwnMailBounce),
       // the real thread index and outbox records; the queue messages are kept here (the send job has its own tests)
       dispatch: gated(async (records) => {

@@ -8,10 +8,32 @@ import {
   messageIdEntryId,
   recordConversation,
   recordMessageId,
+  recordReceivedMail,
   lookupTicketNumber,
   ticketNumberFor,
 } from '../../../shared/store/thread-index';
 import { container } from '../../../shared/store/cosmos';
+import { Item, Items } from '@azure/cosmos';
+
+/** Counts the SDK's item requests made while `fn` runs (the real calls still go to the emulator). */
+async function countRequests(fn: () => Promise<unknown>): Promise<{ read: number; create: number; batch: number; patch: number }> {
+  const counts = { read: 0, create: 0, batch: 0, patch: 0 };
+  const spy = <T extends object>(proto: T, name: keyof T & keyof typeof counts) => {
+    const original = proto[name] as (...args: unknown[]) => unknown;
+    (proto as Record<string, unknown>)[name] = function (this: unknown, ...args: unknown[]) {
+      counts[name]++;
+      return original.apply(this, args);
+    };
+    return () => void ((proto as Record<string, unknown>)[name] = original);
+  };
+  const restore = [spy(Item.prototype, 'read'), spy(Item.prototype, 'patch'), spy(Items.prototype, 'create'), spy(Items.prototype, 'batch')];
+  try {
+    await fn();
+  } finally {
+    for (const r of restore) r();
+  }
+  return counts;
+}
 
 let env: EmulatorEnv;
 before(async () => { env = await useEmulatorEnv(); });
@@ -93,4 +115,32 @@ test('tickets numbered at the same time get distinct numbers, each finding its t
   assert.equal(new Set(same).size, 1);
   assert.equal(await ticketNumberFor('T-q', 'ch-q', at), same[0]);
   assert.equal((await lookupTicketNumber(same[0]!))?.ticketId, 'T-q');
+});
+
+test("a received mail's Message-ID and conversation are recorded in one request; a conversation already known keeps its first ticket", async () => {
+  const first = await countRequests(() => recordReceivedMail('ch-r', { messageId: '<first@client.example.org>', conversationId: 'AAQkConv-r' }, 'T-r1', at));
+  assert.deepEqual(first, { read: 0, create: 0, batch: 1, patch: 0 });
+  assert.equal((await lookupMessageIds('ch-r', ['first@client.example.org']))[0]?.ticketId, 'T-r1');
+  assert.equal((await lookupConversation('ch-r', 'AAQkConv-r'))?.ticketId, 'T-r1');
+
+  // a later mail of the same conversation made another ticket: its Message-ID is recorded, the conversation stays
+  await recordReceivedMail('ch-r', { messageId: '<second@client.example.org>', conversationId: 'AAQkConv-r' }, 'T-r2', at);
+  assert.equal((await lookupMessageIds('ch-r', ['second@client.example.org']))[0]?.ticketId, 'T-r2');
+  assert.equal((await lookupConversation('ch-r', 'AAQkConv-r'))?.ticketId, 'T-r1');
+  // a redelivery records nothing new and fails nothing
+  await recordReceivedMail('ch-r', { messageId: '<first@client.example.org>', conversationId: 'AAQkConv-r' }, 'T-r1', at);
+  assert.equal((await lookupMessageIds('ch-r', ['first@client.example.org']))[0]?.ticketId, 'T-r1');
+  // one of the two alone is one create
+  assert.deepEqual(await countRequests(() => recordReceivedMail('ch-r', { messageId: '<third@client.example.org>' }, 'T-r3', at)), { read: 0, create: 1, batch: 0, patch: 0 });
+});
+
+test("a ticket's first number costs the counter's increment and one batch; without a claim possible (the mail's first attempt) no read", async () => {
+  await ticketNumberFor('T-warm', 'ch-s', at); // the counter exists
+  assert.deepEqual(await countRequests(() => ticketNumberFor('T-s1', 'ch-s', at)), { read: 1, create: 0, batch: 1, patch: 1 });
+  assert.deepEqual(await countRequests(() => ticketNumberFor('T-s2', 'ch-s', at, { unclaimed: true })), { read: 0, create: 0, batch: 1, patch: 1 });
+  const n = await ticketNumberFor('T-s2', 'ch-s', at);
+  assert.equal((await lookupTicketNumber(n))?.ticketId, 'T-s2');
+  // told wrongly that it is unclaimed, it still answers the ticket's first number (the new one is only a spare)
+  assert.equal(await ticketNumberFor('T-s2', 'ch-s', at, { unclaimed: true }), n);
+  assert.equal(await ticketNumberFor('T-s2', 'ch-s', at), n);
 });
