@@ -65,8 +65,12 @@ export const Command = z.discriminatedUnion('op', [
   z.object({ op: z.literal('queuedOutbox'), channelId: z.string() }),
   /** The real send job (outbound/send-job.ts) for these outbox records, `concurrency` at a time — as the mail-outbound trigger runs it. */
   z.object({ op: z.literal('send'), channelId: z.string(), outboxIds: z.array(z.string().min(1)), concurrency: z.number().int().min(1), retries: z.number().int().min(0).default(0) }),
-  /** Memory after a full garbage collection, and the process's peak RSS so far. */
-  z.object({ op: z.literal('memory') }),
+  /**
+   * Memory after a full garbage collection, and the process's peak RSS so far; `resetPeak`
+   * then restarts the kernel's peak (VmHWM) from the RSS now, so the next reading's peak is
+   * that of what ran in between.
+   */
+  z.object({ op: z.literal('memory'), resetPeak: z.boolean().default(false) }),
 ]);
 export type Command = z.infer<typeof Command>;
 /** A command as the driver writes it (defaults may be left out). */
@@ -124,7 +128,10 @@ export type VerifyReport = z.infer<typeof VerifyReport>;
 
 export const MemoryReport = z.object({
   rssBytes: z.number(),
+  /** getrusage's ru_maxrss: on Linux it counts the parent's RSS at fork() too (kept across exec), so a fork of a big driver reads high. */
   maxRssBytes: z.number(),
+  /** The kernel's peak RSS of this process image (VmHWM) since the last `resetPeak`; null where /proc is not there. */
+  peakRssBytes: z.number().nullable(),
   heapUsedBytes: z.number(),
   externalBytes: z.number(),
   arrayBuffersBytes: z.number(),

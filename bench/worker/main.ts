@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { Command, Request, type Reply } from '../protocol';
 import { parseFile, runBaseline } from './baseline';
 import { setupChannel } from './channel';
@@ -39,8 +40,29 @@ async function run(command: Command): Promise<Reply<Command['op']>> {
       global.gc?.();
       global.gc?.();
       const m = process.memoryUsage();
-      return { rssBytes: m.rss, maxRssBytes: process.resourceUsage().maxRSS * 1024, heapUsedBytes: m.heapUsed, externalBytes: m.external, arrayBuffersBytes: m.arrayBuffers };
+      const report = { rssBytes: m.rss, maxRssBytes: process.resourceUsage().maxRSS * 1024, peakRssBytes: kernelPeakRss(), heapUsedBytes: m.heapUsed, externalBytes: m.external, arrayBuffersBytes: m.arrayBuffers };
+      if (command.resetPeak) resetKernelPeakRss();
+      return report;
     }
+  }
+}
+
+/** VmHWM from /proc/self/status: the peak RSS of this process image (unlike ru_maxrss, not inherited from the forking parent). */
+function kernelPeakRss(): number | null {
+  try {
+    const kb = /^VmHWM:\s+(\d+) kB$/m.exec(fs.readFileSync('/proc/self/status', 'utf8'))?.[1];
+    return kb === undefined ? null : Number(kb) * 1024;
+  } catch {
+    return null;
+  }
+}
+
+/** Restarts VmHWM from the RSS now (Linux ≥ 4.0: "5" to clear_refs); a no-op elsewhere. */
+function resetKernelPeakRss(): void {
+  try {
+    fs.writeFileSync('/proc/self/clear_refs', '5');
+  } catch {
+    // no /proc: the peak stays the process's since it started
   }
 }
 
