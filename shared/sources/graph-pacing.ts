@@ -4,18 +4,26 @@ import type { RequestGate } from '../auth/graph-client';
 import { GRAPH_MAILBOX_CONCURRENCY, withMailboxSlot } from './graph-limiter';
 
 /**
- * Paces Graph requests per mailbox so they spend Outlook's allowance evenly instead of
- * running into it. Outlook allows an app 10,000 requests per mailbox in any 10 minutes and 4
- * at once (https://learn.microsoft.com/en-us/graph/throttling-limits#outlook-service-limits);
+ * Paces Graph requests per mailbox so they spend Outlook's allowance fully without running
+ * into it. Outlook allows an app 10,000 requests per mailbox in a 10-minute period and 4 at
+ * once (https://learn.microsoft.com/en-us/graph/throttling-limits#outlook-service-limits);
  * over either it answers 429 with `Retry-After`.
  *
- * Per mailbox and instance there is a token bucket: `burst` (4) requests may go at once, then
- * one every 1/rate. Sized so that any window of the limit's length holds at most
- * burst + rate × window = SHARE × limit / instances: a backlog drains at the limit's pace
- * with a margin for the clocks of Graph and of this instance not agreeing on where a window
- * starts. A 429 teaches the budget: the mailbox's requests in this instance all wait until
- * the time its Retry-After names (not just the request that got it), and the bucket is
- * emptied so that they do not burst when the pause ends.
+ * Per mailbox and instance the pacer keeps the start times of the requests it sent in the
+ * last window, and lets a request start only while fewer than `cap` (98 % of the limit) are
+ * in it: no window of the limit's length, wherever Graph puts its start, ever holds more
+ * than the cap — the reading of "10,000 in a 10-minute period" that is safe whether Graph
+ * counts in sliding or fixed windows or refills a bucket of that size. A backlog that comes
+ * after a quiet spell, or a consumer that falls behind for a while, spends what the window
+ * still allows instead of giving it up (an evenly spending token bucket cannot save the
+ * allowance its consumer did not use). The 2 % margin absorbs the clocks of Graph and of
+ * this instance not agreeing on when a request started.
+ *
+ * Besides the window, a token bucket of `burst` requests refilled at cap per window bounds
+ * how far ahead of the even rate the mailbox may run, so that no request waits for the window
+ * longer than `burst` turns; and a 429 teaches the budget: the mailbox's requests in this
+ * instance all wait until the time its Retry-After names (not just the request that got it),
+ * and the bucket is emptied, so they resume at the even rate, one per turn, not in a burst.
  *
  * Across instances the budget is per instance, bounded two ways: `GRAPH_PACING_INSTANCES`
  * divides the limit and the 4 concurrent requests by the number of instances expected to
@@ -26,24 +34,31 @@ import { GRAPH_MAILBOX_CONCURRENCY, withMailboxSlot } from './graph-limiter';
 /** The share of the documented limit the budget spends; the rest absorbs clock differences. */
 export const PACING_SHARE = 0.98;
 
+/**
+ * How far a mailbox may run ahead of the even rate, as a share of the cap: a fifth of a
+ * window (2 minutes of Outlook's allowance). A drain recovers what a listing phase or a slow
+ * spell of up to that long left unused, and no request waits for the window longer than that
+ * (the whole window would let a backlog spend it all in the first minutes and then hold
+ * every call for the rest, close to the Functions' 10-minute timeout).
+ */
+export const PACING_BURST_SHARE = 0.2;
+
 /** The app settings this module reads (read alone: the rest of the settings need not be valid here). */
 export const PacingSettingsSchema = SettingsSchema.pick({ GRAPH_MAILBOX_REQUESTS_PER_WINDOW: true, GRAPH_MAILBOX_WINDOW_SECONDS: true, GRAPH_PACING_INSTANCES: true });
 export type PacingSettings = z.infer<typeof PacingSettingsSchema>;
 
-export interface PacingRate {
-  /** Tokens the bucket holds at most (requests that may go at once after a quiet spell). */
+export interface PacingLimit {
+  /** Requests one instance may start for a mailbox in any window of `windowMs`. */
+  cap: number;
+  windowMs: number;
+  /** Requests the mailbox may run ahead of the even rate (cap per window); at most `cap`. */
   burst: number;
-  /** Tokens added per millisecond. */
-  perMs: number;
 }
 
-/** The bucket for a limit of `requestsPerWindow` per `windowMs`, shared by `instances`. */
-export function pacingRate(limit: { requestsPerWindow: number; windowMs: number; instances: number }): PacingRate {
-  const allowance = (PACING_SHARE * limit.requestsPerWindow) / limit.instances;
-  // A burst of one request per slot: a quiet mailbox's few requests go at once, and every
-  // token held back for bursts would be taken from the steady rate a backlog drains at.
-  const burst = Math.max(1, Math.min(Math.floor(allowance / 2), GRAPH_MAILBOX_CONCURRENCY));
-  return { burst, perMs: (allowance - burst) / limit.windowMs };
+/** The budget for a limit of `requestsPerWindow` per `windowMs`, shared by `instances`. */
+export function pacingLimit(limit: { requestsPerWindow: number; windowMs: number; instances: number }): PacingLimit {
+  const cap = Math.max(1, Math.floor((PACING_SHARE * limit.requestsPerWindow) / limit.instances));
+  return { cap, windowMs: limit.windowMs, burst: Math.max(1, Math.floor(cap * PACING_BURST_SHARE)) };
 }
 
 /** Each instance's share of the mailbox's 4 concurrent requests (at least one). */
@@ -51,57 +66,78 @@ export function pacingConcurrency(instances: number): number {
   return Math.max(1, Math.floor(GRAPH_MAILBOX_CONCURRENCY / instances));
 }
 
-export function pacingRateFromSettings(s: PacingSettings): PacingRate {
-  return pacingRate({ requestsPerWindow: s.GRAPH_MAILBOX_REQUESTS_PER_WINDOW, windowMs: s.GRAPH_MAILBOX_WINDOW_SECONDS * 1000, instances: s.GRAPH_PACING_INSTANCES });
+export function pacingLimitFromSettings(s: PacingSettings): PacingLimit {
+  return pacingLimit({ requestsPerWindow: s.GRAPH_MAILBOX_REQUESTS_PER_WINDOW, windowMs: s.GRAPH_MAILBOX_WINDOW_SECONDS * 1000, instances: s.GRAPH_PACING_INSTANCES });
 }
 
 /**
- * One mailbox's budget at `at`: `tokens` may be negative (requests reserved ahead, each
- * waiting for its turn); none accrue before `pausedUntil`. `pauses` counts the 429s learnt,
- * so a request reserved before one knows to take its turn again.
+ * One mailbox's budget at `at`: the start times of its requests still in the window (oldest
+ * first), the bucket's `tokens`, and the end of a pause a 429 named (no tokens accrue before).
  */
 export interface Budget {
+  starts: readonly number[];
   tokens: number;
   at: number;
   pausedUntil: number;
-  pauses: number;
 }
 
-export function freshBudget(rate: PacingRate, now: number): Budget {
-  return { tokens: rate.burst, at: now, pausedUntil: 0, pauses: 0 };
+export function freshBudget(limit: PacingLimit, now: number): Budget {
+  return { starts: [], tokens: limit.burst, at: now, pausedUntil: 0 };
 }
 
-/** The budget brought forward to `now` (tokens accrue from the later of `at` and the pause's end). */
-function refill(b: Budget, rate: PacingRate, now: number): Budget {
+function perMs(limit: PacingLimit): number {
+  return limit.cap / limit.windowMs;
+}
+
+/** The bucket's tokens at `t` (they accrue from the later of `at` and the pause's end). */
+function tokensAt(b: Budget, limit: PacingLimit, t: number): number {
   const from = Math.max(b.at, b.pausedUntil);
-  if (now <= from) return b;
-  return { ...b, tokens: Math.min(rate.burst, b.tokens + (now - from) * rate.perMs), at: now };
+  return t <= from ? b.tokens : Math.min(limit.burst, b.tokens + (t - from) * perMs(limit));
 }
 
-/** Reserves one request: the budget after it, and when the request may start (never before `now`). */
-export function reserve(b: Budget, rate: PacingRate, now: number): { budget: Budget; startAt: number } {
-  const r = refill(b, rate, now);
-  const tokens = r.tokens - 1;
-  const accrueFrom = Math.max(now, r.at, r.pausedUntil);
-  const startAt = tokens >= 0 ? Math.max(now, r.pausedUntil) : accrueFrom + -tokens / rate.perMs;
-  return { budget: { ...r, tokens }, startAt };
+/** The earliest time, not before `now`, at which the mailbox's next request may start. */
+export function nextStart(b: Budget, limit: PacingLimit, now: number): number {
+  let t = Math.max(now, b.pausedUntil);
+  const n = b.starts.length;
+  // The window holds `cap` starts already: wait until the oldest of the last `cap` has left
+  // it (1 ms after, so that float rounding never puts both in one window).
+  if (n >= limit.cap) t = Math.max(t, (b.starts[n - limit.cap] ?? 0) + limit.windowMs + 1);
+  const tokens = tokensAt(b, limit, t);
+  if (tokens < 1) t = Math.max(t, b.pausedUntil, b.at) + (1 - tokens) / perMs(limit);
+  return t;
+}
+
+/** The budget after a request started at `now` (call when nextStart allows it). */
+export function started(b: Budget, limit: PacingLimit, now: number): Budget {
+  const from = firstInWindow(b.starts, now - limit.windowMs);
+  return { starts: [...b.starts.slice(from), now], tokens: tokensAt(b, limit, now) - 1, at: Math.max(b.at, now), pausedUntil: b.pausedUntil };
+}
+
+/** Index of the first start after `edge` (starts are sorted; a start at `edge` has left the window). */
+function firstInWindow(starts: readonly number[], edge: number): number {
+  let lo = 0;
+  let hi = starts.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((starts[mid] ?? 0) <= edge) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /**
  * A 429 naming `retryAfterMs`: nothing starts before then, and the bucket starts over empty
- * then. Requests already waiting for their turn take a new one (their reservations are
- * forgiven), so they too go one after another after the pause, not all at once.
+ * then, so the mailbox's waiting requests go one after another after the pause, not all at once.
  */
-export function pause(b: Budget, rate: PacingRate, now: number, retryAfterMs: number): Budget {
-  const r = refill(b, rate, now);
-  const until = Math.max(r.pausedUntil, now + Math.max(0, retryAfterMs));
-  return { tokens: 0, at: Math.max(r.at, now), pausedUntil: until, pauses: r.pauses + 1 };
+export function pause(b: Budget, limit: PacingLimit, now: number, retryAfterMs: number): Budget {
+  const until = Math.max(b.pausedUntil, now + Math.max(0, retryAfterMs));
+  return { starts: b.starts, tokens: 0, at: Math.max(b.at, now), pausedUntil: until };
 }
 
-/** A budget that has nothing reserved or paused and a full bucket: the same as a fresh one. */
-export function isIdle(b: Budget, rate: PacingRate, now: number): boolean {
-  const r = refill(b, rate, now);
-  return now >= r.pausedUntil && r.tokens >= rate.burst;
+/** A budget with no start in the window, no pause and a full bucket: the same as a fresh one. */
+export function isIdle(b: Budget, limit: PacingLimit, now: number): boolean {
+  const last = b.starts[b.starts.length - 1];
+  return (last === undefined || last <= now - limit.windowMs) && now >= b.pausedUntil && tokensAt(b, limit, now) >= limit.burst;
 }
 
 /** What the pacer needs from the world: a clock and a timer (tests pass fake ones). */
@@ -131,15 +167,17 @@ export class MailboxPaused extends Error {
 
 /**
  * The instance's budgets, one per mailbox key (see graph-limiter.ts's mailboxKey), plus the
- * concurrency cap. `run` waits for the mailbox's turn, then for one of its 4 slots, and
- * learns from the outcome.
+ * concurrency cap. `run` waits for one of the mailbox's 4 slots, then for its turn, records
+ * the start and learns from the outcome. The turn is taken inside the slot, so the window
+ * holds the times requests really went out (a turn reserved ahead and then spent waiting
+ * for a slot would let the window's next turns come too early).
  */
 export class GraphPacer {
   private readonly budgets = new Map<string, Budget>();
   private sweepAt = 1024;
 
   constructor(
-    readonly rate: PacingRate,
+    readonly limit: PacingLimit,
     private readonly clock: PacerClock = realClock,
     private readonly concurrency = GRAPH_MAILBOX_CONCURRENCY,
   ) {}
@@ -148,34 +186,27 @@ export class GraphPacer {
     const b = this.budgets.get(key);
     if (b) return b;
     if (this.budgets.size >= this.sweepAt) this.sweep(now);
-    return freshBudget(this.rate, now);
+    return freshBudget(this.limit, now);
   }
 
   /** Forgets idle mailboxes (lossless: an idle budget equals a fresh one), so 10,000 mailboxes do not accumulate. */
   private sweep(now: number): void {
-    for (const [key, b] of this.budgets) if (isIdle(b, this.rate, now)) this.budgets.delete(key);
+    for (const [key, b] of this.budgets) if (isIdle(b, this.limit, now)) this.budgets.delete(key);
     this.sweepAt = Math.max(1024, this.budgets.size * 2);
   }
 
   /**
    * Sends one request of mailbox `key` when the budget allows. A pause longer than
-   * `maxWaitMs` is not waited out: MailboxPaused is thrown instead, nothing sent.
+   * `maxWaitMs` is not waited out: MailboxPaused is thrown instead, nothing sent. (A turn
+   * the window or the bucket holds back is waited for: it is at most `burst` turns away.)
    */
   async run<T extends PacedOutcome>(key: string, attempt: () => Promise<T>, maxWaitMs = Infinity): Promise<T> {
-    for (;;) {
-      await this.waitForPause(key, maxWaitMs);
-      const now = this.clock.now();
-      const { budget, startAt } = reserve(this.budget(key, now), this.rate, now);
-      this.budgets.set(key, budget);
-      if (startAt > now) await this.clock.sleep(startAt - now);
-      // A 429 that came in meanwhile voided the turn: take a new one after the pause.
-      if ((this.budgets.get(key)?.pauses ?? 0) === budget.pauses) break;
-    }
+    // Refuse before queueing for a slot when the mailbox is paused for too long.
+    await this.waitForTurn(key, maxWaitMs, false);
     return withMailboxSlot(
       key,
       async () => {
-        // ... or while it waited for a slot (the slots' holders are all paused then too).
-        await this.waitForPause(key, maxWaitMs);
+        await this.waitForTurn(key, maxWaitMs, true);
         const outcome = await attempt();
         if (outcome.status === 429 && outcome.retryAfterMs !== undefined) this.throttled(key, outcome.retryAfterMs);
         return outcome;
@@ -187,15 +218,21 @@ export class GraphPacer {
   /** Graph said 429 with Retry-After for this mailbox: every request of it in this instance waits that long. */
   throttled(key: string, retryAfterMs: number): void {
     const now = this.clock.now();
-    this.budgets.set(key, pause(this.budget(key, now), this.rate, now, retryAfterMs));
+    this.budgets.set(key, pause(this.budget(key, now), this.limit, now, retryAfterMs));
   }
 
-  private async waitForPause(key: string, maxWaitMs: number): Promise<void> {
+  /** Waits until the mailbox's turn; `take` records the start (the caller sends at once). */
+  private async waitForTurn(key: string, maxWaitMs: number, take: boolean): Promise<void> {
     for (;;) {
-      const until = this.budgets.get(key)?.pausedUntil ?? 0;
-      const wait = until - this.clock.now();
-      if (wait <= 0) return;
-      if (wait > maxWaitMs) throw new MailboxPaused(wait);
+      const now = this.clock.now();
+      const b = this.budget(key, now);
+      if (b.pausedUntil - now > maxWaitMs) throw new MailboxPaused(b.pausedUntil - now);
+      const wait = nextStart(b, this.limit, now) - now;
+      if (wait <= 0) {
+        if (take) this.budgets.set(key, started(b, this.limit, now));
+        return;
+      }
+      // Then look again: another request may have taken the turn, or a 429 come in, meanwhile.
       await this.clock.sleep(wait);
     }
   }
@@ -212,7 +249,7 @@ let processPacer: GraphPacer | undefined;
 export function graphPacer(env: NodeJS.ProcessEnv = process.env): GraphPacer {
   if (!processPacer) {
     const s = PacingSettingsSchema.parse(env);
-    processPacer = new GraphPacer(pacingRateFromSettings(s), realClock, pacingConcurrency(s.GRAPH_PACING_INSTANCES));
+    processPacer = new GraphPacer(pacingLimitFromSettings(s), realClock, pacingConcurrency(s.GRAPH_PACING_INSTANCES));
   }
   return processPacer;
 }
