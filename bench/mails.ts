@@ -119,15 +119,16 @@ export async function sampleMails(count: number, opts: MailOptions, start = 0): 
 /** One mail carrying a binary attachment of `bytes` bytes (base64 in the MIME: about 4/3 of it). */
 export async function bigAttachmentMail(bytes: number, opts: MailOptions): Promise<SampleMail> {
   const messageId = `${opts.tag}-big-${randomUUID()}@client.example.org`;
-  const subject = 'Disk image of the broken laptop';
+  const subject = 'Measurements of the broken laptop';
   const raw = await compose({
     from: '"Customer 1" <customer1@example.org>',
     to: opts.to,
     messageId: `<${messageId}>`,
     date: new Date(),
     subject,
-    text: `Hello support,\n\nattached is the disk image you asked for.\n\n${PARAGRAPH}\n`,
-    attachments: [{ filename: 'disk-image.img', content: randomBytes(bytes), contentType: 'application/octet-stream' }],
+    text: `Hello support,\n\nattached are the measurements you asked for.\n\n${PARAGRAPH}\n`,
+    // .bin: an .img would be blocked by the attachment policy (Exchange's common filter) and never stored
+    attachments: [{ filename: 'measurements.bin', content: randomBytes(bytes), contentType: 'application/octet-stream' }],
   });
   return { kind: 'plain', subject, messageId, raw };
 }
