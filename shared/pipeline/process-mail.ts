@@ -25,9 +25,13 @@ import { tallyChanges, tallyOf, type CounterChange } from './stats-tally';
  *
  * Exactly-once rests on the ledger record (key = channel + Message-ID) and on ids
  * derived from it: the ticket id is a function of the key, the raw blob is named by
- * it, and the ledger moves `received → decided → done` with ETag checks. A crash
- * anywhere leaves a state from which the redelivery finishes the work without
- * repeating what was done. The mail moves only after its outcome is stored.
+ * it, and the ledger moves `received → done` with ETag checks — one write after the
+ * move carries the outcome; `decided` (the outcome stored, the move still to do) is
+ * written only when the move fails, so the queue's retry only moves. A crash anywhere
+ * leaves a state from which the redelivery finishes the work without repeating what
+ * was done: a record still `received` is decided again from the stored raw mail, and
+ * every step of carrying out is create-once on ids derived from the key (the mail's own
+ * ticket is never taken for the thread it replies to — resolve-mail.ts).
  *
  * Transient errors (network, throttling) propagate so the queue retries; permanent
  * ones become outcomes with reasons.
@@ -62,6 +66,12 @@ export interface ProcessDeps extends ResolutionDeps, CarryOutDeps {
   replaceLedger(record: LedgerRecord, etag: string): Promise<LedgerWithEtag>;
   /** The record of the mail whose copy was listed at `ref` (for a message without Message-ID whose mail has moved). */
   findLedgerByPlace(channelId: string, ref: SourceRef): Promise<LedgerWithEtag | undefined>;
+  /**
+   * The ticket or note an earlier attempt made for the mail with this ledger key (ids derive
+   * from it), for the poison handler: a record still `received` may have been carried out
+   * by an attempt that died before closing it. Undefined = nothing was made.
+   */
+  findCarriedOut?(channelId: string, key: string): Promise<{ ticketId: string; noteId?: string } | undefined>;
   /** Test-only crash points (see fault-injection.ts); undefined in production. */
   fault?: FaultHook;
   /** Bounds the raw bytes processed at once in this process; none = unbounded. */
@@ -153,6 +163,8 @@ interface Attempt {
   /** Whether this attempt counted itself on the record already. */
   counted: boolean;
   content?: { parsed?: ParsedWithContent; parseError?: PermanentError };
+  /** The outcome this attempt decided and carried out, kept for a write that loses a race (applied to the fresh record). */
+  decision?: Decided;
   /** Counts bytes this attempt holds against the memory budget until it ends. */
   hold: (bytes: number) => Promise<void>;
 }
@@ -298,9 +310,8 @@ async function advance(entry: LedgerWithEtag, a: Attempt): Promise<Step> {
   }
   if (current.record.state === 'received') {
     a.content ??= await contentOf(current.record, a);
-    const decided = await decideAndStore(current, msg, a.channel, deps, a.content.parsed, a.content.parseError);
-    if (decided === STALE) return STALE;
-    current = decided;
+    a.decision ??= await decideAndCarryOut(current.record, msg, a.channel, deps, a.content.parsed, a.content.parseError);
+    return finishDecided(withDecision(current, a.decision), msg.source, deps, a.openSource);
   }
   return finishMove(current, msg.source, deps, a.openSource);
 }
@@ -347,15 +358,42 @@ async function contentOfIntake(
   return { content, facts: content.parsed?.mail, rawSha256, rawSize: taken.kind === 'stored' ? taken.rawSize : taken.raw.length };
 }
 
-/** Runs the stages, writes the ticket (idempotent id), stores the outcome: `received → decided`. */
-async function decideAndStore(
-  entry: LedgerWithEtag,
+/** What deciding a mail adds to its record (`withDecision` applies it). */
+type Decided = Pick<LedgerRecord, 'outcome' | 'reasonCode' | 'reason' | 'ticketId' | 'noteId' | 'thread' | 'answers' | 'stages' | 'targetFolder'> & { decidedAt: string };
+
+/** The record with its decision, as `decided` (not written: finishDecided closes it, or keeps it when the move fails). */
+function withDecision(entry: LedgerWithEtag, d: Decided): LedgerWithEtag {
+  const { decidedAt, ...fields } = d;
+  return { etag: entry.etag, record: { ...entry.record, ...fields, state: 'decided', lastError: undefined, timings: { ...entry.record.timings, decidedAt } } };
+}
+
+/**
+ * Closes a record decided in this attempt: the move, then one write (`received → done`,
+ * the outcome with it). When the move (or anything before the close) fails, the decision
+ * is stored first (`decided`), so the queue's retry only moves — it does not decide again.
+ */
+async function finishDecided(entry: LedgerWithEtag, ref: SourceRef, deps: ProcessDeps, openSource: () => Promise<MailSource>): Promise<Step> {
+  try {
+    return await finishMove(entry, ref, deps, openSource);
+  } catch (err) {
+    try {
+      await deps.replaceLedger(entry.record, entry.etag);
+    } catch {
+      // the error that stopped the move matters more; a redelivery decides again (every step is create-once)
+    }
+    throw err;
+  }
+}
+
+/** Runs the stages and carries the decision out (ticket or note with ids derived from the key, thread index, answers): what the record is to say. */
+async function decideAndCarryOut(
+  record: LedgerRecord,
   msg: Pick<MailInboundMessage, 'receivedAt' | 'enqueuedAt'>,
   channel: ChannelRecord,
   deps: ProcessDeps,
   parsed: ParsedWithContent | undefined,
   parseError: PermanentError | undefined,
-): Promise<LedgerWithEtag | typeof STALE> {
+): Promise<Decided> {
   await deps.fault?.('before-decide', parsed?.mail.subject);
   let decision: Decision;
   let carried: CarriedOut | undefined;
@@ -364,7 +402,7 @@ async function decideAndStore(
     const code = parseError?.code === 'MAIL_TOO_LARGE' ? 'MAIL_TOO_LARGE' : 'MIME_UNPARSEABLE'; // large-mail.ts
     decision = { action: 'reject', code, reason, stages: [{ stage: 'parse', result: { verdict: 'reject', code, reason } }] };
   } else {
-    const r = entry.record;
+    const r = record;
     const classification = deps.classify(parsed.mail, channel);
     const [template, resolution] = await Promise.all([deps.getTemplate(channel.ticketMapping.templateId), resolveMail(parsed, classification, channel, r, deps)]);
     decision = decide({
@@ -383,11 +421,8 @@ async function decideAndStore(
     decision = carried.decision;
   }
 
-  const outcome = outcomeOf(decision);
-  const next: LedgerRecord = {
-    ...entry.record,
-    state: 'decided',
-    outcome,
+  return {
+    outcome: outcomeOf(decision),
     reasonCode: decision.action === 'createTicket' || decision.action === 'addNote' ? undefined : decision.code,
     reason: decision.action === 'createTicket' || decision.action === 'addNote' ? undefined : decision.reason,
     ticketId: carried?.ticketId,
@@ -396,10 +431,8 @@ async function decideAndStore(
     answers: carried?.answers.length ? carried.answers : undefined,
     stages: decision.stages,
     targetFolder: targetFolder(decision, channel.folders),
-    lastError: undefined,
-    timings: { ...entry.record.timings, decidedAt: deps.now().toISOString() },
+    decidedAt: deps.now().toISOString(),
   };
-  return replaceIfUnchanged(deps, next, entry.etag);
 }
 
 /**
@@ -583,7 +616,9 @@ async function retry(
       current.etag,
     );
   }
-  const decided = await decideAndStore(current, { receivedAt: current.record.timings.receivedAt, enqueuedAt: msg.enqueuedAt }, channel, deps, parsed, parseError);
-  if (decided === STALE) throw new TransientError('LEDGER_CONTENDED', `ledger record ${key} changed while it was being retried; the queue retries it`);
-  return follow(decided, deps, async (e) => (e.record.state === 'done' ? { status: 'already-done', key, outcome: e.record.outcome } : finishMove(e, e.record.source, deps, openSource)));
+  const decision = await decideAndCarryOut(current.record, { receivedAt: current.record.timings.receivedAt, enqueuedAt: msg.enqueuedAt }, channel, deps, parsed, parseError);
+  return follow(current, deps, async (e) => {
+    if (e.record.state === 'done') return { status: 'already-done', key, outcome: e.record.outcome };
+    return e.record.state === 'received' ? finishDecided(withDecision(e, decision), e.record.source, deps, openSource) : finishMove(e, e.record.source, deps, openSource);
+  });
 }

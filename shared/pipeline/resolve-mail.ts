@@ -6,6 +6,7 @@ import type { ThreadContext } from '../threading/thread-context';
 import { replyPolicyOf, routeReply } from '../threading/reply-route';
 import type { LedgerRecord } from '../store/ledger';
 import type { AnswerContext } from './decide';
+import { ticketIdFor } from './ledger-key';
 
 /**
  * The resolution step: the reads the decision needs beyond the mail, done before the pure
@@ -14,7 +15,7 @@ import type { AnswerContext } from './decide';
  * reads) and which addresses are ours. The real run and the dry run both call it.
  */
 export interface ResolutionDeps {
-  resolveThread(mail: ParsedMail & { conversationId?: string | undefined }, channel: ChannelRecord): Promise<ThreadContext>;
+  resolveThread(mail: ParsedMail & { conversationId?: string | undefined; ownTicketId?: string | undefined }, channel: ChannelRecord): Promise<ThreadContext>;
   /** `ownAnswerId`: this mail's own acknowledgement, if an earlier delivery sent one (not counted against it). */
   answerContext(input: { channel: ChannelRecord; sender: string; imported: boolean; ownAnswerId?: string | undefined }): Promise<AnswerContext>;
   /** A delivery failure that names a Message-ID we sent (outbound/bounce-of-own-mail.ts `findOwnMailBounced`). */
@@ -43,7 +44,7 @@ export async function resolveMail(
 ): Promise<Resolution> {
   const { mail } = parsed;
   const [thread, ownMailBounce] = await Promise.all([
-    deps.resolveThread(record.conversationId ? { ...mail, conversationId: record.conversationId } : mail, channel),
+    deps.resolveThread({ ...mail, ...(record.conversationId ? { conversationId: record.conversationId } : {}), ownTicketId: ticketIdFor(record.id) }, channel),
     mayReportOurFailure(classification) ? deps.ownMailBounce(channel.id, mail, parsed.attachmentContents) : Promise.resolve(undefined),
   ]);
   const sender = mail.from?.address;

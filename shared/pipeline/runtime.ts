@@ -15,7 +15,8 @@ import { applyCounterChanges, countDuplicate } from '../store/channel-stats';
 import { claimFolderSync, completeFolderSync, readChannelState, updateChannelState } from '../store/sync-state';
 import { cosmosSyncScheduleStore } from '../store/sync-schedule';
 import { channelsChangedSince } from '../store/channel-changes';
-import { createTicketDoc } from '../store/ticket-repository';
+import { createTicketDoc, findNoteDoc, readTicketDoc } from '../store/ticket-repository';
+import { noteIdFor, ticketIdFor } from './ledger-key';
 import { getTemplate } from '../tickets/catalogue';
 import type { Attachment, Ticket } from '../tickets/ticket';
 import type { AttachmentVerdict } from './attachment-policy';
@@ -145,6 +146,12 @@ export function processDeps(log: Log): ProcessDeps {
     },
     ticketNumber: (ticketId, channelId, options) => ticketNumberFor(ticketId, channelId, new Date(), options),
     recordThread: (channelId, mail, ticketId) => recordReceivedMail(channelId, mail, ticketId),
+    findCarriedOut: async (channelId, key) => {
+      const ticket = await readTicketDoc(ticketIdFor(key));
+      if (ticket && ticket.channelId === channelId) return { ticketId: ticket.id };
+      const note = await findNoteDoc(noteIdFor(key));
+      return note ? { ticketId: note.ticketId, noteId: note.id } : undefined;
+    },
     tokenKeys: () => threadTokenKeys(),
     dispatch: async (records) => {
       await dispatchOutgoing(records, outgoing);

@@ -70,3 +70,12 @@ export async function queryNoteDocs(ticketIds: readonly string[]): Promise<Note[
   );
   return docs.map(noteFromDoc);
 }
+
+/**
+ * The note with this id, wherever its ticket is (a query across tickets: for the rare
+ * caller that knows a note's id but not its ticket — the poison handler).
+ */
+export async function findNoteDoc(noteId: string): Promise<Note | undefined> {
+  const [doc] = await queryAll<unknown>(await container('tickets'), "SELECT * FROM c WHERE c.id = @id AND c.type = 'note'", [{ name: '@id', value: noteId }]);
+  return doc ? noteFromDoc(doc) : undefined;
+}

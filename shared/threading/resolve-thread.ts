@@ -44,7 +44,7 @@ export async function resolveThread(mail: MailForThreading, channel: ThreadingCh
   signals.markers.forEach((m, i) => push(candidates, markerCandidate(format, m, markerTickets[i], channel.id, keys)));
   if (conversation) candidates.push(conversationCandidate(conversation));
 
-  const choice = chooseTicket(candidates, channel.id);
+  const choice = chooseTicket(mail.ownTicketId ? candidates.filter((c) => c.ticketId !== mail.ownTicketId) : candidates, channel.id);
   if (!choice.ticketId) return { candidates, choice };
   const ticket = await lookups.ticket(choice.ticketId);
   // an index entry whose ticket is gone (deleted) names nothing

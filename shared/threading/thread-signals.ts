@@ -32,6 +32,11 @@ export interface MailForThreading {
   references?: string | readonly string[] | undefined;
   /** Graph only. */
   conversationId?: string | undefined;
+  /**
+   * The ticket this very mail creates (its id derives from the mail's ledger key): a trace an
+   * earlier attempt left (its conversation, say) names it, and a mail is never a reply to itself.
+   */
+  ownTicketId?: string | undefined;
 }
 
 export function threadSignals(mail: MailForThreading, format: TicketTokenFormat): ThreadSignals {

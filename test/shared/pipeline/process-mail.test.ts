@@ -2,6 +2,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { useEmulatorEnv, type EmulatorEnv } from '../store/emulator-env';
 import { Crash, inbound, pipelineHarness, queued, seededRandom, type QueuedMail } from '../../support/pipeline-harness';
+import { processMail, type ProcessDeps } from '../../../shared/pipeline/process-mail';
+import { TransientError } from '../../../shared/errors';
 import { rfc822 } from '../../support/mail-e2e';
 
 /**
@@ -134,12 +136,46 @@ test('a mail without Message-ID moved by an attempt that died before closing its
   const h = pipelineHarness();
   const ref = h.mailbox.append('INBOX', rfc822({ subject: 'No id', messageId: null }));
   const q = queued(inbound(h, ref));
-  // fetch, raw blob, read, create, ticket, acknowledgement (outbox, counter), decided, move — and dies before the done write
-  await crashes(h.deliver(q, { crashAfter: 9 }));
+  // fetch, raw blob, read, create, ticket, acknowledgement (counter, outbox), move — and dies before the write that closes the record
+  await crashes(h.deliver(q, { crashAfter: 8 }));
   assert.equal(h.mailbox.list('Processed').length, 1, 'the move happened');
-  assert.equal((await h.records())[0]?.state, 'decided');
+  assert.equal((await h.records())[0]?.state, 'received', 'the outcome is written with the close, after the move');
   await h.deliver(q);
   const [record] = await h.records();
   assert.equal(record?.state, 'done');
   assert.equal(record?.outcome, 'created');
+  assert.equal((await h.tickets()).length, 1, 'decided again from the stored raw mail: the same ticket, not a second');
+  assert.equal(h.outbox.length, 2, 'the same acknowledgement dispatched again (one outbox record, sent once)');
+  assert.equal(new Set(h.outbox.map((o) => o.id)).size, 1);
+});
+
+test('a move that fails stores the decision (`decided`): the retry only moves — no second decision, ticket or acknowledgement', async () => {
+  const h = pipelineHarness();
+  const messageId = '<move-fails-1@client.example.org>';
+  const q = queued(inbound(h, h.mailbox.append('INBOX', rfc822({ subject: 'Move fails', messageId }), messageId), messageId));
+  const deps = h.processDeps();
+  const failing: ProcessDeps = {
+    ...deps,
+    openSource: async (channel) => {
+      const s = await deps.openSource(channel);
+      return { ...s, move: async () => { throw new TransientError('IMAP_UNAVAILABLE', 'the server went away mid-move'); } };
+    },
+  };
+  await assert.rejects(processMail(q.body, failing, { id: q.id }), (e) => e instanceof TransientError);
+  const [decided] = await h.records();
+  assert.equal(decided?.state, 'decided');
+  assert.equal(decided?.outcome, 'created');
+  assert.equal(decided?.lastError?.code, 'IMAP_UNAVAILABLE');
+  const dispatched = h.outbox.length;
+
+  const seen = { resolveThread: 0 };
+  const counting: ProcessDeps = { ...deps, resolveThread: (mail, channel) => (seen.resolveThread++, deps.resolveThread(mail, channel)) };
+  assert.equal((await processMail(q.body, counting, { id: q.id })).status, 'done');
+  const [record] = await h.records();
+  assert.equal(record?.state, 'done');
+  assert.equal(record?.outcome, 'created');
+  assert.equal(seen.resolveThread, 0, 'the retry did not decide again');
+  assert.equal(h.outbox.length, dispatched, 'nothing dispatched again');
+  assert.equal((await h.tickets()).length, 1);
+  assert.equal(h.mailbox.list('Processed').length, 1);
 });
