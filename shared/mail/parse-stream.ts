@@ -36,6 +36,8 @@ export interface CollectedMail {
   html?: string | false;
   textConversionError?: Error;
   attachments: CollectedAttachment[];
+  /** The most attachment bytes this parse held at once (kept parts plus the part being read): what `holdBytes`/`holdPartBytes` bound. */
+  peakHeldBytes: number;
   /** The address and subject headers as `simpleParser` lifts them out of `headers`. */
   subject?: string;
   from?: AddressObject;
@@ -51,6 +53,12 @@ const ZIP_LOCAL_HEADER = Buffer.from([0x50, 0x4b, 0x03, 0x04]);
 export interface CollectOptions {
   /** Attachment bytes kept in memory for the whole mail (kept parts count against it). */
   holdBytes: number;
+  /**
+   * A part is kept only up to this size (default: `holdBytes`). Its size is known only at its
+   * end, so a big part is held until it passes this, then dropped: a low cap keeps a 25 MiB
+   * attachment from holding (and leaving to the GC) megabytes the mail will not keep anyway.
+   */
+  holdPartBytes?: number;
   /** A ZIP archive up to this size is kept whole (its entries are checked); larger ones are refused by size anyway. */
   holdZipBytes: number;
   /** Called with each attachment part's content, for a caller that streams parts elsewhere. */
@@ -61,8 +69,12 @@ export interface CollectOptions {
 export function collectMail(input: Readable, parserOptions: MailParserOptions, options: CollectOptions): Promise<CollectedMail> {
   return new Promise((resolve, reject) => {
     const parser = new MailParser(parserOptions);
-    const mail: CollectedMail = { headers: new Map(), headerLines: [], attachments: [] };
+    const mail: CollectedMail = { headers: new Map(), headerLines: [], attachments: [], peakHeldBytes: 0 };
     let held = 0;
+    const holdPart = options.holdPartBytes ?? options.holdBytes;
+    const holding = (partBytes: number) => {
+      if (held + partBytes > mail.peakHeldBytes) mail.peakHeldBytes = held + partBytes;
+    };
     let settled = false;
     const fail = (err: unknown) => {
       if (settled) return;
@@ -98,7 +110,7 @@ export function collectMail(input: Readable, parserOptions: MailParserOptions, o
       const att = data;
       const { content: stream, release, checksum: _checksum, size: _size, ...rest } = att;
       const keepAll = isUuencodeEncoding(headerString(att.headers.get('content-transfer-encoding')));
-      const body = readBody(stream, part, () => options.holdBytes - held, keepAll, options.holdZipBytes);
+      const body = readBody(stream, part, () => Math.min(options.holdBytes - held, holdPart), keepAll, options.holdZipBytes, holding);
       const extra = options.onPart?.(part, stream, att);
       Promise.all([body, extra])
         .then(([b]) => {
@@ -128,7 +140,7 @@ export function collectMail(input: Readable, parserOptions: MailParserOptions, o
 }
 
 /** Hashes, measures and samples one attachment's content, keeping it while `room()` allows. */
-function readBody(stream: Readable, part: number, room: () => number, keepAll: boolean, holdZipBytes: number): Promise<AttachmentBody> {
+function readBody(stream: Readable, part: number, room: () => number, keepAll: boolean, holdZipBytes: number, holding: (bytes: number) => void): Promise<AttachmentBody> {
   return new Promise((resolve, reject) => {
     const hash = createHash('sha256');
     let size = 0;
@@ -144,6 +156,7 @@ function readBody(stream: Readable, part: number, room: () => number, keepAll: b
       chunks.push(chunk);
       const zip = head.length >= 4 && head.subarray(0, 4).equals(ZIP_LOCAL_HEADER) && size <= holdZipBytes;
       if (!keepAll && !zip && size > room()) chunks = undefined; // past what this mail may hold: only the summary is kept
+      else holding(size);
     });
     stream.once('error', reject);
     stream.once('end', () => {

@@ -63,6 +63,12 @@ export async function parseMailWithContent(raw: Buffer): Promise<ParsedMailWithC
 
 /** What a large mail's parse keeps in memory: attachment bytes (small parts, for the bounce reader and the policy). */
 export const STREAMED_HOLD_BYTES = 8 * 1024 * 1024;
+/**
+ * A part of a large mail is kept only up to 1 MiB: bigger ones are streamed from the stored
+ * raw mail when stored. Holding a 25 MiB attachment up to the mail's 8 MiB before dropping it
+ * cost those 8 MiB, promoted to the old generation, until a full GC.
+ */
+export const STREAMED_HOLD_PART_BYTES = 1024 * 1024;
 /** ZIP archives up to the attachment policy's size limit are kept whole so their entries are checked. */
 export const STREAMED_HOLD_ZIP_BYTES = 25 * 1024 * 1024;
 /** The start of a large mail read for its header position and for a multipart without parts. */
@@ -77,7 +83,7 @@ export type OpenRaw = (range?: { count: number }) => Promise<Readable>;
  */
 export async function parseStoredMail(rawBlob: string, open: OpenRaw, raw: { sha256: string; size: number }): Promise<ParsedMailWithContent> {
   const { head, headerStart, input } = await openFromHeaders(open);
-  const parsed = await collectOrThrow(input, { holdBytes: STREAMED_HOLD_BYTES, holdZipBytes: STREAMED_HOLD_ZIP_BYTES });
+  const parsed = await collectOrThrow(input, { holdBytes: STREAMED_HOLD_BYTES, holdPartBytes: STREAMED_HOLD_PART_BYTES, holdZipBytes: STREAMED_HOLD_ZIP_BYTES });
   const { parts, ...out } = await finish(parsed, { headerStart, rawSha256: raw.sha256, rawSize: raw.size, body: async () => head.subarray(headerStart) });
   return parts.size ? { ...out, attachmentsInRaw: { rawBlob, parts } } : out;
 }
