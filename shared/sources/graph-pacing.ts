@@ -9,15 +9,17 @@ import { GRAPH_MAILBOX_CONCURRENCY, withMailboxSlot } from './graph-limiter';
  * once (https://learn.microsoft.com/en-us/graph/throttling-limits#outlook-service-limits);
  * over either it answers 429 with `Retry-After`.
  *
- * Per mailbox and instance the pacer keeps the start times of the requests it sent in the
- * last window, and lets a request start only while fewer than `cap` (98 % of the limit) are
- * in it: no window of the limit's length, wherever Graph puts its start, ever holds more
- * than the cap — the reading of "10,000 in a 10-minute period" that is safe whether Graph
- * counts in sliding or fixed windows or refills a bucket of that size. A backlog that comes
- * after a quiet spell, or a consumer that falls behind for a while, spends what the window
- * still allows instead of giving it up (an evenly spending token bucket cannot save the
- * allowance its consumer did not use). The 2 % margin absorbs the clocks of Graph and of
- * this instance not agreeing on when a request started.
+ * Per mailbox and instance the pacer keeps the requests it sent in the last window and lets
+ * a request start only while fewer than `cap` (98 % of the limit) are in it: no window of
+ * the limit's length, wherever Graph puts its start, ever holds more than the cap — the
+ * reading of "10,000 in a 10-minute period" that is safe whether Graph counts in sliding or
+ * fixed windows or refills a bucket of that size. A request counts from when it was sent
+ * until it has ended, then from its end (Graph received it in between, so its window never
+ * sees more than ours did, whatever the delay on the way or the offset between the clocks).
+ * A backlog that comes after a quiet spell, or a consumer that falls behind for a while,
+ * spends what the window still allows instead of giving it up (an evenly spending token
+ * bucket cannot save the allowance its consumer did not use). The 2 % margin is for what
+ * we cannot see: Graph's clock running at another rate, a request Graph counts that we do not.
  *
  * Besides the window, a token bucket of `burst` requests refilled at cap per window bounds
  * how far ahead of the even rate the mailbox may run, so that no request waits for the window
@@ -71,8 +73,9 @@ export function pacingLimitFromSettings(s: PacingSettings): PacingLimit {
 }
 
 /**
- * One mailbox's budget at `at`: the start times of its requests still in the window (oldest
- * first), the bucket's `tokens`, and the end of a pause a 429 named (no tokens accrue before).
+ * One mailbox's budget at `at`: the times its requests in the window count from (oldest
+ * first: the start of one in flight, the end of one that ended), the bucket's `tokens`, and
+ * the end of a pause a 429 named (no tokens accrue before).
  */
 export interface Budget {
   starts: readonly number[];
@@ -111,6 +114,21 @@ export function nextStart(b: Budget, limit: PacingLimit, now: number): number {
 export function started(b: Budget, limit: PacingLimit, now: number): Budget {
   const from = firstInWindow(b.starts, now - limit.windowMs);
   return { starts: [...b.starts.slice(from), now], tokens: tokensAt(b, limit, now) - 1, at: Math.max(b.at, now), pausedUntil: b.pausedUntil };
+}
+
+/**
+ * The budget after the request that started at `startedAt` ended (answered, failed or timed
+ * out) at `endedAt`: from then on it counts in the window from its end. Graph received it at
+ * some time in between, so counting from the end keeps every window Graph sees within the cap
+ * however long the request took to reach Graph, and whatever the offset between Graph's
+ * clock and this instance's.
+ */
+export function ended(b: Budget, startedAt: number, endedAt: number): Budget {
+  const starts = [...b.starts];
+  const i = starts.indexOf(startedAt);
+  if (i >= 0) starts.splice(i, 1);
+  starts.splice(firstInWindow(starts, endedAt), 0, endedAt);
+  return { ...b, starts };
 }
 
 /** Index of the first start after `edge` (starts are sorted; a start at `edge` has left the window). */
@@ -206,10 +224,15 @@ export class GraphPacer {
     return withMailboxSlot(
       key,
       async () => {
-        await this.waitForTurn(key, maxWaitMs, true);
-        const outcome = await attempt();
-        if (outcome.status === 429 && outcome.retryAfterMs !== undefined) this.throttled(key, outcome.retryAfterMs);
-        return outcome;
+        const startedAt = await this.waitForTurn(key, maxWaitMs, true);
+        try {
+          const outcome = await attempt();
+          if (outcome.status === 429 && outcome.retryAfterMs !== undefined) this.throttled(key, outcome.retryAfterMs);
+          return outcome;
+        } finally {
+          const b = this.budgets.get(key);
+          if (b) this.budgets.set(key, ended(b, startedAt, this.clock.now()));
+        }
       },
       this.concurrency,
     );
@@ -221,8 +244,8 @@ export class GraphPacer {
     this.budgets.set(key, pause(this.budget(key, now), this.limit, now, retryAfterMs));
   }
 
-  /** Waits until the mailbox's turn; `take` records the start (the caller sends at once). */
-  private async waitForTurn(key: string, maxWaitMs: number, take: boolean): Promise<void> {
+  /** Waits until the mailbox's turn; `take` records the start (the caller sends at once). Returns the turn's time. */
+  private async waitForTurn(key: string, maxWaitMs: number, take: boolean): Promise<number> {
     for (;;) {
       const now = this.clock.now();
       const b = this.budget(key, now);
@@ -230,7 +253,7 @@ export class GraphPacer {
       const wait = nextStart(b, this.limit, now) - now;
       if (wait <= 0) {
         if (take) this.budgets.set(key, started(b, this.limit, now));
-        return;
+        return now;
       }
       // Then look again: another request may have taken the turn, or a 429 come in, meanwhile.
       await this.clock.sleep(wait);

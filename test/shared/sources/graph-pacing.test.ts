@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
+  ended,
   freshBudget,
   GraphPacer,
   MailboxPaused,
@@ -197,6 +198,18 @@ describe('Graph pacing: the per-mailbox budget', () => {
     starts.forEach((s, i) => assert.equal(Math.round(s - 31_000), Math.round((i + 1) * turn)));
   });
 
+  it('a request counts in the window from its end once it has ended, so the next turn it frees comes a whole window after Graph can have received it', () => {
+    const small: PacingLimit = { cap: 2, windowMs: 1_000, burst: 2 };
+    let b = started(started(freshBudget(small, 0), small, 0), small, 10);
+    b = ended(b, 0, 300); // the first took 300 ms: Graph got it somewhere in [0, 300]
+    assert.deepEqual(b.starts, [10, 300]);
+    assert.equal(nextStart(b, small, 400), 1_011, 'the one still counted from its start leaves first');
+    b = ended(b, 10, 20);
+    assert.equal(nextStart(b, small, 400), 1_021);
+    b = started(b, small, 1_021);
+    assert.equal(nextStart(b, small, 1_021), 1_301, 'then the first, a window after its end');
+  });
+
   it('a shorter Retry-After never shortens a pause already learnt', () => {
     const long = pause(freshBudget(limit, 0), limit, 0, 60_000);
     assert.equal(pause(long, limit, 1_000, 5_000).pausedUntil, 60_000);
@@ -291,6 +304,19 @@ describe('Graph pacing: the instance pacer', () => {
     );
     assert.equal(sent.length, latencies.length);
     assert.ok(busiestWindow(sent, 1_000) <= 2, `sent at ${sent.join(', ')}`);
+  });
+
+  it('counts a sent request until its answer came, then from the answer: the next turn it frees is a window after the answer', async () => {
+    const clock = new FakeClock();
+    const pacer = new GraphPacer({ cap: 1, windowMs: 1_000, burst: 1 }, clock);
+    const sent: number[] = [];
+    const slow = async () => {
+      sent.push(clock.now());
+      await clock.sleep(300);
+      return { status: 200 };
+    };
+    await clock.run(Promise.all([pacer.run('g|a', slow), pacer.run('g|a', slow)]));
+    assert.deepEqual(sent, [0, 1_301]);
   });
 
   it('a full window is waited out, not refused, however little the caller may wait for a pause', async () => {
