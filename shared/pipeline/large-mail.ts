@@ -66,7 +66,7 @@ class OverLimit extends Error {}
 export async function takeIn(source: MailSource, ref: SourceRef, rawBlob: string, deps: LargeMailDeps): Promise<Intake> {
   if (!source.streamRaw) {
     const raw = await source.fetchRaw(ref);
-    return raw.length > deps.maxMailBytes ? { kind: 'too-large', head: raw.subarray(0, HEAD_BYTES), readBytes: raw.length } : { kind: 'buffered', raw };
+    return raw.length > deps.maxMailBytes ? { kind: 'too-large', head: Buffer.from(raw.subarray(0, HEAD_BYTES)), readBytes: raw.length } : { kind: 'buffered', raw };
   }
   return source.streamRaw(ref, async (body) => {
     const it = body[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
@@ -77,9 +77,10 @@ export async function takeIn(source: MailSource, ref: SourceRef, rawBlob: string
       if (next.done) return { kind: 'buffered', raw: Buffer.concat(start, read) };
       start.push(next.value);
       read += next.value.length;
-      if (read > deps.maxMailBytes) return { kind: 'too-large', head: Buffer.concat(start).subarray(0, HEAD_BYTES), readBytes: read };
+      if (read > deps.maxMailBytes) return { kind: 'too-large', head: Buffer.concat(start, Math.min(read, HEAD_BYTES)), readBytes: read };
     }
-    const head = Buffer.concat(start).subarray(0, HEAD_BYTES);
+    // a copy of the head alone: a view into the concatenated start would keep all of it alive during the upload
+    const head = Buffer.concat(start, Math.min(read, HEAD_BYTES));
     const hash = createHash('sha256');
     let size = 0;
     const rest = Readable.from(

@@ -6,7 +6,9 @@ import { Crash, inbound, pipelineHarness, queued, type Harness } from '../../sup
 import { largeAttachmentMail } from '../../support/large-mail';
 import { rfc822 } from '../../support/mail-e2e';
 import { processMail, type ProcessDeps } from '../../../shared/pipeline/process-mail';
-import type { LargeMailDeps } from '../../../shared/pipeline/large-mail';
+import { takeIn, type LargeMailDeps } from '../../../shared/pipeline/large-mail';
+import type { MailSource } from '../../../shared/sources/mail-source';
+import type { SourceRef } from '../../../shared/queue/contracts';
 import { attachmentBlobName } from '../../../shared/store/blobs';
 
 /**
@@ -181,3 +183,30 @@ test('a mail without Message-ID above the streaming size is keyed by its raw has
   assert.equal(record?.rawSha256, (await import('node:crypto')).createHash('sha256').update(raw).digest('hex'));
   assert.equal((await h.tickets())[0]?.title, 'No id, long text');
 });
+
+/** takeIn on its own, from a source that streams `raw` in 64 KiB chunks, into a sink that drains. */
+async function takeInChunked(raw: Buffer, limits: { streamAboveBytes: number; maxMailBytes: number }, whole = false) {
+  const source = {
+    fetchRaw: async () => raw,
+    streamRaw: whole ? undefined : async <T>(_ref: unknown, consume: (body: Readable) => Promise<T>) =>
+      consume(Readable.from((function* () { for (let i = 0; i < raw.length; i += 64 * 1024) yield raw.subarray(i, i + 64 * 1024); })())),
+  } as unknown as MailSource;
+  return takeIn(source, { protocol: 'graph', folder: 'f', messageId: 'm' } as SourceRef, 'ch/raw.eml', {
+    ...limits,
+    putRawStream: async (_name, body) => void (await drain(body)),
+    openRaw: async () => Readable.from([]),
+    putAttachmentStream: async (sha256) => sha256,
+  });
+}
+
+for (const where of ['in the buffered start', 'while streaming', 'fetched whole'] as const) {
+  test(`a too-large mail (over the limit, ${where}) keeps only a 256 KiB copy of its head, not a view holding all it buffered`, async () => {
+    const raw = Buffer.alloc(3 * 1024 * 1024, 'a');
+    const limits = where === 'while streaming' ? { streamAboveBytes: 512 * 1024, maxMailBytes: 1024 * 1024 } : { streamAboveBytes: 2 * 1024 * 1024, maxMailBytes: 1024 * 1024 };
+    const taken = await takeInChunked(raw, limits, where === 'fetched whole');
+    assert.equal(taken.kind, 'too-large');
+    if (taken.kind !== 'too-large') return;
+    assert.equal(taken.head.length, 256 * 1024);
+    assert.equal(taken.head.buffer.byteLength, 256 * 1024, 'the bytes the head keeps alive');
+  });
+}
