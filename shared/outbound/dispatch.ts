@@ -12,7 +12,8 @@ export interface DispatchDeps extends EnqueueOutboundDeps {
   recordSentMessageId(channelId: string, messageId: string, ticketId: string, outboxId: string): Promise<void>;
 }
 
-export async function dispatchOutgoing(records: readonly OutboxRecord[], deps: DispatchDeps): Promise<{ created: number; existing: number }> {
-  for (const r of records) if (r.ticketId) await deps.recordSentMessageId(r.channelId, r.messageId, r.ticketId, r.id);
+/** `sentRecorded`: the caller wrote the records' thread-index entries already (carry-out.ts, in one batch with the received mail's). */
+export async function dispatchOutgoing(records: readonly OutboxRecord[], deps: DispatchDeps, options: { sentRecorded?: boolean } = {}): Promise<{ created: number; existing: number }> {
+  if (!options.sentRecorded) for (const r of records) if (r.ticketId) await deps.recordSentMessageId(r.channelId, r.messageId, r.ticketId, r.id);
   return enqueueOutbound(records, deps);
 }

@@ -35,13 +35,18 @@ export interface CarryOutDeps {
    */
   ticketNumber(ticketId: string, channelId: string, options?: { unclaimed?: boolean }): Promise<number>;
   /**
-   * The mail's Message-ID and (Graph) conversation → its ticket, in the thread index
-   * (create-once each: the first ticket of a conversation keeps it); one request for both.
+   * The mail's Message-ID and (Graph) conversation, and the Message-IDs of the answers about
+   * to go, → the ticket, in the thread index (create-once each: the first ticket of a
+   * conversation keeps it); one request for all of them.
    */
-  recordThread(channelId: string, mail: { messageId?: string | undefined; conversationId?: string | undefined }, ticketId: string): Promise<void>;
+  recordThread(
+    channelId: string,
+    mail: { messageId?: string | undefined; conversationId?: string | undefined; sent?: readonly { messageId: string; outboxId: string }[] },
+    ticketId: string,
+  ): Promise<void>;
   tokenKeys(): Promise<Buffer[]>;
-  /** Thread-index entries, outbox records and queue messages of the mails to send (outbound/dispatch.ts). */
-  dispatch(records: readonly OutboxRecord[]): Promise<void>;
+  /** Thread-index entries (unless `sentRecorded`: recordThread wrote them), outbox records and queue messages of the mails to send (outbound/dispatch.ts). */
+  dispatch(records: readonly OutboxRecord[], options?: { sentRecorded?: boolean }): Promise<void>;
   /** Reserves one automatic answer to the sender within `limit` per hour (answer counters; the same Message-ID reserves once); false = the hour is full. */
   reserveAnswer(channelId: string, sender: string, at: Date, messageId: string, limit: number): Promise<boolean>;
   /** Marks a bounce of our mail on its outbox record and ticket (outbound/bounce-of-own-mail.ts `recordOwnMailBounce`). */
@@ -118,10 +123,10 @@ async function carryOutTicket(decision: Extract<Decision, { action: 'createTicke
     attachmentBlobs,
   });
   deps.log(res.created ? 'ticket created' : 'ticket already existed (redelivery)', { ticketId: res.ticketId, key: record.id });
-  await recordThread(record, channel, parsed, res.ticketId, deps);
-  // without a number no answer is to go (sendAnswers reads it only for one that goes)
-  const answers = await sendAnswers(decision.answers, { id: res.ticketId, number: number ?? 0, title: decision.ticket.title }, record, channel, parsed, deps);
-  return { decision, ticketId: res.ticketId, answers };
+  // without a number no answer is to go (prepareAnswers reads it only for one that goes)
+  const prepared = await prepareAnswers(decision.answers, { id: res.ticketId, number: number ?? 0, title: decision.ticket.title }, record, channel, parsed, deps);
+  await recordThread(record, channel, parsed, res.ticketId, prepared, deps);
+  return { decision, ticketId: res.ticketId, answers: await sendPrepared(prepared, channel, deps) };
 }
 
 async function carryOutNote(decision: Extract<Decision, { action: 'addNote' }>, record: LedgerRecord, channel: ChannelRecord, parsed: ParsedWithContent, deps: CarryOutDeps): Promise<CarriedOut> {
@@ -137,29 +142,40 @@ async function carryOutNote(decision: Extract<Decision, { action: 'addNote' }>, 
     at: record.timings.receivedAt ?? parsed.mail.date ?? deps.now().toISOString(),
   });
   deps.log(res.created ? 'note added' : 'note already existed (redelivery)', { ticketId: decision.note.ticketId, noteId: res.noteId, key: record.id });
-  await recordThread(record, channel, parsed, decision.note.ticketId, deps);
   // an acknowledgement of a note (autoResponse.onNote) names the ticket as it is
   const wants = decision.answers.some((a) => a.send);
   const number = wants ? await deps.ticketNumber(decision.note.ticketId, channel.id) : 0;
-  const answers = await sendAnswers(decision.answers, { id: decision.note.ticketId, number, title: parsed.mail.subject || decision.note.ticketId }, record, channel, parsed, deps);
-  return { decision, ticketId: decision.note.ticketId, noteId: res.noteId, answers };
+  const prepared = await prepareAnswers(decision.answers, { id: decision.note.ticketId, number, title: parsed.mail.subject || decision.note.ticketId }, record, channel, parsed, deps);
+  await recordThread(record, channel, parsed, decision.note.ticketId, prepared, deps);
+  return { decision, ticketId: decision.note.ticketId, noteId: res.noteId, answers: await sendPrepared(prepared, channel, deps) };
 }
 
-/** Where the mail went, for the replies to it: its Message-ID and (Graph) its conversation. */
-async function recordThread(record: LedgerRecord, channel: ChannelRecord, parsed: ParsedWithContent, ticketId: string, deps: CarryOutDeps): Promise<void> {
-  if (parsed.mail.messageId || record.conversationId) await deps.recordThread(channel.id, { messageId: parsed.mail.messageId, conversationId: record.conversationId }, ticketId);
+/**
+ * Where the mail went, for the replies to it: its Message-ID, (Graph) its conversation and
+ * the Message-IDs of the answers about to go — before any of them is queued, so even the
+ * fastest reply finds the ticket. An answer the rate limit then stops leaves an entry no
+ * mail will ever name.
+ */
+async function recordThread(record: LedgerRecord, channel: ChannelRecord, parsed: ParsedWithContent, ticketId: string, prepared: readonly PreparedAnswer[], deps: CarryOutDeps): Promise<void> {
+  const sent = prepared.flatMap((p) => ('outbox' in p ? [{ messageId: p.outbox.messageId, outboxId: p.outbox.id }] : []));
+  if (parsed.mail.messageId || record.conversationId || sent.length) {
+    await deps.recordThread(channel.id, { messageId: parsed.mail.messageId, conversationId: record.conversationId, ...(sent.length ? { sent } : {}) }, ticketId);
+  }
 }
 
-/** The acknowledgement the decision asked for, composed, signed, marked and handed to the outbox; or why not. */
-async function sendAnswers(
+/** An answer ready to go (its outbox record) once the rate limit allows, or why none goes. */
+type PreparedAnswer = { purpose: string; to: string; outbox: OutboxRecord } | { purpose: string; suppression: { code: string; message: string } };
+
+/** The acknowledgement the decision asked for, composed, signed and marked as its outbox record; or why not. */
+async function prepareAnswers(
   wanted: Decision extends infer D ? (D extends { answers: infer A } ? A : never) : never,
   ticket: { id: string; number: number; title: string },
   record: LedgerRecord,
   channel: ChannelRecord,
   parsed: ParsedWithContent,
   deps: CarryOutDeps,
-): Promise<LedgerAnswer[]> {
-  const out: LedgerAnswer[] = [];
+): Promise<PreparedAnswer[]> {
+  const out: PreparedAnswer[] = [];
   for (const answer of wanted) {
     if (!answer.send) {
       out.push({ purpose: answer.purpose, suppression: answer.suppression });
@@ -201,14 +217,27 @@ async function sendAnswers(
       messageId,
       now: deps.now(),
     });
-    // the decision read the counters before any mail of a burst counted: the reservation is the gate
-    const limit = settings.autoResponse.perSenderPerHour;
-    if (!(await deps.reserveAnswer(channel.id, answer.to.address, deps.now(), messageId, limit))) {
-      out.push({ purpose: answer.purpose, suppression: { code: 'RATE_LIMITED', message: `${limit} automatic answer(s) went to this sender within the last hour (counted when this one was to go)` } });
+    out.push({ purpose: answer.purpose, to: answer.to.address, outbox });
+  }
+  return out;
+}
+
+/** Each prepared answer through the rate limit into the outbox (its thread-index entry is written already); what the record says of each. */
+async function sendPrepared(prepared: readonly PreparedAnswer[], channel: ChannelRecord, deps: CarryOutDeps): Promise<LedgerAnswer[]> {
+  const out: LedgerAnswer[] = [];
+  for (const p of prepared) {
+    if (!('outbox' in p)) {
+      out.push(p);
       continue;
     }
-    await deps.dispatch([outbox]);
-    out.push({ purpose: answer.purpose, outboxId, to: answer.to.address });
+    // the decision read the counters before any mail of a burst counted: the reservation is the gate
+    const limit = channel.answers.autoResponse.perSenderPerHour;
+    if (!(await deps.reserveAnswer(channel.id, p.to, deps.now(), p.outbox.messageId, limit))) {
+      out.push({ purpose: p.purpose, suppression: { code: 'RATE_LIMITED', message: `${limit} automatic answer(s) went to this sender within the last hour (counted when this one was to go)` } });
+      continue;
+    }
+    await deps.dispatch([p.outbox], { sentRecorded: true });
+    out.push({ purpose: p.purpose, outboxId: p.outbox.id, to: p.to });
   }
   return out;
 }

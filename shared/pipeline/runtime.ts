@@ -153,8 +153,8 @@ export function processDeps(log: Log): ProcessDeps {
       return note ? { ticketId: note.ticketId, noteId: note.id } : undefined;
     },
     tokenKeys: () => threadTokenKeys(),
-    dispatch: async (records) => {
-      await dispatchOutgoing(records, outgoing);
+    dispatch: async (records, options) => {
+      await dispatchOutgoing(records, outgoing, options);
     },
     reserveAnswer,
     publicBaseUrl: settings().PUBLIC_BASE_URL,

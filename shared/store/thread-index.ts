@@ -127,16 +127,24 @@ export async function lookupMessageIds(channelId: string, messageIds: readonly s
 }
 
 /**
- * Where a received mail went, for the replies to it: its Message-ID (kind `received`) and,
- * from Graph, its conversation → the ticket, create-once each. Both entries live in the
- * channel's partition, so a new conversation costs one request (a batch), not two.
+ * Where a received mail went, for the replies to it: its Message-ID (kind `received`),
+ * from Graph its conversation, and the Message-IDs of the answers it gets (kind `sent`) →
+ * the ticket, create-once each. All live in the channel's partition, so they cost one
+ * request (a batch), not one each.
  */
-export async function recordReceivedMail(channelId: string, mail: { messageId?: string | undefined; conversationId?: string | undefined }, ticketId: string, at: Date = new Date()): Promise<void> {
+export async function recordReceivedMail(
+  channelId: string,
+  mail: { messageId?: string | undefined; conversationId?: string | undefined; sent?: readonly { messageId: string; outboxId: string }[] },
+  ticketId: string,
+  at: Date = new Date(),
+): Promise<void> {
   const stamp = at.toISOString();
   const key = mail.messageId ? normalizeMessageId(mail.messageId) : '';
+  const sent = (mail.sent ?? []).map((s) => ({ ...s, key: normalizeMessageId(s.messageId) })).filter((s) => s.key && s.key !== key);
   const docs = [
     ...(key ? [ThreadEntry.parse({ id: messageIdEntryId(key), channelId, type: 'messageId', key, ticketId, kind: 'received', at: stamp })] : []),
     ...(mail.conversationId ? [ThreadEntry.parse({ id: conversationEntryId(mail.conversationId), channelId, type: 'conversationId', key: mail.conversationId, ticketId, at: stamp })] : []),
+    ...sent.map((s) => ThreadEntry.parse({ id: messageIdEntryId(s.key), channelId, type: 'messageId', key: s.key, ticketId, kind: 'sent', outboxId: s.outboxId, at: stamp })),
   ];
   if (docs.length) await createEachOnce(await container('threadIndex'), docs, channelId);
 }

@@ -123,8 +123,8 @@ export function pipelineHarness(opts: { channelId?: string; random?: () => numbe
       recordThread: gated(base.recordThread),
       recordOwnMailBounce: gated(base.recordOwnMailBounce),
       // the real thread index and outbox records; the queue messages are kept here (the send job has its own tests)
-      dispatch: gated(async (records) => {
-        await dispatchOutgoing(records, { ...dispatchDeps(), enqueue: async () => undefined });
+      dispatch: gated(async (records, options) => {
+        await dispatchOutgoing(records, { ...dispatchDeps(), enqueue: async () => undefined }, options);
         outbox.push(...records);
       }),
       reserveAnswer: gated(base.reserveAnswer),

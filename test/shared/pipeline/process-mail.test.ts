@@ -136,8 +136,8 @@ test('a mail without Message-ID moved by an attempt that died before closing its
   const h = pipelineHarness();
   const ref = h.mailbox.append('INBOX', rfc822({ subject: 'No id', messageId: null }));
   const q = queued(inbound(h, ref));
-  // fetch, raw blob, read, create, ticket, acknowledgement (counter, outbox), move — and dies before the write that closes the record
-  await crashes(h.deliver(q, { crashAfter: 8 }));
+  // fetch, raw blob, read, create, ticket, thread index (the acknowledgement's Message-ID), acknowledgement (counter, outbox), move — and dies before the write that closes the record
+  await crashes(h.deliver(q, { crashAfter: 9 }));
   assert.equal(h.mailbox.list('Processed').length, 1, 'the move happened');
   assert.equal((await h.records())[0]?.state, 'received', 'the outcome is written with the close, after the move');
   await h.deliver(q);

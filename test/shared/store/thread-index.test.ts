@@ -130,6 +130,15 @@ test("a received mail's Message-ID and conversation are recorded in one request;
   // a redelivery records nothing new and fails nothing
   await recordReceivedMail('ch-r', { messageId: '<first@client.example.org>', conversationId: 'AAQkConv-r' }, 'T-r1', at);
   assert.equal((await lookupMessageIds('ch-r', ['first@client.example.org']))[0]?.ticketId, 'T-r1');
+  // with the acknowledgement's Message-ID, about to go: still one request, the entry kind `sent` naming its outbox record
+  const acked = await countRequests(() =>
+    recordReceivedMail('ch-r', { messageId: '<fourth@client.example.org>', conversationId: 'AAQkConv-r4', sent: [{ messageId: '<mc.ack4@support.example.com>', outboxId: 'k4:autoResponse' }] }, 'T-r4', at),
+  );
+  assert.deepEqual(acked, { read: 0, create: 0, batch: 1, patch: 0 });
+  assert.deepEqual(
+    (await lookupMessageIds('ch-r', ['mc.ack4@support.example.com', 'fourth@client.example.org'])).map((e) => [e.kind, e.ticketId, e.outboxId]),
+    [['sent', 'T-r4', 'k4:autoResponse'], ['received', 'T-r4', undefined]],
+  );
   // one of the two alone is one create
   assert.deepEqual(await countRequests(() => recordReceivedMail('ch-r', { messageId: '<third@client.example.org>' }, 'T-r3', at)), { read: 0, create: 1, batch: 0, patch: 0 });
 });
