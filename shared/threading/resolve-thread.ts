@@ -30,10 +30,13 @@ export async function resolveThread(mail: MailForThreading, channel: ThreadingCh
   const format = channel.threading.token;
   const signals = threadSignals(mail, format);
   const needKeys = signals.tokens.length > 0 || signals.markers.length > 0;
+  // a reply to our mail names its number twice (the subject's token and the body's marker): one read per number
+  const byNumber = new Map<number, Promise<TicketNumberEntry | undefined>>();
+  const ticketByNumber = (n: number) => byNumber.get(n) ?? byNumber.set(n, lookups.ticketByNumber(n)).get(n)!;
   const [keys, tokenTickets, markerTickets, idEntries, conversation] = await Promise.all([
     needKeys ? lookups.keys() : Promise.resolve([] as Buffer[]),
-    Promise.all(signals.tokens.map((t) => lookups.ticketByNumber(t.ticketNumber))),
-    Promise.all(signals.markers.map((m) => lookups.ticketByNumber(m.ticketNumber))),
+    Promise.all(signals.tokens.map((t) => ticketByNumber(t.ticketNumber))),
+    Promise.all(signals.markers.map((m) => ticketByNumber(m.ticketNumber))),
     signals.messageIds.length ? lookups.messageIds(channel.id, signals.messageIds) : Promise.resolve([]),
     signals.conversationId ? lookups.conversation(channel.id, signals.conversationId) : Promise.resolve(undefined),
   ]);

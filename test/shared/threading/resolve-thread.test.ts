@@ -83,6 +83,18 @@ test('a reply whose client dropped headers and token is found by the signed mark
   assert.equal(ctx.choice.signals[0]?.signal, 'marker');
 });
 
+test('a reply naming its ticket by token and by quoted marker reads the number once (and the ticket once)', async () => {
+  const n = await ticket('T-res-3b', channel.id);
+  const [key] = await threadTokenKeys();
+  const ours = embedMarker(undefined, 'We opened your ticket.', tokenRef(DEFAULT_TOKEN_FORMAT, channel.id, n, key));
+  const text = `Thanks!\n\n${ours.text.split('\n').map((l) => `> ${l}`).join('\n')}`;
+  const { lookups, reads } = counted();
+  const ctx = await resolveThread({ subject: `Re: ${formatToken(DEFAULT_TOKEN_FORMAT, channel.id, n, key!)} Printer`, text }, channel, lookups);
+  assert.equal(ctx.choice.ticketId, 'T-res-3b');
+  assert.deepEqual(ctx.candidates.map((c) => c.signal), ['token', 'marker'], 'both signals are kept for the record');
+  assert.equal(reads(), 2);
+});
+
 test("a token of another channel's ticket is set aside: never this channel's ticket", async () => {
   const n = await ticket('T-res-4', other.id);
   const [key] = await threadTokenKeys();
