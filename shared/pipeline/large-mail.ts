@@ -41,8 +41,12 @@ export const DEFAULT_STREAM_ABOVE_MIB = 4;
 export const DEFAULT_MAX_MAIL_MIB = 200;
 /**
  * What a streamed mail holds at most, for the memory budget: the buffered start
- * (streamAboveBytes), the Blob upload's blocks in flight (8 MiB), the attachments kept
- * (parse.ts STREAMED_HOLD_BYTES, 8 MiB, or one ZIP up to 25 MiB) and the text bodies.
+ * (streamAboveBytes, 4 MiB), the Blob upload's blocks (blobs.ts: 2 in flight + 1 gathering,
+ * 1 MiB each), the attachments kept (parse.ts STREAMED_HOLD_BYTES, 8 MiB, no part over
+ * 1 MiB, or one ZIP up to 25 MiB) and the text bodies — about 33 MiB with a ZIP. The rest of
+ * the measured peak (bench rss: ~30–37 MB above the idle RSS for 34 MB and 150 MB mails
+ * alike) is V8's: socket and decode buffers wait for a scavenge, which V8 forces once the
+ * young generation's ArrayBuffers pass 32 MB — a ceiling per process, not per mail.
  */
 export const STREAMED_MAIL_HELD_BYTES = 48 * 1024 * 1024;
 
