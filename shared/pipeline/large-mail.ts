@@ -45,8 +45,9 @@ export const DEFAULT_MAX_MAIL_MIB = 200;
  * 1 MiB each), the attachments kept (parse.ts STREAMED_HOLD_BYTES, 8 MiB, no part over
  * 1 MiB, or one ZIP up to 25 MiB) and the text bodies — about 33 MiB with a ZIP. The rest of
  * the measured peak (bench rss: ~30–37 MB above the idle RSS for 34 MB and 150 MB mails
- * alike) is V8's: socket and decode buffers wait for a scavenge, which V8 forces once the
- * young generation's ArrayBuffers pass 32 MB — a ceiling per process, not per mail.
+ * alike) is V8's: dead socket and decode buffers wait for the next scavenge (which comes with
+ * heap allocation, or is forced once the young generation's ArrayBuffers reach ~64 MB on Node
+ * 20) — a ceiling per process, shared by the mails in flight, not a cost per mail.
  */
 export const STREAMED_MAIL_HELD_BYTES = 48 * 1024 * 1024;
 
