@@ -2,12 +2,14 @@ import { z } from 'zod';
 import type { PatchOperation } from '@azure/cosmos';
 import { LATENCY_BUCKETS, hourOf, statsFromCounts, type CounterChange, type CountedStats, type InFlight } from '../pipeline/stats-tally';
 import { container } from './cosmos';
+import { groupCommit } from './group-commit';
 import { cosmosStatus } from './errors';
 
 /**
  * The channel's monitoring counters in Cosmos (container `channelStats`, pk /channelId):
  * one document per channel and clock hour, moved only by Cosmos' atomic patch `incr`, so
- * any number of workers count at once without reading or contending. `/stats` reads the
+ * any number of workers count at once without reading or contending (and the mails of one
+ * instance closing at once share a patch: group commit). `/stats` reads the
  * hours of its window (one partition query: at most 24 items a day, however many mails)
  * and the mail in flight (a query on the ledger's unfinished records only).
  */
@@ -70,14 +72,38 @@ async function applyChange(channelId: string, change: CounterChange): Promise<vo
   throw new Error(`the stats counters of ${channelId} at ${change.hour} could be neither patched nor created`);
 }
 
+/** Cosmos takes at most 10 operations in one patch. */
+const MAX_PATCH_OPS = 10;
+
+/** The sum of several changes of one hour, by counter; counters that cancel out (a retry's -1 and +1) are left out. */
+export function mergedDeltas(deltas: readonly CounterChange['deltas'][number][]): CounterChange['deltas'] {
+  const sums = new Map<string, CounterChange['deltas'][number]>();
+  for (const d of deltas) {
+    const key = JSON.stringify(d.path);
+    sums.set(key, { path: d.path, by: (sums.get(key)?.by ?? 0) + d.by });
+  }
+  return [...sums.values()].filter((d) => d.by !== 0);
+}
+
+/**
+ * One channel-hour's counters, written by group commit (group-commit.ts): the mails that
+ * close while a patch of their hour is in flight are counted together by the next one —
+ * under load about one request per round trip instead of one per mail.
+ */
+const countHour = groupCommit<CounterChange['deltas']>(async (key, items) => {
+  const [channelId, hour] = JSON.parse(key) as [string, string];
+  const deltas = mergedDeltas(items.flat());
+  for (let i = 0; i < deltas.length; i += MAX_PATCH_OPS) await applyChange(channelId, { hour, deltas: deltas.slice(i, i + MAX_PATCH_OPS) });
+});
+
 /** Applies the increments of one closed mail (pipeline/stats-tally.ts `tallyChanges`). */
 export async function applyCounterChanges(channelId: string, changes: readonly CounterChange[]): Promise<void> {
-  for (const change of changes) await applyChange(channelId, change);
+  await Promise.all(changes.map((change) => countHour(JSON.stringify([channelId, change.hour]), change.deltas)));
 }
 
 /** Counts one more copy of a mail first attempted at `firstAttemptAt`. */
 export async function countDuplicate(channelId: string, firstAttemptAt: string): Promise<void> {
-  await applyChange(channelId, { hour: hourOf(firstAttemptAt), deltas: [{ path: ['duplicates'], by: 1 }] });
+  await applyCounterChanges(channelId, [{ hour: hourOf(firstAttemptAt), deltas: [{ path: ['duplicates'], by: 1 }] }]);
 }
 
 /** The hours' counters from `since` (its hour included) on; all of them without. */

@@ -137,3 +137,21 @@ test('the stats of a channel with 2,400 ledger records read the same items and r
   assert.deepEqual(stats.byOutcome, { created: 1_200, noted: 400, ignored: 400, rejected: 400 });
   assert.deepEqual(stats.reasons, [{ code: 'DOMAIN_NOT_ALLOWED', count: 400 }]);
 });
+
+test('60 mails of one hour closing at once are counted exactly, in fewer patches than mails (group commit)', async () => {
+  const channelId = `ch-${randomUUID()}`;
+  const hour = '2026-12-06T10:00:00.000Z';
+  const outcomes = ['created', 'noted', 'rejected'] as const;
+  proxy.reset();
+  await Promise.all(
+    Array.from({ length: 60 }, (_, i) =>
+      applyCounterChanges(channelId, tallyChanges(undefined, { hour, outcome: outcomes[i % 3]!, ...(i % 3 === 2 ? { reasonCode: 'DOMAIN_NOT_ALLOWED' } : {}), latencyBucket: i % 5 })),
+    ),
+  );
+  const writes = sumCounts(proxy.counts(), ['patch', 'create']);
+  const stats = await counterStats(channelId);
+  assert.equal(stats.total, 60);
+  assert.deepEqual(stats.byOutcome, { created: 20, noted: 20, rejected: 20 });
+  assert.deepEqual(stats.reasons, [{ code: 'DOMAIN_NOT_ALLOWED', count: 20 }]);
+  assert.ok(writes < 60 / 2, `60 mails counted with ${writes} writes`);
+});
