@@ -43,6 +43,13 @@ export function routeReply(context: ThreadContext, sender: string | undefined, p
     return { action: 'newTicket', code: 'NO_THREAD', reason: why ? `no ticket of this channel found (${why})` : 'no ticket found for this mail' };
   }
   const trust = trustOf(ticket, context.choice, sender);
+  if (!trust.trusted && context.choice.signals.every((s) => s.signal === 'conversationId')) {
+    // Exchange puts a mail without a conversation index into the conversation of its subject
+    // ([MS-OXOMSG] 2.2.1.2: an MD5 of the topic), so a stranger's new mail titled like someone
+    // else's ticket shares its conversation. That is no sign of a reply: a new mail, whatever
+    // the channel does with untrusted replies.
+    return { action: 'newTicket', code: 'UNTRUSTED_REPLY', reason: `${trust.reason}; only the Graph conversation (which Exchange may derive from the subject) links it: treated as a new mail`, trust };
+  }
   if (!trust.trusted) {
     return policy.threading.untrustedReply === 'reject'
       ? { action: 'reject', ticketId: ticket.id, code: 'UNTRUSTED_REPLY', reason: `${trust.reason}; the channel rejects such replies`, trust }

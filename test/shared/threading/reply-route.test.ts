@@ -13,6 +13,7 @@ const policy = (over: { untrustedReply?: 'newTicket' | 'reject'; closedMode?: 'r
   nonWhitelistedReply: over.nonWhitelistedReply ?? 'reject',
 });
 const unsigned: ThreadCandidate = { signal: 'token', ticketId: 'T-1', ticketChannelId: CH, signature: 'absent', evidence: '[#T-000001]' };
+const conversation: ThreadCandidate = { signal: 'conversationId', ticketId: 'T-1', ticketChannelId: CH, evidence: 'AAQkAGConv-invoice' };
 const context = (ticket: ResolvedTicket | undefined, candidates: ThreadCandidate[] = [unsigned]): ThreadContext => ({ candidates, choice: chooseTicket(candidates, CH), ticket });
 
 const table: [name: string, ctx: ThreadContext, sender: string, p: ReplyPolicy, action: string, code: string, extra?: Record<string, unknown>][] = [
@@ -25,6 +26,9 @@ const table: [name: string, ctx: ThreadContext, sender: string, p: ReplyPolicy, 
   ['a ticket closed yesterday: a note that reopens it', context({ ...open, status: 'closed', closedAt: '2026-12-19T12:00:00.000Z' }), 'ann@example.com', policy(), 'addNote', 'REOPENED', { reopen: true }],
   ['a ticket closed long ago: a new ticket linking it', context({ ...open, status: 'closed', closedAt: '2026-01-01T00:00:00.000Z' }), 'ann@example.com', policy(), 'newTicket', 'CLOSED_TICKET', { linkTo: 'T-1' }],
   ['a closed ticket, setting reject', context({ ...open, status: 'resolved', closedAt: '2026-12-19T12:00:00.000Z' }), 'ann@example.com', policy({ closedMode: 'reject' }), 'reject', 'CLOSED_TICKET'],
+  ['a stranger whose mail only shares the Graph conversation (Exchange groups by subject), setting reject: a new ticket, never the fail folder', context(open, [conversation]), 'x@example.org', policy({ untrustedReply: 'reject' }), 'newTicket', 'UNTRUSTED_REPLY'],
+  ['a stranger with a guessed token in the same conversation, setting reject: fail folder', context(open, [conversation, unsigned]), 'x@example.org', policy({ untrustedReply: 'reject' }), 'reject', 'UNTRUSTED_REPLY'],
+  ['the requester in the same conversation: a note', context(open, [conversation]), 'ann@example.com', policy({ untrustedReply: 'reject' }), 'addNote', 'ATTACHED'],
   ['untrusted comes before the template: a stranger learns nothing of a closed non-whitelisted ticket', context({ ...open, templateId: 'hr', status: 'closed' }), 'x@example.org', policy(), 'newTicket', 'UNTRUSTED_REPLY'],
 ];
 
