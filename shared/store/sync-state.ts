@@ -138,11 +138,3 @@ export async function updateChannelState(channelId: string, patch: Partial<Omit<
   await c.items.upsert(ChannelSyncState.parse({ ...current, ...patch }));
 }
 
-/** Forget every folder position of a channel (e.g. after its connection changed). */
-export async function clearFolderStates(channelId: string): Promise<void> {
-  const c = await container('syncState');
-  const { resources } = await c.items
-    .query<{ id: string }>({ query: "SELECT c.id FROM c WHERE c.channelId = @id AND c.kind = 'folder'", parameters: [{ name: '@id', value: channelId }] })
-    .fetchAll();
-  for (const r of resources) await c.item(r.id, channelId).delete();
-}
