@@ -16,7 +16,11 @@ import { startWorker } from './worker-client';
  * shared/sources/graph-pacing.ts), as it paces by Outlook's own in Azure.
  */
 const MAILS = 2000;
-/** Mails of the "pipeline alone" drain: 2 requests each stay within one window's 1,000, so the simulator never throttles it. */
+/**
+ * Mails of the "pipeline alone" drain, after a warm-up: (50 + 400) × 2 requests stay within
+ * one window's 1,000, so the simulator never throttles it.
+ */
+const ALONE_WARMUP = 50;
 const ALONE_MAILS = 400;
 const clockNow = (): number => performance.timeOrigin + performance.now();
 const PARALLEL = 16;
@@ -98,7 +102,7 @@ export const backlog: Benchmark = {
       const aloneMailsPerSecond = perSecond(ALONE_MAILS, alone.elapsedMs);
       const achievable = Math.min(ceiling, aloneMailsPerSecond);
       print(
-        `pipeline alone (${ALONE_MAILS} mails in another mailbox, pacing lifted, inside one window's allowance): ${fixed(aloneMailsPerSecond)} mails/s ` +
+        `pipeline alone (${ALONE_MAILS} mails in another mailbox after ${ALONE_WARMUP} untimed, pacing lifted, inside one window's allowance): ${fixed(aloneMailsPerSecond)} mails/s ` +
           `(listed in ${seconds(alone.syncMs)}, drained in ${seconds(alone.drainMs)}; 429s ${alone.throttled429}, one ticket each: ${alone.exact}) → ` +
           `achieved ÷ min(ceiling, pipeline alone) = ${fixed(ratio(achieved, achievable), 2)}`,
       );
@@ -188,6 +192,10 @@ async function drainAlone(world: World): Promise<{ elapsedMs: number; syncMs: nu
   const worker = await startWorker({ ...world.workerEnv, GRAPH_MAILBOX_REQUESTS_PER_WINDOW: '10000000' });
   try {
     await worker.call({ op: 'setupChannel', channel: channelSpec(world.sim, channelId, mailbox) });
+    // A fresh process is slow for its first mails (JIT, connections, caches): warm it up untimed.
+    await deliverAll(world.sim, mailbox, await sampleMails(ALONE_WARMUP, { to: mailbox, tag: 'backlog-alone-warmup' }));
+    const warm = await worker.call({ op: 'syncToQueue', channelId }, 5 * 60_000);
+    await worker.call({ op: 'drainQueue', expected: warm.listed, parallel: PARALLEL }, 5 * 60_000);
     await deliverAll(world.sim, mailbox, await sampleMails(ALONE_MAILS, { to: mailbox, tag: 'backlog-alone' }));
     world.sim.resetCounters();
     const sync = await worker.call({ op: 'syncToQueue', channelId }, 5 * 60_000);
@@ -198,7 +206,7 @@ async function drainAlone(world: World): Promise<{ elapsedMs: number; syncMs: nu
       syncMs: sync.elapsedMs,
       drainMs: drain.elapsedMs,
       throttled429: graphCounts(world.sim, mailbox).throttled429,
-      exact: check.tickets === ALONE_MAILS && check.distinctMessageIds === ALONE_MAILS,
+      exact: check.tickets === ALONE_WARMUP + ALONE_MAILS && check.distinctMessageIds === ALONE_WARMUP + ALONE_MAILS,
     };
   } finally {
     await worker.stop();
