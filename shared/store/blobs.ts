@@ -1,4 +1,5 @@
-import type { Readable } from 'node:stream';
+import { createHash } from 'node:crypto';
+import { Transform, type Readable } from 'node:stream';
 import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
 import { DefaultAzureCredential } from '@azure/identity';
 import { settings } from '../config/settings';
@@ -86,10 +87,28 @@ export async function openRawMail(name: string, range?: { count: number }): Prom
   return res.readableStreamBody as Readable;
 }
 
-/** An attachment streamed to Blob under its (already known) sha256; returns the blob name. */
+/**
+ * An attachment streamed to Blob under its (already known) sha256; returns the blob name.
+ * The name is the content's hash, and other mails' identical attachments will be found
+ * under it: the bytes are hashed on the way and a difference fails the stream before its
+ * end, so the upload's block list is never committed — no content is ever stored under
+ * another content's name.
+ */
 export async function putAttachmentStream(sha256: string, body: Readable, contentType: string): Promise<string> {
   const name = attachmentBlobName(sha256);
-  await streamOnce(BlobContainers.attachments, name, body, contentType || 'application/octet-stream');
+  const hash = createHash('sha256');
+  const verified = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      hash.update(chunk);
+      done(null, chunk);
+    },
+    flush(done) {
+      const got = hash.digest('hex');
+      done(got === sha256 ? null : new Error(`the attachment streamed for ${sha256} hashes to ${got}: not stored`));
+    },
+  });
+  body.once('error', (err) => verified.destroy(err));
+  await streamOnce(BlobContainers.attachments, name, body.pipe(verified), contentType || 'application/octet-stream');
   return name;
 }
 

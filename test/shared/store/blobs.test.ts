@@ -36,3 +36,16 @@ test('a streamed attachment of 2.5 MiB is committed as three blocks of at most 1
   assert.equal(STREAM_BLOCK_BYTES, 1024 * 1024);
   assert.equal((await blob.downloadToBuffer()).equals(content), true);
 });
+
+test('a streamed attachment whose bytes do not hash to the name it is given is refused and never committed: no content under another content\'s name', async () => {
+  const content = Buffer.alloc(1.5 * 1024 * 1024, 9);
+  const claimed = createHash('sha256').update('something else').digest('hex');
+  const chunks = (function* () { for (let i = 0; i < content.length; i += 64 * 1024) yield content.subarray(i, i + 64 * 1024); })();
+  await assert.rejects(putAttachmentStream(claimed, Readable.from(chunks), 'application/octet-stream'), /hashes to/);
+  const blob = blobService().getContainerClient(BlobContainers.attachments).getBlockBlobClient(attachmentBlobName(claimed));
+  assert.equal(await blob.exists(), false);
+  // the right bytes under that name later are stored as usual
+  const right = Buffer.from('something else');
+  assert.equal(await putAttachmentStream(claimed, Readable.from([right]), 'text/plain'), attachmentBlobName(claimed));
+  assert.equal((await blob.downloadToBuffer()).equals(right), true);
+});
