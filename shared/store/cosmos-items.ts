@@ -71,8 +71,13 @@ export async function createEachOnce(
   return out;
 }
 
-/** Runs a parameterised query to the end. */
-export async function queryAll<T>(c: Container, query: string, parameters: SqlParameter[] = []): Promise<T[]> {
-  const { resources } = await c.items.query<T>({ query, parameters }).fetchAll();
+/**
+ * Runs a parameterised query to the end. With `partitionKey` it is a single-partition query:
+ * real Cosmos serves it from that partition alone (a TOP/ORDER BY query without one is first
+ * refused by the gateway, then fanned out to every physical partition). The local emulator
+ * ignores the option, so the query must still filter the partition key in WHERE.
+ */
+export async function queryAll<T>(c: Container, query: string, parameters: SqlParameter[] = [], partitionKey?: string): Promise<T[]> {
+  const { resources } = await c.items.query<T>({ query, parameters }, partitionKey === undefined ? {} : { partitionKey }).fetchAll();
   return resources;
 }

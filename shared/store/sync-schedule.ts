@@ -87,7 +87,7 @@ export function cosmosSyncScheduleStore(getContainer: () => Promise<Container> =
       await (await getContainer()).items.upsert({ id: CURSOR_ID, channelId: SCHEDULE_PARTITION, kind: 'syncScheduleCursor', ...ScheduleCursor.parse(cursor) });
     },
     async listAll() {
-      const docs = await queryAll<unknown>(await getContainer(), "SELECT * FROM c WHERE c.channelId = @p AND c.kind = 'syncSchedule'", [partition]);
+      const docs = await queryAll<unknown>(await getContainer(), "SELECT * FROM c WHERE c.channelId = @p AND c.kind = 'syncSchedule'", [partition], SCHEDULE_PARTITION);
       return docs.map((d) => ScheduleEntry.parse(d));
     },
     async readMany(channelIds) {
@@ -101,6 +101,7 @@ export function cosmosSyncScheduleStore(getContainer: () => Promise<Container> =
         await getContainer(),
         `SELECT TOP ${top} * FROM c WHERE c.channelId = @p AND c.kind = 'syncSchedule' AND c.dueAt <= @now AND NOT ARRAY_CONTAINS(@exclude, c.id) ORDER BY c.dueAt`,
         [partition, { name: '@now', value: now.toISOString() }, { name: '@exclude', value: [...exclude] }],
+        SCHEDULE_PARTITION,
       );
       return docs.map(toStored);
     },
