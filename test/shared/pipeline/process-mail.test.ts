@@ -179,3 +179,22 @@ test('a move that fails stores the decision (`decided`): the retry only moves �
   assert.equal((await h.tickets()).length, 1);
   assert.equal(h.mailbox.list('Processed').length, 1);
 });
+
+test("a Graph mail whose delivery died after recording its conversation is not taken, on redelivery, for a reply to its own ticket", async () => {
+  const h = pipelineHarness();
+  const messageId = '<graph-own-conv-1@client.example.org>';
+  const ref = h.mailbox.append('INBOX', rfc822({ subject: 'Printer on fire', messageId }), messageId);
+  const q = queued({ ...inbound(h, ref, messageId), conversationId: 'AAQkAGOwnConversation1' });
+  // fetch, raw blob, create, ticket, thread index (Message-ID + conversation → the new ticket) — then dies
+  await crashes(h.deliver(q, { crashAfter: 5 }));
+  assert.equal((await h.tickets()).length, 1);
+  assert.equal((await h.records())[0]?.state, 'received');
+
+  await h.deliver(q);
+  const [record] = await h.records();
+  assert.equal(record?.state, 'done');
+  assert.equal(record?.outcome, 'created', 'the conversation names its own ticket: still the mail that made it, not a note on it');
+  assert.equal(record?.thread?.code, 'NO_THREAD');
+  assert.equal((await h.tickets()).length, 1);
+  assert.equal(record?.noteId, undefined);
+});
