@@ -125,6 +125,10 @@ var cosmosContainers = [
     partitionKey: '/channelId'
   }
   {
+    name: 'syncSchedule'
+    partitionKey: '/channelId'
+  }
+  {
     name: 'threadIndex'
     partitionKey: '/channelId'
   }

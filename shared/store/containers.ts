@@ -18,6 +18,13 @@ export const CosmosContainers = {
   ledger: { id: 'ledger', partitionKey: '/channelId' },
   /** Per channel and folder: IMAP UIDVALIDITY/last UID, Graph delta link; pk /channelId. */
   syncState: { id: 'syncState', partitionKey: '/channelId' },
+  /**
+   * The sync scheduler's due-time entries, one per published channel, all in the one partition
+   * `~sync-schedule` (store/sync-schedule.ts); pk /channelId. A container of their own: one
+   * claim per channel-minute would otherwise share syncState's throughput (serverless: 5,000 RU/s
+   * per container) with every sync's folder-state writes.
+   */
+  syncSchedule: { id: 'syncSchedule', partitionKey: '/channelId' },
   /** Message-IDs and Graph conversationIds → their ticket, id = hash of the key (point reads); pk /channelId. */
   threadIndex: { id: 'threadIndex', partitionKey: '/channelId' },
   /** One record per mail to send (id = outbox key): what, to whom, and how far it got; pk /channelId. */

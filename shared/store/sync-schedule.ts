@@ -7,14 +7,23 @@ import type { SavedChangeCursor } from './channel-changes';
 
 /**
  * The due-time index of the sync scheduler (pipeline/schedule-sync.ts): one small entry
- * per published channel with the time its next sync is due, all in one partition of
- * `syncState` of their own (a value no channel id takes: channel ids are UUIDs), so
- * "which channels are due now" is one range query on an indexed field, ordered and paged,
- * whose cost follows the number of channels due rather than the number of channels.
+ * per published channel with the time its next sync is due, in the container
+ * `syncSchedule`, all in one partition (`~sync-schedule`, a value no channel id takes:
+ * channel ids are UUIDs), so "which channels are due now" is one single-partition range
+ * query on an indexed field, ordered and paged, whose cost follows the number of channels
+ * due rather than the number of channels.
  *
  * Every write of a due time is ETag-guarded (claim), so two overlapping runs enqueue a
- * due channel once. One partition takes about 10,000 RU/s of writes; one claim per
- * channel-minute of ~10 RU leaves room for several times 10,000 mailboxes.
+ * due channel once. One claim per channel-minute of ~10 RU is ~1,700 RU/s at 10,000
+ * mailboxes polled every minute: within a serverless container's 5,000 RU/s, which is why
+ * the entries have a container of their own rather than sharing syncState's with every
+ * sync's folder-state writes.
+ *
+ * Until issue 9 the entries lived in syncState's `~sync-schedule` partition. The new
+ * container starts empty, so the first run after the upgrade has no cursor, makes its full
+ * pass and gives every published channel an entry due at once (one sync per channel, as on
+ * a new deployment). The old entries stay in syncState, read by nothing (no syncState
+ * reader asks that partition or kind); they may be deleted by hand (~0.3 KB a channel).
  */
 export const SCHEDULE_PARTITION = '~sync-schedule';
 const CURSOR_ID = '~cursor';
@@ -74,7 +83,7 @@ function toStored(resource: unknown): StoredEntry {
   return { entry: ScheduleEntry.parse(resource), etag };
 }
 
-export function cosmosSyncScheduleStore(getContainer: () => Promise<Container> = () => container('syncState')): SyncScheduleStore {
+export function cosmosSyncScheduleStore(getContainer: () => Promise<Container> = () => container('syncSchedule')): SyncScheduleStore {
   const partition = { name: '@p', value: SCHEDULE_PARTITION };
   return {
     async readCursor() {

@@ -15,7 +15,9 @@ import { useEmulatorEnv, type EmulatorEnv } from './emulator-env';
  */
 const queryRoute = (req: http.IncomingMessage): string => {
   const isQuery = req.headers['x-ms-documentdb-isquery'] === 'true' || String(req.headers['content-type'] ?? '').includes('query+json');
-  if (req.method !== 'POST' || !isQuery) return 'other';
+  // dbs/{db}/colls/{coll}/docs[/{id}]: which container a document request went to
+  const coll = new URL(req.url ?? '/', 'http://x').pathname.split('/')[4];
+  if (req.method !== 'POST' || !isQuery) return coll ? `${req.method} ${coll}` : 'other';
   if (String(req.headers['x-ms-cosmos-is-query-plan-request'] ?? '').toLowerCase() === 'true') return 'query plan';
   const pk = req.headers['x-ms-documentdb-partitionkey'];
   return pk === undefined ? 'query across partitions' : `query in ${String(pk)}`;
@@ -35,12 +37,12 @@ describe('the sync schedule store on the Cosmos emulator', () => {
     proxy = await startCountingProxy(env.cosmos.port, queryRoute);
     process.env.COSMOS_ENDPOINT = `${proxy.origin}/`;
     resetCosmosClient();
-    const syncState = await container('syncState');
-    // 30 entries, due 10 s apart from T0 - 150 s; beside them, other channels' documents
-    // that share the container (folder states, subscription records) with due-looking fields.
+    const schedule = await container('syncSchedule');
+    // 30 entries, due 10 s apart from T0 - 150 s; beside them, documents of other partitions
+    // with due-looking fields, which the WHERE must leave out (the emulator ignores the query's partition key).
     const entries = Array.from({ length: 30 }, (_, i) => entry(i, (i - 15) * 10_000));
     const others = Array.from({ length: 60 }, (_, i) => ({ id: `ch-${i}`, channelId: `channel-${i}`, kind: 'syncSchedule', forChannel: `ch-${i}`, dueAt: iso(-1_000_000) }));
-    for (const d of [...entries, ...others]) await syncState.items.create(d);
+    for (const d of [...entries, ...others]) await schedule.items.create(d);
   });
   after(async () => {
     await proxy?.stop();
@@ -67,5 +69,21 @@ describe('the sync schedule store on the Cosmos emulator', () => {
     const counts = proxy.counts();
     assert.equal(counts['query across partitions'] ?? 0, 0, JSON.stringify(counts));
     assert.equal(counts[`query in ${JSON.stringify([SCHEDULE_PARTITION])}`], 2, JSON.stringify(counts));
+  });
+
+  test('the entries live in the syncSchedule container, not beside the folder states in syncState', async () => {
+    const store = cosmosSyncScheduleStore();
+    proxy.reset();
+    const [due] = await store.duePage(new Date(T0), 1, []);
+    assert.ok(due);
+    assert.ok(await store.claim(due, { ...due.entry, dueAt: iso(60_000) }));
+    await store.put(entry(99, 0));
+    await store.remove('ch-99');
+    await store.saveCursor({ fullAt: iso(0), updatedAt: iso(0) });
+    const counts = proxy.counts();
+    assert.ok(Object.keys(counts).every((k) => !k.includes('syncState')), JSON.stringify(counts));
+    for (const k of ['PUT syncSchedule', 'POST syncSchedule', 'DELETE syncSchedule']) assert.ok((counts[k] ?? 0) > 0, `${k}: ${JSON.stringify(counts)}`);
+    const inSyncState = await (await container('syncState')).items.query({ query: "SELECT VALUE COUNT(1) FROM c WHERE c.kind = 'syncSchedule'" }).fetchAll();
+    assert.deepEqual(inSyncState.resources, [0]);
   });
 });
