@@ -1,3 +1,4 @@
+import { TransientError } from '../../shared/errors';
 import { randomUUID } from 'node:crypto';
 import type { ChannelRecord } from '../../shared/config/channel';
 import { processMail, type ProcessDeps, type ProcessResult } from '../../shared/pipeline/process-mail';
@@ -210,4 +211,12 @@ export async function drain(h: Harness, o: { random: () => number; workers: numb
   };
   await Promise.all(Array.from({ length: o.workers }, worker));
   return { deliveries, crashes, failures };
+}
+
+/** The deps with a mailbox whose every move fails transiently (the server going away mid-move). */
+export function withFailingMove(deps: ProcessDeps): ProcessDeps {
+  return {
+    ...deps,
+    openSource: async (channel) => ({ ...(await deps.openSource(channel)), move: async () => { throw new TransientError('IMAP_UNAVAILABLE', 'the server went away mid-move'); } }),
+  };
 }

@@ -1,7 +1,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { useEmulatorEnv, type EmulatorEnv } from '../store/emulator-env';
-import { Crash, inbound, pipelineHarness, queued, seededRandom, type QueuedMail } from '../../support/pipeline-harness';
+import { Crash, inbound, pipelineHarness, queued, seededRandom, withFailingMove, type QueuedMail } from '../../support/pipeline-harness';
 import { processMail, type ProcessDeps } from '../../../shared/pipeline/process-mail';
 import { TransientError } from '../../../shared/errors';
 import { rfc822 } from '../../support/mail-e2e';
@@ -154,13 +154,7 @@ test('a move that fails stores the decision (`decided`): the retry only moves â€
   const messageId = '<move-fails-1@client.example.org>';
   const q = queued(inbound(h, h.mailbox.append('INBOX', rfc822({ subject: 'Move fails', messageId }), messageId), messageId));
   const deps = h.processDeps();
-  const failing: ProcessDeps = {
-    ...deps,
-    openSource: async (channel) => {
-      const s = await deps.openSource(channel);
-      return { ...s, move: async () => { throw new TransientError('IMAP_UNAVAILABLE', 'the server went away mid-move'); } };
-    },
-  };
+  const failing = withFailingMove(deps);
   await assert.rejects(processMail(q.body, failing, { id: q.id }), (e) => e instanceof TransientError);
   const [decided] = await h.records();
   assert.equal(decided?.state, 'decided');

@@ -1,11 +1,10 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { useEmulatorEnv, type EmulatorEnv } from '../store/emulator-env';
-import { Crash, inbound, pipelineHarness, queued } from '../../support/pipeline-harness';
+import { Crash, inbound, pipelineHarness, queued, withFailingMove } from '../../support/pipeline-harness';
 import { rfc822 } from '../../support/mail-e2e';
-import { processMail, type ProcessDeps } from '../../../shared/pipeline/process-mail';
+import { processMail } from '../../../shared/pipeline/process-mail';
 import { noteIdFor, ticketIdFor } from '../../../shared/pipeline/ledger-key';
-import { TransientError } from '../../../shared/errors';
 import { createNoteDoc, createTicketDoc } from '../../../shared/store/ticket-repository';
 
 /**
@@ -79,11 +78,7 @@ test('a poisoned message of a mail whose move kept failing (its decision stored)
   const h = pipelineHarness();
   const messageId = '<poison-move-1@client.example.org>';
   const q = queued(inbound(h, h.mailbox.append('INBOX', rfc822({ subject: 'Move keeps failing', messageId }), messageId), messageId));
-  const deps = h.processDeps();
-  const failing: ProcessDeps = {
-    ...deps,
-    openSource: async (channel) => ({ ...(await deps.openSource(channel)), move: async () => { throw new TransientError('IMAP_UNAVAILABLE', 'the server went away mid-move'); } }),
-  };
+  const failing = withFailingMove(h.processDeps());
   for (let i = 0; i < 5; i++) await assert.rejects(processMail(q.body, failing, { id: q.id }));
   assert.equal((await h.records())[0]?.state, 'decided');
 
