@@ -57,6 +57,8 @@ export const Command = z.discriminatedUnion('op', [
   z.object({ op: z.literal('syncToQueue'), channelId: z.string() }),
   /** Consumes mail-inbound like the Functions host: `parallel` messages in flight, retry on failure, poison after 5 dequeues. */
   z.object({ op: z.literal('drainQueue'), expected: z.number().int().min(1), parallel: z.number().int().min(1) }),
+  /** syncToQueue and drainQueue at once, as in the host, where the queue trigger takes messages while the sync still lists. */
+  z.object({ op: z.literal('syncAndDrain'), channelId: z.string(), expected: z.number().int().min(1), parallel: z.number().int().min(1) }),
   /** What Cosmos holds for the channel: tickets (and whether any is doubled) and ledger states. */
   z.object({ op: z.literal('verify'), channelId: z.string() }),
   /** Reads a raw mail from a file and runs simpleParser over it (the memory baseline). */
@@ -146,6 +148,7 @@ export const Replies = {
   baseline: z.object({ mails: z.number(), elapsedMs: z.number(), bytes: z.number(), cpuMs: z.number() }),
   syncToQueue: z.object({ listed: z.number(), elapsedMs: z.number() }),
   drainQueue: DrainReport,
+  syncAndDrain: z.object({ sync: z.object({ listed: z.number(), elapsedMs: z.number() }), drain: DrainReport }),
   verify: VerifyReport,
   parseFile: z.object({ bytes: z.number(), elapsedMs: z.number(), attachments: z.number() }),
   queuedOutbox: z.object({ outboxIds: z.array(z.string()) }),

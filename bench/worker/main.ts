@@ -4,7 +4,7 @@ import { parseFile, runBaseline } from './baseline';
 import { setupChannel } from './channel';
 import { list, processListed } from './process';
 import { queuedOutbox, sendOutboxed } from './send';
-import { drainQueue, syncToQueue } from './queue-drain';
+import { drainQueue, syncAndDrain, syncToQueue } from './queue-drain';
 import { verifyChannel } from './verify';
 
 /**
@@ -27,6 +27,8 @@ async function run(command: Command): Promise<Reply<Command['op']>> {
       return syncToQueue(command.channelId);
     case 'drainQueue':
       return drainQueue(command.expected, command.parallel);
+    case 'syncAndDrain':
+      return syncAndDrain(command.channelId, command.expected, command.parallel);
     case 'verify':
       return verifyChannel(command.channelId);
     case 'parseFile':

@@ -29,6 +29,12 @@ export async function syncToQueue(channelId: string): Promise<{ listed: number; 
   return { listed: report.folders.reduce((n, f) => n + f.listed, 0), elapsedMs: performance.now() - started };
 }
 
+/** The sync and the consumer at once, as in the host (its queue trigger takes messages while the sync still lists); both clocks start together. */
+export async function syncAndDrain(channelId: string, expected: number, parallel: number): Promise<{ sync: { listed: number; elapsedMs: number }; drain: DrainReport }> {
+  const [sync, drain] = await Promise.all([syncToQueue(channelId), drainQueue(expected, parallel)]);
+  return { sync, drain };
+}
+
 export async function drainQueue(expected: number, parallel: number): Promise<DrainReport> {
   const queue = await queueClient(QueueNames.mailInbound);
   const poison = await queueClient(QueueNames.mailInboundPoison);
