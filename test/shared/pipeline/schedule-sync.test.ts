@@ -10,6 +10,7 @@ import { createChannelRecord, readChannelRecord, replaceChannelRecord } from '..
 import { SCHEDULE_PARTITION, cosmosSyncScheduleStore, type ScheduleEntry } from '../../../shared/store/sync-schedule';
 import { CHANGE_OVERLAP_SECONDS, FULL_PASS_EVERY_MS, changeWindow, channelsChangedSince } from '../../../shared/store/channel-changes';
 import { channelRecord } from '../../support/fixtures';
+import { container } from '../../../shared/store/cosmos';
 import { useEmulatorEnv, type EmulatorEnv } from '../store/emulator-env';
 
 const T0 = new Date('2026-12-01T10:00:00.000Z');
@@ -205,5 +206,38 @@ describe('scheduleSync on the Cosmos emulator', () => {
     assert.equal(channelIds.filter((id) => sentFor(sent, id) === 1).length, channelIds.length - 1, 'the others were enqueued');
     await scheduleSync(deps(new Date(t + 3 * MIN + 1000)));
     assert.equal(sentFor(sent, failedId), 1, 'retried by the next run');
+  });
+});
+
+describe('the upgrade that moved the due-time entries from syncState to syncSchedule', () => {
+  let env: EmulatorEnv;
+  before(async () => {
+    env = await useEmulatorEnv();
+  });
+  after(async () => {
+    await env.stop();
+  });
+
+  test('the first run after it gives every published channel an entry due at once; the old entries left in syncState change nothing', async () => {
+    const channelIds = Array.from({ length: 3 }, (_, i) => `upgrade-${i}-${randomUUID()}`);
+    for (const id of channelIds) await createChannelRecord(imap(id));
+    await createChannelRecord(imap(`paused-${randomUUID()}`, 60, 'paused'));
+    // What the old code left: entries in syncState's `~sync-schedule` partition, one just
+    // claimed (not due for an hour), and its cursor.
+    const syncState = await container('syncState');
+    const t = Date.now();
+    for (const id of channelIds) {
+      await syncState.items.create(entry(id, { dueAt: new Date(t + 60 * MIN).toISOString(), lastRequestedAt: new Date(t).toISOString(), intervalSeconds: 3600 }));
+    }
+    await syncState.items.create({ id: '~cursor', channelId: SCHEDULE_PARTITION, kind: 'syncScheduleCursor', fullAt: new Date(t).toISOString(), updatedAt: new Date(t).toISOString() });
+    const sent: MailboxSyncMessage[] = [];
+    const report = await scheduleSync({ store: cosmosSyncScheduleStore(), channelsChangedSince, enqueueSync: async (m) => void sent.push(m), pushEnabled: false, now: () => new Date(t) });
+    assert.equal(report.full, true, 'no cursor in the new container: a full pass');
+    assert.deepEqual(sent.map((m) => m.channelId).sort(), [...channelIds].sort(), 'each published channel synced once, at once');
+    const entries = await cosmosSyncScheduleStore().listAll();
+    assert.deepEqual(entries.map((e) => e.forChannel).sort(), [...channelIds].sort());
+    assert.ok(entries.every((e) => e.intervalSeconds === 60 && e.lastRequestedAt === new Date(t).toISOString()));
+    const old = await syncState.items.query({ query: 'SELECT VALUE COUNT(1) FROM c WHERE c.channelId = @p', parameters: [{ name: '@p', value: SCHEDULE_PARTITION }] }).fetchAll();
+    assert.deepEqual(old.resources, [channelIds.length + 1], 'the old entries and cursor are left as they were');
   });
 });
