@@ -1,4 +1,4 @@
-import { startWorld, type World } from './env';
+import { startWorld } from './env';
 import { fixed, listCounts, perSecond, ratio, seconds } from './format';
 import { channelSpec, deliverAll, graphCounts } from './mailbox';
 import { sampleMails } from './mails';
@@ -17,12 +17,6 @@ import { startWorker } from './worker-client';
  * shared/sources/graph-pacing.ts), as it paces by Outlook's own in Azure.
  */
 const MAILS = 2000;
-/**
- * Mails of the "pipeline alone" drain, after a warm-up: (50 + 400) × 2 requests stay within
- * one window's 1,000, so the simulator never throttles it.
- */
-const ALONE_WARMUP = 50;
-const ALONE_MAILS = 400;
 const clockNow = (): number => performance.timeOrigin + performance.now();
 const PARALLEL = 16;
 const THROTTLE = { maxConcurrent: 4, requestsPerWindow: 1000, windowMs: 20_000 };
@@ -102,17 +96,6 @@ export const backlog: Benchmark = {
       );
       const exact = check.tickets === MAILS && check.distinctMessageIds === MAILS && check.distinctTicketIds === MAILS;
 
-      // What the pipeline drains on this machine right now when Graph does not hold it back:
-      // the ratio above is min(pacing, pipeline); this tells which of the two it measured.
-      await worker.stop();
-      const alone = await drainAlone(world);
-      const aloneMailsPerSecond = perSecond(ALONE_MAILS, alone.elapsedMs);
-      const achievable = Math.min(ceiling, aloneMailsPerSecond);
-      print(
-        `pipeline alone (${ALONE_MAILS} mails in another mailbox after ${ALONE_WARMUP} untimed, pacing lifted, inside one window's allowance): ${fixed(aloneMailsPerSecond)} mails/s ` +
-          `(listed in ${seconds(alone.syncMs)}, drained in ${seconds(alone.drainMs)}; 429s ${alone.throttled429}, one ticket each: ${alone.exact}) → ` +
-          `achieved ÷ min(ceiling, pipeline alone) = ${fixed(ratio(achieved, achievable), 2)}`,
-      );
       print(
         `tickets in Cosmos ${check.tickets} (distinct mails ${check.distinctMessageIds}) — ${exact ? 'every mail became exactly one ticket' : 'NOT one ticket per mail'}; ` +
           `ledger ${listCounts(check.ledgerStates)}; mailbox: Inbox ${inbox}, Processed ${processedFolder}`,
@@ -136,11 +119,6 @@ export const backlog: Benchmark = {
         windowUse: { listing: use.listing, drain: { ...use.drain, firstAt: use.drain.firstAt - syncStartedAt }, busiestWindow: use.busiestWindow },
         /** The fastest drain Graph's limits allow after this run's listing (any client, no 429s), and achieved ÷ it. */
         graphBound: { elapsedMs: boundMs, mailsPerSecond: boundMailsPerSecond, ratioOfCeiling: ratio(boundMailsPerSecond, ceiling), achievedRatio: ratio(achieved, boundMailsPerSecond) },
-        /** The same pipeline on the same machine, minutes later, with Graph not holding it back (pacing lifted, inside one window's allowance). */
-        pipelineAlone: { mails: ALONE_MAILS, mailsPerSecond: aloneMailsPerSecond, syncMs: alone.syncMs, drainMs: alone.drainMs, throttled429: alone.throttled429, everyMailOneTicket: alone.exact },
-        /** achieved ÷ min(ceiling, pipeline alone): 1.0 means the pacing cost nothing beyond what the machine allowed. */
-        ratioToAchievable: ratio(achieved, achievable),
-        graph: { mailboxRequests: graph.mailboxRequests, byEndpoint: graph.byEndpoint, throttled429: graph.throttled429, maxConcurrency: stats.maxConcurrency[mailbox] ?? 0, tokenRequests: graph.tokenRequests },
         statuses: drain.statuses,
         failedAttempts: drain.failedAttempts,
         poisoned: drain.poisoned,
@@ -198,36 +176,6 @@ function windowUse(requests: readonly { startedAt: number; endpoint: string }[],
     drain: { ms: drainMs, requests: mails.length, requestsPerSecond: perSecond(mails.length, drainMs), perSecondP10: at(0.1), perSecondMedian: at(0.5), perSecondMax: at(1), firstAt },
     busiestWindow: busiest,
   };
-}
-
-/**
- * Lists and drains ALONE_MAILS mails of another mailbox (its own window in the simulator)
- * with a worker whose Graph pacing is lifted.
- */
-async function drainAlone(world: World): Promise<{ elapsedMs: number; syncMs: number; drainMs: number; throttled429: number; exact: boolean }> {
-  const mailbox = 'backlog-alone@contoso.example';
-  const channelId = 'bench-backlog-alone';
-  const worker = await startWorker({ ...world.workerEnv, GRAPH_MAILBOX_REQUESTS_PER_WINDOW: '10000000' });
-  try {
-    await worker.call({ op: 'setupChannel', channel: channelSpec(world.sim, channelId, mailbox) });
-    // A fresh process is slow for its first mails (JIT, connections, caches): warm it up untimed.
-    await deliverAll(world.sim, mailbox, await sampleMails(ALONE_WARMUP, { to: mailbox, tag: 'backlog-alone-warmup' }));
-    const warm = await worker.call({ op: 'syncToQueue', channelId }, 5 * 60_000);
-    await worker.call({ op: 'drainQueue', expected: warm.listed, parallel: PARALLEL }, 5 * 60_000);
-    await deliverAll(world.sim, mailbox, await sampleMails(ALONE_MAILS, { to: mailbox, tag: 'backlog-alone' }));
-    world.sim.resetCounters();
-    const { sync, drain } = await worker.call({ op: 'syncAndDrain', channelId, expected: ALONE_MAILS, parallel: PARALLEL }, 15 * 60_000);
-    const check = await worker.call({ op: 'verify', channelId });
-    return {
-      elapsedMs: Math.max(sync.elapsedMs, drain.elapsedMs),
-      syncMs: sync.elapsedMs,
-      drainMs: drain.elapsedMs,
-      throttled429: graphCounts(world.sim, mailbox).throttled429,
-      exact: check.tickets === ALONE_WARMUP + ALONE_MAILS && check.distinctMessageIds === ALONE_WARMUP + ALONE_MAILS,
-    };
-  } finally {
-    await worker.stop();
-  }
 }
 
 /**
