@@ -402,14 +402,13 @@ async function decideAndCarryOut(
     const code = parseError?.code === 'MAIL_TOO_LARGE' ? 'MAIL_TOO_LARGE' : 'MIME_UNPARSEABLE'; // large-mail.ts
     decision = { action: 'reject', code, reason, stages: [{ stage: 'parse', result: { verdict: 'reject', code, reason } }] };
   } else {
-    const r = record;
     const classification = deps.classify(parsed.mail, channel);
-    const [template, resolution] = await Promise.all([deps.getTemplate(channel.ticketMapping.templateId), resolveMail(parsed, classification, channel, r, deps)]);
+    const [template, resolution] = await Promise.all([deps.getTemplate(channel.ticketMapping.templateId), resolveMail(parsed, classification, channel, record, deps)]);
     decision = decide({
       channel,
       mail: parsed.mail,
       classification,
-      folder: r.source.folder,
+      folder: record.source.folder,
       template,
       receivedAt: msg.receivedAt ?? parsed.mail.date ?? msg.enqueuedAt,
       thread: resolution.thread,
@@ -417,7 +416,7 @@ async function decideAndCarryOut(
       ...(resolution.ownMailBounce ? { ownMailBounce: resolution.ownMailBounce } : {}),
       now: deps.now(),
     });
-    carried = await carryOut(decision, r, channel, parsed, deps);
+    carried = await carryOut(decision, record, channel, parsed, deps);
     decision = carried.decision;
   }
 
