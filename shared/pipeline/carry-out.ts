@@ -108,8 +108,9 @@ async function carryOutTicket(decision: Extract<Decision, { action: 'createTicke
   const id = ticketIdFor(record.id);
   // The number is what mails about the ticket show (its subject token): handed out when one
   // is to go, else on the first agent reply (admin/ticket-mail.ts) — a channel that does
-  // not acknowledge spends no counter, entries or reads on it (4 Cosmos operations).
-  // the ticket's id is the mail's, so on the mail's first attempt nobody can have asked for its number
+  // not acknowledge spends no counter, entries or reads on it (2 Cosmos operations: the
+  // counter's patch and one batch). The ticket's id is the mail's, so on the mail's first
+  // attempt nobody can have asked for its number: no read of an earlier claim then.
   const number = decision.answers.some((a) => a.send) ? await deps.ticketNumber(id, channel.id, { unclaimed: record.attempts <= 1 && record.retries === 0 }) : undefined;
   const attachmentBlobs = await storeAttachments(decision.ticket.attachments, parsed, deps);
   const res = await deps.createTicket({

@@ -9,8 +9,8 @@ import { finishMove, follow, followFirstCopy, isOwnCopy, isStale, replaceIfUncha
  * move it to the fail folder, so an admin sees it and can retry it once the cause
  * is fixed. A mail that finished after all (a late success) is left as it is; one
  * whose outcome was decided, or whose ticket or note an attempt made before dying, is
- * finished, not failed; a copy of a
- * mail is recorded on the first copy's record and follows it, never left untraced.
+ * finished, not failed; a copy of a mail is recorded on the first copy's record and
+ * follows it, never left untraced.
  */
 export type FailureDeps = Pick<ProcessDeps, 'loadChannel' | 'openSource' | 'readLedger' | 'createLedger' | 'replaceLedger' | 'now' | 'log' | 'onDone' | 'countClosed' | 'countDuplicate' | 'findCarriedOut'>;
 
@@ -43,35 +43,35 @@ export async function recordFailure(body: unknown, deps: FailureDeps): Promise<F
       return res.status === 'already-done' ? 'already-done' : 'copy-recorded';
     }
     if (entry?.record.state === 'done' && entry.record.outcome !== 'failed' && !msg.retryOfLedgerKey) return 'already-done';
+    const made = entry?.record.state === 'received' && !msg.retryOfLedgerKey ? await deps.findCarriedOut?.(channel.id, key) : undefined;
+    if (entry && made) {
+      // An attempt carried the mail out (its ticket or note exists) and died before closing
+      // the record (the outcome is written with the close, after the move): what was made
+      // of the mail is its outcome, decided now and finished below like any decided mail.
+      const note = `finished after ${entry.record.attempts} attempts: the ${made.noteId ? 'note' : 'ticket'} an attempt made exists`;
+      const written = await replaceIfUnchanged(
+        deps,
+        {
+          ...entry.record,
+          state: 'decided',
+          outcome: made.noteId ? 'noted' : 'created',
+          ticketId: made.ticketId,
+          ...(made.noteId ? { noteId: made.noteId } : {}),
+          claim: undefined,
+          targetFolder: channel.folders.success,
+          stages: [...entry.record.stages, { stage: 'poison', result: { verdict: 'continue', note } }],
+          timings: { ...entry.record.timings, decidedAt: now },
+        },
+        entry.etag,
+      );
+      if (isStale(written)) throw new Error(`ledger record ${key} changed while its outcome was being recorded; retry`);
+      entry = written;
+    }
     if (entry?.record.state === 'decided' && entry.record.outcome !== 'failed' && !msg.retryOfLedgerKey) {
       // Decided (the ticket exists, the outcome is stored): only the move was left, which
       // the failed attempts kept losing to a rival or the mailbox. Finish it; do not fail it.
       const res = await follow(entry, deps, async (e) => (e.record.state === 'done' ? { status: 'already-done', key, outcome: e.record.outcome } : finishMove(e, e.record.source, pdeps, openSource)));
       deps.log('poisoned message of a decided mail: finished instead of failed', { key, channelId: channel.id, status: res.status });
-      return res.status === 'already-done' ? 'already-done' : 'finished';
-    }
-
-    const made = entry?.record.state === 'received' && !msg.retryOfLedgerKey ? await deps.findCarriedOut?.(channel.id, key) : undefined;
-    if (entry && made) {
-      // An attempt carried the mail out (its ticket or note exists) and died before closing
-      // the record — the outcome is written with the close, after the move. The mail is what
-      // was made of it: finished into the success folder, not failed.
-      const stage = { stage: 'poison', result: { verdict: 'continue' as const, note: `finished after ${entry.record.attempts} attempts: the ${made.noteId ? 'note' : 'ticket'} an attempt made exists` } };
-      const decided: LedgerRecord = {
-        ...entry.record,
-        state: 'decided',
-        outcome: made.noteId ? 'noted' : 'created',
-        ticketId: made.ticketId,
-        ...(made.noteId ? { noteId: made.noteId } : {}),
-        claim: undefined,
-        targetFolder: channel.folders.success,
-        stages: [...entry.record.stages, stage],
-        timings: { ...entry.record.timings, decidedAt: now },
-      };
-      const written = await replaceIfUnchanged(deps, decided, entry.etag);
-      if (isStale(written)) throw new Error(`ledger record ${key} changed while its outcome was being recorded; retry`);
-      const res = await follow(written, deps, async (e) => (e.record.state === 'done' ? { status: 'already-done', key, outcome: e.record.outcome } : finishMove(e, e.record.source, pdeps, openSource)));
-      deps.log('poisoned message of a mail carried out before its record was closed: finished instead of failed', { key, channelId: channel.id, status: res.status });
       return res.status === 'already-done' ? 'already-done' : 'finished';
     }
 
