@@ -1,6 +1,6 @@
 import type { Container } from '@azure/cosmos';
 import { z } from 'zod';
-import type { SavedChangeCursor } from '../store/channel-changes';
+import { savedCursorOf, type SavedChangeCursor } from '../store/channel-changes';
 import { container } from '../store/cosmos';
 import { queryAll, readItem } from '../store/cosmos-items';
 import { cosmosStatus } from '../store/errors';
@@ -82,10 +82,7 @@ export function cosmosSubscriptionStore(getContainer: () => Promise<Container> =
       return docs.map(toStored);
     },
     async readCursor() {
-      const doc = await readItem(await getContainer(), CURSOR_ID, SUBSCRIPTION_INDEX_PARTITION);
-      const parsed = MaintenanceCursor.safeParse(doc);
-      const ts = (doc as { _ts?: unknown } | undefined)?._ts;
-      return parsed.success && typeof ts === 'number' ? { cursor: parsed.data, savedAtTs: ts } : undefined;
+      return savedCursorOf(await readItem(await getContainer(), CURSOR_ID, SUBSCRIPTION_INDEX_PARTITION), MaintenanceCursor);
     },
     async saveCursor(cursor) {
       await (await getContainer()).items.upsert({ id: CURSOR_ID, channelId: SUBSCRIPTION_INDEX_PARTITION, kind: 'subscriptionCursor', ...MaintenanceCursor.parse(cursor) });

@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import { ChannelRecord } from '../config/channel';
 import { container } from './cosmos';
 import { queryAll } from './cosmos-items';
@@ -14,6 +15,13 @@ import { queryAll } from './cosmos-items';
 export interface SavedChangeCursor<C extends { fullAt: string }> {
   cursor: C;
   savedAtTs: number;
+}
+
+/** A cursor document as read back, with the `_ts` of its save; undefined when absent or not a valid cursor. */
+export function savedCursorOf<C extends { fullAt: string }>(doc: unknown, schema: z.ZodType<C>): SavedChangeCursor<C> | undefined {
+  const parsed = schema.safeParse(doc);
+  const ts = (doc as { _ts?: unknown } | undefined)?._ts;
+  return parsed.success && typeof ts === 'number' ? { cursor: parsed.data, savedAtTs: ts } : undefined;
 }
 
 /** How often the full pass (every channel) runs. */

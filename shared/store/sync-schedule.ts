@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { container } from './cosmos';
 import { queryAll, readItem } from './cosmos-items';
 import { cosmosStatus } from './errors';
-import type { SavedChangeCursor } from './channel-changes';
+import { savedCursorOf, type SavedChangeCursor } from './channel-changes';
 
 /**
  * The due-time index of the sync scheduler (pipeline/schedule-sync.ts): one small entry
@@ -87,10 +87,7 @@ export function cosmosSyncScheduleStore(getContainer: () => Promise<Container> =
   const partition = { name: '@p', value: SCHEDULE_PARTITION };
   return {
     async readCursor() {
-      const doc = await readItem(await getContainer(), CURSOR_ID, SCHEDULE_PARTITION);
-      const parsed = ScheduleCursor.safeParse(doc);
-      const ts = (doc as { _ts?: unknown } | undefined)?._ts;
-      return parsed.success && typeof ts === 'number' ? { cursor: parsed.data, savedAtTs: ts } : undefined;
+      return savedCursorOf(await readItem(await getContainer(), CURSOR_ID, SCHEDULE_PARTITION), ScheduleCursor);
     },
     async saveCursor(cursor) {
       await (await getContainer()).items.upsert({ id: CURSOR_ID, channelId: SCHEDULE_PARTITION, kind: 'syncScheduleCursor', ...ScheduleCursor.parse(cursor) });
