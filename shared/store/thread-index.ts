@@ -92,6 +92,16 @@ export interface Recorded<T> {
   created: boolean;
 }
 
+/** The entry of a normalised Message-ID of the channel's ticket. */
+function messageIdEntry(channelId: string, key: string, ticketId: string, kind: MessageIdEntry['kind'], at: Date, outboxId?: string): MessageIdEntry {
+  return ThreadEntry.parse({ id: messageIdEntryId(key), channelId, type: 'messageId', key, ticketId, kind, ...(outboxId ? { outboxId } : {}), at: at.toISOString() }) as MessageIdEntry;
+}
+
+/** The entry of a Graph conversation of the channel's ticket. */
+function conversationEntry(channelId: string, conversationId: string, ticketId: string, at: Date): ConversationEntry {
+  return ThreadEntry.parse({ id: conversationEntryId(conversationId), channelId, type: 'conversationId', key: conversationId, ticketId, at: at.toISOString() }) as ConversationEntry;
+}
+
 /** Records that a Message-ID belongs to a ticket of the channel. */
 export async function recordMessageId(
   channelId: string,
@@ -103,7 +113,7 @@ export async function recordMessageId(
 ): Promise<Recorded<MessageIdEntry>> {
   const key = normalizeMessageId(messageId);
   if (!key) throw new Error('an empty Message-ID cannot be recorded');
-  const doc = ThreadEntry.parse({ id: messageIdEntryId(key), channelId, type: 'messageId', key, ticketId, kind, ...(outboxId ? { outboxId } : {}), at: at.toISOString() }) as MessageIdEntry;
+  const doc = messageIdEntry(channelId, key, ticketId, kind, at, outboxId);
   const c = await container('threadIndex');
   const { resource, created } = await createOrReadExisting(c, doc, channelId);
   return { entry: ThreadEntry.parse(resource) as MessageIdEntry, created };
@@ -138,13 +148,12 @@ export async function recordReceivedMail(
   ticketId: string,
   at: Date = new Date(),
 ): Promise<void> {
-  const stamp = at.toISOString();
   const key = mail.messageId ? normalizeMessageId(mail.messageId) : '';
   const sent = (mail.sent ?? []).map((s) => ({ ...s, key: normalizeMessageId(s.messageId) })).filter((s) => s.key && s.key !== key);
   const docs = [
-    ...(key ? [ThreadEntry.parse({ id: messageIdEntryId(key), channelId, type: 'messageId', key, ticketId, kind: 'received', at: stamp })] : []),
-    ...(mail.conversationId ? [ThreadEntry.parse({ id: conversationEntryId(mail.conversationId), channelId, type: 'conversationId', key: mail.conversationId, ticketId, at: stamp })] : []),
-    ...sent.map((s) => ThreadEntry.parse({ id: messageIdEntryId(s.key), channelId, type: 'messageId', key: s.key, ticketId, kind: 'sent', outboxId: s.outboxId, at: stamp })),
+    ...(key ? [messageIdEntry(channelId, key, ticketId, 'received', at)] : []),
+    ...(mail.conversationId ? [conversationEntry(channelId, mail.conversationId, ticketId, at)] : []),
+    ...sent.map((s) => messageIdEntry(channelId, s.key, ticketId, 'sent', at, s.outboxId)),
   ];
   if (docs.length) await createEachOnce(await container('threadIndex'), docs, channelId);
 }
@@ -152,7 +161,7 @@ export async function recordReceivedMail(
 /** Records that a Graph conversation belongs to a ticket of the channel. */
 export async function recordConversation(channelId: string, conversationId: string, ticketId: string, at: Date = new Date()): Promise<Recorded<ConversationEntry>> {
   if (!conversationId) throw new Error('an empty conversationId cannot be recorded');
-  const doc = ThreadEntry.parse({ id: conversationEntryId(conversationId), channelId, type: 'conversationId', key: conversationId, ticketId, at: at.toISOString() }) as ConversationEntry;
+  const doc = conversationEntry(channelId, conversationId, ticketId, at);
   const c = await container('threadIndex');
   const { resource, created } = await createOrReadExisting(c, doc, channelId);
   return { entry: ThreadEntry.parse(resource) as ConversationEntry, created };
