@@ -78,10 +78,13 @@ export interface ProcessDeps extends ResolutionDeps, CarryOutDeps {
   memory?: MemoryBudget;
   /** Called once a mail's record is done (telemetry). */
   onDone?(record: LedgerRecord): void;
-  /** Moves the channel's stats counters for a record that was just closed (store/channel-stats.ts); none = not counted. */
-  countClosed?(channelId: string, changes: readonly CounterChange[]): Promise<void>;
+  /**
+   * Moves the channel's stats counters for a record that was just closed; none = not counted.
+   * The store's counts without waiting for the write (store/channel-stats.ts `deferCounterChanges`).
+   */
+  countClosed?(channelId: string, changes: readonly CounterChange[]): Promise<void> | void;
   /** Counts one more copy of a mail in the channel's stats. */
-  countDuplicate?(channelId: string, firstAttemptAt: string): Promise<void>;
+  countDuplicate?(channelId: string, firstAttemptAt: string): Promise<void> | void;
 }
 
 export type ProcessResult =
@@ -482,10 +485,11 @@ export async function finishMove(entry: LedgerWithEtag, ref: SourceRef, deps: Pr
 /**
  * Counting follows the record's write; the mail is done whatever the counters do, so a
  * failure there is logged, never thrown (a queue retry would find the record done and
- * count nothing either). The count is at most once: lost only if this fails or the worker
- * dies between the record's write and the counters'.
+ * count nothing either). The count is at most once: lost only if its write fails or the
+ * worker dies between the record's write and the counters' (the store defers that write
+ * by up to a second: deferred-commit.ts).
  */
-async function countBestEffort(deps: Pick<ProcessDeps, 'log'>, key: string, count: () => Promise<void> | undefined): Promise<void> {
+async function countBestEffort(deps: Pick<ProcessDeps, 'log'>, key: string, count: () => Promise<void> | void): Promise<void> {
   try {
     await count();
   } catch (err) {

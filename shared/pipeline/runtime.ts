@@ -11,7 +11,7 @@ import { onCosmosReset } from '../store/cosmos';
 import { ttlCache } from '../store/ttl-cache';
 import type { MappableTemplate } from '../tickets/field-mapping';
 import { createLedger, findLedgerByPlace, readLedger, replaceLedger } from '../store/ledger';
-import { applyCounterChanges, countDuplicate } from '../store/channel-stats';
+import { countDuplicate, deferCounterChanges } from '../store/channel-stats';
 import { claimFolderSync, completeFolderSync, readChannelState, updateChannelState } from '../store/sync-state';
 import { cosmosSyncScheduleStore } from '../store/sync-schedule';
 import { channelsChangedSince } from '../store/channel-changes';
@@ -220,7 +220,7 @@ export function processDeps(log: Log): ProcessDeps {
     log,
     fault: faultHook,
     memory: processMemoryBudget,
-    countClosed: applyCounterChanges,
+    countClosed: deferCounterChanges,
     countDuplicate,
     onDone: (r) => recordMailOutcome({ channelId: r.channelId, protocol: r.source.protocol, outcome: r.outcome ?? 'failed', reasonCode: r.reasonCode, latencyMs: r.timings.latencyMs }),
   };

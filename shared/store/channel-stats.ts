@@ -2,14 +2,14 @@ import { z } from 'zod';
 import type { PatchOperation } from '@azure/cosmos';
 import { LATENCY_BUCKETS, hourOf, statsFromCounts, type CounterChange, type CountedStats, type InFlight } from '../pipeline/stats-tally';
 import { container } from './cosmos';
-import { groupCommit } from './group-commit';
+import { deferredCommit } from './deferred-commit';
 import { cosmosStatus } from './errors';
 
 /**
  * The channel's monitoring counters in Cosmos (container `channelStats`, pk /channelId):
  * one document per channel and clock hour, moved only by Cosmos' atomic patch `incr`, so
- * any number of workers count at once without reading or contending (and the mails of one
- * instance closing at once share a patch: group commit). `/stats` reads the
+ * any number of workers count at once without reading or contending (and the mails one
+ * instance closes within a second share a patch: deferred commit). `/stats` reads the
  * hours of its window (one partition query: at most 24 items a day, however many mails)
  * and the mail in flight (a query on the ledger's unfinished records only).
  */
@@ -85,29 +85,75 @@ export function mergedDeltas(deltas: readonly CounterChange['deltas'][number][])
   return [...sums.values()].filter((d) => d.by !== 0);
 }
 
-/**
- * One channel-hour's counters, written by group commit (group-commit.ts): the mails that
- * close while a patch of their hour is in flight are counted together by the next one —
- * under load about one request per round trip instead of one per mail.
- */
-const countHour = groupCommit<CounterChange['deltas']>(async (key, items) => {
-  const [channelId, hour] = JSON.parse(key) as [string, string];
-  const deltas = mergedDeltas(items.flat());
-  for (let i = 0; i < deltas.length; i += MAX_PATCH_OPS) await applyChange(channelId, { hour, deltas: deltas.slice(i, i + MAX_PATCH_OPS) });
-});
+/** At most one counter write per channel-hour and instance per second (deferred-commit.ts). */
+export const COUNTER_WRITE_INTERVAL_MS = 1_000;
 
-/** Applies the increments of one closed mail (pipeline/stats-tally.ts `tallyChanges`). */
-export async function applyCounterChanges(channelId: string, changes: readonly CounterChange[]): Promise<void> {
-  await Promise.all(changes.map((change) => countHour(JSON.stringify([channelId, change.hour]), change.deltas)));
+/**
+ * One channel-hour's counters, written by deferred commit (deferred-commit.ts): a lone mail
+ * is counted as it closes; the mails that close within a second after it are counted
+ * together by one patch at the second's end — under load one request per channel-hour
+ * and second instead of one per mail, and no mail waits for its count.
+ */
+const hourCounts = deferredCommit<CounterChange['deltas']>({
+  intervalMs: COUNTER_WRITE_INTERVAL_MS,
+  maxAttempts: 5,
+  write: async (key, items) => {
+    const [channelId, hour] = JSON.parse(key) as [string, string];
+    const deltas = mergedDeltas(items.flat());
+    for (let i = 0; i < deltas.length; i += MAX_PATCH_OPS) await applyChange(channelId, { hour, deltas: deltas.slice(i, i + MAX_PATCH_OPS) });
+  },
+  onError: (key, err, dropped, items) =>
+    console.warn(
+      dropped ? 'the stats counters could not be moved; these mails stay uncounted' : 'the stats counters could not be moved; retried in a second',
+      JSON.stringify({ key, mails: items, error: String((err as Error)?.message ?? err) }),
+    ),
+});
+const hourKey = (channelId: string, hour: string) => JSON.stringify([channelId, hour]);
+const channelOfKey = (key: string) => (JSON.parse(key) as [string, string])[0];
+
+let flushOnExit = false;
+/** A process that ends on its own (a CLI, a test run) writes what waits first. */
+function flushBeforeExit(): void {
+  if (flushOnExit) return;
+  flushOnExit = true;
+  process.on('beforeExit', () => {
+    if (hourCounts.busyKeys() > 0) void hourCounts.flushAll();
+  });
 }
 
-/** Counts one more copy of a mail first attempted at `firstAttemptAt`. */
-export async function countDuplicate(channelId: string, firstAttemptAt: string): Promise<void> {
-  await applyCounterChanges(channelId, [{ hour: hourOf(firstAttemptAt), deltas: [{ path: ['duplicates'], by: 1 }] }]);
+/**
+ * Counts one closed mail's increments (pipeline/stats-tally.ts `tallyChanges`) without
+ * waiting for the write: the pipeline's way. At most once: what waits is lost if the
+ * process dies hard within the second (see deferred-commit.ts).
+ */
+export function deferCounterChanges(channelId: string, changes: readonly CounterChange[]): void {
+  flushBeforeExit();
+  for (const change of changes) void hourCounts.add(hourKey(channelId, change.hour), change.deltas);
+}
+
+/** Counts and waits until the counters carry it (seeding, tests). */
+export async function applyCounterChanges(channelId: string, changes: readonly CounterChange[]): Promise<void> {
+  deferCounterChanges(channelId, changes);
+  await Promise.all(changes.map((change) => hourCounts.flush(hourKey(channelId, change.hour))));
+}
+
+/** Counts one more copy of a mail first attempted at `firstAttemptAt` (deferred, as a closed mail's count). */
+export function countDuplicate(channelId: string, firstAttemptAt: string): void {
+  deferCounterChanges(channelId, [{ hour: hourOf(firstAttemptAt), deltas: [{ path: ['duplicates'], by: 1 }] }]);
+}
+
+/**
+ * Writes the counts waiting in this process: one channel's before its stats are read (an
+ * instance reads what it counted itself; other instances' counts arrive within a second),
+ * every channel's when the host stops the worker (functions/worker-shutdown.ts).
+ */
+export async function flushPendingCounts(channelId?: string): Promise<void> {
+  await hourCounts.flushAll(channelId === undefined ? undefined : (key) => channelOfKey(key) === channelId);
 }
 
 /** The hours' counters from `since` (its hour included) on; all of them without. */
 export async function readHourCounters(channelId: string, since?: string): Promise<HourCounters[]> {
+  await flushPendingCounts(channelId);
   const c = await container('channelStats');
   const parameters = [{ name: '@channelId', value: channelId }, ...(since ? [{ name: '@hour', value: hourOf(since) }] : [])];
   const { resources } = await c.items

@@ -32,6 +32,8 @@ export interface MailForThreading {
   references?: string | readonly string[] | undefined;
   /** Graph only. */
   conversationId?: string | undefined;
+  /** Header names lower-cased (parsed-mail.ts); only `thread-index` is read here. */
+  headers?: Readonly<Record<string, string>> | undefined;
   /**
    * The ticket this very mail creates (its id derives from the mail's ledger key): a trace an
    * earlier attempt left (its conversation, say) names it, and a mail is never a reply to itself.
@@ -41,11 +43,34 @@ export interface MailForThreading {
 
 export function threadSignals(mail: MailForThreading, format: TicketTokenFormat): ThreadSignals {
   const subject = mail.subject ?? '';
+  const messageIds = referencedMessageIds(mail);
+  const prefixKind = stripSubjectPrefixes(subject).kind;
+  const continues = messageIds.length > 0 || prefixKind !== undefined || isChildConversationIndex(mail.headers?.['thread-index']);
   return {
     tokens: findTokens(format, subject).slice(0, MAX_TOKENS),
     markers: findMarkers(format, mail.html, mail.text).slice(0, MAX_MARKERS),
-    messageIds: referencedMessageIds(mail),
-    ...(mail.conversationId ? { conversationId: mail.conversationId } : {}),
-    prefixKind: stripSubjectPrefixes(subject).kind,
+    messageIds,
+    ...(mail.conversationId && continues ? { conversationId: mail.conversationId } : {}),
+    prefixKind,
   };
+}
+
+/** Outlook's conversation index ([MS-OXOMSG] 2.2.1.3): a 22-byte header, then 5 bytes per reply or forward. */
+const INDEX_HEADER_BYTES = 22;
+
+/**
+ * Whether a Thread-Index header (base64 of the conversation index) is a reply's or a
+ * forward's: longer than the header block a new mail starts its conversation with. Only
+ * the length is read, of a bounded prefix, so a hostile header costs nothing.
+ *
+ * Why the Graph conversation is looked up only for a mail that continues one (it names
+ * Message-IDs, its subject has a reply or forward prefix, or its index is a child's): a
+ * mail with none of these can share its conversation with an earlier mail only through
+ * Exchange's hash of the subject, which is no sign of a reply (reply-route.ts) — the
+ * sender wrote a new mail with a subject seen before. It becomes a new ticket, as in
+ * Zammad or Zendesk, and costs no read.
+ */
+export function isChildConversationIndex(header: string | undefined): boolean {
+  if (!header) return false;
+  return Buffer.from(header.slice(0, 256).trim(), 'base64').length > INDEX_HEADER_BYTES;
 }

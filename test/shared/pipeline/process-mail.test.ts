@@ -177,7 +177,8 @@ test('a move that fails stores the decision (`decided`): the retry only moves �
 test("a Graph mail whose delivery died after recording its conversation is not taken, on redelivery, for a reply to its own ticket", async () => {
   const h = pipelineHarness();
   const messageId = '<graph-own-conv-1@client.example.org>';
-  const ref = h.mailbox.append('INBOX', rfc822({ subject: 'Printer on fire', messageId }), messageId);
+  // a reply by its subject (to a mail the channel never saw), so its conversation is looked up (thread-signals.ts)
+  const ref = h.mailbox.append('INBOX', rfc822({ subject: 'RE: Printer on fire', messageId }), messageId);
   const q = queued({ ...inbound(h, ref, messageId), conversationId: 'AAQkAGOwnConversation1' });
   // fetch, raw blob, create, ticket, thread index (Message-ID + conversation → the new ticket) — then dies
   await crashes(h.deliver(q, { crashAfter: 5 }));

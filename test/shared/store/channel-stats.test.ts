@@ -5,7 +5,7 @@ import { useEmulatorEnv, type EmulatorEnv } from './emulator-env';
 import { classifyCosmos, startCountingProxy, sumCounts, type CountingProxy } from '../../../bench/counting-proxy';
 import { resetCosmosClient } from '../../../shared/store/cosmos';
 import { resetSettingsCache } from '../../../shared/config/settings';
-import { applyCounterChanges, counterStats } from '../../../shared/store/channel-stats';
+import { applyCounterChanges, counterStats, deferCounterChanges } from '../../../shared/store/channel-stats';
 import { createLedger, ledgerStats, type LedgerRecord } from '../../../shared/store/ledger';
 import { tallyChanges, tallyOf } from '../../../shared/pipeline/stats-tally';
 import { inbound, pipelineHarness, queued } from '../../support/pipeline-harness';
@@ -138,7 +138,7 @@ test('the stats of a channel with 2,400 ledger records read the same items and r
   assert.deepEqual(stats.reasons, [{ code: 'DOMAIN_NOT_ALLOWED', count: 400 }]);
 });
 
-test('60 mails of one hour closing at once are counted exactly, in fewer patches than mails (group commit)', async () => {
+test('60 mails of one hour closing at once are counted exactly, in fewer patches than mails (those closing during a write share the next)', async () => {
   const channelId = `ch-${randomUUID()}`;
   const hour = '2026-12-06T10:00:00.000Z';
   const outcomes = ['created', 'noted', 'rejected'] as const;
@@ -154,4 +154,21 @@ test('60 mails of one hour closing at once are counted exactly, in fewer patches
   assert.deepEqual(stats.byOutcome, { created: 20, noted: 20, rejected: 20 });
   assert.deepEqual(stats.reasons, [{ code: 'DOMAIN_NOT_ALLOWED', count: 20 }]);
   assert.ok(writes < 60 / 2, `60 mails counted with ${writes} writes`);
+});
+
+test('50 mails of one channel closing one after another within a second are counted by two writes (the first, then the rest together), and its stats read right after show all 50', async () => {
+  const channelId = `ch-${randomUUID()}`;
+  const hour = '2026-12-06T11:00:00.000Z';
+  proxy.reset();
+  for (let i = 0; i < 50; i++) {
+    deferCounterChanges(channelId, tallyChanges(undefined, { hour, outcome: 'created', latencyBucket: i % 4 }));
+    // one mail after the other, each given time to go out on its own (it does not)
+    await new Promise<void>((r) => setImmediate(r));
+  }
+  const stats = await counterStats(channelId);
+  const writes = sumCounts(proxy.counts(), ['patch', 'create']);
+  assert.equal(stats.total, 50, "the instance reads its own counts: what waited was written before the stats' query");
+  assert.deepEqual(stats.byOutcome, { created: 50 });
+  // the first mail at once (the hour's first count: a patch that finds no document, then its create), the other 49 in one patch
+  assert.ok(writes <= 3, `${writes} writes ${JSON.stringify(proxy.counts())}`);
 });

@@ -122,12 +122,19 @@ test('an index entry whose ticket was deleted names nothing', async () => {
   assert.equal(ctx.ticket, undefined);
 });
 
-test('a Graph reply that lost token, ids and marker is found by its conversation, ranked below every other signal', async () => {
+test('a Graph reply that lost token, ids and marker is found by its conversation, ranked below every other signal; a new mail of the same subject is not looked up', async () => {
   await ticket('T-res-5', channel.id);
   await ticket('T-res-6', channel.id);
   await recordConversation(channel.id, 'AAQkAGConv-printer', 'T-res-5');
-  const alone = await resolveThread({ subject: 'Printer', conversationId: 'AAQkAGConv-printer' }, channel, counted().lookups);
+  // an Outlook reply whose sender rewrote the subject: only its conversation index says it is a reply
+  const childIndex = Buffer.concat([Buffer.from([1, 0xd9, 0x1a, 0x2b, 0x3c, 0x4d]), Buffer.alloc(16, 7), Buffer.from([0, 0, 1, 2, 3])]).toString('base64');
+  const alone = await resolveThread({ subject: 'Printer', conversationId: 'AAQkAGConv-printer', headers: { 'thread-index': childIndex } }, channel, counted().lookups);
   assert.equal(alone.choice.ticketId, 'T-res-5');
+  // a new mail with the same subject shares the conversation only through Exchange's subject hash: not looked up
+  const fresh = counted();
+  const newMail = await resolveThread({ subject: 'Printer', conversationId: 'AAQkAGConv-printer' }, channel, fresh.lookups);
+  assert.equal(newMail.choice.ticketId, undefined);
+  assert.equal(fresh.reads(), 0, 'a new mail costs no read');
   await recordMessageId(channel.id, '<mc.6@contoso.example>', 'T-res-6', 'sent');
   const both = await resolveThread({ subject: 'Re: Printer', conversationId: 'AAQkAGConv-printer', inReplyTo: '<mc.6@contoso.example>' }, channel, counted().lookups);
   assert.equal(both.choice.ticketId, 'T-res-6');
