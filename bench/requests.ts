@@ -24,6 +24,9 @@ import { startWorker, type Worker } from './worker-client';
  */
 const WRITE_KINDS = ['create', 'replace', 'upsert', 'delete', 'patch', 'batch'];
 
+/** Mails in the steady-state row (one after another, warm). */
+const STREAM_MAILS = 20;
+
 /** The baseline: what a plain new-ticket mail cannot do without. */
 const MINIMUM = { graph: 2, cosmos: 2, blobWrites: 1 } as const;
 
@@ -74,6 +77,27 @@ async function oneMail(world: World, worker: Worker, channelId: string, mailbox:
   return oneDelivered(world, worker, channelId, mailbox, mail);
 }
 
+/**
+ * `n` plain new-ticket mails, warm, processed one after another as a queue hands them out:
+ * what each costs in steady state, the counters' writes shared by the mails that close
+ * within one second (store/channel-stats.ts). The listing is counted apart.
+ */
+async function streamOfPlain(world: World, worker: Worker, channelId: string, mailbox: string, n: number): Promise<{ mails: number; perMail: Record<string, number>; cosmosOpsPerMail: number; statsWritesPerMail: number; elapsedMs: number }> {
+  const mails = await Promise.all(Array.from({ length: n }, (_, i) => sampleMail(firstIndexOf('plain'), { to: mailbox, tag: `stream-${i}` })));
+  await deliverAll(world.sim, mailbox, mails);
+  const listed = await worker.call({ op: 'list', channelId });
+  if (listed.listed !== n) throw new Error(`the sync listed ${listed.listed} mails, expected ${n}`);
+  reset(world);
+  const res = await worker.call({ op: 'process', channelId, concurrency: 1 });
+  if (res.failed > 0 || res.mails !== n) throw new Error(`processMail failed: ${res.errors.join(' | ')}`);
+  const counts = snapshot(world, mailbox);
+  const perMail = Object.fromEntries(Object.entries(counts.cosmos.byKind).map(([k, v]) => [k, v / n]));
+  const statsWrites = Object.entries(counts.cosmos.byKind)
+    .filter(([k]) => / channelStats/.test(k) && WRITE_KINDS.some((w) => k.startsWith(`${w} `)) && !/ \d{3}$/.test(k))
+    .reduce((a, [, v]) => a + v, 0);
+  return { mails: n, perMail, cosmosOpsPerMail: cosmosOps(counts) / n, statsWritesPerMail: statsWrites / n, elapsedMs: res.elapsedMs };
+}
+
 /** Delivers the mail, lists it (counted apart) and processes it (counted). */
 async function oneDelivered(world: World, worker: Worker, channelId: string, mailbox: string, mail: SampleMail): Promise<{ listing: RequestCounts; mail: RequestCounts; status: string }> {
   await deliverAll(world.sim, mailbox, [mail]);
@@ -102,6 +126,12 @@ async function repliesAndAcknowledgements(world: World, worker: Worker, channelI
   print(`warm, plain on a channel that does not acknowledge (${unacknowledged.status}): ${describe(unacknowledged.mail)}`);
   print(`  an acknowledgement adds to its new-ticket mail: ${describe(inPipeline)}`);
   print(`  Cosmos by kind: ${listCounts(inPipeline.cosmos.byKind)}`);
+  const stream = await streamOfPlain(world, worker, quietId, quietMailbox, STREAM_MAILS);
+  print(
+    `${stream.mails} plain mails one after another on that channel (warm, ${fixed(stream.elapsedMs / 1000, 1)} s): Cosmos ops per mail ${fixed(stream.cosmosOpsPerMail, 2)}, ` +
+      `of which stats counter writes ${fixed(stream.statsWritesPerMail, 2)} (a lone mail: 1)`,
+  );
+  print(`  Cosmos by kind, per mail: ${listCounts(Object.fromEntries(Object.entries(stream.perMail).map(([k, v]) => [k, Number(v.toFixed(2))])))}`);
 
   // the send job: the first send of the process (cold), then one more (warm); the rest unmeasured
   const { outboxIds } = await worker.call({ op: 'queuedOutbox', channelId });
@@ -148,6 +178,7 @@ async function repliesAndAcknowledgements(world: World, worker: Worker, channelI
     perReply: reply.mail,
     perAutoResponse: { inPipeline, sendJob: warmSend.send, sendJobCold: coldSend.send, total: perAutoResponse },
     unacknowledgedMail: unacknowledged.mail,
+    unacknowledgedStream: stream,
     graphCallsPerReply: reply.mail.graph,
     cosmosOpsPerReply: cosmosOps(reply.mail),
     graphCallsPerAutoResponse: perAutoResponse.graph,

@@ -5,6 +5,7 @@ import { syncMailbox } from '../../shared/pipeline/sync-mailbox';
 import type { MailInboundMessage } from '../../shared/queue/contracts';
 import type { ProcessReport } from '../protocol';
 import { inParallel } from '../../shared/in-parallel';
+import { flushPendingCounts } from '../../shared/store/channel-stats';
 
 /**
  * The pipeline as the Functions host runs it, minus the queue: the real syncMailbox lists
@@ -103,6 +104,8 @@ export async function processListed(channelId: string, concurrency: number, coun
     if (key === undefined) failed++;
     else statuses[key] = (statuses[key] ?? 0) + 1;
   });
+  // the counts still waiting for their second (store/channel-stats.ts) are part of the work and its requests
+  await flushPendingCounts();
   const elapsedMs = performance.now() - started;
   const used = process.cpuUsage(cpu);
   return { mails: batch.length, elapsedMs, cpuMs: (used.user + used.system) / 1000, statuses, failed, errors, ...(timeDeps ? { depMs: times } : {}) };
