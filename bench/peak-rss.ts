@@ -10,6 +10,7 @@ import { bigAttachmentMail, firstIndexOf, sampleMail, type SampleMail } from './
 import type { Benchmark } from './benchmark';
 import type { MemoryReport } from './protocol';
 import { startWorker } from './worker-client';
+import { WORKER_NODE_ARGUMENTS } from '../shared/config/worker-node-arguments';
 
 /**
  * 3. Peak memory for one big mail: a fresh worker process is warmed up with two ordinary
@@ -129,6 +130,8 @@ export const peakRss: Benchmark = {
       // the same mail in a process that has streamed one large mail before: what the mail itself adds
       const warmed = await pipelinePeak(world, big, ATTACHMENT_BYTES, { mailbox: 'rss-warmed@contoso.example', channelId: 'bench-rss-warmed', warmLarge: true });
       const baseline = await baselinePeak(world, big);
+      const nodeArguments = [WORKER_NODE_ARGUMENTS, process.env.BENCH_WORKER_NODE_ARGS ?? ''].join(' ').trim();
+      print(`worker processes' Node.js options: ${nodeArguments} (Azure: languageWorkers__node__arguments = ${WORKER_NODE_ARGUMENTS})`);
       print(`raw mail ${mb(raw)} (attachment ${mb(ATTACHMENT_BYTES)}, base64 in the MIME); outcome ${listCounts(pipeline.statuses)} in ${fixed(pipeline.elapsedMs / 1000, 2)} s`);
       print(
         `pipeline: RSS after warm-up and GC ${mb(pipeline.before.rssBytes)}, peak while processing ${mb(pipeline.peak)} → ` +
@@ -160,6 +163,7 @@ export const peakRss: Benchmark = {
         rawBytes: raw,
         attachmentBytes: ATTACHMENT_BYTES,
         peakMeasuredBy: pipeline.after.peakRssBytes === null ? 'ru_maxrss' : 'VmHWM',
+        workerNodeArguments: nodeArguments,
         pipeline: {
           rssBeforeBytes: pipeline.before.rssBytes,
           peakRssBytes: pipeline.peak,

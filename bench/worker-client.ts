@@ -2,6 +2,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { z } from 'zod';
 import { Replies, Response, type CommandInput, type Reply } from './protocol';
+import { workerNodeArgv } from '../shared/config/worker-node-arguments';
 
 /**
  * The driver's handle on a worker process (bench/worker/main.ts): starts it with the
@@ -21,7 +22,8 @@ export async function startWorker(env: Record<string, string>): Promise<Worker> 
   const child: ChildProcess = fork(MAIN, [], {
     // tsx for TypeScript; gc exposed so memory can be read after a full collection
     // BENCH_WORKER_NODE_ARGS adds Node options to the worker only, e.g. "--cpu-prof --cpu-prof-dir=.local/prof"
-    execArgv: ['--import', 'tsx', '--expose-gc', ...(process.env.BENCH_WORKER_NODE_ARGS?.split(/\s+/).filter(Boolean) ?? [])],
+    // the worker's options in Azure, then any the run adds (a later V8 option wins: BENCH_WORKER_NODE_ARGS=--max-semi-space-size=16 measures Node's default)
+    execArgv: ['--import', 'tsx', '--expose-gc', ...workerNodeArgv(), ...(process.env.BENCH_WORKER_NODE_ARGS?.split(/\s+/).filter(Boolean) ?? [])],
     env: { ...process.env, ...env, NODE_ENV: 'production' },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });

@@ -244,6 +244,9 @@ module api 'app/api.bicep' = {
       // Mail connections never reach private or loopback addresses from Azure; set 'true' only
       // for a mail server inside a connected network (link-local/metadata stay refused anyway).
       MAIL_ALLOW_PRIVATE_HOSTS: 'false'
+      // The Node.js worker's options (shared/config/worker-node-arguments.ts, kept equal by a
+      // test): a young generation of at most 8 MB, so streaming a large mail grows the process less.
+      languageWorkers__node__arguments: '--max-semi-space-size=8'
     }, empty(adminApiKey) ? {} : {
       // a Key Vault reference, resolved by the platform with the app's identity
       ADMIN_API_KEY: '@Microsoft.KeyVault(SecretUri=${keyVault.outputs.adminApiKeySecretUri})'

@@ -15,6 +15,7 @@ import { demoFiles, startDemo, type Demo } from '../devhost/demo';
 import { adminClient, ensureDemoChannel, hostFunctionRunner, subscribeNow, type DemoChannelResult } from '../devhost/demo/demo-channel';
 import { ensureAdminUi } from '../admin-ui/build';
 import { allQueueNames } from '../shared/queue/contracts';
+import { workerNodeArgv } from '../shared/config/worker-node-arguments';
 import { BlobContainers, CosmosContainers } from '../shared/store/containers';
 
 /**
@@ -227,7 +228,7 @@ async function main(): Promise<void> {
       if (!env.PUBLIC_BASE_URL && !process.env.PUBLIC_BASE_URL) env.PUBLIC_BASE_URL = `http://127.0.0.1:${hostPort}`;
     }
     const cli = path.join(repoRoot, 'devhost', 'cli.ts');
-    const hostArgs = ['--import', 'tsx', cli, '--app-root', repoRoot, '--port', String(port), '--exit-with-parent'];
+    const hostArgs = [...workerNodeArgv(), '--import', 'tsx', cli, '--app-root', repoRoot, '--port', String(port), '--exit-with-parent'];
     if (override) hostArgs.push('--host-json-override', JSON.stringify(override));
     if (args.verbose) hostArgs.push('--verbose');
     // Without the demo, no PUBLIC_BASE_URL by default: Microsoft Graph can only notify a public

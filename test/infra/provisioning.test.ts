@@ -10,6 +10,7 @@ import {
   repoRoot, resourcesOfType, variable, type Node,
 } from './bicep';
 import { queueBindingsIn, queueBindingsInDir } from './queue-bindings';
+import { WORKER_NODE_ARGUMENTS } from '../../shared/config/worker-node-arguments';
 
 /**
  * What the code uses is what `azd up` provisions: every Cosmos container with its
@@ -151,6 +152,8 @@ const NEEDED_IN_AZURE = [
 const READ_BY_HOST: Record<string, unknown> = {
   AzureWebJobsStorage__credential: 'managedidentity',
   APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'Authorization=AAD',
+  // the worker's Node.js options: the same in Azure as in the devhost and the bench
+  languageWorkers__node__arguments: WORKER_NODE_ARGUMENTS,
 };
 // Keys and local-only settings: in Azure the identity and Key Vault replace them.
 const NEVER_IN_AZURE = [

@@ -8,6 +8,7 @@ import { repoRoot, startAzurite, startCosmos, stopChild, type AzuriteHandle, typ
 import { deepMerge } from '../../devhost/host-json';
 import type { InvocationRecord } from '../../devhost/invoke';
 import { allQueueNames } from '../../shared/queue/contracts';
+import { workerNodeArgv } from '../../shared/config/worker-node-arguments';
 
 /**
  * The whole app on real parts for end-to-end tests: in-memory Azurite (queues, blobs)
@@ -139,7 +140,7 @@ export async function startTestStack(opts: TestStackOptions = {}): Promise<TestS
 
     const override = { ...(opts.fastQueues === false ? {} : FAST_QUEUES) };
     const hostJson = opts.hostJson ? deepMerge(override, opts.hostJson) : override;
-    const args = ['--import', 'tsx', CLI, '--app-root', appRoot, '--port', '0', '--host-json-override', JSON.stringify(hostJson), '--exit-with-parent'];
+    const args = [...workerNodeArgv(), '--import', 'tsx', CLI, '--app-root', appRoot, '--port', '0', '--host-json-override', JSON.stringify(hostJson), '--exit-with-parent'];
     if (opts.verbose) args.push('--verbose');
     child = spawn(process.execPath, args, { cwd: appRoot, env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
     child.stdout?.on('data', (d: Buffer) => { output += d.toString(); });
