@@ -1,4 +1,4 @@
-import { AnswerCounter, answersInLastHour, counterIds, nextCount, type RecentAnswers } from '../answers/answer-counter';
+import { AnswerCounter, answersInLastHour, nextCount, senderHash, type RecentAnswers } from '../answers/answer-counter';
 import { normalizeMessageId } from '../pipeline/ledger-key';
 import { TransientError } from '../errors';
 import { container } from './cosmos';
@@ -7,7 +7,7 @@ import { cosmosStatus } from './errors';
 
 /**
  * The answer counters in Cosmos (container `answerCounters`, pk /channelId; rules in
- * answers/answer-counter.ts): two point reads say what a sender got in the last hour, one
+ * answers/answer-counter.ts): one point read says what a sender got in the last hour, one
  * ETag-guarded write counts an answer.
  */
 
@@ -17,30 +17,26 @@ import { cosmosStatus } from './errors';
  * by its own acknowledgement).
  */
 export async function recentAnswers(channelId: string, sender: string, now: Date, except?: string): Promise<RecentAnswers> {
-  const read = await readCounters(channelId, sender, now);
-  keepRead(channelId, sender, read);
-  const { records } = read;
+  const read = await readCounter(channelId, sender);
+  keepRead(channelId, read);
   const skip = except ? normalizeMessageId(except) : undefined;
-  const without = skip
-    ? records.map((r) => (r && r.answers.some((a) => a.messageId === skip) ? { ...r, count: r.count - 1, answers: r.answers.filter((a) => a.messageId !== skip) } : r))
-    : records;
-  return answersInLastHour(without, now);
+  const r = read.record;
+  return answersInLastHour(skip && r ? { ...r, answers: r.answers.filter((a) => a.messageId !== skip) } : r, now);
 }
 
-/** The sender's records of the current and the previous clock hour (two point reads), and the current one's ETag. */
-async function readCounters(channelId: string, sender: string, at: Date) {
+/**
+ * The sender's record (one point read) and its ETag. A record of the hourly shape an
+ * earlier version wrote (`<hash>.<hour>`) has another id and is never read: after the
+ * upgrade each sender's hour starts empty once, and those records expire by their TTL.
+ */
+async function readCounter(channelId: string, sender: string) {
   const c = await container('answerCounters');
-  const ids = counterIds(channelId, sender, at);
-  const [current, previous] = await Promise.all([readItem(c, ids.current, channelId), readItem(c, ids.previous, channelId)]);
-  return {
-    container: c,
-    currentId: ids.current,
-    etag: current?._etag,
-    records: [current ? AnswerCounter.parse(current) : undefined, previous ? AnswerCounter.parse(previous) : undefined] as const,
-  };
+  const id = senderHash(channelId, sender);
+  const found = await readItem(c, id, channelId);
+  return { container: c, id, etag: found?._etag, record: found ? AnswerCounter.parse(found) : undefined };
 }
 
-type CounterRead = Awaited<ReturnType<typeof readCounters>>;
+type CounterRead = Awaited<ReturnType<typeof readCounter>>;
 
 /**
  * The counters the decision read (recentAnswers), kept a few seconds so the reservation
@@ -50,13 +46,13 @@ type CounterRead = Awaited<ReturnType<typeof readCounters>>;
  */
 const READ_KEPT_MS = 10_000;
 const keptReads = new Map<string, { at: number; read: CounterRead }>();
-const readKey = (channelId: string, sender: string, currentId: string) => `${channelId}\n${sender}\n${currentId}`;
-function keepRead(channelId: string, sender: string, read: CounterRead): void {
+const readKey = (channelId: string, id: string) => `${channelId}\n${id}`;
+function keepRead(channelId: string, read: CounterRead): void {
   if (keptReads.size >= 1_000) for (const [k, e] of keptReads) if (Date.now() - e.at >= READ_KEPT_MS) keptReads.delete(k);
-  if (keptReads.size < 1_000) keptReads.set(readKey(channelId, sender, read.currentId), { at: Date.now(), read });
+  if (keptReads.size < 1_000) keptReads.set(readKey(channelId, read.id), { at: Date.now(), read });
 }
-function takeRead(channelId: string, sender: string, at: Date): CounterRead | undefined {
-  const key = readKey(channelId, sender, counterIds(channelId, sender, at).current);
+function takeRead(channelId: string, sender: string): CounterRead | undefined {
+  const key = readKey(channelId, senderHash(channelId, sender));
   const kept = keptReads.get(key);
   keptReads.delete(key);
   return kept && Date.now() - kept.at < READ_KEPT_MS ? kept.read : undefined;
@@ -76,16 +72,15 @@ const jitter = () => new Promise<void>((resolve) => setTimeout(resolve, 5 + Math
  */
 export async function reserveAnswer(channelId: string, sender: string, at: Date, messageId: string, limit: number): Promise<boolean> {
   const own = normalizeMessageId(messageId);
-  let kept = takeRead(channelId, sender, at);
+  let kept = takeRead(channelId, sender);
   for (let round = 0; round < MAX_ROUNDS; round++) {
-    const { container: c, currentId, etag, records } = kept ?? (await readCounters(channelId, sender, at));
+    const { container: c, id, etag, record } = kept ?? (await readCounter(channelId, sender));
     kept = undefined;
-    const [record, before] = records;
-    if (record?.answers.some((a) => a.messageId === own) || before?.answers.some((a) => a.messageId === own)) return true;
-    if (answersInLastHour(records, at).count >= limit) return false;
+    if (record?.answers.some((a) => a.messageId === own)) return true;
+    if (answersInLastHour(record, at).count >= limit) return false;
     const next = nextCount(record, { channelId, sender, at, messageId });
     try {
-      if (record) await c.item(currentId, channelId).replace(next, { accessCondition: { type: 'IfMatch', condition: etag ?? '' } });
+      if (record) await c.item(id, channelId).replace(next, { accessCondition: { type: 'IfMatch', condition: etag ?? '' } });
       else await c.items.create(next);
       return true;
     } catch (err) {

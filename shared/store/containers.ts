@@ -29,7 +29,7 @@ export const CosmosContainers = {
   threadIndex: { id: 'threadIndex', partitionKey: '/channelId' },
   /** One record per mail to send (id = outbox key): what, to whom, and how far it got; pk /channelId. */
   outbox: { id: 'outbox', partitionKey: '/channelId' },
-  /** Automatic answers per channel, sender and hour (the rate limit's memory); items expire by `ttl`; pk /channelId. */
+  /** Automatic answers per channel and sender in the last hour (the rate limit's memory); items expire by `ttl`; pk /channelId. */
   answerCounters: { id: 'answerCounters', partitionKey: '/channelId', defaultTtl: -1 },
   /** Per channel and clock hour: finished mails by outcome, reasons, duplicates, a latency histogram (the stats answer reads these, not the ledger); pk /channelId. */
   channelStats: { id: 'channelStats', partitionKey: '/channelId' },

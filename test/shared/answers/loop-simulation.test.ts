@@ -89,9 +89,7 @@ async function simulate(scenario: Scenario): Promise<Outcome> {
     const classification = classifyMail(mail, { ownAddresses: [receiver.address], channelId: receiver.id });
     kinds.push(`${receiver.id}:${classification.kind}`);
     const sender = mail.from?.address ?? '';
-    const key = (hour: number) => `${sender}|${hour}`;
-    const hour = Math.floor(now / 3_600_000);
-    const recent = answersInLastHour([receiver.counters.get(key(hour)), receiver.counters.get(key(hour - 1))], new Date(now));
+    const recent = answersInLastHour(receiver.counters.get(sender), new Date(now));
     const verdict = shouldAutoRespond({
       trigger: 'ticketCreated',
       settings: DEFAULT_ANSWER_SETTINGS.autoResponse,
@@ -114,7 +112,7 @@ async function simulate(scenario: Scenario): Promise<Outcome> {
       messageId,
     });
     assert.ok(composed.send, JSON.stringify(composed));
-    receiver.counters.set(key(hour), nextCount(receiver.counters.get(key(hour)), { channelId: receiver.id, sender, at: new Date(now), messageId }));
+    receiver.counters.set(sender, nextCount(receiver.counters.get(sender), { channelId: receiver.id, sender, at: new Date(now), messageId }));
     raw = await composeMime(receiver.id, OutboundMail.parse(composed.mail));
     inbound = dropHeaders(raw.raw, scenario.relayDrops);
     autoResponses++;

@@ -3,7 +3,7 @@ import { after, before, test } from 'node:test';
 import { useEmulatorEnv, type EmulatorEnv } from './emulator-env';
 import { recentAnswers, reserveAnswer } from '../../../shared/store/answer-counters';
 import { container } from '../../../shared/store/cosmos';
-import { nextCount } from '../../../shared/answers/answer-counter';
+import { nextCount, senderHash } from '../../../shared/answers/answer-counter';
 
 let env: EmulatorEnv;
 before(async () => {
@@ -54,4 +54,16 @@ test('the reservation starts from the counters the decision read; counted meanwh
   await c.items.create(nextCount(undefined, { channelId: 'ch-kept', sender: 'kim@customer.example', at, messageId: '<mc.other@contoso.example>' }));
   assert.equal(await reserveAnswer('ch-kept', 'kim@customer.example', at, '<mc.mine@contoso.example>', 1), false, 'the hour is full: the stale read lost its create (409) and was read again');
   assert.equal((await recentAnswers('ch-kept', 'kim@customer.example', at)).count, 1);
+});
+
+test('one point read per decision: the record of the hourly shape an earlier version wrote is not read (after an upgrade a sender starts an empty hour once)', async () => {
+  const at = new Date('2026-12-06T15:10:00Z');
+  const c = await container('answerCounters');
+  const hash = senderHash('ch-upgrade', 'lee@customer.example');
+  // what the earlier version kept per sender and clock hour
+  await c.items.create({ id: `${hash}.2026120615`, channelId: 'ch-upgrade', senderHash: hash, hour: '2026120615', count: 5, answers: [], ttl: 10_800 });
+  assert.equal((await recentAnswers('ch-upgrade', 'lee@customer.example', at)).count, 0);
+  assert.equal(await reserveAnswer('ch-upgrade', 'lee@customer.example', at, '<mc.up@contoso.example>', 5), true);
+  const { resource } = await c.item(hash, 'ch-upgrade').read();
+  assert.deepEqual(resource.answers, [{ at: at.toISOString(), messageId: 'mc.up@contoso.example' }]);
 });
