@@ -122,7 +122,7 @@ test('an index entry whose ticket was deleted names nothing', async () => {
   assert.equal(ctx.ticket, undefined);
 });
 
-test('a Graph reply that lost token, ids and marker is found by its conversation, ranked below every other signal; a new mail of the same subject is not looked up', async () => {
+test('a Graph reply that lost token, ids and marker is found by its conversation, read only when nothing stronger names a ticket; a new mail of the same subject is not looked up', async () => {
   await ticket('T-res-5', channel.id);
   await ticket('T-res-6', channel.id);
   await recordConversation(channel.id, 'AAQkAGConv-printer', 'T-res-5');
@@ -136,7 +136,11 @@ test('a Graph reply that lost token, ids and marker is found by its conversation
   assert.equal(newMail.choice.ticketId, undefined);
   assert.equal(fresh.reads(), 0, 'a new mail costs no read');
   await recordMessageId(channel.id, '<mc.6@contoso.example>', 'T-res-6', 'sent');
-  const both = await resolveThread({ subject: 'Re: Printer', conversationId: 'AAQkAGConv-printer', inReplyTo: '<mc.6@contoso.example>' }, channel, counted().lookups);
-  assert.equal(both.choice.ticketId, 'T-res-6');
-  assert.equal(both.choice.setAside[0]?.code, 'OUTRANKED');
+  const reads = counted();
+  const both = await resolveThread({ subject: 'Re: Printer', conversationId: 'AAQkAGConv-printer', inReplyTo: '<mc.6@contoso.example>' }, channel, reads.lookups);
+  assert.equal(both.choice.ticketId, 'T-res-6', 'the Message-ID ranks higher');
+  assert.equal(reads.reads(), 2, 'the Message-ID and its ticket: the conversation, which could only rank lower, is not read');
+  // a Message-ID that names nothing leaves the conversation to be read
+  const unknown = await resolveThread({ subject: 'Re: Printer', conversationId: 'AAQkAGConv-printer', inReplyTo: '<never-seen@contoso.example>' }, channel, counted().lookups);
+  assert.equal(unknown.choice.ticketId, 'T-res-5');
 });
