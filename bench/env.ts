@@ -2,9 +2,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { AddressInfo } from 'node:net';
-import { createHttpServer } from '@vercel/cosmosdb-server';
-import { startAzurite, COSMOS_EMULATOR_KEY, DEV_ACCOUNT, type AzuriteHandle, type CosmosHandle } from '../devhost/emulators';
+import { startAzurite, startCosmos, COSMOS_EMULATOR_KEY, DEV_ACCOUNT, type AzuriteHandle, type CosmosHandle } from '../devhost/emulators';
 import { startGraphSimulator, type GraphSimulator, type ThrottleOptions } from '../devhost/graph-simulator';
 import { classifyBlob, classifyCosmos, startCountingProxy, type CountingProxy } from './counting-proxy';
 
@@ -36,38 +34,14 @@ export interface World {
   stop(): Promise<void>;
 }
 
-/**
- * The Cosmos emulator as devhost's `startCosmos` starts it, but keeping HTTP connections
- * open: by default it answers every request with `Connection: close`, so each Cosmos
- * operation would pay a new TCP connection, which Azure Cosmos DB never makes a client do.
- * Without this, the benchmarks would measure the emulator's quirk, not the pipeline.
- */
-async function startCosmosKeepAlive(): Promise<CosmosHandle> {
-  const server = createHttpServer({ keepAlive: true });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-  return {
-    endpoint: `http://127.0.0.1:${port}/`,
-    key: COSMOS_EMULATOR_KEY,
-    port,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-}
-
 export async function startWorld(opts: WorldOptions = {}): Promise<World> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mail-channel-bench-'));
   const started: { stop(): Promise<void> }[] = [];
   try {
     const azurite = await startAzurite();
     started.push(azurite);
-    const cosmos = await startCosmosKeepAlive();
+    // devhost's emulator: keep-alive (as Azure Cosmos DB) and linear queries (cosmos-query-linear.ts)
+    const cosmos = await startCosmos();
     started.push(cosmos);
     const sim = await startGraphSimulator({
       ...(opts.throttle ? { throttle: opts.throttle } : {}),
