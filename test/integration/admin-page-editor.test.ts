@@ -1,8 +1,5 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { ensureAdminUi } from '../../admin-ui/build';
 import { startTestStack, type TestStack } from '../support/stack';
@@ -29,9 +26,7 @@ const imapChannel = (u: { user: string; password: string }, name: string) => dov
 before(async () => {
   const [, dc] = await Promise.all([ensureAdminUi(), startDovecot({ users: USERS })]);
   dovecot = dc;
-  const caFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'admin-editor-')), 'ca.pem');
-  fs.writeFileSync(caFile, dovecot.caCertPem);
-  [stack, browser] = await Promise.all([startTestStack({ env: { NODE_EXTRA_CA_CERTS: caFile } }), launchBrowser()]);
+  [stack, browser] = await Promise.all([startTestStack({ trustCa: [dovecot.caCertPem] }), launchBrowser()]);
   // A published channel that has made tickets of two mails, from two sender domains.
   const u = USERS[0]!;
   deskId = await publishChannel(stack, imapChannel(u, 'Editor desk'));

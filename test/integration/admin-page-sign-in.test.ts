@@ -1,8 +1,5 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { ensureAdminUi } from '../../admin-ui/build';
 import { startGraphSimulator, type GraphSimulator } from '../../devhost/graph-simulator';
@@ -28,9 +25,7 @@ const DESK = 'desk@contoso.example';
 before(async () => {
   const [, simulator] = await Promise.all([ensureAdminUi(), startGraphSimulator({ mailboxes: [DESK] })]);
   sim = simulator;
-  const caFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'page-sign-in-')), 'ca.pem');
-  fs.writeFileSync(caFile, sim.caCertPem);
-  [stack, browser] = await Promise.all([startTestStack({ env: { NODE_EXTRA_CA_CERTS: caFile } }), launchBrowser()]);
+  [stack, browser] = await Promise.all([startTestStack({ trustCa: [sim.caCertPem] }), launchBrowser()]);
 });
 
 after(async () => {

@@ -29,10 +29,8 @@ const USERS = [{ user: 'page1@example.com', password: 'page1-secret' }, { user: 
 before(async () => {
   const [, dc] = await Promise.all([ensureAdminUi(), startDovecot({ users: USERS })]);
   dovecot = dc;
-  const caFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'admin-page-')), 'ca.pem');
-  fs.writeFileSync(caFile, dovecot.caCertPem);
   [stack, browser] = await Promise.all([
-    startTestStack({ env: { NODE_EXTRA_CA_CERTS: caFile, MAILCHANNEL_TEST_FAULTS: JSON.stringify([{ point: 'before-decide', match: '[always-fails]', times: 100 }]) } }),
+    startTestStack({ trustCa: [dovecot.caCertPem], env: { MAILCHANNEL_TEST_FAULTS: JSON.stringify([{ point: 'before-decide', match: '[always-fails]', times: 100 }]) } }),
     launchBrowser(),
   ]);
 });

@@ -1,8 +1,5 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { startGraphSimulator, type GraphSimulator } from '../../devhost/graph-simulator';
 import { simulatorChannelInput } from '../../devhost/graph-simulator/channel';
@@ -42,9 +39,7 @@ before(async () => {
     startSmtpCapture({ passwords: Object.fromEntries(IMAP_DESKS.map((d) => [d.user, d.password])) }),
     startGraphSimulator({ mailboxes: [GRAPH_DESK, GRAPH_CUSTOMER] }),
   ]);
-  const caFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'agent-reply-')), 'ca.pem');
-  fs.writeFileSync(caFile, `${dovecot.caCertPem}\n${sim.caCertPem}`);
-  stack = await startTestStack({ env: { NODE_EXTRA_CA_CERTS: caFile } });
+  stack = await startTestStack({ trustCa: [dovecot.caCertPem, sim.caCertPem] });
   // this process writes a ticket of no channel straight into the stack's Cosmos
   Object.assign(process.env, { COSMOS_ENDPOINT: stack.env.COSMOS_ENDPOINT, COSMOS_KEY: stack.env.COSMOS_KEY, COSMOS_DATABASE: stack.env.COSMOS_DATABASE, AzureWebJobsStorage: stack.env.AzureWebJobsStorage });
   resetSettingsCache();

@@ -1,8 +1,5 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { startTestStack, type TestStack } from '../support/stack';
 import { type Dovecot, dovecotChannelInput, startDovecot } from '../support/dovecot';
 import { api, eventually, publishChannel, tickets } from '../support/mail-e2e';
@@ -20,9 +17,7 @@ const USER = { user: 'attachments@example.com', password: 'attachments-secret' }
 
 before(async () => {
   dovecot = await startDovecot({ users: [USER] });
-  const caFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'attachment-e2e-')), 'ca.pem');
-  fs.writeFileSync(caFile, dovecot.caCertPem);
-  stack = await startTestStack({ env: { NODE_EXTRA_CA_CERTS: caFile } });
+  stack = await startTestStack({ trustCa: [dovecot.caCertPem] });
 });
 
 after(async () => {

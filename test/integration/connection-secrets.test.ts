@@ -1,9 +1,6 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
 import net from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
 import { startTestStack, type TestStack } from '../support/stack';
 import { startDovecot, type Dovecot } from '../support/dovecot';
 import { api, eventually, ledger, publishChannel, rfc822 } from '../support/mail-e2e';
@@ -21,11 +18,9 @@ const USERS = ['sec1', 'sec2', 'sec3', 'sec4', 'sec5'].map((u) => ({ user: `${u}
 
 before(async () => {
   dovecot = await startDovecot({ users: USERS });
-  const caFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'conn-sec-')), 'ca.pem');
-  fs.writeFileSync(caFile, dovecot.caCertPem);
   stack = await startTestStack({
+    trustCa: [dovecot.caCertPem],
     env: {
-      NODE_EXTRA_CA_CERTS: caFile,
       MAILCHANNEL_TEST_FAULTS: JSON.stringify([{ point: 'before-move', match: '[echo-login]', times: 1 }]),
     },
   });

@@ -1,8 +1,5 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { startTestStack, type TestStack } from '../support/stack';
 import { startDovecot, type Dovecot } from '../support/dovecot';
 import { api, rfc822 } from '../support/mail-e2e';
@@ -23,9 +20,7 @@ let sim: GraphSimulator;
 before(async () => {
   [dovecot, sim] = await Promise.all([startDovecot({ users: [USER] }), startGraphSimulator({ mailboxes: ['desk@contoso.example'] })]);
   await dovecot.append(USER.user, 'INBOX', rfc822({ subject: 'waiting' }));
-  const caFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'conn-test-')), 'ca.pem');
-  fs.writeFileSync(caFile, `${dovecot.caCertPem}\n${sim.caCertPem}`);
-  stack = await startTestStack({ graphSimulator: sim, env: { NODE_EXTRA_CA_CERTS: caFile } });
+  stack = await startTestStack({ graphSimulator: sim, trustCa: [dovecot.caCertPem] });
 });
 
 after(async () => {

@@ -1,8 +1,5 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { startTestStack, type TestStack } from '../support/stack';
 import { startGraphSimulator, type GraphSimulator } from '../../devhost/graph-simulator';
 import { simulatorChannelInput } from '../../devhost/graph-simulator/channel';
@@ -22,9 +19,7 @@ const GRAPH_MAILBOX = 'bigmail@contoso.example';
 
 before(async () => {
   sim = await startGraphSimulator({ mailboxes: [GRAPH_MAILBOX] });
-  const caFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'graph-large-mail-')), 'ca.pem');
-  fs.writeFileSync(caFile, sim.caCertPem);
-  stack = await startTestStack({ env: { NODE_EXTRA_CA_CERTS: caFile, ...LARGE_MAIL_HOST_ENV } });
+  stack = await startTestStack({ trustCa: [sim.caCertPem], env: { ...LARGE_MAIL_HOST_ENV } });
 });
 
 after(async () => {

@@ -1,8 +1,5 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { startTestStack, type TestStack } from '../support/stack';
 import { startGraphSimulator, type GraphSimulator } from '../../devhost/graph-simulator';
 import { simulatorChannelInput } from '../../devhost/graph-simulator/channel';
@@ -20,9 +17,7 @@ const MAILBOXES = ['desk-a@contoso.example', 'desk-b@contoso.example', 'desk-c@c
 
 before(async () => {
   sim = await startGraphSimulator({ mailboxes: MAILBOXES });
-  const caFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'graph-e2e-')), 'ca.pem');
-  fs.writeFileSync(caFile, sim.caCertPem);
-  stack = await startTestStack({ env: { NODE_EXTRA_CA_CERTS: caFile } });
+  stack = await startTestStack({ trustCa: [sim.caCertPem] });
 });
 
 after(async () => {

@@ -1,9 +1,6 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
 import http from 'node:http';
-import os from 'node:os';
-import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { startTestStack, type TestStack } from '../support/stack';
 import { startGraphSimulator, type GraphSimulator, type Subscription } from '../../devhost/graph-simulator';
@@ -31,11 +28,9 @@ let publicBaseUrl = '';
 
 before(async () => {
   sim = await startGraphSimulator({ autoNotify: false, mailboxes: ['notify-a@contoso.example', 'notify-b@contoso.example', 'notify-c@contoso.example', 'notify-d@contoso.example'] });
-  const caFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'graph-notify-')), 'ca.pem');
-  fs.writeFileSync(caFile, sim.caCertPem);
   forwarder = await startForwarder(() => stack.baseUrl);
   publicBaseUrl = `http://127.0.0.1:${(forwarder.address() as AddressInfo).port}`;
-  stack = await startTestStack({ env: { NODE_EXTRA_CA_CERTS: caFile, PUBLIC_BASE_URL: publicBaseUrl } });
+  stack = await startTestStack({ trustCa: [sim.caCertPem], env: { PUBLIC_BASE_URL: publicBaseUrl } });
 });
 
 after(async () => {

@@ -1,8 +1,5 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { CosmosClient } from '@azure/cosmos';
 import { CosmosContainers } from '../../shared/store/containers';
 import { startTestStack, type TestStack } from '../support/stack';
@@ -27,9 +24,7 @@ const USERS = ['hostile1', 'hostile2', 'hostile3'].map((u) => ({ user: `${u}@exa
 
 before(async () => {
   dovecot = await startDovecot({ users: USERS });
-  const caFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'hostile-e2e-')), 'ca.pem');
-  fs.writeFileSync(caFile, dovecot.caCertPem);
-  stack = await startTestStack({ env: { NODE_EXTRA_CA_CERTS: caFile } });
+  stack = await startTestStack({ trustCa: [dovecot.caCertPem] });
 });
 
 after(async () => {

@@ -1,8 +1,5 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { startTestStack, type TestStack } from '../support/stack';
 import { type Dovecot, dovecotChannelInput, startDovecot } from '../support/dovecot';
 import { api, ledger, publishChannel, rfc822, tickets } from '../support/mail-e2e';
@@ -22,10 +19,8 @@ let dovecot: Dovecot;
 
 before(async () => {
   dovecot = await startDovecot({ users: [USER], maxUserIpConnections: LIMIT });
-  const caFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'imap-limit-')), 'ca.pem');
-  fs.writeFileSync(caFile, dovecot.caCertPem);
   // Sessions stay pooled until the host stops (the last test checks they are logged out then).
-  stack = await startTestStack({ env: { NODE_EXTRA_CA_CERTS: caFile, IMAP_IDLE_SECONDS: '600' } });
+  stack = await startTestStack({ trustCa: [dovecot.caCertPem], env: { IMAP_IDLE_SECONDS: '600' } });
 });
 
 after(async () => {

@@ -1,8 +1,5 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { startTestStack, type TestStack } from '../support/stack';
 import { type Dovecot, dovecotChannelInput, startDovecot } from '../support/dovecot';
 import { largeAttachmentMail } from '../support/large-mail';
@@ -21,9 +18,7 @@ const IMAP_USER = { user: 'bigmail@example.com', password: 'bigmail-secret' };
 
 before(async () => {
   dovecot = await startDovecot({ users: [IMAP_USER] });
-  const caFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'imap-large-mail-')), 'ca.pem');
-  fs.writeFileSync(caFile, dovecot.caCertPem);
-  stack = await startTestStack({ env: { NODE_EXTRA_CA_CERTS: caFile, ...LARGE_MAIL_HOST_ENV } });
+  stack = await startTestStack({ trustCa: [dovecot.caCertPem], env: { ...LARGE_MAIL_HOST_ENV } });
 });
 
 after(async () => {

@@ -1,8 +1,5 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { startTestStack, type TestStack } from '../support/stack';
 import { startDovecot, type Dovecot } from '../support/dovecot';
 import { api, eventually, ledger, publishChannel, rfc822, tickets } from '../support/mail-e2e';
@@ -18,11 +15,9 @@ const USERS = ['desk1', 'desk2', 'desk3', 'desk4', 'desk5', 'desk6', 'desk7', 'd
 
 before(async () => {
   dovecot = await startDovecot({ users: USERS });
-  const caFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'imap-e2e-')), 'ca.pem');
-  fs.writeFileSync(caFile, dovecot.caCertPem);
   stack = await startTestStack({
+    trustCa: [dovecot.caCertPem],
     env: {
-      NODE_EXTRA_CA_CERTS: caFile,
       // crash points for the crash-safety tests below, matched by subject
       MAILCHANNEL_TEST_FAULTS: JSON.stringify([
         { point: 'before-move', match: '[crash-before-move]', times: 1 },

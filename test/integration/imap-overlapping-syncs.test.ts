@@ -1,8 +1,5 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { startTestStack, type TestStack } from '../support/stack';
 import { type Dovecot, dovecotChannelInput, startDovecot } from '../support/dovecot';
 import { api, eventually, ledger, publishChannel, rfc822, tickets } from '../support/mail-e2e';
@@ -22,11 +19,9 @@ const STALL_MS = 12_000;
 
 before(async () => {
   dovecot = await startDovecot({ users: USERS });
-  const caFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'imap-overlap-')), 'ca.pem');
-  fs.writeFileSync(caFile, dovecot.caCertPem);
   stack = await startTestStack({
+    trustCa: [dovecot.caCertPem],
     env: {
-      NODE_EXTRA_CA_CERTS: caFile,
       MAIL_ALLOW_PRIVATE_HOSTS: 'true',
       MAILCHANNEL_TEST_FAULTS: JSON.stringify([{ point: 'before-decide', match: '[stalls]', times: 1, stallMs: STALL_MS }]),
     },

@@ -1,8 +1,5 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { startGraphSimulator, type GraphSimulator } from '../../devhost/graph-simulator';
 import { answerConsent } from '../../devhost/graph-simulator/consent-client';
 import { startTestStack, type TestStack } from '../support/stack';
@@ -28,9 +25,7 @@ before(async () => {
     users: [{ user: DESK, password: 'not-used-by-the-channel' }],
     introspection: { url: sim.introspectionEndpoint(sim.app.tenantId), caPem: sim.caCertPem },
   });
-  const caFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'imap-xoauth2-')), 'ca.pem');
-  fs.writeFileSync(caFile, `${sim.caCertPem}\n${dovecot.caCertPem}`);
-  stack = await startTestStack({ env: { NODE_EXTRA_CA_CERTS: caFile } });
+  stack = await startTestStack({ trustCa: [sim.caCertPem, dovecot.caCertPem] });
 });
 
 after(async () => {

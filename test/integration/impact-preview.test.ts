@@ -1,8 +1,5 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { startTestStack, type TestStack } from '../support/stack';
 import { type Dovecot, dovecotChannelInput, startDovecot } from '../support/dovecot';
@@ -21,9 +18,7 @@ const USER = { user: 'preview@example.com', password: 'preview-secret' };
 
 before(async () => {
   dovecot = await startDovecot({ users: [USER] });
-  const caFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'impact-preview-')), 'ca.pem');
-  fs.writeFileSync(caFile, dovecot.caCertPem);
-  stack = await startTestStack({ env: { NODE_EXTRA_CA_CERTS: caFile } });
+  stack = await startTestStack({ trustCa: [dovecot.caCertPem] });
 });
 
 after(async () => {

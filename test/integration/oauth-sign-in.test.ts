@@ -1,8 +1,5 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { CosmosClient } from '@azure/cosmos';
 import { startTestStack, type TestStack } from '../support/stack';
 import { startGraphSimulator, type GraphSimulator } from '../../devhost/graph-simulator';
@@ -26,9 +23,7 @@ const OTHER = 'other@contoso.example';
 
 before(async () => {
   sim = await startGraphSimulator({ mailboxes: [DESK, OTHER] });
-  const caFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'oauth-e2e-')), 'ca.pem');
-  fs.writeFileSync(caFile, sim.caCertPem);
-  stack = await startTestStack({ env: { NODE_EXTRA_CA_CERTS: caFile } });
+  stack = await startTestStack({ trustCa: [sim.caCertPem] });
 });
 
 after(async () => {

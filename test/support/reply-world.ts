@@ -1,8 +1,5 @@
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { startGraphSimulator, type GraphSimulator } from '../../devhost/graph-simulator';
 import { simulatorChannelInput } from '../../devhost/graph-simulator/channel';
@@ -36,11 +33,9 @@ export async function startReplyWorld(opts: { desks: DovecotUser[]; graphMailbox
     startSmtpCapture({ passwords: Object.fromEntries(opts.desks.map((d) => [d.user, d.password])) }),
     opts.graphMailboxes ? startGraphSimulator({ mailboxes: opts.graphMailboxes }) : Promise.resolve(undefined),
   ]);
-  const caFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'reply-world-')), 'ca.pem');
-  fs.writeFileSync(caFile, [dovecot.caCertPem, sim?.caCertPem].filter(Boolean).join('\n'));
   let stack: TestStack;
   try {
-    stack = await startTestStack({ env: { NODE_EXTRA_CA_CERTS: caFile } });
+    stack = await startTestStack({ trustCa: [dovecot.caCertPem, ...(sim ? [sim.caCertPem] : [])] });
   } catch (err) {
     // the servers started so far would keep the test process alive until the file times out
     await Promise.all([dovecot.stop(), capture.stop(), sim?.stop()]);

@@ -45,6 +45,8 @@ export interface TestStackOptions {
    * IDENTITY_HEADER for an app with an identity.
    */
   graphSimulator?: { caCertPem: string; managedIdentity: { env(): { IDENTITY_ENDPOINT: string; IDENTITY_HEADER: string } } };
+  /** CA certificates (PEM) the host trusts besides the system's: Dovecot's, a Graph simulator's used without `graphSimulator`. */
+  trustCa?: readonly string[];
 }
 
 export interface TestStack {
@@ -80,11 +82,14 @@ export interface TestStack {
 
 const CLI = path.join(repoRoot, 'devhost', 'cli.ts');
 
-function simulatorEnv(sim: TestStackOptions['graphSimulator'], tmp: string): Record<string, string> {
-  if (!sim) return {};
-  const caFile = path.join(tmp, 'graph-simulator-ca.pem');
-  fs.writeFileSync(caFile, sim.caCertPem);
-  return { NODE_EXTRA_CA_CERTS: caFile, ...sim.managedIdentity.env() };
+/** The host's extra trusted CAs, in one file (NODE_EXTRA_CA_CERTS names one), and the simulator's identity endpoint. */
+function trustEnv(opts: TestStackOptions, tmp: string): Record<string, string> {
+  const pems = [...(opts.trustCa ?? []), ...(opts.graphSimulator ? [opts.graphSimulator.caCertPem] : [])];
+  const identity = opts.graphSimulator ? opts.graphSimulator.managedIdentity.env() : {};
+  if (!pems.length) return identity;
+  const caFile = path.join(tmp, 'trusted-ca.pem');
+  fs.writeFileSync(caFile, pems.join('\n'));
+  return { NODE_EXTRA_CA_CERTS: caFile, ...identity };
 }
 
 function waitForReady(child: ChildProcess, out: () => string, timeoutMs: number): Promise<{ port: number; baseUrl: string; masterKey: string; hostKey: string }> {
@@ -130,7 +135,7 @@ export async function startTestStack(opts: TestStackOptions = {}): Promise<TestS
       DEVHOST_HOST_KEY: functionKey,
       // Dovecot, SMTP and Graph stand-ins listen on loopback (shared/net/address-policy.ts).
       MAIL_ALLOW_PRIVATE_HOSTS: 'true',
-      ...simulatorEnv(opts.graphSimulator, tmp),
+      ...trustEnv(opts, tmp),
       ...opts.env,
     };
 
