@@ -11,6 +11,7 @@ import { peakRss } from './peak-rss';
 import { pushLatency } from './push-latency';
 import { requests } from './requests';
 import { scale } from './scale';
+import { printScorecard } from './scorecard';
 import { throughput } from './throughput';
 
 /**
@@ -47,6 +48,7 @@ async function main(): Promise<number> {
     }
     console.log(`(${bench.name}: ${((performance.now() - started) / 1000).toFixed(1)} s)`);
   }
+  printScorecard(results, (line) => console.log(line));
   const summary = rounded({
     startedAt,
     durationMs: performance.now() - t0,
