@@ -9,8 +9,9 @@ import type { ThreadingSettings } from './threading-settings';
  * Thread resolution: the I/O step before the pure decision. It reads what the mail itself
  * names — subject tokens, body markers, referenced Message-IDs, then the Graph conversation
  * when nothing stronger named a ticket — with point reads only (each bounded,
- * thread-signals.ts), picks the ticket (chooseTicket) and reads that one ticket. Whether the mail may be attached, and how, is
- * the decision's (reply-route.ts). A mail that names nothing costs no read at all.
+ * thread-signals.ts), picks the ticket (chooseTicket) and reads that one ticket. Whether
+ * the mail may be attached, and how, is the decision's (reply-route.ts). A mail that names
+ * nothing costs no read at all.
  */
 export interface ThreadLookups {
   /** The ticket-token keys, signing key first (threading/runtime.ts). */
