@@ -131,6 +131,9 @@ export function deferCounterChanges(channelId: string, changes: readonly Counter
   for (const change of changes) void hourCounts.add(hourKey(channelId, change.hour), change.deltas);
 }
 
+/** Channel-hours whose counts wait for their write (or are being written) in this process. */
+export const countsWaiting = (): number => hourCounts.busyKeys();
+
 /** Counts and waits until the counters carry it (seeding, tests). */
 export async function applyCounterChanges(channelId: string, changes: readonly CounterChange[]): Promise<void> {
   deferCounterChanges(channelId, changes);
