@@ -56,6 +56,13 @@ const peakOf = (before: MemoryReport, after: MemoryReport): Peak => {
   return { before, after, peak, increase: peak - before.rssBytes };
 };
 
+/** What a worker's peak says about how it was measured: ru_maxrss with no /proc, or ru_maxrss that is the driver's (inherited at fork). */
+function peakNote(name: string, p: Peak): string | undefined {
+  if (p.after.peakRssBytes === null) return `  note: no /proc here: the ${name} worker's peak is ru_maxrss, which counts the driver's RSS at fork() too (an upper bound)`;
+  if (p.after.maxRssBytes > p.peak * 1.05) return `  (the ${name} worker's ru_maxrss, the figure before VmHWM, says ${mb(p.after.maxRssBytes)}: the driver's RSS when it forked the worker)`;
+  return undefined;
+}
+
 async function baselinePeak(world: World, big: SampleMail): Promise<Peak> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mail-channel-bench-rss-'));
   const file = path.join(dir, 'big.eml');
@@ -147,8 +154,8 @@ export const peakRss: Benchmark = {
       );
       print(`ratio pipeline / baseline peak increase: ${fixed(ratio(pipeline.increase, baseline.increase), 2)}`);
       for (const [name, p] of [['pipeline', pipeline], ['baseline', baseline]] as const) {
-        if (p.after.peakRssBytes === null) print(`  note: no /proc here: the ${name} worker's peak is ru_maxrss, which counts the driver's RSS at fork() too (an upper bound)`);
-        else if (p.after.maxRssBytes > p.peak * 1.05) print(`  (the ${name} worker's ru_maxrss, the figure before VmHWM, says ${mb(p.after.maxRssBytes)}: the driver's RSS when it forked the worker)`);
+        const note = peakNote(name, p);
+        if (note) print(note);
       }
 
       // A 150 MB mail (Exchange Online's maximum), its ~108 MiB attachment allowed and stored.
@@ -158,7 +165,8 @@ export const peakRss: Benchmark = {
         `150 MB mail: raw ${mb(huge.raw.length)} (attachment ${mb(LARGE_ATTACHMENT_BYTES)}); outcome ${listCounts(large.statuses)} in ${fixed(large.elapsedMs / 1000, 2)} s; ` +
           `peak RSS ${mb(large.peak)} (of a 2 GB instance: ${fixed((100 * large.peak) / INSTANCE_BYTES, 1)} %), increase ${mb(large.increase)} = ${fixed(large.increase / huge.raw.length, 2)} × the raw mail size`,
       );
-      if (large.after.peakRssBytes !== null && large.after.maxRssBytes > large.peak * 1.05) print(`  (its ru_maxrss, the figure before VmHWM, says ${mb(large.after.maxRssBytes)}: the driver's RSS when it forked the worker)`);
+      const largeNote = peakNote('150 MB mail', large);
+      if (largeNote) print(largeNote);
       return {
         rawBytes: raw,
         attachmentBytes: ATTACHMENT_BYTES,

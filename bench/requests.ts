@@ -92,9 +92,7 @@ async function streamOfPlain(world: World, worker: Worker, channelId: string, ma
   if (res.failed > 0 || res.mails !== n) throw new Error(`processMail failed: ${res.errors.join(' | ')}`);
   const counts = snapshot(world, mailbox);
   const perMail = Object.fromEntries(Object.entries(counts.cosmos.byKind).map(([k, v]) => [k, v / n]));
-  const statsWrites = Object.entries(counts.cosmos.byKind)
-    .filter(([k]) => / channelStats/.test(k) && WRITE_KINDS.some((w) => k.startsWith(`${w} `)) && !/ \d{3}$/.test(k))
-    .reduce((a, [, v]) => a + v, 0);
+  const statsWrites = sumCounts(Object.fromEntries(Object.entries(counts.cosmos.byKind).filter(([k]) => k.endsWith(' channelStats'))), WRITE_KINDS);
   return { mails: n, perMail, cosmosOpsPerMail: cosmosOps(counts) / n, statsWritesPerMail: statsWrites / n, elapsedMs: res.elapsedMs };
 }
 
