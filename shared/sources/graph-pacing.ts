@@ -147,7 +147,7 @@ function firstInWindow(starts: readonly number[], edge: number): number {
  * A 429 naming `retryAfterMs`: nothing starts before then, and the bucket starts over empty
  * then, so the mailbox's waiting requests go one after another after the pause, not all at once.
  */
-export function pause(b: Budget, limit: PacingLimit, now: number, retryAfterMs: number): Budget {
+export function pause(b: Budget, now: number, retryAfterMs: number): Budget {
   const until = Math.max(b.pausedUntil, now + Math.max(0, retryAfterMs));
   return { starts: b.starts, tokens: 0, at: Math.max(b.at, now), pausedUntil: until };
 }
@@ -241,7 +241,7 @@ export class GraphPacer {
   /** Graph said 429 with Retry-After for this mailbox: every request of it in this instance waits that long. */
   throttled(key: string, retryAfterMs: number): void {
     const now = this.clock.now();
-    this.budgets.set(key, pause(this.budget(key, now), this.limit, now, retryAfterMs));
+    this.budgets.set(key, pause(this.budget(key, now), now, retryAfterMs));
   }
 
   /** Waits until the mailbox's turn; `take` records the start (the caller sends at once). Returns the turn's time. */

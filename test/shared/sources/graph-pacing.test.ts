@@ -192,7 +192,7 @@ describe('Graph pacing: the per-mailbox budget', () => {
   });
 
   it("a 429's Retry-After: nothing starts before the time it names, then the bucket starts empty (one per turn, no burst after the pause)", () => {
-    const paused = pause(freshBudget(limit, 0), limit, 1_000, 30_000);
+    const paused = pause(freshBudget(limit, 0), 1_000, 30_000);
     const { starts } = startsOf(5, limit, 2_000, paused);
     assert.equal(starts.filter((s) => s <= 31_000).length, 0, 'none before the end of the pause, nor at its very end: the bucket refills from there');
     starts.forEach((s, i) => assert.equal(Math.round(s - 31_000), Math.round((i + 1) * turn)));
@@ -211,8 +211,8 @@ describe('Graph pacing: the per-mailbox budget', () => {
   });
 
   it('a shorter Retry-After never shortens a pause already learnt', () => {
-    const long = pause(freshBudget(limit, 0), limit, 0, 60_000);
-    assert.equal(pause(long, limit, 1_000, 5_000).pausedUntil, 60_000);
+    const long = pause(freshBudget(limit, 0), 0, 60_000);
+    assert.equal(pause(long, 1_000, 5_000).pausedUntil, 60_000);
   });
 });
 
