@@ -28,7 +28,7 @@ export async function verifyChannel(channelId: string): Promise<VerifyReport> {
   );
   const ledger = await queryAll<{ state?: string; outcome?: string }>(
     await container('ledger'),
-    'SELECT c.state, c.outcome FROM c WHERE c.channelId = @channelId',
+    'SELECT c.state, c.outcome FROM c WHERE c.channelId = @channelId AND IS_DEFINED(c.state)',
     parameters,
   );
   return {

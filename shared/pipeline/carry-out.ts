@@ -35,15 +35,11 @@ export interface CarryOutDeps {
    */
   ticketNumber(ticketId: string, channelId: string, options?: { unclaimed?: boolean }): Promise<number>;
   /**
-   * The mail's Message-ID and (Graph) conversation, and the Message-IDs of the answers about
-   * to go, → the ticket, in the thread index (create-once each: the first ticket of a
-   * conversation keeps it); one request for all of them.
+   * Writes `indexing` to the thread index now (create-once each: the first ticket of a
+   * conversation keeps it); one request for all of them. Only when answers are about to go:
+   * otherwise the write that closes the mail's record carries them (`CarriedOut.indexing`).
    */
-  recordThread(
-    channelId: string,
-    mail: { messageId?: string | undefined; conversationId?: string | undefined; sent?: readonly { messageId: string; outboxId: string }[] },
-    ticketId: string,
-  ): Promise<void>;
+  recordThread(indexing: ThreadIndexing): Promise<void>;
   tokenKeys(): Promise<Buffer[]>;
   /** Thread-index entries (unless `sentRecorded`: recordThread wrote them), outbox records and queue messages of the mails to send (outbound/dispatch.ts). */
   dispatch(records: readonly OutboxRecord[], options?: { sentRecorded?: boolean }): Promise<void>;
@@ -59,12 +55,21 @@ export interface CarryOutDeps {
 
 export type LedgerAnswer = NonNullable<LedgerRecord['answers']>[number];
 
+/** What the thread index is to learn of a mail: its Message-ID and (Graph) conversation, and the Message-IDs of the answers it gets, → its ticket. */
+export interface ThreadIndexing {
+  channelId: string;
+  mail: { messageId?: string | undefined; conversationId?: string | undefined; sent?: readonly { messageId: string; outboxId: string }[] };
+  ticketId: string;
+}
+
 export interface CarriedOut {
   /** The decision as it stands after carrying out (a refused ticket or note turns it into a rejection). */
   decision: Decision;
   ticketId?: string;
   noteId?: string;
   answers: LedgerAnswer[];
+  /** Thread-index entries not written yet: the write that closes the record creates them (store/ledger.ts `replaceLedger`). */
+  indexing?: ThreadIndexing;
 }
 
 export async function carryOut(decision: Decision, record: LedgerRecord, channel: ChannelRecord, parsed: ParsedWithContent, deps: CarryOutDeps): Promise<CarriedOut> {
@@ -126,8 +131,8 @@ async function carryOutTicket(decision: Extract<Decision, { action: 'createTicke
   deps.log(res.created ? 'ticket created' : 'ticket already existed (redelivery)', { ticketId: res.ticketId, key: record.id });
   // without a number no answer is to go (prepareAnswers reads it only for one that goes)
   const prepared = await prepareAnswers(decision.answers, { id: res.ticketId, number: number ?? 0, title: decision.ticket.title }, record, channel, parsed, deps);
-  await recordThread(record, channel, parsed, res.ticketId, prepared, deps);
-  return { decision, ticketId: res.ticketId, answers: await sendPrepared(prepared, channel, deps) };
+  const indexing = await recordThread(record, channel, parsed, res.ticketId, prepared, deps);
+  return { decision, ticketId: res.ticketId, answers: await sendPrepared(prepared, channel, deps), ...(indexing ? { indexing } : {}) };
 }
 
 async function carryOutNote(decision: Extract<Decision, { action: 'addNote' }>, record: LedgerRecord, channel: ChannelRecord, parsed: ParsedWithContent, deps: CarryOutDeps): Promise<CarriedOut> {
@@ -147,21 +152,26 @@ async function carryOutNote(decision: Extract<Decision, { action: 'addNote' }>, 
   const wants = decision.answers.some((a) => a.send);
   const number = wants ? await deps.ticketNumber(decision.note.ticketId, channel.id) : 0;
   const prepared = await prepareAnswers(decision.answers, { id: decision.note.ticketId, number, title: parsed.mail.subject || decision.note.ticketId }, record, channel, parsed, deps);
-  await recordThread(record, channel, parsed, decision.note.ticketId, prepared, deps);
-  return { decision, ticketId: decision.note.ticketId, noteId: res.noteId, answers: await sendPrepared(prepared, channel, deps) };
+  const indexing = await recordThread(record, channel, parsed, decision.note.ticketId, prepared, deps);
+  return { decision, ticketId: decision.note.ticketId, noteId: res.noteId, answers: await sendPrepared(prepared, channel, deps), ...(indexing ? { indexing } : {}) };
 }
 
 /**
  * Where the mail went, for the replies to it: its Message-ID, (Graph) its conversation and
- * the Message-IDs of the answers about to go — before any of them is queued, so even the
- * fastest reply finds the ticket. An answer the rate limit then stops leaves an entry no
- * mail will ever name.
+ * the Message-IDs of the answers about to go. With answers, written now — before any of
+ * them is queued, so even the fastest reply finds the ticket (an answer the rate limit
+ * then stops leaves an entry no mail will ever name). Without, returned for the write that
+ * closes the record, moments later, to carry (one Cosmos request fewer per mail): until
+ * then only someone copied on the mail could name it, and an attempt that dies before the
+ * close leaves the record open for the queue's retry, which decides again and writes them.
  */
-async function recordThread(record: LedgerRecord, channel: ChannelRecord, parsed: ParsedWithContent, ticketId: string, prepared: readonly PreparedAnswer[], deps: CarryOutDeps): Promise<void> {
+async function recordThread(record: LedgerRecord, channel: ChannelRecord, parsed: ParsedWithContent, ticketId: string, prepared: readonly PreparedAnswer[], deps: CarryOutDeps): Promise<ThreadIndexing | undefined> {
   const sent = prepared.flatMap((p) => ('outbox' in p ? [{ messageId: p.outbox.messageId, outboxId: p.outbox.id }] : []));
-  if (parsed.mail.messageId || record.conversationId || sent.length) {
-    await deps.recordThread(channel.id, { messageId: parsed.mail.messageId, conversationId: record.conversationId, ...(sent.length ? { sent } : {}) }, ticketId);
-  }
+  if (!parsed.mail.messageId && !record.conversationId && !sent.length) return undefined;
+  const indexing: ThreadIndexing = { channelId: channel.id, mail: { messageId: parsed.mail.messageId, conversationId: record.conversationId, ...(sent.length ? { sent } : {}) }, ticketId };
+  if (!sent.length) return indexing;
+  await deps.recordThread(indexing);
+  return undefined;
 }
 
 /** An answer ready to go (its outbox record) once the rate limit allows, or why none goes. */

@@ -7,7 +7,7 @@ import { SOURCE_GONE_CODES, type MailSource } from '../sources/mail-source';
 import type { LedgerRecord, LedgerWithEtag, Outcome } from '../store/ledger';
 import type { MappableTemplate } from '../tickets/field-mapping';
 import { decide, outcomeOf, targetFolder, type Decision } from './decide';
-import { carryOut, type CarriedOut, type CarryOutDeps } from './carry-out';
+import { carryOut, type CarriedOut, type CarryOutDeps, type ThreadIndexing } from './carry-out';
 import { resolveMail, type ResolutionDeps } from './resolve-mail';
 import { ledgerKey } from './ledger-key';
 import { headerFactsOf, parseStored, STREAMED_MAIL_HELD_BYTES, takeIn, tooLargeError, type Intake } from './large-mail';
@@ -63,7 +63,8 @@ export interface ProcessDeps extends ResolutionDeps, CarryOutDeps {
   getRawMail(blobName: string): Promise<Buffer>;
   readLedger(channelId: string, key: string): Promise<LedgerWithEtag | undefined>;
   createLedger(record: LedgerRecord): Promise<LedgerWithEtag | undefined>;
-  replaceLedger(record: LedgerRecord, etag: string): Promise<LedgerWithEtag>;
+  /** `indexing`: the thread-index entries of the mail, written with the record (one request). */
+  replaceLedger(record: LedgerRecord, etag: string, indexing?: ThreadIndexing): Promise<LedgerWithEtag>;
   /** The record of the mail whose copy was listed at `ref` (for a message without Message-ID whose mail has moved). */
   findLedgerByPlace(channelId: string, ref: SourceRef): Promise<LedgerWithEtag | undefined>;
   /**
@@ -133,9 +134,9 @@ type Step = ProcessResult | typeof STALE;
 export const isStale = (x: unknown): x is typeof STALE => x === STALE;
 
 /** An ETag-guarded replace; STALE when someone else changed the record first (412). */
-export async function replaceIfUnchanged(deps: Pick<ProcessDeps, 'replaceLedger'>, record: LedgerRecord, etag: string): Promise<LedgerWithEtag | typeof STALE> {
+export async function replaceIfUnchanged(deps: Pick<ProcessDeps, 'replaceLedger'>, record: LedgerRecord, etag: string, indexing?: ThreadIndexing): Promise<LedgerWithEtag | typeof STALE> {
   try {
-    return await deps.replaceLedger(record, etag);
+    return await deps.replaceLedger(record, etag, indexing);
   } catch (err) {
     if (cosmosStatus(err) === 412) return STALE;
     throw err;
@@ -314,7 +315,7 @@ async function advance(entry: LedgerWithEtag, a: Attempt): Promise<Step> {
   if (current.record.state === 'received') {
     a.content ??= await contentOf(current.record, a);
     a.decision ??= await decideAndCarryOut(current.record, msg, a.channel, deps, a.content.parsed, a.content.parseError);
-    return finishDecided(withDecision(current, a.decision), msg.source, deps, a.openSource);
+    return finishDecided(withDecision(current, a.decision), msg.source, deps, a.openSource, a.decision.indexing);
   }
   return finishMove(current, msg.source, deps, a.openSource);
 }
@@ -362,25 +363,30 @@ async function contentOfIntake(
 }
 
 /** What deciding a mail adds to its record (`withDecision` applies it). */
-type Decided = Pick<LedgerRecord, 'outcome' | 'reasonCode' | 'reason' | 'ticketId' | 'noteId' | 'thread' | 'answers' | 'stages' | 'targetFolder'> & { decidedAt: string };
+type Decided = Pick<LedgerRecord, 'outcome' | 'reasonCode' | 'reason' | 'ticketId' | 'noteId' | 'thread' | 'answers' | 'stages' | 'targetFolder'> & {
+  decidedAt: string;
+  /** The thread-index entries the record's next write is to create (carry-out.ts `CarriedOut.indexing`); not a field of the record. */
+  indexing?: ThreadIndexing;
+};
 
 /** The record with its decision, as `decided` (not written: finishDecided closes it, or keeps it when the move fails). */
 function withDecision(entry: LedgerWithEtag, d: Decided): LedgerWithEtag {
-  const { decidedAt, ...fields } = d;
+  const { decidedAt, indexing: _written, ...fields } = d;
   return { etag: entry.etag, record: { ...entry.record, ...fields, state: 'decided', lastError: undefined, timings: { ...entry.record.timings, decidedAt } } };
 }
 
 /**
  * Closes a record decided in this attempt: the move, then one write (`received → done`,
- * the outcome with it). When the move (or anything before the close) fails, the decision
- * is stored first (`decided`), so the queue's retry only moves — it does not decide again.
+ * the outcome and the thread-index entries with it). When the move (or anything before the
+ * close) fails, the decision and the entries are stored first (`decided`), so the queue's
+ * retry only moves — it does not decide again.
  */
-async function finishDecided(entry: LedgerWithEtag, ref: SourceRef, deps: ProcessDeps, openSource: () => Promise<MailSource>): Promise<Step> {
+async function finishDecided(entry: LedgerWithEtag, ref: SourceRef, deps: ProcessDeps, openSource: () => Promise<MailSource>, indexing: ThreadIndexing | undefined): Promise<Step> {
   try {
-    return await finishMove(entry, ref, deps, openSource);
+    return await finishMove(entry, ref, deps, openSource, indexing);
   } catch (err) {
     try {
-      await deps.replaceLedger(entry.record, entry.etag);
+      await deps.replaceLedger(entry.record, entry.etag, indexing);
     } catch {
       // the error that stopped the move matters more; a redelivery decides again (every step is create-once)
     }
@@ -434,15 +440,17 @@ async function decideAndCarryOut(
     stages: decision.stages,
     targetFolder: targetFolder(decision, channel.folders),
     decidedAt: deps.now().toISOString(),
+    ...(carried?.indexing ? { indexing: carried.indexing } : {}),
   };
 }
 
 /**
  * Moves the mail (and the copies recorded as waiting for it) to its target folder, if
- * any, and closes the record: `decided → done`. Moves are idempotent, so repeating this
- * after a lost race is safe.
+ * any, and closes the record: `decided → done`, with `indexing`'s thread-index entries
+ * when it was decided in this attempt. Moves are idempotent, so repeating this after a lost
+ * race is safe.
  */
-export async function finishMove(entry: LedgerWithEtag, ref: SourceRef, deps: ProcessDeps, openSource: () => Promise<MailSource>): Promise<Step> {
+export async function finishMove(entry: LedgerWithEtag, ref: SourceRef, deps: ProcessDeps, openSource: () => Promise<MailSource>, indexing?: ThreadIndexing): Promise<Step> {
   const r = entry.record;
   await deps.fault?.('before-move', r.subject);
   let newRef = ref;
@@ -475,7 +483,7 @@ export async function finishMove(entry: LedgerWithEtag, ref: SourceRef, deps: Pr
   // the tally rides on the guarded write that closes the record: only the one delivery
   // whose write wins counts, and a retry takes its earlier tally off again
   const tally = tallyOf(closed);
-  const done = await replaceIfUnchanged(deps, { ...closed, tally }, entry.etag);
+  const done = await replaceIfUnchanged(deps, { ...closed, tally }, entry.etag, indexing);
   if (done === STALE) return STALE;
   await countBestEffort(deps, r.id, () => deps.countClosed?.(r.channelId, tallyChanges(r.tally, tally)));
   deps.onDone?.(done.record);
@@ -622,6 +630,6 @@ async function retry(
   const decision = await decideAndCarryOut(current.record, { receivedAt: current.record.timings.receivedAt, enqueuedAt: msg.enqueuedAt }, channel, deps, parsed, parseError);
   return follow(current, deps, async (e) => {
     if (e.record.state === 'done') return { status: 'already-done', key, outcome: e.record.outcome };
-    return e.record.state === 'received' ? finishDecided(withDecision(e, decision), e.record.source, deps, openSource) : finishMove(e, e.record.source, deps, openSource);
+    return e.record.state === 'received' ? finishDecided(withDecision(e, decision), e.record.source, deps, openSource, decision.indexing) : finishMove(e, e.record.source, deps, openSource);
   });
 }

@@ -48,6 +48,10 @@ export async function recordFailure(body: unknown, deps: FailureDeps): Promise<F
       // An attempt carried the mail out (its ticket or note exists) and died before closing
       // the record (the outcome is written with the close, after the move): what was made
       // of the mail is its outcome, decided now and finished below like any decided mail.
+      // The mail's thread-index entries (written with the close, which never came) go with
+      // this write; its answers' entries were written before they were queued (carry-out.ts).
+      const r = entry.record;
+      const indexing = r.messageId || r.conversationId ? { channelId: channel.id, mail: { messageId: r.messageId, conversationId: r.conversationId }, ticketId: made.ticketId } : undefined;
       const note = `finished after ${entry.record.attempts} attempts: the ${made.noteId ? 'note' : 'ticket'} an attempt made exists`;
       const written = await replaceIfUnchanged(
         deps,
@@ -63,6 +67,7 @@ export async function recordFailure(body: unknown, deps: FailureDeps): Promise<F
           timings: { ...entry.record.timings, decidedAt: now },
         },
         entry.etag,
+        indexing,
       );
       if (isStale(written)) throw new Error(`ledger record ${key} changed while its outcome was being recorded; retry`);
       entry = written;

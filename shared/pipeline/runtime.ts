@@ -22,7 +22,7 @@ import type { Attachment, Ticket } from '../tickets/ticket';
 import type { AttachmentVerdict } from './attachment-policy';
 import { addNote as addTicketNote, updateTicket } from '../tickets/tickets';
 import { readTicketDocWithEtag } from '../store/ticket-repository';
-import { lookupConversation, lookupMessageIds, lookupTicketNumber, recordReceivedMail, ticketNumberFor } from '../store/thread-index';
+import { lookupConversation, lookupMessageIds, lookupTicketNumber, receivedMailEntries, recordReceivedMail, ticketNumberFor } from '../store/thread-index';
 import { resolveThread } from '../threading/resolve-thread';
 import { threadTokenKeys } from '../threading/runtime';
 import { normalizeAddress } from '../threading/thread-context';
@@ -145,7 +145,7 @@ export function processDeps(log: Log): ProcessDeps {
       log('bounce of our own mail recorded', { outboxId: found.outboxId, ticketId: found.ticketId, ...result });
     },
     ticketNumber: (ticketId, channelId, options) => ticketNumberFor(ticketId, channelId, new Date(), options),
-    recordThread: (channelId, mail, ticketId) => recordReceivedMail(channelId, mail, ticketId),
+    recordThread: ({ channelId, mail, ticketId }) => recordReceivedMail(channelId, mail, ticketId),
     findCarriedOut: async (channelId, key) => {
       const ticket = await readTicketDoc(ticketIdFor(key));
       if (ticket && ticket.channelId === channelId) return { ticketId: ticket.id };
@@ -214,7 +214,7 @@ export function processDeps(log: Log): ProcessDeps {
     largeMail: { ...largeMailLimitsFromEnv(), putRawStream: putRawMailStream, openRaw: openRawMail, putAttachmentStream },
     readLedger,
     createLedger,
-    replaceLedger,
+    replaceLedger: (record, etag, indexing) => replaceLedger(record, etag, indexing ? receivedMailEntries(indexing.channelId, indexing.mail, indexing.ticketId, new Date()) : []),
     findLedgerByPlace,
     now: () => new Date(),
     log,

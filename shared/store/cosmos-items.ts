@@ -72,6 +72,37 @@ export async function createEachOnce(
 }
 
 /**
+ * Creates `docs` and replaces `replacement` if unchanged since `etag`, in one transactional
+ * batch of their partition (the replace last). Returns the replaced document's new ETag;
+ * undefined when one of `docs` existed already (409), for the caller to create each on its
+ * own and replace after; throws a 412 error when the replace lost its race. Real Cosmos
+ * applies the batch all or nothing. The emulator applies the creates before a failing
+ * operation (LOCAL-STACK.md), which a caller that creates once each afterwards reads back.
+ */
+export async function createThenReplaceIfMatch(
+  c: Container,
+  docs: readonly (ItemDefinition & { id: string })[],
+  replacement: ItemDefinition & { id: string },
+  etag: string,
+  partitionKey: string,
+): Promise<string | undefined> {
+  let results: OperationResponse[];
+  try {
+    const creates = docs.map((resourceBody) => ({ operationType: 'Create' as const, resourceBody }));
+    results = (await c.items.batch([...creates, { operationType: 'Replace' as const, id: replacement.id, partitionKey, resourceBody: replacement, ifMatch: etag }], partitionKey)).result ?? [];
+  } catch (err) {
+    if (cosmosStatus(err) === 409) return undefined;
+    throw err;
+  }
+  const replaced = results[docs.length];
+  if (results.length === docs.length + 1 && replaced?.statusCode === 200 && replaced.eTag) return replaced.eTag;
+  const failed = results.find((r) => r.statusCode >= 400 && r.statusCode !== 424);
+  if (failed?.statusCode === 409) return undefined;
+  const status = failed?.statusCode ?? 500;
+  throw Object.assign(new Error(`a batch in partition ${partitionKey} failed with ${status}`), { code: status, statusCode: status });
+}
+
+/**
  * Runs a parameterised query to the end. With `partitionKey` it is a single-partition query:
  * real Cosmos serves it from that partition alone (a TOP/ORDER BY query without one is first
  * refused by the gateway, then fanned out to every physical partition). The local emulator

@@ -1,8 +1,9 @@
+import type { ItemDefinition } from '@azure/cosmos';
 import { z } from 'zod';
 import { SourceRef } from '../queue/contracts';
 import { ReasonCode, StageRecord } from '../pipeline/decision';
 import { container } from './cosmos';
-import { readItem } from './cosmos-items';
+import { createOrReadExisting, createThenReplaceIfMatch, readItem } from './cosmos-items';
 import { cosmosStatus } from './errors';
 
 /**
@@ -149,10 +150,23 @@ export async function createLedger(record: LedgerRecord): Promise<LedgerWithEtag
   }
 }
 
-/** Replaces the record if it is unchanged since `etag`; throws a 412 error otherwise. */
-export async function replaceLedger(record: LedgerRecord, etag: string): Promise<LedgerWithEtag> {
+/**
+ * Replaces the record if it is unchanged since `etag`; throws a 412 error otherwise.
+ * `entries`: documents of the record's partition to create once each with it (the mail's
+ * thread-index entries, store/thread-index.ts), in the same request (a batch) when none of
+ * them exists yet; on a 412 they may or may not have been created, and whoever closes the
+ * record creates them.
+ */
+export async function replaceLedger(record: LedgerRecord, etag: string, entries: readonly (ItemDefinition & { id: string; channelId: string })[] = []): Promise<LedgerWithEtag> {
   const c = await container('ledger');
   const next = LedgerRecord.parse({ ...record, updatedAt: new Date().toISOString() });
+  if (entries.some((e) => e.channelId !== record.channelId)) throw new Error(`entries written with ledger record ${record.id} must be of its channel`);
+  if (entries.length) {
+    const written = await createThenReplaceIfMatch(c, entries, next, etag, record.channelId);
+    if (written) return { record: next, etag: written };
+    // one of them existed (a redelivery, or a Message-ID seen before): each on its own, then the record
+    for (const e of entries) await createOrReadExisting(c, e, record.channelId);
+  }
   const { resource } = await c.item(record.id, record.channelId).replace(next, { accessCondition: { type: 'IfMatch', condition: etag } });
   return { record: next, etag: (resource as { _etag: string })._etag };
 }
@@ -167,7 +181,8 @@ export interface LedgerQuery {
 /** Newest first. */
 export async function listLedger(channelId: string, q: LedgerQuery = {}): Promise<{ items: LedgerRecord[]; continuationToken?: string }> {
   const c = await container('ledger');
-  const where = ['c.channelId = @channelId'];
+  // IS_DEFINED(c.state): records only, not the thread-index entries kept beside them
+  const where = ['c.channelId = @channelId', 'IS_DEFINED(c.state)'];
   const parameters: { name: string; value: string }[] = [{ name: '@channelId', value: channelId }];
   if (q.outcome) { where.push('c.outcome = @outcome'); parameters.push({ name: '@outcome', value: q.outcome }); }
   if (q.state) { where.push('c.state = @state'); parameters.push({ name: '@state', value: q.state }); }
@@ -209,7 +224,7 @@ export async function ledgerStats(channelId: string, window: { since?: string } 
   const { resources } = await c.items
     .query<{ outcome?: string; state: string; latencyMs?: number; reasonCode?: string; firstAttemptAt?: string; duplicates?: number }>({
       query:
-        'SELECT c.outcome, c.state, c.timings.latencyMs AS latencyMs, c.reasonCode, c.timings.firstAttemptAt AS firstAttemptAt, ARRAY_LENGTH(c.duplicates) AS duplicates FROM c WHERE c.channelId = @channelId' +
+        'SELECT c.outcome, c.state, c.timings.latencyMs AS latencyMs, c.reasonCode, c.timings.firstAttemptAt AS firstAttemptAt, ARRAY_LENGTH(c.duplicates) AS duplicates FROM c WHERE c.channelId = @channelId AND IS_DEFINED(c.state)' +
         (window.since ? ' AND c.timings.firstAttemptAt >= @since' : ''),
       parameters,
     })

@@ -1,15 +1,24 @@
 import { createHash } from 'node:crypto';
+import type { ItemDefinition } from '@azure/cosmos';
 import { z } from 'zod';
 import { normalizeMessageId } from '../pipeline/ledger-key';
-import { container } from './cosmos';
-import { createEachOnce, createOrReadExisting, readItem } from './cosmos-items';
+import { container, onCosmosReset } from './cosmos';
+import { createEachOnce, createOrReadExisting, queryAll, readItem } from './cosmos-items';
 import { cosmosStatus } from './errors';
+import { ttlCache } from './ttl-cache';
 
 /**
  * The thread index: which ticket a Message-ID (one we sent or one we received), a Graph
- * `conversationId` belongs to, per channel (pk /channelId); and the ticket numbers subject
- * tokens show (global, in their own partition). Every entry's id is a hash of
- * its key, so thread resolution answers with point reads, never a query.
+ * `conversationId` belongs to, per channel; and the ticket numbers subject tokens show
+ * (global, in their own partition of the `threadIndex` container). Every entry's id is a
+ * hash of its key, so thread resolution answers with point reads, never a query.
+ *
+ * A channel's Message-ID and conversation entries live in the channel's partition of the
+ * `ledger` container, beside its mails' records (their 64-hex ids never meet a record's
+ * 40-hex key): the write that closes a mail's record creates them in the same batch
+ * (`receivedMailEntries`, store/ledger.ts), one Cosmos operation instead of two. Entries
+ * written before that change are in the `threadIndex` container; lookups read there too
+ * for the ids they did not find, as long as it holds any (`legacyEntriesExist`).
  *
  * First writer wins: an entry is created once and never overwritten, so a redelivered
  * mail or send re-records harmlessly, and a Message-ID that reappears in another ticket's
@@ -86,6 +95,39 @@ export const conversationEntryId = (conversationId: string) => sha256(`conversat
 const numberEntryId = (n: number) => sha256(`ticket-number\n${n}`);
 const numberOfTicketEntryId = (ticketId: string) => sha256(`number-of-ticket\n${ticketId}`);
 
+/**
+ * Where a channel's Message-ID and conversation entries are written and first looked up.
+ * Its first use (and the first after each 10 minutes) also starts the check below, so the
+ * lookup that needs it finds it answered, not a request more in a mail's path.
+ */
+function entryContainer() {
+  legacyEntriesExist().catch(() => undefined); // a failed check is not kept: the next use asks again
+  return container('ledger');
+}
+
+/**
+ * Whether the `threadIndex` container still holds Message-ID or conversation entries
+ * (written before they moved beside the ledger): one query per instance and 10 minutes, so
+ * a deployment that never had any pays no second read for an id it does not know, and one
+ * upgraded while older instances still ran sees their last entries.
+ */
+const legacyCheck = ttlCache<boolean>(10 * 60_000);
+onCosmosReset(() => legacyCheck.clear());
+const legacyEntriesExist = () =>
+  legacyCheck.get('threadIndex', async () => {
+    const found = await queryAll<string>(await container('threadIndex'), "SELECT TOP 1 VALUE c.id FROM c WHERE c.type = 'messageId' OR c.type = 'conversationId'");
+    return found.length > 0;
+  });
+
+/** Reads `ids` in the channel's partition: beside the ledger, then (for those not found) where entries were kept before. */
+async function readEntries(channelId: string, ids: readonly string[]): Promise<((ItemDefinition & { _etag?: string }) | undefined)[]> {
+  const current = await entryContainer();
+  const read = await Promise.all(ids.map((id) => readItem(current, id, channelId)));
+  if (read.every(Boolean) || !(await legacyEntriesExist())) return read;
+  const legacy = await container('threadIndex');
+  return Promise.all(read.map((r, i) => r ?? readItem(legacy, ids[i]!, channelId)));
+}
+
 export interface Recorded<T> {
   entry: T;
   /** False when the key was already recorded (the existing entry is returned, unchanged). */
@@ -114,8 +156,7 @@ export async function recordMessageId(
   const key = normalizeMessageId(messageId);
   if (!key) throw new Error('an empty Message-ID cannot be recorded');
   const doc = messageIdEntry(channelId, key, ticketId, kind, at, outboxId);
-  const c = await container('threadIndex');
-  const { resource, created } = await createOrReadExisting(c, doc, channelId);
+  const { resource, created } = await createOrReadExisting(await entryContainer(), doc, channelId);
   return { entry: ThreadEntry.parse(resource) as MessageIdEntry, created };
 }
 
@@ -127,8 +168,7 @@ export async function recordMessageId(
 export async function lookupMessageIds(channelId: string, messageIds: readonly string[]): Promise<MessageIdEntry[]> {
   const keys = [...new Set(messageIds.map(normalizeMessageId).filter(Boolean))].slice(0, MAX_LOOKUP_IDS);
   if (!keys.length) return [];
-  const c = await container('threadIndex');
-  const read = await Promise.all(keys.map((key) => readItem(c, messageIdEntryId(key), channelId)));
+  const read = await readEntries(channelId, keys.map(messageIdEntryId));
   return read.flatMap((resource, i) => {
     if (!resource) return [];
     const entry = ThreadEntry.parse(resource);
@@ -136,42 +176,47 @@ export async function lookupMessageIds(channelId: string, messageIds: readonly s
   });
 }
 
+/** A received mail, for the thread index: what replies to it may name. */
+export interface ReceivedMail {
+  messageId?: string | undefined;
+  conversationId?: string | undefined;
+  /** The answers it gets (their Message-IDs and outbox records). */
+  sent?: readonly { messageId: string; outboxId: string }[];
+}
+
 /**
  * Where a received mail went, for the replies to it: its Message-ID (kind `received`),
  * from Graph its conversation, and the Message-IDs of the answers it gets (kind `sent`) →
- * the ticket, create-once each. All live in the channel's partition, so they cost one
- * request (a batch), not one each.
+ * the ticket. Create-once each; all in the channel's partition beside its ledger records.
  */
-export async function recordReceivedMail(
-  channelId: string,
-  mail: { messageId?: string | undefined; conversationId?: string | undefined; sent?: readonly { messageId: string; outboxId: string }[] },
-  ticketId: string,
-  at: Date = new Date(),
-): Promise<void> {
+export function receivedMailEntries(channelId: string, mail: ReceivedMail, ticketId: string, at: Date): ThreadEntry[] {
   const key = mail.messageId ? normalizeMessageId(mail.messageId) : '';
   const sent = (mail.sent ?? []).map((s) => ({ ...s, key: normalizeMessageId(s.messageId) })).filter((s) => s.key && s.key !== key);
-  const docs = [
+  return [
     ...(key ? [messageIdEntry(channelId, key, ticketId, 'received', at)] : []),
     ...(mail.conversationId ? [conversationEntry(channelId, mail.conversationId, ticketId, at)] : []),
     ...sent.map((s) => messageIdEntry(channelId, s.key, ticketId, 'sent', at, s.outboxId)),
   ];
-  if (docs.length) await createEachOnce(await container('threadIndex'), docs, channelId);
+}
+
+/** Writes `receivedMailEntries` now, in one request (a batch); for a mail whose answers go before its record closes. */
+export async function recordReceivedMail(channelId: string, mail: ReceivedMail, ticketId: string, at: Date = new Date()): Promise<void> {
+  const docs = receivedMailEntries(channelId, mail, ticketId, at);
+  if (docs.length) await createEachOnce(await entryContainer(), docs, channelId);
 }
 
 /** Records that a Graph conversation belongs to a ticket of the channel. */
 export async function recordConversation(channelId: string, conversationId: string, ticketId: string, at: Date = new Date()): Promise<Recorded<ConversationEntry>> {
   if (!conversationId) throw new Error('an empty conversationId cannot be recorded');
   const doc = conversationEntry(channelId, conversationId, ticketId, at);
-  const c = await container('threadIndex');
-  const { resource, created } = await createOrReadExisting(c, doc, channelId);
+  const { resource, created } = await createOrReadExisting(await entryContainer(), doc, channelId);
   return { entry: ThreadEntry.parse(resource) as ConversationEntry, created };
 }
 
 /** The ticket a Graph conversation belongs to, by one point read. */
 export async function lookupConversation(channelId: string, conversationId: string): Promise<ConversationEntry | undefined> {
   if (!conversationId) return undefined;
-  const c = await container('threadIndex');
-  const resource = await readItem(c, conversationEntryId(conversationId), channelId);
+  const [resource] = await readEntries(channelId, [conversationEntryId(conversationId)]);
   if (!resource) return undefined;
   const entry = ThreadEntry.parse(resource);
   return entry.type === 'conversationId' && entry.key === conversationId ? entry : undefined;

@@ -13,6 +13,7 @@ export function channelRecord(over: Partial<ChannelInput> & { id?: string; statu
     domains: over.domains ?? {},
     ticketMapping: over.ticketMapping ?? { templateId: 'it-support' },
     import: over.import ?? {},
+    ...(over.answers ? { answers: over.answers } : {}),
     createdAt: now,
     createdBy: 'test',
     updatedAt: now,

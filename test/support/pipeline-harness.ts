@@ -1,5 +1,7 @@
 import { TransientError } from '../../shared/errors';
 import { randomUUID } from 'node:crypto';
+import type { z } from 'zod';
+import { AnswerSettings } from '../../shared/answers/answer-settings';
 import type { ChannelRecord } from '../../shared/config/channel';
 import { processMail, type ProcessDeps, type ProcessResult } from '../../shared/pipeline/process-mail';
 import { recordFailure, type FailureResult } from '../../shared/pipeline/record-failure';
@@ -69,7 +71,7 @@ export const inbound = (h: Harness, ref: ReturnType<Harness['mailbox']['append']
 /** That message as the queue hands it over (a new queue message id unless given). */
 export const queued = (body: MailInboundMessage, id = randomUUID()): QueuedMail => ({ id, body, dequeueCount: 0 });
 
-export function pipelineHarness(opts: { channelId?: string; random?: () => number; publishedAt?: Date } = {}): Harness {
+export function pipelineHarness(opts: { channelId?: string; random?: () => number; publishedAt?: Date; answers?: z.input<typeof AnswerSettings> } = {}): Harness {
   const random = opts.random ?? Math.random;
   const pause = async () => {
     // a few turns of the event loop, so concurrent callers interleave differently per seed
@@ -77,7 +79,7 @@ export function pipelineHarness(opts: { channelId?: string; random?: () => numbe
   };
   const mailbox = new MemoryMailbox(pause);
   const publishedAt = opts.publishedAt ?? new Date(Date.now() - 60_000);
-  const channel = channelRecord({ id: opts.channelId ?? `ch-${randomUUID()}`, domains: { allowed: [], excludeAutoReplies: true, acceptNotifications: false }, publishedAt: publishedAt.toISOString() });
+  const channel = channelRecord({ id: opts.channelId ?? `ch-${randomUUID()}`, domains: { allowed: [], excludeAutoReplies: true, acceptNotifications: false }, publishedAt: publishedAt.toISOString(), ...(opts.answers ? { answers: AnswerSettings.parse(opts.answers) } : {}) });
   const log: string[] = [];
   const blobs = new Map<string, Buffer>();
   const queue: QueuedMail[] = [];

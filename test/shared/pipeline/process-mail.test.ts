@@ -5,6 +5,7 @@ import { Crash, inbound, pipelineHarness, queued, seededRandom, withFailingMove,
 import { processMail, type ProcessDeps } from '../../../shared/pipeline/process-mail';
 import { TransientError } from '../../../shared/errors';
 import { rfc822 } from '../../support/mail-e2e';
+import { lookupConversation, lookupMessageIds } from '../../../shared/store/thread-index';
 
 /**
  * processMail against rival messages and copies, on the real ledger and tickets (Cosmos
@@ -192,4 +193,51 @@ test("a Graph mail whose delivery died after recording its conversation is not t
   assert.equal(record?.thread?.code, 'NO_THREAD');
   assert.equal((await h.tickets()).length, 1);
   assert.equal(record?.noteId, undefined);
+});
+
+/** A channel that sends no acknowledgement: its mails' thread-index entries go with the close of their records. */
+const silent = () => pipelineHarness({ answers: { autoResponse: { enabled: false } } });
+const ticketOf = async (h: ReturnType<typeof pipelineHarness>, messageId: string) => (await lookupMessageIds(h.channel.id, [messageId]))[0]?.ticketId;
+
+test("without an acknowledgement, a mail's thread-index entries are written with its record's close: an attempt that dies before it leaves none, the redelivery writes them", async () => {
+  const h = silent();
+  const messageId = '<silent-crash-1@client.example.org>';
+  const ref = h.mailbox.append('INBOX', rfc822({ subject: 'Silent crash', messageId }), messageId);
+  const q = queued({ ...inbound(h, ref, messageId), conversationId: 'AAQkSilentConversation1' });
+  // create, fetch, raw blob, ticket — then dies at the move
+  await crashes(h.deliver(q, { crashAfter: 4 }));
+  assert.equal((await h.tickets()).length, 1, 'the ticket exists');
+  assert.equal((await h.records())[0]?.state, 'received');
+  assert.equal(await ticketOf(h, messageId), undefined, 'no entry before the close');
+
+  await h.deliver(q);
+  const [record] = await h.records();
+  assert.equal(record?.state, 'done');
+  assert.equal(await ticketOf(h, messageId), record?.ticketId);
+  assert.equal((await lookupConversation(h.channel.id, 'AAQkSilentConversation1'))?.ticketId, record?.ticketId);
+  assert.equal((await h.tickets()).length, 1);
+});
+
+test('without an acknowledgement, a move that fails stores the decision with the entries: a reply finds the ticket before the retry', async () => {
+  const h = silent();
+  const messageId = '<silent-move-fails-1@client.example.org>';
+  const q = queued(inbound(h, h.mailbox.append('INBOX', rfc822({ subject: 'Silent move fails', messageId }), messageId), messageId));
+  await assert.rejects(processMail(q.body, withFailingMove(h.processDeps()), { id: q.id }), (e) => e instanceof TransientError);
+  const [decided] = await h.records();
+  assert.equal(decided?.state, 'decided');
+  assert.equal(await ticketOf(h, messageId), decided?.ticketId);
+});
+
+test('without an acknowledgement, a poisoned message of a mail whose ticket an attempt made writes its entries as it finishes it', async () => {
+  const h = silent();
+  const messageId = '<silent-poison-1@client.example.org>';
+  const ref = h.mailbox.append('INBOX', rfc822({ subject: 'Silent poison', messageId }), messageId);
+  const q = queued({ ...inbound(h, ref, messageId), conversationId: 'AAQkSilentConversation2' });
+  await crashes(h.deliver(q, { crashAfter: 4 }));
+  assert.equal(await ticketOf(h, messageId), undefined);
+  assert.equal(await h.poison(q.body), 'finished');
+  const [record] = await h.records();
+  assert.equal(record?.state, 'done');
+  assert.equal(await ticketOf(h, messageId), record?.ticketId);
+  assert.equal((await lookupConversation(h.channel.id, 'AAQkSilentConversation2'))?.ticketId, record?.ticketId);
 });

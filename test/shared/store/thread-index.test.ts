@@ -5,6 +5,7 @@ import {
   lookupConversation,
   lookupMessageIds,
   MAX_LOOKUP_IDS,
+  conversationEntryId,
   messageIdEntryId,
   recordConversation,
   recordMessageId,
@@ -12,7 +13,9 @@ import {
   lookupTicketNumber,
   ticketNumberFor,
 } from '../../../shared/store/thread-index';
-import { container } from '../../../shared/store/cosmos';
+import { container, resetCosmosClient } from '../../../shared/store/cosmos';
+import { queryAll } from '../../../shared/store/cosmos-items';
+import { ledgerStats, listLedger } from '../../../shared/store/ledger';
 import { Item, Items } from '@azure/cosmos';
 
 /** Counts the SDK's item requests made while `fn` runs (the real calls still go to the emulator). */
@@ -86,7 +89,7 @@ test('a Graph conversation maps to its first ticket; conversation and Message-ID
 });
 
 test('an entry whose stored key differs from the asked one (a hash collision) is not a match', async () => {
-  const c = await container('threadIndex');
+  const c = await container('ledger');
   await c.items.create({ id: messageIdEntryId('victim@example.com'), channelId: 'ch-h', type: 'messageId', key: 'other@example.com', ticketId: 'T-x', kind: 'sent', at: at.toISOString() });
   assert.deepEqual(await lookupMessageIds('ch-h', ['victim@example.com']), []);
 });
@@ -152,4 +155,31 @@ test("a ticket's first number costs the counter's increment and one batch; witho
   // told wrongly that it is unclaimed, it still answers the ticket's first number (the new one is only a spare)
   assert.equal(await ticketNumberFor('T-s2', 'ch-s', at, { unclaimed: true }), n);
   assert.equal(await ticketNumberFor('T-s2', 'ch-s', at), n);
+});
+
+test("a mail's entries live beside its channel's ledger records, which the ledger's listings and stats leave out", async () => {
+  await recordReceivedMail('ch-l', { messageId: '<beside@client.example.org>', conversationId: 'AAQkConv-l' }, 'T-l1', at);
+  const ids = (await queryAll<{ id: string }>(await container('ledger'), 'SELECT c.id FROM c WHERE c.channelId = @c', [{ name: '@c', value: 'ch-l' }])).map((d) => d.id).sort();
+  assert.deepEqual(ids, [messageIdEntryId('beside@client.example.org'), conversationEntryId('AAQkConv-l')].sort());
+  assert.deepEqual((await listLedger('ch-l')).items, []);
+  assert.equal((await ledgerStats('ch-l')).total, 0);
+});
+
+test('entries written before they moved beside the ledger (the threadIndex container) are still found; unknown ids read the old place only while it holds entries', async () => {
+  // a fresh deployment: nothing in the old place, so an unknown id costs one read
+  assert.deepEqual(await countRequests(() => lookupMessageIds('ch-o', ['unknown@client.example.org'])), { read: 1, create: 0, batch: 0, patch: 0 });
+  const old = await container('threadIndex');
+  await old.items.create({ id: messageIdEntryId('old@client.example.org'), channelId: 'ch-o', type: 'messageId', key: 'old@client.example.org', ticketId: 'T-old', kind: 'received', at: at.toISOString() });
+  await old.items.create({ id: conversationEntryId('AAQkConv-old'), channelId: 'ch-o', type: 'conversationId', key: 'AAQkConv-old', ticketId: 'T-old', at: at.toISOString() });
+  resetCosmosClient(); // as after an upgrade (an instance keeps its check 10 minutes; a new client drops it)
+  await recordReceivedMail('ch-o', { messageId: '<new@client.example.org>' }, 'T-new', at);
+  assert.deepEqual(
+    (await lookupMessageIds('ch-o', ['new@client.example.org', 'old@client.example.org', 'unknown@client.example.org'])).map((e) => e.ticketId),
+    ['T-new', 'T-old'],
+  );
+  assert.equal((await lookupConversation('ch-o', 'AAQkConv-old'))?.ticketId, 'T-old');
+  // all found beside the ledger: the old place is not read
+  assert.deepEqual(await countRequests(() => lookupMessageIds('ch-o', ['new@client.example.org'])), { read: 1, create: 0, batch: 0, patch: 0 });
+  // one not found there: read in the old place too
+  assert.deepEqual(await countRequests(() => lookupMessageIds('ch-o', ['old@client.example.org'])), { read: 2, create: 0, batch: 0, patch: 0 });
 });
