@@ -4,7 +4,6 @@ import fs from 'node:fs';
 import type { Server } from 'node:http';
 import { createHttpServer } from '@vercel/cosmosdb-server';
 import { makeEmulatorQueriesLinear } from './cosmos-query-linear';
-import { freePort, waitForPort } from './ports';
 
 /**
  * The emulators of the local stack: Azurite (queues, blobs) as a child process and
@@ -30,14 +29,14 @@ export interface AzuriteHandle {
 
 /** Starts Azurite; `location` keeps data on disk, otherwise it is in memory. */
 export async function startAzurite(opts: { location?: string; queuePort?: number; blobPort?: number } = {}): Promise<AzuriteHandle> {
-  const queuePort = opts.queuePort ?? (await freePort());
-  const blobPort = opts.blobPort ?? (await freePort());
-  const tablePort = await freePort();
   const bin = require.resolve('azurite/dist/src/azurite.js');
+  // Port 0 unless one is asked for: Azurite binds a free port itself and says which. A port
+  // picked here and handed over could be taken meanwhile by another process (tests start
+  // stacks two at a time), and the wait below would then find that process listening.
   const args = [
     bin, '--silent', '--disableTelemetry', '--skipApiVersionCheck',
     '--blobHost', '127.0.0.1', '--queueHost', '127.0.0.1', '--tableHost', '127.0.0.1',
-    '--blobPort', String(blobPort), '--queuePort', String(queuePort), '--tablePort', String(tablePort),
+    '--blobPort', String(opts.blobPort ?? 0), '--queuePort', String(opts.queuePort ?? 0), '--tablePort', '0',
   ];
   if (opts.location) {
     fs.mkdirSync(opts.location, { recursive: true });
@@ -45,11 +44,30 @@ export async function startAzurite(opts: { location?: string; queuePort?: number
   } else {
     args.push('--inMemoryPersistence');
   }
-  const child: ChildProcess = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child: ChildProcess = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => { stderr += d.toString(); });
   const exited = new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`azurite exited (${code}): ${stderr}`))));
-  await Promise.race([Promise.all([waitForPort(queuePort), waitForPort(blobPort)]), exited]);
+  const listening = new Promise<{ blob: number; queue: number }>((resolve) => {
+    const ports: { blob?: number; queue?: number } = {};
+    let out = '';
+    child.stdout?.on('data', (d: Buffer) => {
+      if (ports.blob && ports.queue) return; // keep draining the pipe, nothing more to learn
+      out += d.toString();
+      for (const m of out.matchAll(/Azurite (Blob|Queue) service is successfully listening at http:\/\/127\.0\.0\.1:(\d{1,5})/g)) {
+        ports[m[1] === 'Blob' ? 'blob' : 'queue'] = Number(m[2]);
+      }
+      if (ports.blob && ports.queue) resolve({ blob: ports.blob, queue: ports.queue });
+    });
+  });
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`azurite did not say where it listens within 30 s: ${stderr}`)), 30_000);
+  });
+  const { blob: blobPort, queue: queuePort } = await Promise.race([listening, exited, timedOut]).catch(async (err: unknown) => {
+    await stopChild(child);
+    throw err;
+  }).finally(() => clearTimeout(timer));
   exited.catch(() => undefined);
   const connectionString =
     `DefaultEndpointsProtocol=http;AccountName=${DEV_ACCOUNT};AccountKey=${DEV_ACCOUNT_KEY};` +
