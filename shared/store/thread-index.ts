@@ -6,6 +6,7 @@ import { container, onCosmosReset } from './cosmos';
 import { createEachOnce, createOrReadExisting, queryAll, readItem } from './cosmos-items';
 import { cosmosStatus } from './errors';
 import { ttlCache } from './ttl-cache';
+import { inParallel } from '../in-parallel';
 
 /**
  * The thread index: which ticket a Message-ID (one we sent or one we received), a Graph
@@ -96,8 +97,8 @@ const numberEntryId = (n: number) => sha256(`ticket-number\n${n}`);
 const numberOfTicketEntryId = (ticketId: string) => sha256(`number-of-ticket\n${ticketId}`);
 
 /**
- * Where a channel's Message-ID and conversation entries are written and first looked up.
- * Its first use (and the first after each 10 minutes) also starts the check below, so the
+ * Where a channel's Message-ID and conversation entries are written and looked up. Its
+ * first use (and the first after each 10 minutes) also starts the check below, so the
  * lookup that needs it finds it answered, not a request more in a mail's path.
  */
 function entryContainer() {
@@ -105,27 +106,73 @@ function entryContainer() {
   return container('ledger');
 }
 
+/** The entries written before they moved beside the ledger, and the query that finds them. */
+const LEGACY_CONTAINER = 'threadIndex';
+const LEGACY_ENTRIES = "FROM c WHERE c.type = 'messageId' OR c.type = 'conversationId'";
+
 /**
  * Whether the `threadIndex` container still holds Message-ID or conversation entries
- * (written before they moved beside the ledger): one query per instance and 10 minutes, so
- * a deployment that never had any pays no second read for an id it does not know, and one
- * upgraded while older instances still ran sees their last entries.
+ * (written before they moved beside the ledger; `moveLegacyEntries` empties it): one query
+ * per instance and 10 minutes, so a deployment that never had any reads one place only,
+ * and one upgraded while older instances still ran sees their last entries.
  */
 const legacyCheck = ttlCache<boolean>(10 * 60_000);
 onCosmosReset(() => legacyCheck.clear());
 const legacyEntriesExist = () =>
-  legacyCheck.get('threadIndex', async () => {
-    const found = await queryAll<string>(await container('threadIndex'), "SELECT TOP 1 VALUE c.id FROM c WHERE c.type = 'messageId' OR c.type = 'conversationId'");
-    return found.length > 0;
-  });
+  legacyCheck.get(LEGACY_CONTAINER, async () => (await queryAll<string>(await container(LEGACY_CONTAINER), `SELECT TOP 1 VALUE c.id ${LEGACY_ENTRIES}`)).length > 0);
 
-/** Reads `ids` in the channel's partition: beside the ledger, then (for those not found) where entries were kept before. */
-async function readEntries(channelId: string, ids: readonly string[]): Promise<((ItemDefinition & { _etag?: string }) | undefined)[]> {
+type Stored = ItemDefinition & { _etag?: string };
+
+/**
+ * Reads `ids` in the channel's partition. While entries written before the move remain,
+ * each id is read in both places, in parallel, and the old place's entry wins: it was
+ * written first, and the first writer of an id keeps it.
+ */
+async function readEntries(channelId: string, ids: readonly string[]): Promise<(Stored | undefined)[]> {
   const current = await entryContainer();
-  const read = await Promise.all(ids.map((id) => readItem(current, id, channelId)));
-  if (read.every(Boolean) || !(await legacyEntriesExist())) return read;
-  const legacy = await container('threadIndex');
-  return Promise.all(read.map((r, i) => r ?? readItem(legacy, ids[i]!, channelId)));
+  if (!(await legacyEntriesExist())) return Promise.all(ids.map((id) => readItem(current, id, channelId)));
+  const legacy = await container(LEGACY_CONTAINER);
+  return Promise.all(ids.map(async (id) => {
+    const [old, now] = await Promise.all([readItem(legacy, id, channelId), readItem(current, id, channelId)]);
+    return old ?? now;
+  }));
+}
+
+/** Cosmos' own fields of a stored document, not carried to its copy. */
+const withoutSystemFields = ({ _rid, _self, _etag, _ts, _attachments, ...doc }: Stored & Record<string, unknown>) => doc;
+
+/**
+ * Moves up to `limit` entries written before the move into their channel's partition
+ * beside the ledger, and deletes them from the old place (copy first, so a lookup in
+ * between finds the entry in one place or both). An id already written beside the ledger
+ * (after the upgrade, by a mail that named it again) keeps the earlier of the two. Safe to
+ * run again after a crash or on two instances at once: each step is create-once, a guarded
+ * replace or a delete of what is gone. `remaining`: whether entries are left for a next run.
+ */
+export async function moveLegacyEntries(limit = 500): Promise<{ moved: number; remaining: boolean }> {
+  if (!(await legacyEntriesExist())) return { moved: 0, remaining: false };
+  const legacy = await container(LEGACY_CONTAINER);
+  const current = await container('ledger');
+  const page = await queryAll<Stored & Record<string, unknown>>(legacy, `SELECT TOP @limit * ${LEGACY_ENTRIES}`, [{ name: '@limit', value: limit }]);
+  await inParallel(page, 8, async (stored) => {
+    const entry = ThreadEntry.parse(withoutSystemFields(stored));
+    const { resource, created } = await createOrReadExisting(current, entry, entry.channelId);
+    if (!created && ThreadEntry.parse(withoutSystemFields(resource as Stored & Record<string, unknown>)).at > entry.at) {
+      try {
+        await current.item(entry.id, entry.channelId).replace(entry, { accessCondition: { type: 'IfMatch', condition: resource._etag ?? '' } });
+      } catch (err) {
+        if (cosmosStatus(err) !== 412) throw err; // another mover put the same old entry there first
+      }
+    }
+    try {
+      await legacy.item(entry.id, entry.channelId).delete();
+    } catch (err) {
+      if (cosmosStatus(err) !== 404) throw err;
+    }
+  });
+  const remaining = page.length >= limit;
+  if (!remaining) legacyCheck.forget(LEGACY_CONTAINER);
+  return { moved: page.length, remaining };
 }
 
 export interface Recorded<T> {
@@ -203,14 +250,6 @@ export function receivedMailEntries(channelId: string, mail: ReceivedMail, ticke
 export async function recordReceivedMail(channelId: string, mail: ReceivedMail, ticketId: string, at: Date = new Date()): Promise<void> {
   const docs = receivedMailEntries(channelId, mail, ticketId, at);
   if (docs.length) await createEachOnce(await entryContainer(), docs, channelId);
-}
-
-/** Records that a Graph conversation belongs to a ticket of the channel. */
-export async function recordConversation(channelId: string, conversationId: string, ticketId: string, at: Date = new Date()): Promise<Recorded<ConversationEntry>> {
-  if (!conversationId) throw new Error('an empty conversationId cannot be recorded');
-  const doc = conversationEntry(channelId, conversationId, ticketId, at);
-  const { resource, created } = await createOrReadExisting(await entryContainer(), doc, channelId);
-  return { entry: ThreadEntry.parse(resource) as ConversationEntry, created };
 }
 
 /** The ticket a Graph conversation belongs to, by one point read. */

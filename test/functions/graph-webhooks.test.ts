@@ -39,7 +39,7 @@ const ALL_ENTRIES = fs.readdirSync(path.join(root, 'functions')).filter((f) => f
 test('every entry loaded together, as the Functions worker loads main, answers the handshake without any heavy SDK: each loads its SDKs on first use', async () => {
   const { stdout } = await run(process.execPath, ['--import', 'tsx', 'bench/cold-start-probe.ts', '--handshake', 'graphNotify', ...ALL_ENTRIES], { cwd: root });
   const report = ProbeReport.parse(JSON.parse(stdout));
-  for (const name of ['processMail', 'syncMailbox', 'scheduleSync', 'renewSubscriptions', 'sendMail', 'recordSendFailure', 'recordFailure', 'sweepOutbox', 'health', 'adminListChannels', 'graphNotify', 'graphLifecycle']) {
+  for (const name of ['processMail', 'syncMailbox', 'scheduleSync', 'renewSubscriptions', 'sendMail', 'recordSendFailure', 'recordFailure', 'sweepOutbox', 'moveThreadEntries', 'health', 'adminListChannels', 'graphNotify', 'graphLifecycle']) {
     assert.ok(report.registered.includes(name), `${name} registered`);
   }
   assert.deepEqual(report.heavyLoaded, [], `loaded at require time: ${report.heavyLoaded.join(', ')}`);

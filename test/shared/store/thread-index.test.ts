@@ -7,16 +7,16 @@ import {
   MAX_LOOKUP_IDS,
   conversationEntryId,
   messageIdEntryId,
-  recordConversation,
   recordMessageId,
   recordReceivedMail,
   lookupTicketNumber,
+  moveLegacyEntries,
   ticketNumberFor,
 } from '../../../shared/store/thread-index';
 import { container, resetCosmosClient } from '../../../shared/store/cosmos';
 import { queryAll } from '../../../shared/store/cosmos-items';
 import { ledgerStats, listLedger } from '../../../shared/store/ledger';
-import { Item, Items } from '@azure/cosmos';
+import { Item, Items, type Container } from '@azure/cosmos';
 
 /** Counts the SDK's item requests made while `fn` runs (the real calls still go to the emulator). */
 async function countRequests(fn: () => Promise<unknown>): Promise<{ read: number; create: number; batch: number; patch: number }> {
@@ -81,8 +81,8 @@ test(`a lookup reads at most ${MAX_LOOKUP_IDS} ids (the nearest, given first): i
 test('a Graph conversation maps to its first ticket; conversation and Message-ID entries never meet', async () => {
   const conv = 'AAQkADAwATM0MDAAMS1iZjk2LTg0ZjQtMDACLTAwCgAQAN';
   assert.equal(await lookupConversation('ch-f', conv), undefined);
-  assert.equal((await recordConversation('ch-f', conv, 'T-5', at)).created, true);
-  assert.equal((await recordConversation('ch-f', conv, 'T-6', at)).created, false);
+  await recordReceivedMail('ch-f', { conversationId: conv }, 'T-5', at);
+  await recordReceivedMail('ch-f', { conversationId: conv }, 'T-6', at);
   assert.equal((await lookupConversation('ch-f', conv))?.ticketId, 'T-5');
   assert.equal(await lookupConversation('ch-g', conv), undefined);
   assert.deepEqual(await lookupMessageIds('ch-f', [conv]), []);
@@ -165,21 +165,40 @@ test("a mail's entries live beside its channel's ledger records, which the ledge
   assert.equal((await ledgerStats('ch-l')).total, 0);
 });
 
-test('entries written before they moved beside the ledger (the threadIndex container) are still found; unknown ids read the old place only while it holds entries', async () => {
-  // a fresh deployment: nothing in the old place, so an unknown id costs one read
+const numbersIn = (c: Container) => queryAll<{ id: string }>(c, "SELECT c.id FROM c WHERE c.channelId = '~numbers'");
+
+test('entries written before they moved beside the ledger (the threadIndex container) are found, the older winning, until the mover has taken them over; then one place is read', async () => {
+  // a fresh deployment: nothing in the old place, so an id costs one read and the mover has nothing to do
   assert.deepEqual(await countRequests(() => lookupMessageIds('ch-o', ['unknown@client.example.org'])), { read: 1, create: 0, batch: 0, patch: 0 });
+  assert.deepEqual(await moveLegacyEntries(), { moved: 0, remaining: false });
+
   const old = await container('threadIndex');
-  await old.items.create({ id: messageIdEntryId('old@client.example.org'), channelId: 'ch-o', type: 'messageId', key: 'old@client.example.org', ticketId: 'T-old', kind: 'received', at: at.toISOString() });
-  await old.items.create({ id: conversationEntryId('AAQkConv-old'), channelId: 'ch-o', type: 'conversationId', key: 'AAQkConv-old', ticketId: 'T-old', at: at.toISOString() });
+  const earlier = new Date(at.getTime() - 86_400_000).toISOString();
+  await old.items.create({ id: messageIdEntryId('old@client.example.org'), channelId: 'ch-o', type: 'messageId', key: 'old@client.example.org', ticketId: 'T-old', kind: 'received', at: earlier });
+  await old.items.create({ id: conversationEntryId('AAQkConv-old'), channelId: 'ch-o', type: 'conversationId', key: 'AAQkConv-old', ticketId: 'T-old', at: earlier });
+  await old.items.create({ id: messageIdEntryId('sent-old@support.example.com'), channelId: 'ch-p', type: 'messageId', key: 'sent-old@support.example.com', ticketId: 'T-sent', kind: 'sent', outboxId: 'k:autoResponse', at: earlier });
   resetCosmosClient(); // as after an upgrade (an instance keeps its check 10 minutes; a new client drops it)
-  await recordReceivedMail('ch-o', { messageId: '<new@client.example.org>' }, 'T-new', at);
+  // after the upgrade a mail of the same conversation made another ticket, written beside the ledger
+  await recordReceivedMail('ch-o', { messageId: '<new@client.example.org>', conversationId: 'AAQkConv-old' }, 'T-new', at);
   assert.deepEqual(
     (await lookupMessageIds('ch-o', ['new@client.example.org', 'old@client.example.org', 'unknown@client.example.org'])).map((e) => e.ticketId),
     ['T-new', 'T-old'],
   );
-  assert.equal((await lookupConversation('ch-o', 'AAQkConv-old'))?.ticketId, 'T-old');
-  // all found beside the ledger: the old place is not read
-  assert.deepEqual(await countRequests(() => lookupMessageIds('ch-o', ['new@client.example.org'])), { read: 1, create: 0, batch: 0, patch: 0 });
-  // one not found there: read in the old place too
-  assert.deepEqual(await countRequests(() => lookupMessageIds('ch-o', ['old@client.example.org'])), { read: 2, create: 0, batch: 0, patch: 0 });
+  assert.equal((await lookupConversation('ch-o', 'AAQkConv-old'))?.ticketId, 'T-old', 'the first ticket of the conversation keeps it');
+  // while old entries remain, each id is read in both places
+  assert.deepEqual(await countRequests(() => lookupMessageIds('ch-o', ['new@client.example.org'])), { read: 2, create: 0, batch: 0, patch: 0 });
+
+  const numbersBefore = await numbersIn(old);
+  assert.ok(numbersBefore.length > 0, 'the earlier tests handed out numbers');
+  assert.deepEqual(await moveLegacyEntries(2), { moved: 2, remaining: true });
+  assert.deepEqual(await moveLegacyEntries(2), { moved: 1, remaining: false });
+  assert.deepEqual(await queryAll(old, "SELECT c.id FROM c WHERE c.type = 'messageId' OR c.type = 'conversationId'"), []);
+  assert.equal((await lookupConversation('ch-o', 'AAQkConv-old'))?.ticketId, 'T-old', 'moved over the later entry: the earlier wins');
+  assert.equal((await lookupMessageIds('ch-o', ['old@client.example.org']))[0]?.ticketId, 'T-old');
+  assert.deepEqual((await lookupMessageIds('ch-p', ['sent-old@support.example.com'])).map((e) => [e.kind, e.ticketId, e.outboxId]), [['sent', 'T-sent', 'k:autoResponse']]);
+  assert.equal((await lookupMessageIds('ch-o', ['new@client.example.org']))[0]?.ticketId, 'T-new');
+  // the old place is empty: one read per id again, and nothing more to move
+  assert.deepEqual(await countRequests(() => lookupMessageIds('ch-o', ['old@client.example.org'])), { read: 1, create: 0, batch: 0, patch: 0 });
+  assert.deepEqual(await moveLegacyEntries(), { moved: 0, remaining: false });
+  assert.equal((await numbersIn(old)).length, numbersBefore.length, 'ticket numbers stay in the threadIndex container, untouched by the mover');
 });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { useEmulatorEnv, type EmulatorEnv } from '../store/emulator-env';
 import { createTicketDoc, readTicketDoc } from '../../../shared/store/ticket-repository';
-import { lookupConversation, lookupMessageIds, lookupTicketNumber, recordConversation, recordMessageId, ticketNumberFor } from '../../../shared/store/thread-index';
+import { lookupConversation, lookupMessageIds, lookupTicketNumber, recordMessageId, recordReceivedMail, ticketNumberFor } from '../../../shared/store/thread-index';
 import { resolveThread, type ThreadLookups } from '../../../shared/threading/resolve-thread';
 import { threadTokenKeys } from '../../../shared/threading/runtime';
 import { DEFAULT_TOKEN_FORMAT, formatToken } from '../../../shared/threading/ticket-token';
@@ -125,7 +125,7 @@ test('an index entry whose ticket was deleted names nothing', async () => {
 test('a Graph reply that lost token, ids and marker is found by its conversation, read only when nothing stronger names a ticket; a new mail of the same subject is not looked up', async () => {
   await ticket('T-res-5', channel.id);
   await ticket('T-res-6', channel.id);
-  await recordConversation(channel.id, 'AAQkAGConv-printer', 'T-res-5');
+  await recordReceivedMail(channel.id, { conversationId: 'AAQkAGConv-printer' }, 'T-res-5');
   // an Outlook reply whose sender rewrote the subject: only its conversation index says it is a reply
   const childIndex = Buffer.concat([Buffer.from([1, 0xd9, 0x1a, 0x2b, 0x3c, 0x4d]), Buffer.alloc(16, 7), Buffer.from([0, 0, 1, 2, 3])]).toString('base64');
   const alone = await resolveThread({ subject: 'Printer', conversationId: 'AAQkAGConv-printer', headers: { 'thread-index': childIndex } }, channel, counted().lookups);
