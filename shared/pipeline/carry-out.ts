@@ -9,6 +9,7 @@ import { outboxRecordOf, outgoingMessageIdFor } from '../outbound/outgoing';
 import type { OutboxRecord } from '../outbound/outbox';
 import type { OwnMailBounce } from '../outbound/bounce-of-own-mail';
 import type { LedgerRecord } from '../store/ledger';
+import type { ReceivedMail } from '../store/thread-index';
 import { embedMarker } from '../threading/thread-marker';
 import { formatToken, tokenRef } from '../threading/ticket-token';
 import type { AttachmentVerdict } from './attachment-policy';
@@ -58,7 +59,7 @@ export type LedgerAnswer = NonNullable<LedgerRecord['answers']>[number];
 /** What the thread index is to learn of a mail: its Message-ID and (Graph) conversation, and the Message-IDs of the answers it gets, → its ticket. */
 export interface ThreadIndexing {
   channelId: string;
-  mail: { messageId?: string | undefined; conversationId?: string | undefined; sent?: readonly { messageId: string; outboxId: string }[] };
+  mail: ReceivedMail;
   ticketId: string;
 }
 

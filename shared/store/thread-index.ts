@@ -18,8 +18,8 @@ import { inParallel } from '../in-parallel';
  * `ledger` container, beside its mails' records (their 64-hex ids never meet a record's
  * 40-hex key): the write that closes a mail's record creates them in the same batch
  * (`receivedMailEntries`, store/ledger.ts), one Cosmos operation instead of two. Entries
- * written before that change are in the `threadIndex` container; lookups read there too
- * for the ids they did not find, as long as it holds any (`legacyEntriesExist`).
+ * written before that change are in the `threadIndex` container: while it holds any,
+ * lookups read both places (`readEntries`), until `moveLegacyEntries` has moved them.
  *
  * First writer wins: an entry is created once and never overwritten, so a redelivered
  * mail or send re-records harmlessly, and a Message-ID that reappears in another ticket's
