@@ -315,7 +315,7 @@ async function advance(entry: LedgerWithEtag, a: Attempt): Promise<Step> {
   if (current.record.state === 'received') {
     a.content ??= await contentOf(current.record, a);
     a.decision ??= await decideAndCarryOut(current.record, msg, a.channel, deps, a.content.parsed, a.content.parseError);
-    return finishDecided(withDecision(current, a.decision), msg.source, deps, a.openSource, a.decision.indexing);
+    return finishDecided(current, a.decision, msg.source, deps, a.openSource);
   }
   return finishMove(current, msg.source, deps, a.openSource);
 }
@@ -381,7 +381,9 @@ function withDecision(entry: LedgerWithEtag, d: Decided): LedgerWithEtag {
  * close) fails, the decision and the entries are stored first (`decided`), so the queue's
  * retry only moves — it does not decide again.
  */
-async function finishDecided(entry: LedgerWithEtag, ref: SourceRef, deps: ProcessDeps, openSource: () => Promise<MailSource>, indexing: ThreadIndexing | undefined): Promise<Step> {
+async function finishDecided(received: LedgerWithEtag, decided: Decided, ref: SourceRef, deps: ProcessDeps, openSource: () => Promise<MailSource>): Promise<Step> {
+  const entry = withDecision(received, decided);
+  const { indexing } = decided;
   try {
     return await finishMove(entry, ref, deps, openSource, indexing);
   } catch (err) {
@@ -630,6 +632,6 @@ async function retry(
   const decision = await decideAndCarryOut(current.record, { receivedAt: current.record.timings.receivedAt, enqueuedAt: msg.enqueuedAt }, channel, deps, parsed, parseError);
   return follow(current, deps, async (e) => {
     if (e.record.state === 'done') return { status: 'already-done', key, outcome: e.record.outcome };
-    return e.record.state === 'received' ? finishDecided(withDecision(e, decision), e.record.source, deps, openSource, decision.indexing) : finishMove(e, e.record.source, deps, openSource);
+    return e.record.state === 'received' ? finishDecided(e, decision, e.record.source, deps, openSource) : finishMove(e, e.record.source, deps, openSource);
   });
 }

@@ -65,7 +65,7 @@ export async function createEachOnce(
   }
   const failed = results.find((r) => r.statusCode >= 400 && r.statusCode !== 409 && r.statusCode !== 424);
   // throttling or an outage answered inside the batch: the caller's retry policy decides, as for a single create
-  if (failed) throw Object.assign(new Error(`a batch create in partition ${partitionKey} failed with ${failed.statusCode}`), { code: failed.statusCode, statusCode: failed.statusCode });
+  if (failed) throw batchFailed(partitionKey, failed.statusCode);
   const out = [];
   for (const d of docs) out.push(await createOrReadExisting(c, d, partitionKey));
   return out;
@@ -98,8 +98,12 @@ export async function createThenReplaceIfMatch(
   if (results.length === docs.length + 1 && replaced?.statusCode === 200 && replaced.eTag) return replaced.eTag;
   const failed = results.find((r) => r.statusCode >= 400 && r.statusCode !== 424);
   if (failed?.statusCode === 409) return undefined;
-  const status = failed?.statusCode ?? 500;
-  throw Object.assign(new Error(`a batch in partition ${partitionKey} failed with ${status}`), { code: status, statusCode: status });
+  throw batchFailed(partitionKey, failed?.statusCode ?? 500);
+}
+
+/** A batch's failed operation as the error a single request would throw (`cosmosStatus` reads its status: a 412 is a lost race, a 429 throttling). */
+function batchFailed(partitionKey: string, status: number): Error {
+  return Object.assign(new Error(`a batch in partition ${partitionKey} failed with ${status}`), { code: status, statusCode: status });
 }
 
 /**

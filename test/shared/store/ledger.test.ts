@@ -1,7 +1,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { Items } from '@azure/cosmos';
 import { useEmulatorEnv, type EmulatorEnv } from './emulator-env';
+import { countRequests } from './count-requests';
 import { createLedger, readLedger, replaceLedger, type LedgerRecord } from '../../../shared/store/ledger';
 import { lookupConversation, lookupMessageIds, receivedMailEntries, recordReceivedMail } from '../../../shared/store/thread-index';
 import { cosmosStatus } from '../../../shared/store/errors';
@@ -29,36 +29,17 @@ function received(channelId: string, id: string): LedgerRecord {
   };
 }
 
-/** Counts `items.create` and `items.batch` calls while `fn` runs (the real calls still go to the emulator). */
-async function countWrites<T>(fn: () => Promise<T>): Promise<{ result: T; create: number; batch: number }> {
-  const counts = { create: 0, batch: 0 };
-  const originals = { create: Items.prototype.create, batch: Items.prototype.batch };
-  Items.prototype.create = function (this: Items, ...args: Parameters<Items['create']>) {
-    counts.create++;
-    return originals.create.apply(this, args);
-  } as Items['create'];
-  Items.prototype.batch = function (this: Items, ...args: Parameters<Items['batch']>) {
-    counts.batch++;
-    return originals.batch.apply(this, args);
-  } as Items['batch'];
-  try {
-    return { result: await fn(), ...counts };
-  } finally {
-    Object.assign(Items.prototype, originals);
-  }
-}
-
 const closedFrom = (r: LedgerRecord): LedgerRecord => ({ ...r, state: 'done', outcome: 'created', ticketId: 'T-1' });
 
 test("a record's close and its mail's thread-index entries are one request", async () => {
   const r = received('ch-a', 'a'.repeat(40));
   const created = (await createLedger(r))!;
   const entries = receivedMailEntries('ch-a', { messageId: r.messageId, conversationId: 'AAQkConv-a' }, 'T-1', at);
-  const { result, create, batch } = await countWrites(() => replaceLedger(closedFrom(r), created.etag, entries));
-  assert.deepEqual({ create, batch }, { create: 0, batch: 1 });
+  let closed: Awaited<ReturnType<typeof replaceLedger>> | undefined;
+  assert.deepEqual(await countRequests(async () => { closed = await replaceLedger(closedFrom(r), created.etag, entries); }), { read: 0, create: 0, batch: 1, patch: 0 });
   const stored = await readLedger('ch-a', r.id);
   assert.equal(stored?.record.state, 'done');
-  assert.equal(stored?.etag, result.etag, 'the ETag returned is the stored one: the next guarded write can use it');
+  assert.equal(stored?.etag, closed?.etag, 'the ETag returned is the stored one: the next guarded write can use it');
   assert.equal((await lookupMessageIds('ch-a', [r.messageId!]))[0]?.ticketId, 'T-1');
   assert.equal((await lookupConversation('ch-a', 'AAQkConv-a'))?.ticketId, 'T-1');
 });
