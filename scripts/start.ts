@@ -12,6 +12,7 @@ import { readHostJson } from '../devhost/host-json';
 import { appSettings, ensureLocalSettings } from '../devhost/local-settings';
 import { freePort, isPortFree, preferPort } from '../devhost/ports';
 import { demoFiles, startDemo, type Demo } from '../devhost/demo';
+import { notificationUrls } from '../shared/notifications/urls';
 import { adminClient, ensureDemoChannel, hostFunctionRunner, subscribeNow, type DemoChannelResult } from '../devhost/demo/demo-channel';
 import { ensureAdminUi } from '../admin-ui/build';
 import { allQueueNames } from '../shared/queue/contracts';
@@ -258,7 +259,7 @@ async function main(): Promise<void> {
     watch(host);
     const demoChannel = demo ? await ensureDemoChannel(adminClient(ready.baseUrl, env.ADMIN_API_KEY ?? ''), demo.sim, demo.address, demo.markerFile) : undefined;
     const demoSubscribed = demo && demoChannel && demoChannel.kind !== 'deleted-by-user' && demoChannel.status === 'published'
-      ? await subscribeNow(demo.sim, demo.address, hostFunctionRunner(ready.baseUrl, env.DEVHOST_MASTER_KEY ?? '', 'renewSubscriptions')).catch((err: unknown) => {
+      ? await subscribeNow(demo.sim, demo.address, notificationUrls(env.PUBLIC_BASE_URL ?? '').notificationUrl, hostFunctionRunner(ready.baseUrl, env.DEVHOST_MASTER_KEY ?? '', 'renewSubscriptions')).catch((err: unknown) => {
         say(`could not subscribe the demo mailbox now (${err instanceof Error ? err.message : String(err)}); the subscription timer does it within a minute`);
         return false;
       })

@@ -135,10 +135,13 @@ function writeMarker(file: string, marker: z.infer<typeof Marker>): void {
  * minute's tick of the subscription timer: without it, a mail a newcomer sends right after
  * start waits for the next poll. `runTimer` runs the app's own timer function (the host's
  * admin API, as an operator would); true once the simulator holds a subscription for the
- * mailbox (false after `timeoutMs`: the timer makes it on its next tick).
+ * mailbox that notifies `notificationUrl`, this host (false after `timeoutMs`: the timer
+ * makes it on its next tick). A subscription restored from an earlier run that notifies
+ * another address (the host came back on another port) does not count: a mail sent now
+ * would be notified to nobody, and found only by the next poll.
  */
-export async function subscribeNow(sim: SubscriptionView, mailbox: string, runTimer: () => Promise<void>, timeoutMs = 20_000): Promise<boolean> {
-  const subscribed = () => sim.subscriptions().some((sub) => sub.mailbox.toLowerCase() === mailbox.toLowerCase());
+export async function subscribeNow(sim: SubscriptionView, mailbox: string, notificationUrl: string, runTimer: () => Promise<void>, timeoutMs = 20_000): Promise<boolean> {
+  const subscribed = () => sim.subscriptions().some((sub) => sub.mailbox.toLowerCase() === mailbox.toLowerCase() && sub.notificationUrl === notificationUrl);
   if (subscribed()) return true;
   await runTimer();
   const deadline = Date.now() + timeoutMs;

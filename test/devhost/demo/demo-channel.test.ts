@@ -44,23 +44,36 @@ test('a stored demo channel is re-pointed only when the simulator moved, its sec
   assert.deepEqual(repointPatch(stored, moved), { connection: { host: '127.0.0.1', port: 40001, auth: { tokenEndpoint: 'https://127.0.0.1:40001/tenant-1/oauth2/v2.0/token', clientSecret: 'secret-1' } } });
 });
 
-/** The simulator's subscription list as subscribeNow reads it: only the mailbox matters here. */
-function subscriptionsOf(mailboxes: string[]): SubscriptionView {
-  return { subscriptions: () => mailboxes.map((mailbox) => ({ mailbox })) as unknown as ReturnType<SubscriptionView['subscriptions']> };
+const HERE = 'http://127.0.0.1:7071/api/graph/notify';
+
+/** The simulator's subscription list as subscribeNow reads it: only the mailbox and where it notifies matter here. */
+function subscriptionsOf(mailboxes: (string | { mailbox: string; notificationUrl: string })[]): SubscriptionView {
+  const subs = () => mailboxes.map((m) => (typeof m === 'string' ? { mailbox: m, notificationUrl: HERE } : m));
+  return { subscriptions: () => subs() as unknown as ReturnType<SubscriptionView['subscriptions']> };
 }
 
 test('the demo mailbox is subscribed at start by one run of the subscription timer; a mailbox already subscribed (restored) runs nothing', async () => {
   const held: string[] = [];
   let runs = 0;
-  assert.equal(await subscribeNow(subscriptionsOf(held), 'helpdesk@demo.test', async () => {
+  assert.equal(await subscribeNow(subscriptionsOf(held), 'helpdesk@demo.test', HERE, async () => {
     runs++;
     setTimeout(() => held.push('Helpdesk@demo.test'), 50);
   }), true);
   assert.equal(runs, 1);
-  assert.equal(await subscribeNow(subscriptionsOf(held), 'helpdesk@demo.test', async () => void runs++), true);
+  assert.equal(await subscribeNow(subscriptionsOf(held), 'helpdesk@demo.test', HERE, async () => void runs++), true);
   assert.equal(runs, 1, 'not run again');
 });
 
 test('when the timer makes no subscription for the mailbox (another mailbox only), subscribeNow says false after its wait', async () => {
-  assert.equal(await subscribeNow(subscriptionsOf(['other@demo.test']), 'helpdesk@demo.test', async () => undefined, 200), false);
+  assert.equal(await subscribeNow(subscriptionsOf(['other@demo.test']), 'helpdesk@demo.test', HERE, async () => undefined, 200), false);
+});
+
+test('a subscription restored from a run whose host listened elsewhere does not count: the timer runs, and the one that notifies this host does', async () => {
+  const held: (string | { mailbox: string; notificationUrl: string })[] = [{ mailbox: 'helpdesk@demo.test', notificationUrl: 'http://127.0.0.1:40404/api/graph/notify' }];
+  let runs = 0;
+  assert.equal(await subscribeNow(subscriptionsOf(held), 'helpdesk@demo.test', HERE, async () => {
+    runs++;
+    setTimeout(() => held.push('helpdesk@demo.test'), 50);
+  }), true);
+  assert.equal(runs, 1);
 });
