@@ -53,6 +53,8 @@ export const Command = z.discriminatedUnion('op', [
     /** The raw mails (base64) to run it over, instead of `count` mails of the mix: the same mails the pipeline gets. */
     raws: z.array(z.base64()).optional(),
   }),
+  /** The floor (bench/worker/floor.ts) over the mails `list` kept for the channel: fetch, Blob, parse, the baseline's 2 upserts, move. */
+  z.object({ op: z.literal('floor'), channelId: z.string(), concurrency: z.number().int().min(1) }),
   /** The real syncMailbox with the real queue: listed mail goes to Azurite's mail-inbound queue. */
   z.object({ op: z.literal('syncToQueue'), channelId: z.string() }),
   /** Consumes mail-inbound like the Functions host: `parallel` messages in flight, retry on failure, poison after 5 dequeues. */
@@ -146,6 +148,7 @@ export const Replies = {
   list: z.object({ listed: z.number(), elapsedMs: z.number() }),
   process: ProcessReport,
   baseline: z.object({ mails: z.number(), elapsedMs: z.number(), bytes: z.number(), cpuMs: z.number() }),
+  floor: z.object({ mails: z.number(), elapsedMs: z.number(), bytes: z.number(), cpuMs: z.number() }),
   syncToQueue: z.object({ listed: z.number(), elapsedMs: z.number() }),
   drainQueue: DrainReport,
   syncAndDrain: z.object({ sync: z.object({ listed: z.number(), elapsedMs: z.number() }), drain: DrainReport }),

@@ -16,6 +16,11 @@ import { startWorker, type Worker } from './worker-client';
  * the same concurrency. The N mails are run in ROUNDS rounds, baseline and pipeline taking
  * turns, so a slow moment of the shared machine hits both sides rather than one.
  *
+ * Beside them, the floor (bench/worker/floor.ts) over the same mails in a mailbox of its own:
+ * the least any design must do per mail (fetch, Blob, parse, the baseline's 2 writes, move).
+ * floor ÷ baseline is the most the pipeline ÷ baseline ratio could be; pipeline ÷ floor is
+ * how much of the rest is the pipeline's own.
+ *
  * Then replies: REPLIES customers' answers to the acknowledgements of their tickets become
  * notes, at REPLY_CONCURRENCY, against the same baseline in the same way.
  */
@@ -56,15 +61,22 @@ async function atConcurrency(world: World, worker: Worker, concurrency: number, 
   const mailbox = `throughput-c${concurrency}@contoso.example`;
   const channelId = `bench-throughput-c${concurrency}`;
   await worker.call({ op: 'setupChannel', channel: channelSpec(world.sim, channelId, mailbox) });
+  const floorMailbox = `floor-c${concurrency}@contoso.example`;
+  const floorChannelId = `bench-floor-c${concurrency}`;
+  await worker.call({ op: 'setupChannel', channel: channelSpec(world.sim, floorChannelId, floorMailbox) });
 
   // warm-up, not measured: module loading, JIT, connections, container creation, folder ids
   await deliverAll(world.sim, mailbox, await sampleMails(WARMUP, { to: mailbox, tag: `warm-c${concurrency}` }, 10_000));
   await worker.call({ op: 'list', channelId });
   await worker.call({ op: 'process', channelId, concurrency });
   await worker.call({ op: 'baseline', count: WARMUP, concurrency, tag: `base-warm-c${concurrency}`, to: mailbox });
+  await deliverAll(world.sim, floorMailbox, await sampleMails(WARMUP, { to: floorMailbox, tag: `warm-floor-c${concurrency}` }, 10_000));
+  await worker.call({ op: 'list', channelId: floorChannelId });
+  await worker.call({ op: 'floor', channelId: floorChannelId, concurrency });
 
   const pipeline = emptySide();
   const baseline = emptySide();
+  const floor = emptySide();
   const statuses: Record<string, number> = {};
   const errors: string[] = [];
   const depMs: NonNullable<ProcessReport['depMs']> = {};
@@ -89,14 +101,25 @@ async function atConcurrency(world: World, worker: Worker, concurrency: number, 
       t.calls += v.calls;
       t.ms += v.ms;
     }
+
+    // the floor over the same mails, in its own mailbox (the pipeline has moved these)
+    await deliverAll(world.sim, floorMailbox, await sampleMails(count, { to: floorMailbox, tag: `run-c${concurrency}` }, start));
+    const floorListing = await worker.call({ op: 'list', channelId: floorChannelId });
+    if (floorListing.listed !== count) throw new Error(`the floor's sync listed ${floorListing.listed} mails, expected ${count}`);
+    await measured(world, floor, () => worker.call({ op: 'floor', channelId: floorChannelId, concurrency }));
   }
   const check = await worker.call({ op: 'verify', channelId });
 
   const pipelineRate = perSecond(pipeline.mails, pipeline.elapsedMs);
   const baselineRate = perSecond(baseline.mails, baseline.elapsedMs);
+  const floorRate = perSecond(floor.mails, floor.elapsedMs);
   print(
     `concurrency ${concurrency}: pipeline ${fixed(pipelineRate)} mails/s (${pipeline.mails} in ${seconds(pipeline.elapsedMs)}, ${mb(bytes)}), ` +
       `baseline ${fixed(baselineRate)} mails/s (${seconds(baseline.elapsedMs)}) → ratio pipeline/baseline ${fixed(ratio(pipelineRate, baselineRate), 2)}`,
+  );
+  print(
+    `  floor (fetch + Blob + parse + the baseline's 2 writes + move; bench/worker/floor.ts) ${fixed(floorRate)} mails/s (${seconds(floor.elapsedMs)}) → ` +
+      `floor/baseline ${fixed(ratio(floorRate, baselineRate), 2)}, pipeline/floor ${fixed(ratio(pipelineRate, floorRate), 2)}`,
   );
   print(
     `  outcomes: ${listCounts(statuses)}; failed ${failed}; tickets in Cosmos for the channel ${check.tickets} (${WARMUP} warm-up + ${MAILS})` +
@@ -104,7 +127,8 @@ async function atConcurrency(world: World, worker: Worker, concurrency: number, 
   );
   print(
     `  CPU per mail: pipeline worker ${fixed(pipeline.workerCpuMs / pipeline.mails, 2)} ms + emulators ${fixed(pipeline.emulatorCpuMs / pipeline.mails, 2)} ms; ` +
-      `baseline worker ${fixed(baseline.workerCpuMs / baseline.mails, 2)} ms + emulators ${fixed(baseline.emulatorCpuMs / baseline.mails, 2)} ms (2 cores shared by all)`,
+      `baseline worker ${fixed(baseline.workerCpuMs / baseline.mails, 2)} ms + emulators ${fixed(baseline.emulatorCpuMs / baseline.mails, 2)} ms; ` +
+      `floor worker ${fixed(floor.workerCpuMs / floor.mails, 2)} ms + emulators ${fixed(floor.emulatorCpuMs / floor.mails, 2)} ms (2 cores shared by all)`,
   );
   if (Object.keys(depMs).length > 0) {
     const parts = Object.entries(depMs)
@@ -120,6 +144,9 @@ async function atConcurrency(world: World, worker: Worker, concurrency: number, 
     pipeline: { ...side(pipeline, pipelineRate), statuses, failed, ...(Object.keys(depMs).length ? { depMs } : {}) },
     baseline: side(baseline, baselineRate),
     ratio: ratio(pipelineRate, baselineRate),
+    floor: side(floor, floorRate),
+    floorRatio: ratio(floorRate, baselineRate),
+    ratioToFloor: ratio(pipelineRate, floorRate),
     ticketsInCosmos: check.tickets,
   };
 }

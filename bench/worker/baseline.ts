@@ -39,35 +39,40 @@ function ledgerSized(id: string, subject: string, from: string, messageId: strin
   };
 }
 
+type Parsed = Awaited<ReturnType<typeof simpleParser>>;
+
+/** The baseline's two writes for one parsed mail: a ledger-sized and a ticket-sized upsert. */
+export async function writeLedgerAndTicket(parsed: Parsed): Promise<void> {
+  const [ledger, tickets] = await Promise.all([container('ledger'), container('tickets')]);
+  const id = randomUUID();
+  const from = parsed.from?.value[0]?.address ?? '';
+  await ledger.items.upsert(ledgerSized(id, parsed.subject ?? '', from, parsed.messageId ?? ''));
+  await tickets.items.upsert({
+    id: `t-${id}`,
+    ticketId: `t-${id}`,
+    type: 'ticket',
+    templateId: 'it-support',
+    channelId: BASELINE_CHANNEL,
+    title: parsed.subject ?? '',
+    description: { text: parsed.text ?? '', ...(typeof parsed.html === 'string' ? { html: parsed.html } : {}) },
+    requester: { email: from },
+    watchers: [],
+    fields: {},
+    priority: 'normal',
+    status: 'new',
+    attachments: parsed.attachments.map((a) => ({ filename: a.filename ?? '', contentType: a.contentType, size: a.size, blobName: `sha256/${id}` })),
+    source: { channelId: BASELINE_CHANNEL, ledgerKey: id, messageId: parsed.messageId ?? '' },
+    createdAt: new Date().toISOString(),
+  });
+}
+
 /** `raws`: these mails instead of `count` of the mix. */
 export async function runBaseline(count: number, concurrency: number, tag: string, to: string, raws?: Buffer[]): Promise<Reply<'baseline'>> {
   const mails = raws ? raws.map((raw) => ({ raw })) : await sampleMails(count, { to, tag });
-  const [ledger, tickets] = await Promise.all([container('ledger'), container('tickets')]);
+  await Promise.all([container('ledger'), container('tickets')]);
   const started = performance.now();
   const cpu = process.cpuUsage();
-  await inParallel(mails, concurrency, async (mail) => {
-    const parsed = await simpleParser(mail.raw);
-    const id = randomUUID();
-    const from = parsed.from?.value[0]?.address ?? '';
-    await ledger.items.upsert(ledgerSized(id, parsed.subject ?? '', from, parsed.messageId ?? ''));
-    await tickets.items.upsert({
-      id: `t-${id}`,
-      ticketId: `t-${id}`,
-      type: 'ticket',
-      templateId: 'it-support',
-      channelId: BASELINE_CHANNEL,
-      title: parsed.subject ?? '',
-      description: { text: parsed.text ?? '', ...(typeof parsed.html === 'string' ? { html: parsed.html } : {}) },
-      requester: { email: from },
-      watchers: [],
-      fields: {},
-      priority: 'normal',
-      status: 'new',
-      attachments: parsed.attachments.map((a) => ({ filename: a.filename ?? '', contentType: a.contentType, size: a.size, blobName: `sha256/${id}` })),
-      source: { channelId: BASELINE_CHANNEL, ledgerKey: id, messageId: parsed.messageId ?? '' },
-      createdAt: new Date().toISOString(),
-    });
-  });
+  await inParallel(mails, concurrency, async (mail) => writeLedgerAndTicket(await simpleParser(mail.raw)));
   const elapsedMs = performance.now() - started;
   const used = process.cpuUsage(cpu);
   return { mails: mails.length, elapsedMs, cpuMs: (used.user + used.system) / 1000, bytes: mails.reduce((n, m) => n + m.raw.length, 0) };

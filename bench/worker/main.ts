@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { Command, Request, type Reply } from '../protocol';
 import { parseFile, runBaseline } from './baseline';
+import { runFloor } from './floor';
 import { setupChannel } from './channel';
 import { list, processListed } from './process';
 import { queuedOutbox, sendOutboxed } from './send';
@@ -23,6 +24,8 @@ async function run(command: Command): Promise<Reply<Command['op']>> {
       return processListed(command.channelId, command.concurrency, command.count, command.timeDeps, command.retries);
     case 'baseline':
       return runBaseline(command.count, command.concurrency, command.tag, command.to, command.raws?.map((r) => Buffer.from(r, 'base64')));
+    case 'floor':
+      return runFloor(command.channelId, command.concurrency);
     case 'syncToQueue':
       return syncToQueue(command.channelId);
     case 'drainQueue':

@@ -29,6 +29,12 @@ export async function list(channelId: string): Promise<{ listed: number; elapsed
   return { listed: kept.length - before, elapsedMs: performance.now() - started };
 }
 
+/** The next `count` (all when undefined) of the messages `list` kept for the channel, taken off its list. */
+export function takeListed(channelId: string, count?: number): MailInboundMessage[] {
+  const queue = listed.get(channelId) ?? [];
+  return queue.splice(0, count ?? queue.length);
+}
+
 export const statusKey = (r: ProcessResult): string => (r.status === 'done' ? `done:${r.outcome}` : r.status);
 
 const errorText = (err: unknown): string => {
@@ -90,8 +96,7 @@ function timed(deps: ProcessDeps, times: DepTimes): ProcessDeps {
 }
 
 export async function processListed(channelId: string, concurrency: number, count: number | undefined, timeDeps: boolean, retries = 0): Promise<ProcessReport> {
-  const queue = listed.get(channelId) ?? [];
-  const batch = queue.splice(0, count ?? queue.length);
+  const batch = takeListed(channelId, count);
   const times: DepTimes = {};
   const deps = timeDeps ? timed(processDeps(quiet), times) : processDeps(quiet);
   const statuses: Record<string, number> = {};

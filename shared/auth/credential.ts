@@ -6,6 +6,7 @@ import type { Auth } from '../config/channel';
 import { MailChannelError, PermanentError, TransientError } from '../errors';
 import { redactCredentials } from '../http/redact';
 import { assertLiteralAllowed, guardedLookup, resolveConnectTarget, TARGET_REFUSED, targetPolicyFromEnv, targetRefusalIn, type TargetPolicy } from '../net/connect-target';
+import { memoizeTokens } from './token-memo';
 
 /**
  * App-only (client-credentials) tokens from Entra ID for a channel's OAuth settings.
@@ -142,13 +143,13 @@ function cacheKey(auth: OAuthAuth, secret: string, opts: CredentialOptions): str
 /**
  * The process-wide credential of an app (created on first use). Sharing it shares its
  * token cache: a mail source opened per mail asks the identity provider once per token
- * lifetime, not once per mail.
+ * lifetime, not once per mail; and its tokens are kept in front of MSAL (auth/token-memo.ts).
  */
 export function cachedTokenCredential(auth: OAuthAuth, secret: string, opts: CredentialOptions = {}): TokenCredential {
   const key = cacheKey(auth, secret, opts);
   let credential = credentials.get(key);
   if (!credential) {
-    credential = createTokenCredential(auth, secret, opts);
+    credential = memoizeTokens(createTokenCredential(auth, secret, opts));
     credentials.set(key, credential);
   }
   return credential;

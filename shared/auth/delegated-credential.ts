@@ -4,6 +4,7 @@ import type { SecretStore } from '../secrets/secret-store';
 import { markNeedsReauthorization, readRefreshToken, saveRefreshToken } from '../store/channel-sign-in';
 import { readClientSecret, type CredentialOptions, type OAuthAuth } from './credential';
 import { REAUTHORIZATION_REQUIRED, refreshTokens } from './delegated-client';
+import { EARLY_RENEWAL_MS } from './token-memo';
 
 /**
  * Access tokens for a channel that signed in with the authorization-code flow: each token
@@ -19,7 +20,6 @@ export interface DelegatedCredentialDeps extends CredentialOptions {
   now?: () => Date;
 }
 
-const EARLY_RENEWAL_MS = 5 * 60_000;
 const inFlight = new Map<string, Promise<unknown>>();
 
 /** Runs `work` after any running refresh of the same channel (per process). */

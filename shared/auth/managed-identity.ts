@@ -2,6 +2,7 @@ import { ManagedIdentityCredential, type TokenCredential } from '@azure/identity
 import type { ManagedIdentityAuth } from '../config/channel';
 import { MailChannelError, PermanentError, TransientError } from '../errors';
 import { redactCredentials } from '../http/redact';
+import { memoizeTokens } from './token-memo';
 
 /**
  * Tokens of the Function App's own managed identity (auth.type "managedIdentity").
@@ -57,7 +58,7 @@ export function cachedManagedIdentityCredential(auth: ManagedIdentityAuth, env: 
   const key = managedIdentityKey(auth);
   let credential = credentials.get(key);
   if (!credential) {
-    credential = createManagedIdentityCredential(auth);
+    credential = memoizeTokens(createManagedIdentityCredential(auth));
     credentials.set(key, credential);
   }
   return credential;
