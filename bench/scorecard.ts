@@ -29,9 +29,13 @@ const GB2 = 2 * 1024 ** 3;
 
 export function scorecardRows(results: Results): Row[] {
   const rows: Row[] = [];
-  const runs = (results.throughput as { runs?: { concurrency: number; ratio: number; pipeline?: { mailsPerSecond?: number }; baseline?: { mailsPerSecond?: number } }[] } | undefined)?.runs;
+  const runs = (results.throughput as { runs?: { concurrency: number; ratio: number; floorRatio?: number; ratioToFloor?: number }[] } | undefined)?.runs;
   const c8 = runs?.find((r) => r.concurrency === 8);
-  if (c8) rows.push({ figure: 'pipeline throughput ÷ baseline, concurrency 8', value: fixed(c8.ratio, 2), goal: '≥ 0.5', met: c8.ratio >= 0.5 });
+  if (c8) {
+    // the floor (bench/worker/floor.ts): the least any design does per mail; its ratio is the most the pipeline's could be
+    const floor = c8.floorRatio !== undefined && c8.ratioToFloor !== undefined ? ` (floor ÷ baseline ${fixed(c8.floorRatio, 2)}; pipeline ÷ floor ${fixed(c8.ratioToFloor, 2)})` : '';
+    rows.push({ figure: 'pipeline throughput ÷ baseline, concurrency 8', value: `${fixed(c8.ratio, 2)}${floor}`, goal: '≥ 0.5', met: c8.ratio >= 0.5 });
+  }
 
   const lone = ['reads', 'writes', 'queries', 'metadata'].map((k) => num(results, `requests.unacknowledgedMail.cosmos.${k}`));
   const stream = num(results, 'requests.unacknowledgedStream.cosmosOpsPerMail');
