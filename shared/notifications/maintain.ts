@@ -1,5 +1,6 @@
 import type { ChannelRecord } from '../config/channel';
 import { MailChannelError, PermanentError, isTransient } from '../errors';
+import type { MailboxSyncMessage } from '../queue/contracts';
 import type { GraphSubscription, SubscriptionRequest } from '../sources/graph-subscriptions';
 import { hashClientState, newClientState } from './client-state';
 import { changeWindow } from '../store/channel-changes';
@@ -36,6 +37,8 @@ export interface MaintainDeps {
   store: SubscriptionStore;
   /** Graph subscription calls with this channel's credentials. */
   graphFor(channel: ChannelRecord): GraphSubscriptionClient;
+  /** Queues a sync of one folder (the `mailbox-sync` queue). */
+  enqueueSync(message: MailboxSyncMessage): Promise<void>;
   now(): Date;
   log(message: string, props?: Record<string, unknown>): void;
   /** Default CHANGE_OVERLAP_SECONDS (store/channel-changes.ts); a bench that cannot wait a minute lowers it. */
@@ -230,6 +233,7 @@ class SubscriptionWorker {
     }
     this.deps.log('Graph subscription established', { channelId: channel.id, folder, subscriptionId: sub.id, expiresAt: saved.record.expiresAt, why });
     await repairIndex(this.deps, { add: [{ ...saved.record, subscriptionId: sub.id }], remove: [] });
+    await this.catchUp(channel, folder);
     if (previous && previous !== sub.id) {
       // Its notifications are ignored from now on; deleting it just stops them sooner.
       await graph.delete(previous).catch((err: unknown) =>
@@ -238,6 +242,18 @@ class SubscriptionWorker {
       await repairIndex(this.deps, { add: [], remove: [previous] });
     }
     return 'established';
+  }
+
+  /**
+   * Mail that arrived while the folder had no live subscription — before the first one, or
+   * while Graph had dropped or lost it, or while it notified another address — was notified
+   * to nobody: a sync of the folder now finds it, instead of the next safety poll (up to
+   * 15 minutes). Best effort: if it cannot be queued, that poll still reads the folder.
+   */
+  private async catchUp(channel: ChannelRecord, folder: string): Promise<void> {
+    await this.deps
+      .enqueueSync({ channelId: channel.id, reason: 'subscribed', folder, fullResync: false, requestedAt: iso(this.deps.now()) })
+      .catch((err: unknown) => this.deps.log('the catch-up sync after subscribing could not be queued; the next scheduled sync reads the folder', { channelId: channel.id, folder, ...errorOf(err) }));
   }
 
   private async renew(channel: ChannelRecord, current: StoredSubscription & { record: { subscriptionId: string } }, why: string): Promise<Outcome> {

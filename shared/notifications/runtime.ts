@@ -21,6 +21,8 @@ type Log = (message: string, props?: Record<string, unknown>) => void;
 
 const contextLog = (context: InvocationContext): Log => (m, p) => (p ? context.log(m, p) : context.log(m));
 
+const enqueueSync = (m: MailboxSyncMessage) => sendQueueMessage(QueueNames.mailboxSync, MailboxSyncMessage, m);
+
 /** Per instance: subscriptions found by earlier notifications. */
 const known = subscriptionCache();
 
@@ -33,7 +35,7 @@ export function receiveDeps(context: InvocationContext): ReceiveDeps {
       if (found) known.set(found);
       return found;
     },
-    enqueueSync: (m) => sendQueueMessage(QueueNames.mailboxSync, MailboxSyncMessage, m),
+    enqueueSync,
     requestAction: async (current, requested) => {
       await requestSubscriptionAction(store, current, requested);
     },
@@ -49,6 +51,7 @@ export function maintainDeps(log: Log): MaintainDeps {
     readChannel: async (id) => (await readChannelRecord(id))?.record,
     store: cosmosSubscriptionStore(),
     graphFor: (channel) => createGraphSubscriptions(channel, { getSecret: (ref) => secretStore().get(ref) }),
+    enqueueSync,
     now: () => new Date(),
     log,
   };

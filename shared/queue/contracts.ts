@@ -23,7 +23,8 @@ export const allQueueNames: readonly string[] = Object.values(QueueNames);
 /** Ask a worker to list new mail of one channel (optionally one folder). */
 export const MailboxSyncMessage = z.object({
   channelId: z.string().min(1),
-  reason: z.enum(['schedule', 'notification', 'lifecycle', 'manual', 'publish']),
+  /** `subscribed`: a folder's change subscription was just established; mail that came while it had none was notified to nobody. */
+  reason: z.enum(['schedule', 'notification', 'lifecycle', 'manual', 'publish', 'subscribed']),
   /** Only this folder; all read folders when absent. */
   folder: z.string().min(1).optional(),
   /** Drop the stored sync state and sweep the folder anew (duplicates are caught by the ledger). */

@@ -27,7 +27,7 @@ let publicBaseUrl = '';
 
 
 before(async () => {
-  sim = await startGraphSimulator({ autoNotify: false, mailboxes: ['notify-a@contoso.example', 'notify-b@contoso.example', 'notify-c@contoso.example', 'notify-d@contoso.example'] });
+  sim = await startGraphSimulator({ autoNotify: false, mailboxes: ['notify-a@contoso.example', 'notify-b@contoso.example', 'notify-c@contoso.example', 'notify-d@contoso.example', 'notify-e@contoso.example'] });
   forwarder = await startForwarder(() => stack.baseUrl);
   publicBaseUrl = `http://127.0.0.1:${(forwarder.address() as AddressInfo).port}`;
   stack = await startTestStack({ trustCa: [sim.caCertPem], env: { PUBLIC_BASE_URL: publicBaseUrl } });
@@ -56,6 +56,7 @@ async function subscribedChannel(mailbox: string): Promise<{ channelId: string; 
   await runTimer('scheduleSync'); // the one poll of the day, so later tickets can only come from notifications
   await stack.settle(30_000);
   await runTimer('renewSubscriptions');
+  await stack.settle(30_000); // the catch-up sync the new subscription queued, over before the test's mail
   const subs = subscriptionsOf(mailbox);
   assert.equal(subs.length, 1, `one subscription for ${mailbox}`);
   return { channelId, sub: subs[0]! };
@@ -153,4 +154,20 @@ test('reauthorizationRequired renews the subscription; subscriptionRemoved syncs
   assert.equal(paused.status, 200, JSON.stringify(paused.body));
   await runTimer('renewSubscriptions');
   assert.deepEqual(subscriptionsOf(mb), [], 'a paused channel is not notified');
+});
+
+test('mail that arrived before the folder was subscribed becomes a ticket as soon as the subscription is made, without a notification or a poll', async () => {
+  const mb = 'notify-e@contoso.example';
+  const channelId = await publishChannel(stack, channelInput(mb));
+  await runTimer('scheduleSync'); // the one poll of the day
+  await stack.settle(30_000);
+  await sim.deliver(mb, 'Inbox', rfc822({ subject: 'Sent before the subscription', messageId: '<gap-1@client.example.org>' }));
+  await stack.settle(30_000);
+  assert.deepEqual(await tickets(stack, channelId), [], 'nothing tells the channel of it yet');
+
+  await runTimer('renewSubscriptions');
+  assert.equal(subscriptionsOf(mb).length, 1);
+  await stack.settle(30_000);
+  assert.deepEqual((await tickets(stack, channelId)).map((t) => t.title), ['Sent before the subscription'], 'the catch-up sync found it');
+  assert.equal(sim.notifications.filter((n) => n.kind !== 'validation' && subscriptionsOf(mb).some((s) => s.id === n.subscriptionId)).length, 0, 'no notification was sent');
 });

@@ -12,6 +12,7 @@ import { cosmosSubscriptionStore, type SubscriptionStore } from '../../../shared
 import type { GraphSubscription, SubscriptionRequest } from '../../../shared/sources/graph-subscriptions';
 import { FULL_PASS_EVERY_MS } from '../../../shared/store/channel-changes';
 import { useEmulatorEnv, type EmulatorEnv } from '../store/emulator-env';
+import type { MailboxSyncMessage } from '../../../shared/queue/contracts';
 
 /**
  * The renewSubscriptions run against the real Cosmos emulator (records, ETags, 409s) with a
@@ -88,6 +89,10 @@ describe('keeping Graph subscriptions alive (Cosmos emulator)', () => {
     await env?.stop();
   });
 
+  /** The catch-up syncs the runs queued. */
+  const queued: MailboxSyncMessage[] = [];
+  const queuedFor = (channelId: string) => queued.filter((m) => m.channelId === channelId).map((m) => [m.folder, m.reason]);
+
   function deps(graph: FakeGraph, channels: ChannelRecord[], now = () => new Date(), over: Partial<MaintainDeps> = {}): MaintainDeps {
     // The channels live in the test, not in Cosmos: to the run they are always "just changed".
     return {
@@ -96,6 +101,7 @@ describe('keeping Graph subscriptions alive (Cosmos emulator)', () => {
       readChannel: async (id) => channels.find((c) => c.id === id),
       store,
       graphFor: () => graph,
+      enqueueSync: async (m) => void queued.push(m),
       now,
       log: () => undefined,
       ...over,
@@ -205,6 +211,37 @@ describe('keeping Graph subscriptions alive (Cosmos emulator)', () => {
     assert.notEqual(replaced?.subscriptionId, current.record.subscriptionId);
     assert.equal(replaced?.requested, undefined);
     assert.ok(graph.calls.some((c) => c.op === 'delete' && c.id === current.record.subscriptionId), 'the old one is deleted (a 404 there is fine)');
+  });
+
+  it('each established subscription queues a sync of its folder (mail that came while there was none), a renewal none; a sync that cannot be queued leaves the subscription in place', async () => {
+    const graph = new FakeGraph();
+    const ch = channel('catch-up', { read: ['Inbox', 'Support'] });
+    const t0 = new Date();
+    await maintainSubscriptions(deps(graph, [ch], () => t0));
+    assert.deepEqual(queuedFor('catch-up').sort(), [['Inbox', 'subscribed'], ['Support', 'subscribed']]);
+
+    const inbox = await recordOf('catch-up');
+    const renewal = await maintainSubscriptions(deps(graph, [ch], () => new Date(Date.parse(inbox?.renewAt ?? ''))));
+    assert.ok(renewal.renewed >= 1);
+    assert.equal(queuedFor('catch-up').length, 2, 'a renewal leaves no gap: nothing queued');
+
+    const current = await store.read('catch-up', subscriptionRecordId('Inbox'));
+    assert.ok(current);
+    graph.live.delete(current.record.subscriptionId ?? '');
+    await requestSubscriptionAction(store, current, { action: 'recreate', reason: 'subscriptionRemoved', at: new Date().toISOString() });
+    const logged: string[] = [];
+    const report = await maintainSubscriptions(
+      deps(graph, [ch], () => new Date(), { enqueueSync: async () => { throw new Error('queue unavailable'); }, log: (m) => void logged.push(m) }),
+    );
+    assert.deepEqual([report.established, report.failed.length], [1, 0], 'the new subscription stands');
+    assert.equal((await recordOf('catch-up'))?.state, 'active');
+    assert.ok(logged.some((m) => m.includes('catch-up sync')), 'and the log says the sync was not queued');
+
+    graph.live.delete((await recordOf('catch-up'))?.subscriptionId ?? '');
+    const again = await store.read('catch-up', subscriptionRecordId('Inbox'));
+    await requestSubscriptionAction(store, again!, { action: 'recreate', reason: 'subscriptionRemoved', at: new Date().toISOString() });
+    await maintainSubscriptions(deps(graph, [ch]));
+    assert.deepEqual(queuedFor('catch-up').slice(2), [['Inbox', 'subscribed']], 'a subscription made in place of a removed one queues its folder’s sync');
   });
 
   it('a lifecycle request about a subscription that was replaced meanwhile changes nothing', async () => {
