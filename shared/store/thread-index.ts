@@ -108,7 +108,8 @@ function entryContainer() {
 
 /** The entries written before they moved beside the ledger, and the query that finds them. */
 const LEGACY_CONTAINER = 'threadIndex';
-const LEGACY_ENTRIES = "FROM c WHERE c.type = 'messageId' OR c.type = 'conversationId'";
+// Only documents in a channel's partition: one without a channel id is in none, and no lookup could read it.
+const LEGACY_ENTRIES = "FROM c WHERE (c.type = 'messageId' OR c.type = 'conversationId') AND IS_STRING(c.channelId)";
 
 /**
  * Whether the `threadIndex` container still holds Message-ID or conversation entries
@@ -148,31 +149,36 @@ const withoutSystemFields = ({ _rid, _self, _etag, _ts, _attachments, ...doc }: 
  * (after the upgrade, by a mail that named it again) keeps the earlier of the two. Safe to
  * run again after a crash or on two instances at once: each step is create-once, a guarded
  * replace or a delete of what is gone. `remaining`: whether entries are left for a next run.
+ * An entry that fails the schema (edited by hand, say) is moved as it is, so it neither
+ * stops the mover nor is lost, and a lookup meets it as before; `unreadable` names them.
  */
-export async function moveLegacyEntries(limit = 500): Promise<{ moved: number; remaining: boolean }> {
-  if (!(await legacyEntriesExist())) return { moved: 0, remaining: false };
+export async function moveLegacyEntries(limit = 500): Promise<{ moved: number; remaining: boolean; unreadable: string[] }> {
+  if (!(await legacyEntriesExist())) return { moved: 0, remaining: false, unreadable: [] };
   const legacy = await container(LEGACY_CONTAINER);
   const current = await container('ledger');
   const page = await queryAll<Stored & Record<string, unknown>>(legacy, `SELECT TOP @limit * ${LEGACY_ENTRIES}`, [{ name: '@limit', value: limit }]);
+  const unreadable: string[] = [];
   await inParallel(page, 8, async (stored) => {
-    const entry = ThreadEntry.parse(withoutSystemFields(stored));
-    const { resource, created } = await createOrReadExisting(current, entry, entry.channelId);
-    if (!created && ThreadEntry.parse(withoutSystemFields(resource as Stored & Record<string, unknown>)).at > entry.at) {
+    const doc = withoutSystemFields(stored) as Record<string, unknown> & { id: string; channelId: string };
+    if (!ThreadEntry.safeParse(doc).success) unreadable.push(doc.id);
+    const { resource, created } = await createOrReadExisting(current, doc, doc.channelId);
+    const existingAt = (resource as Record<string, unknown>).at;
+    if (!created && typeof existingAt === 'string' && typeof doc.at === 'string' && existingAt > doc.at) {
       try {
-        await current.item(entry.id, entry.channelId).replace(entry, { accessCondition: { type: 'IfMatch', condition: resource._etag ?? '' } });
+        await current.item(doc.id, doc.channelId).replace(doc, { accessCondition: { type: 'IfMatch', condition: resource._etag ?? '' } });
       } catch (err) {
         if (cosmosStatus(err) !== 412) throw err; // another mover put the same old entry there first
       }
     }
     try {
-      await legacy.item(entry.id, entry.channelId).delete();
+      await legacy.item(doc.id, doc.channelId).delete();
     } catch (err) {
       if (cosmosStatus(err) !== 404) throw err;
     }
   });
   const remaining = page.length >= limit;
   if (!remaining) legacyCheck.forget(LEGACY_CONTAINER);
-  return { moved: page.length, remaining };
+  return { moved: page.length, remaining, unreadable };
 }
 
 export interface Recorded<T> {

@@ -151,7 +151,7 @@ const numbersIn = (c: Container) => queryAll<{ id: string }>(c, "SELECT c.id FRO
 test('entries written before they moved beside the ledger (the threadIndex container) are found, the older winning, until the mover has taken them over; then one place is read', async () => {
   // a fresh deployment: nothing in the old place, so an id costs one read and the mover has nothing to do
   assert.deepEqual(await countRequests(() => lookupMessageIds('ch-o', ['unknown@client.example.org'])), { read: 1, create: 0, batch: 0, patch: 0 });
-  assert.deepEqual(await moveLegacyEntries(), { moved: 0, remaining: false });
+  assert.deepEqual(await moveLegacyEntries(), { moved: 0, remaining: false, unreadable: [] });
 
   const old = await container('threadIndex');
   const earlier = new Date(at.getTime() - 86_400_000).toISOString();
@@ -171,8 +171,8 @@ test('entries written before they moved beside the ledger (the threadIndex conta
 
   const numbersBefore = await numbersIn(old);
   assert.ok(numbersBefore.length > 0, 'the earlier tests handed out numbers');
-  assert.deepEqual(await moveLegacyEntries(2), { moved: 2, remaining: true });
-  assert.deepEqual(await moveLegacyEntries(2), { moved: 1, remaining: false });
+  assert.deepEqual(await moveLegacyEntries(2), { moved: 2, remaining: true, unreadable: [] });
+  assert.deepEqual(await moveLegacyEntries(2), { moved: 1, remaining: false, unreadable: [] });
   assert.deepEqual(await queryAll(old, "SELECT c.id FROM c WHERE c.type = 'messageId' OR c.type = 'conversationId'"), []);
   assert.equal((await lookupConversation('ch-o', 'AAQkConv-old'))?.ticketId, 'T-old', 'moved over the later entry: the earlier wins');
   assert.equal((await lookupMessageIds('ch-o', ['old@client.example.org']))[0]?.ticketId, 'T-old');
@@ -180,6 +180,25 @@ test('entries written before they moved beside the ledger (the threadIndex conta
   assert.equal((await lookupMessageIds('ch-o', ['new@client.example.org']))[0]?.ticketId, 'T-new');
   // the old place is empty: one read per id again, and nothing more to move
   assert.deepEqual(await countRequests(() => lookupMessageIds('ch-o', ['old@client.example.org'])), { read: 1, create: 0, batch: 0, patch: 0 });
-  assert.deepEqual(await moveLegacyEntries(), { moved: 0, remaining: false });
+  assert.deepEqual(await moveLegacyEntries(), { moved: 0, remaining: false, unreadable: [] });
   assert.equal((await numbersIn(old)).length, numbersBefore.length, 'ticket numbers stay in the threadIndex container, untouched by the mover');
+});
+
+test('an old entry that fails the schema is moved as it was and named, so it stops neither the mover nor the switch to one read; a document in no channel is left alone', async () => {
+  const old = await container('threadIndex');
+  const earlier = new Date(at.getTime() - 86_400_000).toISOString();
+  const broken = { id: messageIdEntryId('hand-edited@client.example.org'), channelId: 'ch-q', type: 'messageId', key: 'hand-edited@client.example.org', kind: 'received', at: earlier }; // no ticketId
+  await old.items.create(broken);
+  await old.items.create({ id: conversationEntryId('AAQkConv-q'), channelId: 'ch-q', type: 'conversationId', key: 'AAQkConv-q', ticketId: 'T-q', at: earlier });
+  await old.items.create({ id: 'no-channel', type: 'messageId', key: 'x@client.example.org', ticketId: 'T-x', kind: 'received', at: earlier });
+  resetCosmosClient();
+
+  const run = await moveLegacyEntries();
+  assert.deepEqual(run, { moved: 2, remaining: false, unreadable: [broken.id] });
+  const [moved] = await queryAll<Record<string, unknown>>(await container('ledger'), 'SELECT * FROM c WHERE c.id = @id', [{ name: '@id', value: broken.id }]);
+  assert.deepEqual({ ...moved, _rid: undefined, _self: undefined, _etag: undefined, _ts: undefined, _attachments: undefined }, { ...broken, _rid: undefined, _self: undefined, _etag: undefined, _ts: undefined, _attachments: undefined }, 'moved as it was');
+  assert.equal((await lookupConversation('ch-q', 'AAQkConv-q'))?.ticketId, 'T-q');
+  await assert.rejects(lookupMessageIds('ch-q', ['hand-edited@client.example.org']), 'a lookup meets it as before the move');
+  assert.deepEqual(await countRequests(() => lookupMessageIds('ch-q', ['unknown@client.example.org'])), { read: 1, create: 0, batch: 0, patch: 0 }, 'one place is read again');
+  assert.deepEqual((await queryAll<{ id: string }>(old, "SELECT c.id FROM c WHERE c.type = 'messageId'")).map((d) => d.id), ['no-channel'], 'the document in no channel stays where it is');
 });
