@@ -16,6 +16,18 @@ export async function readItem(c: Container, id: string, partitionKey: string): 
   }
 }
 
+/** Creates `doc` unless its id exists (409): the created document, or undefined when it existed. Never overwrites. */
+export async function createUnlessExists(c: Container, doc: ItemDefinition & { id: string }): Promise<ItemDefinition & { _etag?: string } | undefined> {
+  try {
+    const { resource } = await c.items.create(doc);
+    if (!resource) throw new Error(`create of ${doc.id} returned no document`);
+    return resource;
+  } catch (err) {
+    if (cosmosStatus(err) !== 409) throw err;
+    return undefined;
+  }
+}
+
 /**
  * Idempotent create: `items.create`, and when the id already exists (409) read back the
  * existing document. Never overwrites; `created` tells which happened.
@@ -25,13 +37,8 @@ export async function createOrReadExisting(
   doc: ItemDefinition & { id: string },
   partitionKey: string,
 ): Promise<{ resource: ItemDefinition & { _etag?: string }; created: boolean }> {
-  try {
-    const { resource } = await c.items.create(doc);
-    if (!resource) throw new Error(`create of ${doc.id} returned no document`);
-    return { resource, created: true };
-  } catch (err) {
-    if (cosmosStatus(err) !== 409) throw err;
-  }
+  const resource = await createUnlessExists(c, doc);
+  if (resource) return { resource, created: true };
   const existing = await readItem(c, doc.id, partitionKey);
   // Created and deleted between our two calls: extremely unlikely, and safe to retry.
   if (!existing) throw new Error(`${doc.id} reported as existing but cannot be read`);

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { SourceRef } from '../queue/contracts';
 import { ReasonCode, StageRecord } from '../pipeline/decision';
 import { container } from './cosmos';
-import { createOrReadExisting, createThenReplaceIfMatch, readItem } from './cosmos-items';
+import { createThenReplaceIfMatch, createUnlessExists, readItem } from './cosmos-items';
 import { cosmosStatus } from './errors';
 
 /**
@@ -164,8 +164,8 @@ export async function replaceLedger(record: LedgerRecord, etag: string, entries:
   if (entries.length) {
     const written = await createThenReplaceIfMatch(c, entries, next, etag, record.channelId);
     if (written) return { record: next, etag: written };
-    // one of them existed (a redelivery, or a Message-ID seen before): each on its own, then the record
-    for (const e of entries) await createOrReadExisting(c, e, record.channelId);
+    // one of them existed (a redelivery, or a Message-ID seen before): each on its own (the first writer keeps its entry), then the record
+    for (const e of entries) await createUnlessExists(c, e);
   }
   const { resource } = await c.item(record.id, record.channelId).replace(next, { accessCondition: { type: 'IfMatch', condition: etag } });
   return { record: next, etag: (resource as { _etag: string })._etag };
