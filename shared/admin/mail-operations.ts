@@ -18,6 +18,9 @@ import { readChannelState } from '../store/sync-state';
 import { cosmosSyncScheduleStore } from '../store/sync-schedule';
 import { ledgerOutcomePoints } from '../store/ledger-series';
 import { hourCounterPoints, outcomeSeries, SeriesTooLongError, type OutcomeSeries } from './stats-series';
+import { settings } from '../config/settings';
+import { channelNotifications } from '../notifications/status';
+import { cosmosSubscriptionStore } from '../notifications/subscription-store';
 
 /**
  * Admin operations on a channel's mail: the dry run, the ledger (each mail's fate),
@@ -161,7 +164,7 @@ export const channelStatsOperation: ApiOperation = async (req) => {
   const since = q.since ? new Date(q.since).toISOString() : undefined;
   // A series of whole hours is made from the same hourly counters; only shorter buckets read the ledger (its finished mails).
   const fromLedger = q.bucketMinutes !== undefined && q.bucketMinutes % 60 !== 0;
-  const [hours, inFlight, sync, schedule, ledgerPoints] = await Promise.all([
+  const [hours, inFlight, sync, schedule, ledgerPoints, subscriptions] = await Promise.all([
     // the channel's hourly counters and its mail in flight (counterStats' two reads, made here so the series reuses the hours): a constant number of reads however long the ledger is
     readHourCounters(channel.id, since),
     readInFlight(channel.id, since),
@@ -169,8 +172,11 @@ export const channelStatsOperation: ApiOperation = async (req) => {
     // when the scheduler last asked for a sync is kept on the channel's due-time entry
     cosmosSyncScheduleStore().readMany([channel.id]),
     fromLedger ? ledgerOutcomePoints(channel.id, since) : undefined,
+    // a Graph channel's change subscriptions: one query in the channel's partition
+    channel.connection.protocol === 'graph' ? cosmosSubscriptionStore().listForChannels([channel.id]) : [],
   ]);
   const stats = statsFromCounts(hours, inFlight);
+  const notifications = channelNotifications(channel, subscriptions.map((s) => s.record), settings().PUBLIC_BASE_URL, new Date());
   let series: OutcomeSeries | undefined;
   if (q.bucketMinutes) {
     try {
@@ -180,5 +186,5 @@ export const channelStatsOperation: ApiOperation = async (req) => {
       throw err;
     }
   }
-  return { body: { channelId: channel.id, status: channel.status, sync: { lastRequestedAt: schedule[0]?.lastRequestedAt ?? sync?.lastRequestedAt, lastSyncedAt: sync?.lastSyncedAt, lastError: sync?.lastError }, ...stats, ...(series ? { series } : {}) } };
+  return { body: { channelId: channel.id, status: channel.status, sync: { lastRequestedAt: schedule[0]?.lastRequestedAt ?? sync?.lastRequestedAt, lastSyncedAt: sync?.lastSyncedAt, lastError: sync?.lastError }, ...(notifications ? { notifications } : {}), ...stats, ...(series ? { series } : {}) } };
 };

@@ -76,9 +76,10 @@ export function cosmosSubscriptionStore(getContainer: () => Promise<Container> =
     },
     async listForChannels(channelIds) {
       if (channelIds.length === 0) return [];
+      // one channel: a single-partition query
       const docs = await queryAll<unknown>(await getContainer(), "SELECT * FROM c WHERE c.kind = 'subscription' AND ARRAY_CONTAINS(@ids, c.channelId)", [
         { name: '@ids', value: [...channelIds] },
-      ]);
+      ], channelIds.length === 1 ? channelIds[0] : undefined);
       return docs.map(toStored);
     },
     async readCursor() {

@@ -60,6 +60,11 @@ test("a mail sent to the demo SMTP intake shows in monitoring's ledger and chart
   await page.getByRole('heading', { name: 'Monitoring' }).waitFor();
   const ledgerRow = page.locator('#ledger tr', { hasText: subject });
   await until(page, '#refresh-ledger', async () => (await ledgerRow.count()) > 0 && /created/.test(await ledgerRow.innerText()), 'the mail in the ledger as created');
+  // How the demo mailbox is read: Graph notifies this host, and the Inbox's subscription is live.
+  const reading = page.locator('#mailbox-reading');
+  await until(page, '#refresh-ledger', async () => /Inbox\s+active/.test(await reading.innerText()), "the Inbox's change notifications as active");
+  assert.match(await reading.innerText(), /New mail is found by\s+Microsoft Graph change notifications, within seconds; and a sync every 15 minute\(s\)/);
+  assert.match(await reading.locator('tbody tr').innerText(), /^Inbox\s+active\s+\S.*\s+—\s+—$/s, 'subscribed until, next renewal, no error, no retry');
   // The chart's text alternatives: the canvas label, the caption and the table count the same one mail.
   await until(page, '#refresh-ledger', async () => /1 mail\(s\) in this period: 1 created\./.test(await page.locator('figure.outcome-chart figcaption').innerText()), 'the chart counting the mail');
   assert.match((await page.locator('figure.outcome-chart canvas').getAttribute('aria-label')) ?? '', /Mails per outcome over time\. 1 mail\(s\) in this period: 1 created\./);

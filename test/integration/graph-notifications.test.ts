@@ -7,6 +7,7 @@ import { startGraphSimulator, type GraphSimulator, type Subscription } from '../
 import { simulatorChannelInput } from '../../devhost/graph-simulator/channel';
 import { api, publishChannel, rfc822, tickets } from '../support/mail-e2e';
 import { startForwarder } from '../support/forwarder';
+import type { ChannelNotifications } from '../../shared/notifications/status';
 
 /**
  * Graph change notifications end to end: the local Functions host (child process) with
@@ -164,9 +165,16 @@ test('mail that arrived before the folder was subscribed becomes a ticket as soo
   await sim.deliver(mb, 'Inbox', rfc822({ subject: 'Sent before the subscription', messageId: '<gap-1@client.example.org>' }));
   await stack.settle(30_000);
   assert.deepEqual(await tickets(stack, channelId), [], 'nothing tells the channel of it yet');
+  const before = await api<{ notifications?: ChannelNotifications }>(stack, 'GET', `channels/${channelId}/stats`);
+  assert.equal(before.status, 200);
+  assert.deepEqual(before.body.notifications, { mode: 'push', safetyPollSeconds: 86_400, folders: [{ folder: 'Inbox', state: 'missing', failures: 0 }] }, 'the monitoring API says the folder is not subscribed yet');
 
   await runTimer('renewSubscriptions');
   assert.equal(subscriptionsOf(mb).length, 1);
+  const after = (await api<{ notifications: ChannelNotifications }>(stack, 'GET', `channels/${channelId}/stats`)).body.notifications;
+  assert.deepEqual([after.mode, after.folders.length, after.folders[0]?.folder, after.folders[0]?.state], ['push', 1, 'Inbox', 'active']);
+  assert.equal(Date.parse(after.folders[0]!.subscribedUntil ?? ''), Date.parse(subscriptionsOf(mb)[0]!.expirationDateTime), 'subscribed until the expiry Graph gave');
+  assert.ok(Date.parse(after.folders[0]!.renewAt ?? '') < Date.parse(after.folders[0]!.subscribedUntil ?? ''));
   await stack.settle(30_000);
   assert.deepEqual((await tickets(stack, channelId)).map((t) => t.title), ['Sent before the subscription'], 'the catch-up sync found it');
   assert.equal(sim.notifications.filter((n) => n.kind !== 'validation' && subscriptionsOf(mb).some((s) => s.id === n.subscriptionId)).length, 0, 'no notification was sent');

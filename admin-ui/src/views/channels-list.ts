@@ -1,5 +1,6 @@
 import { get } from '../api';
 import type { ChannelView } from '../../../shared/config/channel';
+import type { ChannelNotifications } from '../../../shared/notifications/status';
 import type { LedgerRecord, LedgerStats } from '../../../shared/store/ledger';
 import { h, replace } from '../dom';
 import { href } from '../router';
@@ -7,7 +8,10 @@ import { badge, button, errorBar, link, loading, messageBar, pageHeader, table, 
 import { startSignIn } from './sign-in';
 
 /** What /channels/{id}/stats answers (shared/admin/mail-operations.ts). */
-type ChannelStats = LedgerStats & { sync: { lastRequestedAt?: string; lastSyncedAt?: string; lastError?: { message?: string; code?: string } } };
+type ChannelStats = LedgerStats & { sync: { lastRequestedAt?: string; lastSyncedAt?: string; lastError?: { message?: string; code?: string } }; notifications?: ChannelNotifications };
+
+/** Folders Graph does not notify although it should (a failed or expired subscription): their new mail waits for the safety poll. */
+const unnotified = (stats: ChannelStats | undefined) => stats?.notifications?.folders.filter((f) => f.state === 'failed' || f.state === 'expired') ?? [];
 
 const OUTCOMES = ['created', 'noted', 'ignored', 'rejected', 'failed', 'left'] as const;
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -52,11 +56,18 @@ async function row(c: ChannelView, since: string) {
   ]);
   const newest = failures?.items[0];
   const syncError = stats?.sync.lastError;
+  const silent = unnotified(stats);
   return [
     link(c.name, href('channels', c.id)),
     `${c.connection.username} (${c.connection.protocol})`,
     h('span', null, badge(c.status), c.needsReauthorization ? [' ', badge('needsReauthorization', 'needs re-authorization')] : null, signInLink(c)),
-    h('span', null, when(stats?.sync.lastSyncedAt), syncError ? h('span', { class: 'error-text' }, ` — ${syncError.message ?? syncError.code ?? 'error'}`) : null),
+    h(
+      'span',
+      null,
+      when(stats?.sync.lastSyncedAt),
+      syncError ? h('span', { class: 'error-text' }, ` — ${syncError.message ?? syncError.code ?? 'error'}`) : null,
+      silent.length > 0 ? h('span', { class: 'error-text' }, ` — change notifications failing for ${silent.map((f) => f.folder).join(', ')} (see Monitoring)`) : null,
+    ),
     ...OUTCOMES.map((o) => String(stats?.byOutcome[o] ?? 0)),
     newest ? link(`${newest.reasonCode ?? 'failed'}: ${newest.subject ?? '(no subject)'}`, href('channels', c.id, 'messages', newest.id)) : '—',
   ];

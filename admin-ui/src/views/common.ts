@@ -23,6 +23,8 @@ export function link(label: Child, hash: string): HTMLElement {
 const STATUS_COLOR: Record<string, string> = {
   published: 'success', draft: 'informative', paused: 'warning', needsReauthorization: 'danger',
   created: 'success', noted: 'brand', ignored: 'subtle', rejected: 'warning', failed: 'danger', left: 'informative',
+  // a folder's change notifications (shared/notifications/status.ts); `failed` as above
+  active: 'success', expired: 'danger', outdated: 'warning', creating: 'informative', missing: 'warning',
 };
 
 export function badge(value: string, label = value): HTMLElement {

@@ -8,6 +8,59 @@ import { downloadButton } from './tickets';
 import type { ChannelView } from '../../../shared/config/channel';
 import type { OutcomeSeries } from '../../../shared/admin/stats-series';
 import { outcomeChart } from './outcome-chart';
+import type { ChannelNotifications } from '../../../shared/notifications/status';
+
+/** The part of /channels/{id}/stats this section reads (shared/admin/mail-operations.ts). */
+interface ReadingStats {
+  sync: { lastRequestedAt?: string; lastSyncedAt?: string; lastError?: { code?: string; message?: string; at?: string } };
+  notifications?: ChannelNotifications;
+}
+
+const minutes = (seconds: number) => (seconds % 60 === 0 ? `${seconds / 60} minute(s)` : `${seconds} seconds`);
+
+/** How new mail is found: the last sync, and a Microsoft 365 channel's change notifications per folder. */
+function readingSection(id: string): { element: HTMLElement; load: () => Promise<void> } {
+  const body = h('div', { id: 'mailbox-reading' }, loading('Loading how the mailbox is read'));
+  const load = async () => {
+    try {
+      // since now: the counters this answer also carries are not needed here, so read as few as possible
+      const stats = await get<ReadingStats>(`channels/${encodeURIComponent(id)}/stats?since=${encodeURIComponent(new Date().toISOString())}`);
+      const n = stats.notifications;
+      const how = !n
+        ? 'polling (IMAP)'
+        : n.mode === 'push'
+          ? `Microsoft Graph change notifications, within seconds; and a sync every ${minutes(n.safetyPollSeconds)} whatever they do`
+          : `polling every ${minutes(n.safetyPollSeconds)}: ${n.why ?? 'no change notifications'}`;
+      const err = stats.sync.lastError;
+      replace(
+        body,
+        facts([
+          ['New mail is found by', how],
+          ['Last sync', when(stats.sync.lastSyncedAt)],
+          ['Last sync error', err ? h('span', { class: 'error-text' }, `${err.code ?? 'ERROR'}: ${err.message ?? ''}${err.at ? ` (${when(err.at)})` : ''}`) : ''],
+        ]),
+        n && n.folders.length > 0
+          ? table(
+              'Change notifications per folder',
+              ['Folder', 'Notifications', 'Subscribed until', 'Next renewal', 'Last error', 'Next attempt'],
+              n.folders.map((f) => [
+                f.folder,
+                badge(f.state),
+                when(f.subscribedUntil),
+                f.state === 'active' ? when(f.renewAt) : f.state === 'missing' ? 'within a minute' : '—',
+                f.lastError ? h('span', { class: 'error-text' }, `${f.lastError.code}: ${f.lastError.message} (${f.failures} attempt(s) in a row)`) : '—',
+                f.state === 'failed' ? when(f.retryAt) : '—',
+              ]),
+            )
+          : null,
+      );
+    } catch (err) {
+      replace(body, errorBar(err));
+    }
+  };
+  const element = h('section', { 'aria-labelledby': 'reading-title' }, h('h2', { id: 'reading-title' }, 'Reading the mailbox'), body);
+  return { element, load };
+}
 
 const OUTCOMES = ['', 'created', 'noted', 'ignored', 'rejected', 'failed', 'left'] as const;
 
@@ -80,19 +133,23 @@ export function monitoringView(id: string): View {
   const title = h('p', { class: 'lead' });
   void get<ChannelView>(`channels/${encodeURIComponent(id)}`).then((c) => replace(title, `Channel "${c.name}"`)).catch(() => undefined);
   const chart = outcomeChartSection(id);
+  const reading = readingSection(id);
   outcome.addEventListener('change', () => void load());
   search.addEventListener('input', show);
   void load();
   void chart.load();
+  void reading.load();
   const refresh = () => {
     void load();
     void chart.load();
+    void reading.load();
   };
   const element = h(
     'section',
     { 'aria-labelledby': 'page-title' },
     pageHeader('Monitoring', button('Refresh', refresh, { appearance: 'outline', id: 'refresh-ledger' }), button('Back to the channel', () => (location.hash = href('channels', id)), { appearance: 'subtle' })),
     title,
+    reading.element,
     chart.element,
     h('h2', null, 'Ledger'),
     h('div', { class: 'filters' },
