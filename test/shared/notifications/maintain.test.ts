@@ -13,6 +13,7 @@ import type { GraphSubscription, SubscriptionRequest } from '../../../shared/sou
 import { FULL_PASS_EVERY_MS } from '../../../shared/store/channel-changes';
 import { useEmulatorEnv, type EmulatorEnv } from '../store/emulator-env';
 import type { MailboxSyncMessage } from '../../../shared/queue/contracts';
+import { channelNotifications } from '../../../shared/notifications/status';
 
 /**
  * The renewSubscriptions run against the real Cosmos emulator (records, ETags, 409s) with a
@@ -153,6 +154,9 @@ describe('keeping Graph subscriptions alive (Cosmos emulator)', () => {
     assert.equal(failed?.state, 'failed');
     assert.equal(failed?.lastError?.code, 'GRAPH_SUBSCRIPTION_VALIDATION');
     assert.equal(failed?.failures, 1);
+    // what the monitoring API shows of it, from the records as stored
+    const shown = channelNotifications(ch, (await store.listForChannels(['flaky'])).map((r) => r.record), BASE, now);
+    assert.deepEqual(shown?.folders.map((f) => [f.folder, f.state, f.lastError?.code, f.failures, f.retryAt]), [['Inbox', 'failed', 'GRAPH_SUBSCRIPTION_VALIDATION', 1, failed?.retryAt]]);
 
     await maintainSubscriptions(deps(graph, [ch], () => now));
     assert.equal(graph.count('create'), 1, 'no retry within the backoff');
@@ -162,6 +166,8 @@ describe('keeping Graph subscriptions alive (Cosmos emulator)', () => {
     assert.equal(later.established, 1);
     const ok = await recordOf('flaky');
     assert.deepEqual([ok?.state, ok?.failures, ok?.lastError, ok?.retryAt], ['active', 0, undefined, undefined]);
+    const healed = channelNotifications(ch, (await store.listForChannels(['flaky'])).map((r) => r.record), BASE, now);
+    assert.deepEqual(healed?.folders.map((f) => [f.state, f.subscribedUntil, f.lastError]), [['active', ok?.expiresAt, undefined]]);
   });
 
   it('a subscription is renewed at its renewal time, stored on the record; earlier it is left alone', async () => {
