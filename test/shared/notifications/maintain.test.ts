@@ -1,7 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { ChannelRecord } from '../../../shared/config/channel';
+import type { ChannelRecord } from '../../../shared/config/channel';
 import { PermanentError, TransientError } from '../../../shared/errors';
 import { clientStateMatches } from '../../../shared/notifications/client-state';
 import { maintainSubscriptions, type GraphSubscriptionClient, type MaintainDeps } from '../../../shared/notifications/maintain';
@@ -14,6 +14,7 @@ import { FULL_PASS_EVERY_MS } from '../../../shared/store/channel-changes';
 import { useEmulatorEnv, type EmulatorEnv } from '../store/emulator-env';
 import type { MailboxSyncMessage } from '../../../shared/queue/contracts';
 import { channelNotifications } from '../../../shared/notifications/status';
+import { channelRecord } from './channel-record';
 
 /**
  * The renewSubscriptions run against the real Cosmos emulator (records, ETags, 409s) with a
@@ -23,22 +24,7 @@ import { channelNotifications } from '../../../shared/notifications/status';
 const BASE = 'https://mail.example';
 const HOUR = 3_600_000;
 
-function channel(id: string, over: { status?: 'published' | 'paused'; read?: string[] } = {}): ChannelRecord {
-  const at = new Date().toISOString();
-  return ChannelRecord.parse({
-    id,
-    status: over.status ?? 'published',
-    name: id,
-    connection: { protocol: 'graph', username: `${id}@contoso.example`, auth: { type: 'oauth', tenantId: 't', clientId: 'c', clientSecret: { ref: 'r', updatedAt: at } } },
-    folders: { read: over.read ?? ['Inbox'] },
-    ticketMapping: { templateId: 'tpl' },
-    createdAt: at,
-    createdBy: 't',
-    updatedAt: at,
-    updatedBy: 't',
-    publishedAt: at,
-  });
-}
+const channel = (id: string, over: { status?: 'published' | 'paused'; read?: string[] } = {}) => channelRecord({ id, username: `${id}@contoso.example`, ...over });
 
 /** Graph's subscription calls, recorded; `fail` makes the next calls of a kind throw. */
 class FakeGraph implements GraphSubscriptionClient {

@@ -1,36 +1,17 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { ChannelRecord } from '../../../shared/config/channel';
 import {
   CLAIM_TTL_MS, MAX_GRAPH_ACTIONS_PER_RUN, RENEW_LEAD_MAX_MS, RENEW_LEAD_MIN_MS, SUBSCRIPTION_LIFETIME_MS, backoffMs, decideWanted, paceActions, planSubscriptions, renewAt,
   subscriptionTarget, type SubscriptionAction,
 } from '../../../shared/notifications/plan';
 import { subscriptionRecordId, type StoredSubscription, type SubscriptionRecord } from '../../../shared/notifications/subscription-record';
+import { channelRecord, type ChannelRecordOptions } from './channel-record';
 
 const NOW = new Date('2026-03-01T12:00:00.000Z');
 const URL_NOTIFY = 'https://app.example/api/graph/notify';
 const HOUR = 3_600_000;
 
-function channel(over: { id?: string; status?: 'draft' | 'published' | 'paused'; protocol?: 'graph' | 'imap'; read?: string[]; exclusion?: string; username?: string } = {}): ChannelRecord {
-  const at = NOW.toISOString();
-  const auth = { type: 'oauth', tenantId: 't', clientId: 'c', clientSecret: { ref: 'r', updatedAt: at } };
-  return ChannelRecord.parse({
-    id: over.id ?? 'ch-1',
-    status: over.status ?? 'published',
-    name: 'Desk',
-    connection:
-      over.protocol === 'imap'
-        ? { protocol: 'imap', host: 'imap.example', username: 'desk@example.com', auth: { type: 'password', password: { ref: 'p', updatedAt: at } } }
-        : { protocol: 'graph', username: over.username ?? 'desk@contoso.example', auth },
-    folders: { read: over.read ?? ['Inbox'], ...(over.exclusion ? { exclusion: over.exclusion } : {}) },
-    ticketMapping: { templateId: 'tpl' },
-    createdAt: at,
-    createdBy: 't',
-    updatedAt: at,
-    updatedBy: 't',
-    publishedAt: at,
-  });
-}
+const channel = (over: ChannelRecordOptions = {}) => channelRecord({ at: NOW, ...over });
 
 function stored(over: Partial<SubscriptionRecord> & { folder?: string } = {}): StoredSubscription {
   const folder = over.folder ?? 'Inbox';

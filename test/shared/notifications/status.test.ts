@@ -1,35 +1,16 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { ChannelRecord } from '../../../shared/config/channel';
 import { subscriptionTarget } from '../../../shared/notifications/plan';
 import { channelNotifications } from '../../../shared/notifications/status';
 import { subscriptionRecordId, type SubscriptionRecord } from '../../../shared/notifications/subscription-record';
+import { channelRecord, type ChannelRecordOptions } from './channel-record';
 
 const BASE = 'https://mail.example';
 const NOTIFY = `${BASE}/api/graph/notify`;
 const now = new Date('2026-12-07T12:00:00Z');
 const later = (h: number) => new Date(now.getTime() + h * 3_600_000).toISOString();
 
-function channel(over: { status?: 'published' | 'paused'; read?: string[]; protocol?: 'graph' | 'imap'; poll?: number } = {}): ChannelRecord {
-  const at = now.toISOString();
-  const auth = { type: 'oauth', tenantId: 't', clientId: 'c', clientSecret: { ref: 'r', updatedAt: at } };
-  return ChannelRecord.parse({
-    id: 'ch',
-    status: over.status ?? 'published',
-    name: 'ch',
-    connection:
-      over.protocol === 'imap'
-        ? { protocol: 'imap', host: 'imap.example.org', username: 'desk@example.org', auth: { type: 'password', password: { ref: 'p', updatedAt: at } } }
-        : { protocol: 'graph', username: 'desk@contoso.example', auth, ...(over.poll ? { pollIntervalSeconds: over.poll } : {}) },
-    folders: { read: over.read ?? ['Inbox'] },
-    ticketMapping: { templateId: 'tpl' },
-    createdAt: at,
-    createdBy: 't',
-    updatedAt: at,
-    updatedBy: 't',
-    publishedAt: at,
-  });
-}
+const channel = (over: ChannelRecordOptions = {}) => channelRecord({ id: 'ch', at: now, ...over });
 
 function record(folder: string, over: Partial<SubscriptionRecord> = {}): SubscriptionRecord {
   return {
@@ -89,7 +70,7 @@ describe('channelNotifications', () => {
   });
 
   it('polling, and why, without a public URL or for a channel that is not published; nothing for IMAP', () => {
-    assert.deepEqual(channelNotifications(channel({ poll: 120 }), [record('Inbox')], undefined, now), {
+    assert.deepEqual(channelNotifications(channel({ pollIntervalSeconds: 120 }), [record('Inbox')], undefined, now), {
       mode: 'polling',
       why: 'PUBLIC_BASE_URL is not set: Graph cannot reach this deployment',
       safetyPollSeconds: 120,
