@@ -39,11 +39,11 @@ export const FolderNotifications = z.object({
 export type FolderNotifications = z.infer<typeof FolderNotifications>;
 
 export const ChannelNotifications = z.object({
-  /** push: Graph notifies this deployment of new mail; polling: it does not (`why`). */
-  mode: z.enum(['push', 'polling']),
+  /** push: Graph notifies this deployment of new mail; polling: it does not (`why`); none: the mailbox is not read (`why`). */
+  mode: z.enum(['push', 'polling', 'none']),
   why: z.string().optional(),
-  /** How often the mailbox is read whatever the notifications do. */
-  safetyPollSeconds: z.number().int().positive(),
+  /** How often the mailbox is read whatever the notifications do (absent when it is not read). */
+  safetyPollSeconds: z.number().int().positive().optional(),
   folders: z.array(FolderNotifications),
 });
 export type ChannelNotifications = z.infer<typeof ChannelNotifications>;
@@ -53,8 +53,8 @@ export function channelNotifications(channel: ChannelRecord, records: readonly S
   const target = subscriptionTarget(channel);
   if (!target) return undefined;
   const poll = channel.connection.pollIntervalSeconds;
+  if (channel.status !== 'published') return { mode: 'none', why: `the channel is ${channel.status}: only a published channel's mailbox is read`, folders: [] };
   if (!publicBaseUrl) return { mode: 'polling', why: 'PUBLIC_BASE_URL is not set: Graph cannot reach this deployment', safetyPollSeconds: poll, folders: [] };
-  if (channel.status !== 'published') return { mode: 'polling', why: `the channel is ${channel.status}: only a published channel is subscribed`, safetyPollSeconds: poll, folders: [] };
   const url = notificationUrls(publicBaseUrl).notificationUrl;
   const byId = new Map(records.map((r) => [r.id, r]));
   const folders = wantedFolders(channel).map((folder): FolderNotifications => {

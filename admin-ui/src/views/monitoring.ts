@@ -12,6 +12,7 @@ import type { ChannelNotifications } from '../../../shared/notifications/status'
 
 /** The part of /channels/{id}/stats this section reads (shared/admin/mail-operations.ts). */
 interface ReadingStats {
+  status: string;
   sync: { lastRequestedAt?: string; lastSyncedAt?: string; lastError?: { code?: string; message?: string; at?: string } };
   notifications?: ChannelNotifications;
 }
@@ -27,10 +28,12 @@ function readingSection(id: string): { element: HTMLElement; load: () => Promise
       const stats = await get<ReadingStats>(`channels/${encodeURIComponent(id)}/stats?since=${encodeURIComponent(new Date().toISOString())}`);
       const n = stats.notifications;
       const how = !n
-        ? 'polling (IMAP)'
+        ? stats.status === 'published' ? 'polling (IMAP)' : `nothing: the channel is ${stats.status}`
         : n.mode === 'push'
-          ? `Microsoft Graph change notifications, within seconds; and a sync every ${minutes(n.safetyPollSeconds)} whatever they do`
-          : `polling every ${minutes(n.safetyPollSeconds)}: ${n.why ?? 'no change notifications'}`;
+          ? `Microsoft Graph change notifications, within seconds; and a sync every ${minutes(n.safetyPollSeconds ?? 0)} whatever they do`
+          : n.mode === 'polling'
+            ? `polling every ${minutes(n.safetyPollSeconds ?? 0)}: ${n.why ?? 'no change notifications'}`
+            : `nothing: ${n.why ?? 'the mailbox is not read'}`;
       const err = stats.sync.lastError;
       replace(
         body,

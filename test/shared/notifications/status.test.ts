@@ -69,16 +69,18 @@ describe('channelNotifications', () => {
     assert.equal(status?.folders[0]?.state, 'outdated');
   });
 
-  it('polling, and why, without a public URL or for a channel that is not published; nothing for IMAP', () => {
+  it('polling, and why, without a public URL; not read at all when the channel is not published; nothing for IMAP', () => {
     assert.deepEqual(channelNotifications(channel({ pollIntervalSeconds: 120 }), [record('Inbox')], undefined, now), {
       mode: 'polling',
       why: 'PUBLIC_BASE_URL is not set: Graph cannot reach this deployment',
       safetyPollSeconds: 120,
       folders: [],
     });
-    const paused = channelNotifications(channel({ status: 'paused' }), [], BASE, now);
-    assert.equal(paused?.mode, 'polling');
-    assert.match(paused?.why ?? '', /paused/);
+    assert.deepEqual(channelNotifications(channel({ status: 'paused' }), [record('Inbox')], BASE, now), {
+      mode: 'none',
+      why: "the channel is paused: only a published channel's mailbox is read",
+      folders: [],
+    });
     assert.equal(channelNotifications(channel({ protocol: 'imap' }), [], BASE, now), undefined);
   });
 });
