@@ -18,6 +18,7 @@ import { readChannelState } from '../store/sync-state';
 import { cosmosSyncScheduleStore } from '../store/sync-schedule';
 import { ledgerOutcomePoints } from '../store/ledger-series';
 import { hourCounterPoints, outcomeSeries, SeriesTooLongError, type OutcomeSeries } from './stats-series';
+import type { ChannelStatsView } from './stats-view';
 import { settings } from '../config/settings';
 import { channelNotifications } from '../notifications/status';
 import { cosmosSubscriptionStore } from '../notifications/subscription-store';
@@ -186,5 +187,13 @@ export const channelStatsOperation: ApiOperation = async (req) => {
       throw err;
     }
   }
-  return { body: { channelId: channel.id, status: channel.status, sync: { lastRequestedAt: schedule[0]?.lastRequestedAt ?? sync?.lastRequestedAt, lastSyncedAt: sync?.lastSyncedAt, lastError: sync?.lastError }, ...(notifications ? { notifications } : {}), ...stats, ...(series ? { series } : {}) } };
+  const body: ChannelStatsView = {
+    channelId: channel.id,
+    status: channel.status,
+    sync: { lastRequestedAt: schedule[0]?.lastRequestedAt ?? sync?.lastRequestedAt, lastSyncedAt: sync?.lastSyncedAt, lastError: sync?.lastError },
+    ...(notifications ? { notifications } : {}),
+    ...stats,
+    ...(series ? { series } : {}),
+  };
+  return { body };
 };

@@ -38,14 +38,15 @@ export const FolderNotifications = z.object({
 });
 export type FolderNotifications = z.infer<typeof FolderNotifications>;
 
-export const ChannelNotifications = z.object({
-  /** push: Graph notifies this deployment of new mail; polling: it does not (`why`); none: the mailbox is not read (`why`). */
-  mode: z.enum(['push', 'polling', 'none']),
-  why: z.string().optional(),
-  /** How often the mailbox is read whatever the notifications do (absent when it is not read). */
-  safetyPollSeconds: z.number().int().positive().optional(),
-  folders: z.array(FolderNotifications),
-});
+/** How often the mailbox is read whatever the notifications do. */
+const safetyPollSeconds = z.number().int().positive();
+
+/** push: Graph notifies this deployment of new mail; polling: it does not (`why`); none: the mailbox is not read at all (`why`). */
+export const ChannelNotifications = z.discriminatedUnion('mode', [
+  z.object({ mode: z.literal('push'), safetyPollSeconds, folders: z.array(FolderNotifications) }),
+  z.object({ mode: z.literal('polling'), why: z.string(), safetyPollSeconds, folders: z.array(FolderNotifications).max(0) }),
+  z.object({ mode: z.literal('none'), why: z.string(), folders: z.array(FolderNotifications).max(0) }),
+]);
 export type ChannelNotifications = z.infer<typeof ChannelNotifications>;
 
 /** The channel's notifications, or undefined for a channel that is not Microsoft Graph (IMAP is polled). */

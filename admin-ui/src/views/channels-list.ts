@@ -1,17 +1,14 @@
 import { get } from '../api';
 import type { ChannelView } from '../../../shared/config/channel';
-import type { ChannelNotifications } from '../../../shared/notifications/status';
-import type { LedgerRecord, LedgerStats } from '../../../shared/store/ledger';
+import type { ChannelStatsView } from '../../../shared/admin/stats-view';
+import type { LedgerRecord } from '../../../shared/store/ledger';
 import { h, replace } from '../dom';
 import { href } from '../router';
 import { badge, button, errorBar, link, loading, messageBar, pageHeader, table, when, type View } from './common';
 import { startSignIn } from './sign-in';
 
-/** What /channels/{id}/stats answers (shared/admin/mail-operations.ts). */
-type ChannelStats = LedgerStats & { sync: { lastRequestedAt?: string; lastSyncedAt?: string; lastError?: { message?: string; code?: string } }; notifications?: ChannelNotifications };
-
 /** Folders Graph does not notify although it should (a failed or expired subscription): their new mail waits for the safety poll. */
-const unnotified = (stats: ChannelStats | undefined) => stats?.notifications?.folders.filter((f) => f.state === 'failed' || f.state === 'expired') ?? [];
+const unnotified = (stats: ChannelStatsView | undefined) => stats?.notifications?.folders.filter((f) => f.state === 'failed' || f.state === 'expired') ?? [];
 
 const OUTCOMES = ['created', 'noted', 'ignored', 'rejected', 'failed', 'left'] as const;
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -51,7 +48,7 @@ async function load(body: HTMLElement): Promise<void> {
 
 async function row(c: ChannelView, since: string) {
   const [stats, failures] = await Promise.all([
-    get<ChannelStats>(`channels/${encodeURIComponent(c.id)}/stats?since=${encodeURIComponent(since)}`).catch(() => undefined),
+    get<ChannelStatsView>(`channels/${encodeURIComponent(c.id)}/stats?since=${encodeURIComponent(since)}`).catch(() => undefined),
     get<{ items: LedgerRecord[] }>(`channels/${encodeURIComponent(c.id)}/messages?outcome=failed&limit=1`).catch(() => undefined),
   ]);
   const newest = failures?.items[0];

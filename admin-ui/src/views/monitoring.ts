@@ -6,16 +6,8 @@ import { badge, button, errorBar, facts, link, loading, messageBar, pageHeader, 
 import { stageTrail } from './decision';
 import { downloadButton } from './tickets';
 import type { ChannelView } from '../../../shared/config/channel';
-import type { OutcomeSeries } from '../../../shared/admin/stats-series';
 import { outcomeChart } from './outcome-chart';
-import type { ChannelNotifications } from '../../../shared/notifications/status';
-
-/** The part of /channels/{id}/stats this section reads (shared/admin/mail-operations.ts). */
-interface ReadingStats {
-  status: string;
-  sync: { lastRequestedAt?: string; lastSyncedAt?: string; lastError?: { code?: string; message?: string; at?: string } };
-  notifications?: ChannelNotifications;
-}
+import type { ChannelStatsView } from '../../../shared/admin/stats-view';
 
 const minutes = (seconds: number) => (seconds % 60 === 0 ? `${seconds / 60} minute(s)` : `${seconds} seconds`);
 
@@ -25,22 +17,22 @@ function readingSection(id: string): { element: HTMLElement; load: () => Promise
   const load = async () => {
     try {
       // since now: the counters this answer also carries are not needed here, so read as few as possible
-      const stats = await get<ReadingStats>(`channels/${encodeURIComponent(id)}/stats?since=${encodeURIComponent(new Date().toISOString())}`);
+      const stats = await get<ChannelStatsView>(`channels/${encodeURIComponent(id)}/stats?since=${encodeURIComponent(new Date().toISOString())}`);
       const n = stats.notifications;
       const how = !n
         ? stats.status === 'published' ? 'polling (IMAP)' : `nothing: the channel is ${stats.status}`
         : n.mode === 'push'
-          ? `Microsoft Graph change notifications, within seconds; and a sync every ${minutes(n.safetyPollSeconds ?? 0)} whatever they do`
+          ? `Microsoft Graph change notifications, within seconds; and a sync every ${minutes(n.safetyPollSeconds)} whatever they do`
           : n.mode === 'polling'
-            ? `polling every ${minutes(n.safetyPollSeconds ?? 0)}: ${n.why ?? 'no change notifications'}`
-            : `nothing: ${n.why ?? 'the mailbox is not read'}`;
+            ? `polling every ${minutes(n.safetyPollSeconds)}: ${n.why}`
+            : `nothing: ${n.why}`;
       const err = stats.sync.lastError;
       replace(
         body,
         facts([
           ['New mail is found by', how],
           ['Last sync', when(stats.sync.lastSyncedAt)],
-          ['Last sync error', err ? h('span', { class: 'error-text' }, `${err.code ?? 'ERROR'}: ${err.message ?? ''}${err.at ? ` (${when(err.at)})` : ''}`) : ''],
+          ['Last sync error', err ? h('span', { class: 'error-text' }, `${err.code}: ${err.message} (${when(err.at)})`) : ''],
         ]),
         n && n.folders.length > 0
           ? table(
@@ -82,7 +74,7 @@ function outcomeChartSection(id: string): { element: HTMLElement; load: () => Pr
     const p = PERIODS.find((x) => x.value === period.value) ?? PERIODS[0];
     const since = new Date(Date.now() - p.hours * 3600_000).toISOString();
     try {
-      const stats = await get<{ series?: OutcomeSeries }>(`channels/${encodeURIComponent(id)}/stats?since=${encodeURIComponent(since)}&bucketMinutes=${p.bucketMinutes}`);
+      const stats = await get<ChannelStatsView>(`channels/${encodeURIComponent(id)}/stats?since=${encodeURIComponent(since)}&bucketMinutes=${p.bucketMinutes}`);
       const label = (iso: string) => new Date(iso).toLocaleString(undefined, p.hours > 24 ? { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' } : { hour: '2-digit', minute: '2-digit' });
       replace(body, stats.series ? outcomeChart(stats.series, label) : messageBar('warning', 'This API answers no time series.'));
     } catch (err) {
